@@ -1,0 +1,44 @@
+// Writes the .kiln container: the preamble, then self-delimiting zstd chunks.
+// Owns one zstd context and one scratch buffer so steady-state writing does not allocate.
+#pragma once
+
+#include <zstd.h>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "formats/kiln_format.h"
+#include "formats/result.h"
+
+namespace kiln::format {
+
+class ChunkWriter {
+public:
+    // fd is owned by the caller and must stay open; path is used in error messages only.
+    ChunkWriter(int fd, std::string path, int zstd_level);
+
+    Status write_preamble();
+    Status write_chunk(ChunkType type, std::span<const uint8_t> raw);
+    uint64_t bytes_written() const { return bytes_written_; }
+    // Bytes handed to write_chunk before compression.
+    uint64_t raw_bytes_written() const { return raw_bytes_written_; }
+
+private:
+    Status write_all(const void* data, size_t size);
+
+    int fd_;
+    std::string path_;
+    int level_;
+    std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx_;
+    std::vector<uint8_t> scratch_;
+    uint64_t bytes_written_ = 0;
+    uint64_t raw_bytes_written_ = 0;
+};
+
+// CRC-32 of a chunk header's first 24 bytes, as stored in header_crc.
+uint32_t chunk_header_crc(const ChunkHeader& h);
+
+}  // namespace kiln::format

@@ -1,0 +1,55 @@
+// Constants and fixed layouts of the .kiln recording container (see formats/SPEC.md).
+// The recorder and the analyzer both use these; nobody redeclares them.
+#pragma once
+
+#include <cstdint>
+
+namespace kiln::format {
+
+// File preamble: 16 bytes.
+inline constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'R', 'E', 'C', '\0'};
+inline constexpr uint16_t kVersionMajor = 1;
+inline constexpr uint16_t kVersionMinor = 0;
+
+struct FilePreamble {
+    char magic[8];
+    uint16_t version_major;
+    uint16_t version_minor;
+    uint32_t reserved;
+};
+static_assert(sizeof(FilePreamble) == 16);
+
+// Every chunk starts with this 32-byte header, followed by payload_size bytes.
+inline constexpr uint32_t kChunkSync = 0x4b484b43;  // "CKHK" in little-endian memory order
+
+enum class Compression : uint16_t { kNone = 0, kZstd = 1 };
+
+struct ChunkHeader {
+    uint32_t sync;          // kChunkSync
+    uint16_t type;          // ChunkType
+    uint16_t compression;   // Compression
+    uint32_t payload_size;  // bytes stored after this header
+    uint32_t raw_size;      // bytes after decompression
+    uint32_t payload_crc;   // CRC-32 (zlib) of the stored payload
+    uint32_t reserved;
+    uint32_t header_crc;    // CRC-32 of bytes 0..23 of this header
+    uint32_t reserved2;
+};
+static_assert(sizeof(ChunkHeader) == 32);
+
+// A chunk larger than this is treated as corrupt: readers keep memory bounded.
+inline constexpr uint32_t kMaxChunkRawSize = 256u << 20;
+
+enum class ChunkType : uint16_t {
+    kHeader = 1,        // RecordingHeader; always the first chunk
+    kPerfRecords = 2,   // raw perf records as the kernel wrote them (perf_event_header framed)
+    kProcSnapshot = 3,  // ProcessSnapshot: processes running when recording started
+    kKallsyms = 4,      // KernelSymbols: /proc/kallsyms text symbols
+    kModules = 5,       // KernelModules: /proc/modules with build-ids
+    kPerfMap = 6,       // PerfMapFile: a /tmp/perf-PID.map JIT map
+    kBuildIds = 7,      // BuildIdTable: build-ids read from files at record time
+    kStats = 8,         // RecordingStats: the summary written when recording ends
+    kKernelInfo = 9,    // KernelImage: kernel build-id and text range
+};
+
+}  // namespace kiln::format

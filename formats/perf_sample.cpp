@@ -1,0 +1,195 @@
+#include "formats/perf_sample.h"
+
+#include <bit>
+#include <cstring>
+
+#include "formats/byte_io.h"
+
+namespace kiln::format {
+
+SampleLayout SampleLayout::from_attr(const perf_event_attr& attr) {
+    SampleLayout l;
+    l.sample_type = attr.sample_type;
+    l.read_format = attr.read_format;
+    l.sample_regs_user = attr.sample_regs_user;
+    l.sample_id_all = attr.sample_id_all != 0;
+    return l;
+}
+
+size_t SampleLayout::id_trailer_size() const {
+    if (!sample_id_all) return 0;
+    size_t n = 0;
+    for (uint64_t bit : {PERF_SAMPLE_TID, PERF_SAMPLE_TIME, PERF_SAMPLE_ID, PERF_SAMPLE_STREAM_ID,
+                         PERF_SAMPLE_CPU, PERF_SAMPLE_IDENTIFIER})
+        if (sample_type & bit) n += 8;
+    return n;
+}
+
+uint64_t ParsedSample::callchain_at(size_t i) const {
+    uint64_t v;
+    std::memcpy(&v, callchain.data() + i * 8, 8);
+    return v;
+}
+
+uint64_t ParsedSample::reg_at(size_t i) const {
+    uint64_t v;
+    std::memcpy(&v, regs.data() + i * 8, 8);
+    return v;
+}
+
+Result<ParsedSample> parse_sample(const SampleLayout& layout, std::span<const uint8_t> record) {
+    const uint64_t st = layout.sample_type;
+    if (st & ~kSupportedSampleTypes)
+        return make_error("sample record uses unsupported sample_type bits " +
+                          std::to_string(st & ~kSupportedSampleTypes));
+    if (record.size() < sizeof(perf_event_header)) return make_error("sample record shorter than its header");
+    ByteReader r(record.subspan(sizeof(perf_event_header)), "sample record");
+    ParsedSample s;
+#define KILN_FIELD(dst, call)           \
+    do {                                \
+        auto v_ = r.call();             \
+        if (!v_) return v_.error();     \
+        dst = *v_;                      \
+    } while (0)
+    uint64_t skip = 0;
+    if (st & PERF_SAMPLE_IDENTIFIER) KILN_FIELD(s.id, u64);
+    if (st & PERF_SAMPLE_IP) KILN_FIELD(s.ip, u64);
+    if (st & PERF_SAMPLE_TID) {
+        KILN_FIELD(s.pid, u32);
+        KILN_FIELD(s.tid, u32);
+    }
+    if (st & PERF_SAMPLE_TIME) KILN_FIELD(s.time, u64);
+    if (st & PERF_SAMPLE_ADDR) KILN_FIELD(s.addr, u64);
+    if (st & PERF_SAMPLE_ID) KILN_FIELD(s.id, u64);
+    if (st & PERF_SAMPLE_STREAM_ID) KILN_FIELD(skip, u64);
+    if (st & PERF_SAMPLE_CPU) {
+        KILN_FIELD(s.cpu, u32);
+        KILN_FIELD(skip, u32);  // reserved
+    }
+    if (st & PERF_SAMPLE_PERIOD) KILN_FIELD(s.period, u64);
+    if (st & PERF_SAMPLE_CALLCHAIN) {
+        uint64_t nr = 0;
+        KILN_FIELD(nr, u64);
+        if (nr > r.remaining() / 8) return make_error("sample record: callchain of " + std::to_string(nr) + " entries overruns the record");
+        auto b = r.bytes(nr * 8);
+        if (!b) return b.error();
+        s.callchain = *b;
+    }
+    if (st & PERF_SAMPLE_RAW) {
+        uint32_t size = 0;
+        KILN_FIELD(size, u32);
+        auto b = r.bytes(size);
+        if (!b) return b.error();
+        s.raw = *b;
+    }
+    if (st & PERF_SAMPLE_REGS_USER) {
+        KILN_FIELD(s.regs_abi, u64);
+        if (s.regs_abi != 0) {
+            size_t n = static_cast<size_t>(std::popcount(layout.sample_regs_user));
+            auto b = r.bytes(n * 8);
+            if (!b) return b.error();
+            s.regs = *b;
+        }
+    }
+    if (st & PERF_SAMPLE_STACK_USER) {
+        uint64_t size = 0;
+        KILN_FIELD(size, u64);
+        if (size > 0) {
+            if (size > r.remaining()) return make_error("sample record: user stack of " + std::to_string(size) + " bytes overruns the record");
+            auto b = r.bytes(size);
+            if (!b) return b.error();
+            uint64_t dyn = 0;
+            KILN_FIELD(dyn, u64);
+            if (dyn > size) dyn = size;
+            s.stack = b->subspan(0, dyn);
+        }
+    }
+    if (st & PERF_SAMPLE_WEIGHT) KILN_FIELD(s.weight, u64);
+    if (st & PERF_SAMPLE_DATA_SRC) KILN_FIELD(s.data_src, u64);
+#undef KILN_FIELD
+    (void)skip;
+    return s;
+}
+
+SampleId parse_sample_id(const SampleLayout& layout, std::span<const uint8_t> record) {
+    SampleId id;
+    size_t n = layout.id_trailer_size();
+    if (n == 0 || record.size() < sizeof(perf_event_header) + n) return id;
+    const uint8_t* p = record.data() + record.size() - n;
+    auto take = [&p]() {
+        uint64_t v;
+        std::memcpy(&v, p, 8);
+        p += 8;
+        return v;
+    };
+    const uint64_t st = layout.sample_type;
+    if (st & PERF_SAMPLE_TID) {
+        uint64_t v = take();
+        id.pid = static_cast<uint32_t>(v);
+        id.tid = static_cast<uint32_t>(v >> 32);
+    }
+    if (st & PERF_SAMPLE_TIME) id.time = take();
+    if (st & PERF_SAMPLE_ID) id.id = take();
+    if (st & PERF_SAMPLE_STREAM_ID) take();
+    if (st & PERF_SAMPLE_CPU) id.cpu = static_cast<uint32_t>(take());
+    if (st & PERF_SAMPLE_IDENTIFIER) id.id = take();
+    id.present = true;
+    return id;
+}
+
+uint64_t record_identifier(std::span<const uint8_t> record) {
+    if (record.size() < sizeof(perf_event_header) + 8) return 0;
+    perf_event_header h;
+    std::memcpy(&h, record.data(), sizeof h);
+    uint64_t v;
+    if (h.type == PERF_RECORD_SAMPLE)
+        std::memcpy(&v, record.data() + sizeof h, 8);
+    else
+        std::memcpy(&v, record.data() + record.size() - 8, 8);
+    return v;
+}
+
+Status for_each_record(std::span<const uint8_t> payload,
+                       const std::function<void(const perf_event_header&, std::span<const uint8_t>)>& fn) {
+    size_t pos = 0;
+    while (pos < payload.size()) {
+        if (payload.size() - pos < sizeof(perf_event_header))
+            return make_error("perf record stream: partial record header at byte " + std::to_string(pos));
+        perf_event_header h;
+        std::memcpy(&h, payload.data() + pos, sizeof h);
+        if (h.size < sizeof h || h.size > payload.size() - pos)
+            return make_error("perf record stream: record at byte " + std::to_string(pos) +
+                              " has impossible size " + std::to_string(h.size));
+        fn(h, payload.subspan(pos, h.size));
+        pos += h.size;
+    }
+    return {};
+}
+
+const char* record_type_name(uint32_t type) {
+    switch (type) {
+        case PERF_RECORD_MMAP: return "MMAP";
+        case PERF_RECORD_LOST: return "LOST";
+        case PERF_RECORD_COMM: return "COMM";
+        case PERF_RECORD_EXIT: return "EXIT";
+        case PERF_RECORD_THROTTLE: return "THROTTLE";
+        case PERF_RECORD_UNTHROTTLE: return "UNTHROTTLE";
+        case PERF_RECORD_FORK: return "FORK";
+        case PERF_RECORD_READ: return "READ";
+        case PERF_RECORD_SAMPLE: return "SAMPLE";
+        case PERF_RECORD_MMAP2: return "MMAP2";
+        case PERF_RECORD_AUX: return "AUX";
+        case PERF_RECORD_ITRACE_START: return "ITRACE_START";
+        case PERF_RECORD_LOST_SAMPLES: return "LOST_SAMPLES";
+        case PERF_RECORD_SWITCH: return "SWITCH";
+        case PERF_RECORD_SWITCH_CPU_WIDE: return "SWITCH_CPU_WIDE";
+        case PERF_RECORD_NAMESPACES: return "NAMESPACES";
+        case PERF_RECORD_KSYMBOL: return "KSYMBOL";
+        case PERF_RECORD_BPF_EVENT: return "BPF_EVENT";
+        case PERF_RECORD_CGROUP: return "CGROUP";
+        case PERF_RECORD_TEXT_POKE: return "TEXT_POKE";
+        default: return "UNKNOWN";
+    }
+}
+
+}  // namespace kiln::format

@@ -1,0 +1,80 @@
+// Layouts of the raw perf records stored in PERF_RECORDS chunks, as the kernel wrote them
+// (see perf_event_open(2)). Walking and parsing check every length: the bytes are untrusted.
+#pragma once
+
+#include <linux/perf_event.h>
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+
+#include "formats/result.h"
+
+namespace kiln::format {
+
+// What is needed to parse records of one event, taken from its perf_event_attr.
+struct SampleLayout {
+    uint64_t sample_type = 0;
+    uint64_t read_format = 0;
+    uint64_t sample_regs_user = 0;
+    bool sample_id_all = false;
+
+    static SampleLayout from_attr(const perf_event_attr& attr);
+    // Bytes of the sample_id trailer that non-sample records carry when sample_id_all is set.
+    size_t id_trailer_size() const;
+};
+
+// Sample types the parser understands; others make parse_sample fail with a clear message.
+inline constexpr uint64_t kSupportedSampleTypes =
+    PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
+    PERF_SAMPLE_ADDR | PERF_SAMPLE_ID | PERF_SAMPLE_STREAM_ID | PERF_SAMPLE_CPU |
+    PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN | PERF_SAMPLE_RAW | PERF_SAMPLE_REGS_USER |
+    PERF_SAMPLE_STACK_USER | PERF_SAMPLE_WEIGHT | PERF_SAMPLE_DATA_SRC;
+
+struct ParsedSample {
+    uint64_t id = 0;
+    uint64_t ip = 0;
+    uint32_t pid = 0, tid = 0;
+    uint64_t time = 0;
+    uint64_t addr = 0;
+    uint32_t cpu = 0;
+    uint64_t period = 0;
+    std::span<const uint8_t> callchain;  // nr u64 entries (PERF_CONTEXT_* markers included)
+    std::span<const uint8_t> raw;        // tracepoint payload
+    uint64_t regs_abi = 0;
+    std::span<const uint8_t> regs;       // popcount(sample_regs_user) u64 values when abi != 0
+    std::span<const uint8_t> stack;      // the user stack copy, dyn_size bytes used
+    uint64_t weight = 0;
+    uint64_t data_src = 0;
+
+    size_t callchain_size() const { return callchain.size() / 8; }
+    uint64_t callchain_at(size_t i) const;
+    uint64_t reg_at(size_t i) const;
+};
+
+struct SampleId {  // the sample_id trailer of non-sample records
+    uint32_t pid = 0, tid = 0;
+    uint64_t time = 0;
+    uint64_t id = 0;
+    uint32_t cpu = 0;
+    bool present = false;
+};
+
+// record: the whole record including its perf_event_header.
+Result<ParsedSample> parse_sample(const SampleLayout& layout, std::span<const uint8_t> record);
+SampleId parse_sample_id(const SampleLayout& layout, std::span<const uint8_t> record);
+
+// Event id of any record, read without knowing which event it is from: the first u64 after the
+// header for samples, the last u64 otherwise. Requires PERF_SAMPLE_IDENTIFIER on every event.
+// Returns 0 when the record is too short.
+uint64_t record_identifier(std::span<const uint8_t> record);
+
+// Calls fn(header, whole record bytes) for each record in a PERF_RECORDS payload.
+// Stops with an error at a record whose size is impossible.
+Status for_each_record(std::span<const uint8_t> payload,
+                       const std::function<void(const perf_event_header&, std::span<const uint8_t>)>& fn);
+
+const char* record_type_name(uint32_t type);
+
+}  // namespace kiln::format

@@ -1,0 +1,207 @@
+#include "formats/recording_reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "formats/chunk_writer.h"
+
+namespace kiln::format {
+
+namespace {
+
+class MemorySource final : public ByteSource {
+public:
+    explicit MemorySource(std::vector<uint8_t> b) : bytes_(std::move(b)) {}
+    uint64_t size() const override { return bytes_.size(); }
+    Status read_at(uint64_t offset, void* dst, size_t n) override {
+        if (offset > bytes_.size() || n > bytes_.size() - offset)
+            return make_error("read past the end of the input");
+        std::memcpy(dst, bytes_.data() + offset, n);
+        return {};
+    }
+
+private:
+    std::vector<uint8_t> bytes_;
+};
+
+class FileSource final : public ByteSource {
+public:
+    FileSource(int fd, uint64_t size, std::string path) : fd_(fd), size_(size), path_(std::move(path)) {}
+    ~FileSource() override { ::close(fd_); }
+    FileSource(const FileSource&) = delete;
+    FileSource& operator=(const FileSource&) = delete;
+    uint64_t size() const override { return size_; }
+    Status read_at(uint64_t offset, void* dst, size_t n) override {
+        auto* p = static_cast<uint8_t*>(dst);
+        while (n > 0) {
+            ssize_t got = ::pread(fd_, p, n, static_cast<off_t>(offset));
+            if (got < 0) {
+                if (errno == EINTR) continue;
+                return make_error("reading " + path_ + ": " + std::strerror(errno));
+            }
+            if (got == 0) return make_error("reading " + path_ + ": unexpected end of file");
+            p += got;
+            n -= static_cast<size_t>(got);
+            offset += static_cast<uint64_t>(got);
+        }
+        return {};
+    }
+
+private:
+    int fd_;
+    uint64_t size_;
+    std::string path_;
+};
+
+}  // namespace
+
+std::unique_ptr<ByteSource> memory_source(std::vector<uint8_t> bytes) {
+    return std::make_unique<MemorySource>(std::move(bytes));
+}
+
+bool is_known_chunk_type(uint16_t type) {
+    return type >= static_cast<uint16_t>(ChunkType::kHeader) &&
+           type <= static_cast<uint16_t>(ChunkType::kKernelInfo);
+}
+
+RecordingReader::RecordingReader(std::unique_ptr<ByteSource> src, std::string name)
+    : src_(std::move(src)), name_(std::move(name)), dctx_(ZSTD_createDCtx(), ZSTD_freeDCtx) {}
+
+Result<std::unique_ptr<RecordingReader>> RecordingReader::open(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        std::string hint = e == ENOENT ? " (no such file; record one with `kiln record`)"
+                           : e == EACCES ? " (permission denied; recordings are created mode 0600 by their owner)"
+                                         : "";
+        return make_error("cannot open recording " + path + ": " + std::strerror(e) + hint);
+    }
+    struct stat st{};
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        return make_error("cannot open recording " + path + ": not a regular file");
+    }
+    auto src = std::make_unique<FileSource>(fd, static_cast<uint64_t>(st.st_size), path);
+    return from_source(std::move(src), path);
+}
+
+Result<std::unique_ptr<RecordingReader>> RecordingReader::from_source(std::unique_ptr<ByteSource> src,
+                                                                      std::string name) {
+    std::unique_ptr<RecordingReader> r(new RecordingReader(std::move(src), std::move(name)));
+    KILN_TRY(r->read_preamble_and_header());
+    return r;
+}
+
+Status RecordingReader::read_preamble_and_header() {
+    FilePreamble pre{};
+    if (src_->size() < sizeof pre)
+        return make_error(name_ + ": not a kiln recording (file is " + std::to_string(src_->size()) +
+                          " bytes, too short for the header)");
+    KILN_TRY(src_->read_at(0, &pre, sizeof pre));
+    if (std::memcmp(pre.magic, kMagic, sizeof kMagic) != 0) {
+        if (std::memcmp(pre.magic, "PERFILE2", 8) == 0)
+            return make_error(name_ + ": this is a perf.data file, not a kiln recording; use `perf report`");
+        return make_error(name_ + ": not a kiln recording (bad magic)");
+    }
+    major_ = pre.version_major;
+    minor_ = pre.version_minor;
+    if (major_ > kVersionMajor)
+        return make_error(name_ + ": recording format version " + std::to_string(major_) + "." +
+                          std::to_string(minor_) + " is newer than this kiln reads (" +
+                          std::to_string(kVersionMajor) + ".x); upgrade kiln to read it");
+    if (major_ == 0) return make_error(name_ + ": recording format version 0 is not supported");
+    offset_ = sizeof pre;
+
+    auto first = read_chunk();
+    if (!first) return first.error();
+    if (!first->has_value() || (*first)->type != ChunkType::kHeader) {
+        std::string why = warnings_.empty() ? "the header chunk is missing" : warnings_.back();
+        return make_error(name_ + ": unreadable recording header: " + why);
+    }
+    auto h = decode_recording_header((*first)->data);
+    if (!h) return make_error(name_ + ": " + h.error().message);
+    header_ = std::move(*h);
+    return {};
+}
+
+Result<std::optional<Chunk>> RecordingReader::read_chunk() {
+    while (!done_) {
+        uint64_t total = src_->size();
+        if (offset_ == total) {
+            done_ = true;
+            break;
+        }
+        uint64_t at = offset_;
+        if (total - at < sizeof(ChunkHeader)) {
+            torn_ = true;
+            done_ = true;
+            warn("torn tail at byte " + std::to_string(at) + " (" + std::to_string(total - at) +
+                 " bytes of an incomplete chunk header); recording was cut short, earlier chunks are intact");
+            break;
+        }
+        ChunkHeader h{};
+        KILN_TRY(src_->read_at(at, &h, sizeof h));
+        if (h.sync != kChunkSync || h.header_crc != chunk_header_crc(h)) {
+            done_ = true;
+            warn("corrupt chunk header at byte " + std::to_string(at) + "; ignoring the rest of the file");
+            break;
+        }
+        if (h.raw_size > kMaxChunkRawSize || h.payload_size > kMaxChunkRawSize + (kMaxChunkRawSize >> 4)) {
+            done_ = true;
+            warn("chunk at byte " + std::to_string(at) + " claims an impossible size; ignoring the rest of the file");
+            break;
+        }
+        if (total - at - sizeof h < h.payload_size) {
+            torn_ = true;
+            done_ = true;
+            warn("torn tail at byte " + std::to_string(at) + ": chunk needs " + std::to_string(h.payload_size) +
+                 " bytes, " + std::to_string(total - at - sizeof h) +
+                 " present; recording was cut short, earlier chunks are intact");
+            break;
+        }
+        offset_ = at + sizeof h + h.payload_size;
+        if (!is_known_chunk_type(h.type)) {
+            ++skipped_unknown_;
+            continue;
+        }
+        payload_.resize(h.payload_size);
+        KILN_TRY(src_->read_at(at + sizeof h, payload_.data(), payload_.size()));
+        uint32_t crc = static_cast<uint32_t>(crc32(0, payload_.data(), static_cast<uInt>(payload_.size())));
+        if (crc != h.payload_crc) {
+            warn("chunk at byte " + std::to_string(at) + " fails its checksum; skipped");
+            continue;
+        }
+        std::span<const uint8_t> data;
+        if (h.compression == static_cast<uint16_t>(Compression::kNone)) {
+            if (h.payload_size != h.raw_size) {
+                warn("uncompressed chunk at byte " + std::to_string(at) + " has inconsistent sizes; skipped");
+                continue;
+            }
+            data = payload_;
+        } else if (h.compression == static_cast<uint16_t>(Compression::kZstd)) {
+            raw_.resize(h.raw_size);
+            size_t n = ZSTD_decompressDCtx(dctx_.get(), raw_.data(), raw_.size(), payload_.data(), payload_.size());
+            if (ZSTD_isError(n) || n != h.raw_size) {
+                warn("chunk at byte " + std::to_string(at) + " does not decompress (" +
+                     (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch") + "); skipped");
+                continue;
+            }
+            data = std::span<const uint8_t>(raw_.data(), n);
+        } else {
+            warn("chunk at byte " + std::to_string(at) + " uses unknown compression " +
+                 std::to_string(h.compression) + "; skipped");
+            continue;
+        }
+        return std::optional<Chunk>(Chunk{static_cast<ChunkType>(h.type), at, data});
+    }
+    return std::optional<Chunk>();
+}
+
+Result<std::optional<Chunk>> RecordingReader::next() { return read_chunk(); }
+
+}  // namespace kiln::format

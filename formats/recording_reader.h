@@ -1,0 +1,81 @@
+// Reads a .kiln recording chunk by chunk. The input is untrusted: every length is checked,
+// memory stays bounded by the largest chunk, and a torn or corrupt tail ends the stream
+// with a warning rather than an error so every whole chunk before it is still used.
+#pragma once
+
+#include <zstd.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "formats/kiln_format.h"
+#include "formats/recording_header.h"
+#include "formats/result.h"
+
+namespace kiln::format {
+
+// Where the bytes come from: a file (pread) or memory (tests, fuzzing).
+class ByteSource {
+public:
+    virtual ~ByteSource() = default;
+    virtual uint64_t size() const = 0;
+    // Reads exactly n bytes at offset or fails.
+    virtual Status read_at(uint64_t offset, void* dst, size_t n) = 0;
+};
+
+std::unique_ptr<ByteSource> memory_source(std::vector<uint8_t> bytes);
+
+struct Chunk {
+    ChunkType type;
+    uint64_t file_offset;             // where its header starts
+    std::span<const uint8_t> data;    // decompressed; valid until the next call to next()
+};
+
+class RecordingReader {
+public:
+    static Result<std::unique_ptr<RecordingReader>> open(const std::string& path);
+    static Result<std::unique_ptr<RecordingReader>> from_source(std::unique_ptr<ByteSource> src,
+                                                                std::string name);
+
+    const RecordingHeader& header() const { return header_; }
+    uint16_t version_major() const { return major_; }
+    uint16_t version_minor() const { return minor_; }
+
+    // The next known chunk, or nullopt at the end of the usable stream. Chunks of unknown type
+    // are skipped. An error here means an I/O failure, not bad bytes.
+    Result<std::optional<Chunk>> next();
+
+    // Problems that did not stop reading: torn tail, skipped corrupt chunks.
+    const std::vector<std::string>& warnings() const { return warnings_; }
+    bool torn() const { return torn_; }
+    uint64_t skipped_unknown_chunks() const { return skipped_unknown_; }
+    const std::string& name() const { return name_; }
+
+private:
+    RecordingReader(std::unique_ptr<ByteSource> src, std::string name);
+    Status read_preamble_and_header();
+    // Reads the chunk at offset_ into buffer_. nullopt at end of stream.
+    Result<std::optional<Chunk>> read_chunk();
+    void warn(std::string w) { warnings_.push_back(name_ + ": " + std::move(w)); }
+
+    std::unique_ptr<ByteSource> src_;
+    std::string name_;
+    uint64_t offset_ = 0;
+    uint16_t major_ = 0, minor_ = 0;
+    RecordingHeader header_;
+    std::vector<uint8_t> payload_;
+    std::vector<uint8_t> raw_;
+    std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx_;
+    std::vector<std::string> warnings_;
+    bool torn_ = false;
+    bool done_ = false;
+    uint64_t skipped_unknown_ = 0;
+};
+
+bool is_known_chunk_type(uint16_t type);
+
+}  // namespace kiln::format

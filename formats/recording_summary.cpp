@@ -1,0 +1,230 @@
+#include "formats/recording_summary.h"
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+#include <unordered_map>
+
+#include "formats/perf_sample.h"
+#include "formats/sideband.h"
+
+namespace kiln::format {
+
+namespace {
+
+struct EventLayouts {
+    std::unordered_map<uint64_t, size_t> index_of_id;
+    std::vector<SampleLayout> layouts;
+};
+
+EventLayouts layouts_of(const RecordingHeader& h) {
+    EventLayouts out;
+    for (size_t i = 0; i < h.events.size(); ++i) {
+        perf_event_attr attr{};
+        std::memcpy(&attr, h.events[i].attr.data(), std::min(sizeof attr, h.events[i].attr.size()));
+        out.layouts.push_back(SampleLayout::from_attr(attr));
+        for (uint64_t id : h.events[i].ids) out.index_of_id[id] = i;
+    }
+    return out;
+}
+
+class SummaryBuilder {
+public:
+    explicit SummaryBuilder(RecordingSummary& s) : s_(s), ev_(layouts_of(s.header)) {
+        s_.samples_per_event.assign(s.header.events.size(), 0);
+    }
+
+    void perf_records(std::span<const uint8_t> payload, uint64_t offset) {
+        Status st = for_each_record(payload, [this](const perf_event_header& h, std::span<const uint8_t> rec) {
+            record(h, rec);
+        });
+        if (!st) s_.warnings.push_back("chunk at byte " + std::to_string(offset) + ": " + st.error().message);
+    }
+
+    void snapshot(const ProcessSnapshot& snap) {
+        for (const auto& p : snap.processes) {
+            if (!p.comm.empty()) names_[p.pid] = p.comm;
+            for (const auto& m : p.maps)
+                if (!m.path.empty() && m.path[0] == '/' && (m.prot & 4)) add_binary(m.path, build_id_hex(m.build_id));
+        }
+    }
+
+    void build_ids(const BuildIdTable& t) {
+        for (const auto& e : t.entries) late_ids_[e.path] = build_id_hex(e.build_id);
+    }
+
+    void finish() {
+        for (auto& [path, id] : binaries_)
+            if (id.empty())
+                if (auto it = late_ids_.find(path); it != late_ids_.end()) id = it->second;
+        for (const auto& [path, id] : binaries_) s_.binaries.push_back({path, id});
+        for (const auto& [pid, p] : procs_) {
+            ProcessSummary ps = p;
+            auto it = names_.find(pid);
+            ps.name = it != names_.end() ? it->second : "";
+            ps.threads = tids_[pid].size();
+            s_.processes.push_back(ps);
+        }
+        std::sort(s_.processes.begin(), s_.processes.end(), [](const auto& a, const auto& b) {
+            return a.samples != b.samples ? a.samples > b.samples : a.pid < b.pid;
+        });
+    }
+
+private:
+    void add_binary(const std::string& path, const std::string& id) {
+        auto [it, inserted] = binaries_.emplace(path, id);
+        if (!inserted && it->second.empty()) it->second = id;
+    }
+
+    void record(const perf_event_header& h, std::span<const uint8_t> rec) {
+        const uint8_t* body = rec.data() + sizeof h;
+        const size_t n = rec.size() - sizeof h;
+        switch (h.type) {
+            case PERF_RECORD_SAMPLE: sample(rec); break;
+            case PERF_RECORD_COMM:
+                if (n > 8) {
+                    uint32_t pid, tid;
+                    std::memcpy(&pid, body, 4);
+                    std::memcpy(&tid, body + 4, 4);
+                    // The main thread's name names the process.
+                    if (pid == tid) names_[static_cast<int32_t>(pid)] = std::string(
+                        reinterpret_cast<const char*>(body + 8), strnlen(reinterpret_cast<const char*>(body + 8), n - 8));
+                }
+                break;
+            case PERF_RECORD_MMAP2: {
+                constexpr size_t kName = 64;
+                if (n <= kName) break;
+                uint32_t prot;
+                std::memcpy(&prot, body + 56, 4);
+                std::string path(reinterpret_cast<const char*>(body + kName),
+                                 strnlen(reinterpret_cast<const char*>(body + kName), n - kName));
+                if (path.empty() || path[0] != '/' || !(prot & 4)) break;
+                std::string id;
+                if ((h.misc & PERF_RECORD_MISC_MMAP_BUILD_ID) && body[32] > 0 && body[32] <= 20)
+                    id = build_id_hex(std::span<const uint8_t>(body + 36, body[32]));
+                add_binary(path, id);
+                break;
+            }
+            case PERF_RECORD_LOST:
+                if (n >= 16) {
+                    uint64_t lost;
+                    std::memcpy(&lost, body + 8, 8);
+                    s_.lost += lost;
+                }
+                break;
+            case PERF_RECORD_LOST_SAMPLES:
+                if (n >= 8) {
+                    uint64_t lost;
+                    std::memcpy(&lost, body, 8);
+                    s_.lost += lost;
+                }
+                break;
+            case PERF_RECORD_THROTTLE: ++s_.throttled; break;
+            default: break;
+        }
+    }
+
+    void sample(std::span<const uint8_t> rec) {
+        auto it = ev_.index_of_id.find(record_identifier(rec));
+        if (it == ev_.index_of_id.end()) {
+            ++unknown_ids_;
+            return;
+        }
+        auto parsed = parse_sample(ev_.layouts[it->second], rec);
+        if (!parsed) {
+            if (bad_samples_++ == 0) s_.warnings.push_back("unparsable sample: " + parsed.error().message);
+            return;
+        }
+        ++s_.samples;
+        ++s_.samples_per_event[it->second];
+        auto& p = procs_[static_cast<int32_t>(parsed->pid)];
+        p.pid = static_cast<int32_t>(parsed->pid);
+        ++p.samples;
+        tids_[p.pid].insert(static_cast<int32_t>(parsed->tid));
+        if (s_.first_sample_ns == 0 || parsed->time < s_.first_sample_ns) s_.first_sample_ns = parsed->time;
+        s_.last_sample_ns = std::max(s_.last_sample_ns, parsed->time);
+        if (!parsed->stack.empty()) {
+            ++s_.samples_with_stack;
+            s_.stack_bytes += parsed->stack.size();
+        }
+        if (parsed->callchain_size() > 0) ++s_.samples_with_callchain;
+    }
+
+public:
+    uint64_t unknown_ids_ = 0;
+    uint64_t bad_samples_ = 0;
+
+private:
+    RecordingSummary& s_;
+    EventLayouts ev_;
+    std::map<int32_t, ProcessSummary> procs_;
+    std::map<int32_t, std::set<int32_t>> tids_;
+    std::map<int32_t, std::string> names_;
+    std::map<std::string, std::string> binaries_;
+    std::map<std::string, std::string> late_ids_;
+};
+
+}  // namespace
+
+Result<RecordingSummary> summarize(RecordingReader& reader) {
+    RecordingSummary s;
+    s.header = reader.header();
+    SummaryBuilder b(s);
+    for (;;) {
+        auto chunk = reader.next();
+        if (!chunk) return chunk.error();
+        if (!chunk->has_value()) break;
+        const Chunk& c = **chunk;
+        ++s.chunks;
+        switch (c.type) {
+            case ChunkType::kPerfRecords: b.perf_records(c.data, c.file_offset); break;
+            case ChunkType::kProcSnapshot: {
+                auto snap = decode_process_snapshot(c.data);
+                if (snap) b.snapshot(*snap);
+                else s.warnings.push_back(snap.error().message);
+                break;
+            }
+            case ChunkType::kBuildIds: {
+                auto t = decode_build_ids(c.data);
+                if (t) b.build_ids(*t);
+                else s.warnings.push_back(t.error().message);
+                break;
+            }
+            case ChunkType::kKallsyms: {
+                auto k = decode_kernel_symbols(c.data);
+                if (k) s.kernel_symbols = k->symbols.size();
+                else s.warnings.push_back(k.error().message);
+                break;
+            }
+            case ChunkType::kPerfMap: ++s.perf_maps; break;
+            case ChunkType::kStats: {
+                auto st = decode_recording_stats(c.data);
+                if (st) s.stats = *st;
+                else s.warnings.push_back(st.error().message);
+                break;
+            }
+            default: break;
+        }
+    }
+    b.finish();
+    if (b.unknown_ids_ > 0)
+        s.warnings.push_back(std::to_string(b.unknown_ids_) + " samples carry an event id the header does not list");
+    for (const auto& w : reader.warnings()) s.warnings.push_back(w);
+    s.torn = reader.torn();
+    if (s.stats) {
+        s.duration_ns = s.stats->end_time_ns > s.header.start_time_ns ? s.stats->end_time_ns - s.header.start_time_ns : 0;
+        s.lost = std::max(s.lost, s.stats->lost_records + s.stats->lost_samples);
+    } else {
+        s.warnings.push_back(reader.name() + ": the recording has no end summary (the recorder was killed or the file was cut); using what was written");
+        s.duration_ns = s.last_sample_ns > s.header.start_time_ns ? s.last_sample_ns - s.header.start_time_ns : 0;
+    }
+    return s;
+}
+
+Result<RecordingSummary> summarize_file(const std::string& path) {
+    auto reader = RecordingReader::open(path);
+    if (!reader) return reader.error();
+    return summarize(**reader);
+}
+
+}  // namespace kiln::format

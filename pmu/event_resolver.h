@@ -1,0 +1,43 @@
+// Turns an event spec given on the command line into a perf_event_attr: libpfm4 names
+// (hardware and PMU-specific), perf software events, and tracepoints (subsys:name).
+// Only type/config/config1/config2/precise_ip and exclude_* bits are set here; the recorder
+// sets sampling, sample_type and target flags.
+#pragma once
+
+#include <linux/perf_event.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "formats/result.h"
+
+namespace kiln::pmu {
+
+enum class EventKind { kHardware, kSoftware, kTracepoint, kRawPmu };
+
+struct ResolvedEvent {
+    std::string name;       // canonical name as the user will see it ("cpu-clock", "sched:sched_switch")
+    std::string requested;  // what the user asked for ("cycles" when it fell back)
+    EventKind kind = EventKind::kSoftware;
+    perf_event_attr attr{};  // attr.size set to sizeof(perf_event_attr)
+    bool is_clock = false;  // cpu-clock / task-clock: sample values are nanoseconds
+    std::string note;       // non-empty when a fallback happened; printed once by tools/
+};
+
+// Resolves one spec. Hardware events that this machine cannot count (no PMU, as in most VMs)
+// fall back: "cycles" -> "cpu-clock" with a note; other hardware events fail with a clear
+// message. An unknown name fails with close-name suggestions and a pointer to `kiln list`.
+Result<ResolvedEvent> resolve_event(std::string_view spec);
+
+// Encodes a libpfm4 event name without probing the hardware (for tests of the hardware-event
+// path on machines without a PMU). Uses the generic perf_event PMU tables of libpfm4.
+Result<ResolvedEvent> encode_pfm_event(std::string_view spec);
+
+// Tracefs root, mounting tracefs at /sys/kernel/tracing when nothing is mounted.
+Result<std::string> tracefs_root();
+
+// Text for `kiln list`: software events, hardware events usable here, tracepoint subsystems.
+std::string list_events();
+
+}  // namespace kiln::pmu

@@ -1,0 +1,41 @@
+#include "pmu/suggest.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace kiln::pmu {
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                              std::tolower(static_cast<unsigned char>(b[j - 1]));
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same ? 0 : 1)});
+        }
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+std::vector<std::string> closest_names(std::string_view name, const std::vector<std::string>& candidates,
+                                       size_t max_results) {
+    const size_t limit = std::max<size_t>(2, name.size() / 3);
+    std::vector<std::pair<size_t, std::string>> scored;
+    for (const auto& c : candidates) {
+        size_t d = edit_distance(name, c);
+        if (d <= limit) scored.emplace_back(d, c);
+    }
+    std::sort(scored.begin(), scored.end());
+    std::vector<std::string> out;
+    for (const auto& [d, c] : scored) {
+        if (std::find(out.begin(), out.end(), c) != out.end()) continue;
+        out.push_back(c);
+        if (out.size() == max_results) break;
+    }
+    return out;
+}
+
+}  // namespace kiln::pmu

@@ -1,0 +1,21 @@
+// Tracepoints (subsys:name) through tracefs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "formats/result.h"
+
+namespace kiln::pmu {
+
+// The numeric id of subsys:name from <tracefs>/events/subsys/name/id.
+Result<uint64_t> tracepoint_id(std::string_view subsystem, std::string_view name);
+// Subsystems with their number of events, sorted by name.
+std::vector<std::pair<std::string, size_t>> tracepoint_subsystems();
+// Event names of one subsystem.
+std::vector<std::string> tracepoints_of(std::string_view subsystem);
+
+}  // namespace kiln::pmu

@@ -1,0 +1,81 @@
+#include "recorder/chunk_pipeline.h"
+
+namespace kiln::recorder {
+
+ChunkPipeline::ChunkPipeline(format::ChunkWriter& writer, size_t buffer_bytes, size_t buffer_count)
+    : writer_(writer), buffer_bytes_(buffer_bytes) {
+    for (size_t i = 0; i < buffer_count; ++i) {
+        auto b = std::make_unique<ChunkBuffer>();
+        b->data.reserve(buffer_bytes);
+        free_.push_back(std::move(b));
+    }
+}
+
+ChunkPipeline::~ChunkPipeline() {
+    if (thread_.joinable()) (void)finish();
+}
+
+void ChunkPipeline::start() { thread_ = std::thread([this] { run(); }); }
+
+std::unique_ptr<ChunkBuffer> ChunkPipeline::acquire() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return !free_.empty(); });
+    auto b = std::move(free_.back());
+    free_.pop_back();
+    b->data.clear();
+    b->type = format::ChunkType::kPerfRecords;
+    return b;
+}
+
+void ChunkPipeline::submit(std::unique_ptr<ChunkBuffer> buf) {
+    {
+        std::lock_guard lock(mu_);
+        queue_.push_back(std::move(buf));
+    }
+    cv_.notify_all();
+}
+
+void ChunkPipeline::submit_sideband(format::ChunkType type, std::vector<uint8_t> payload) {
+    auto b = std::make_unique<ChunkBuffer>();
+    b->type = type;
+    b->data = std::move(payload);
+    b->pooled = false;
+    submit(std::move(b));
+}
+
+void ChunkPipeline::run() {
+    for (;;) {
+        std::unique_ptr<ChunkBuffer> buf;
+        {
+            std::unique_lock lock(mu_);
+            cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping and drained
+            buf = std::move(queue_.front());
+            queue_.pop_front();
+        }
+        if (status_.ok() && !buf->data.empty()) {
+            Status s = writer_.write_chunk(buf->type, buf->data);
+            if (!s.ok()) {
+                std::lock_guard lock(mu_);
+                status_ = s;
+            }
+        }
+        if (buf->pooled) {
+            std::lock_guard lock(mu_);
+            free_.push_back(std::move(buf));
+        }
+        cv_.notify_all();
+    }
+}
+
+Status ChunkPipeline::finish() {
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    return status_;
+}
+
+}  // namespace kiln::recorder

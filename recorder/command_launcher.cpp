@@ -1,0 +1,112 @@
+#include "recorder/command_launcher.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+namespace kiln::recorder {
+
+bool command_exists(const std::string& program) {
+    auto runnable = [](const std::string& p) {
+        struct stat st{};
+        return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
+    };
+    if (program.find('/') != std::string::npos) return runnable(program);
+    const char* path = std::getenv("PATH");
+    std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+    size_t start = 0;
+    while (start <= dirs.size()) {
+        size_t end = dirs.find(':', start);
+        if (end == std::string::npos) end = dirs.size();
+        std::string dir = dirs.substr(start, end - start);
+        if (dir.empty()) dir = ".";
+        if (runnable(dir + "/" + program)) return true;
+        start = end + 1;
+    }
+    return false;
+}
+
+CommandLauncher::~CommandLauncher() {
+    if (go_fd_ >= 0) ::close(go_fd_);
+    if (err_fd_ >= 0) ::close(err_fd_);
+}
+
+Result<pid_t> CommandLauncher::prepare(const std::vector<std::string>& argv) {
+    if (argv.empty()) return make_error("no command given after --");
+    program_ = argv[0];
+    if (!command_exists(program_))
+        return make_error("command not found: " + program_ + " (not an executable file, nor in PATH)");
+    int go[2], err[2];
+    if (::pipe2(go, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
+        return make_error(std::string("cannot create pipes for the command: ") + std::strerror(errno));
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+
+    pid_t pid = ::fork();
+    if (pid < 0) return make_error(std::string("cannot fork for the command: ") + std::strerror(errno));
+    if (pid == 0) {
+        // Child: default signals, wait for the go byte, exec.
+        sigset_t all;
+        sigemptyset(&all);
+        sigprocmask(SIG_SETMASK, &all, nullptr);
+        ::signal(SIGINT, SIG_DFL);
+        ::signal(SIGTERM, SIG_DFL);
+        ::close(go[1]);
+        ::close(err[0]);
+        char c;
+        ssize_t n;
+        do {
+            n = ::read(go[0], &c, 1);
+        } while (n < 0 && errno == EINTR);
+        if (n != 1) _exit(127);  // the recorder gave up
+        ::execvp(args[0], args.data());
+        int e = errno;
+        ssize_t w = ::write(err[1], &e, sizeof e);
+        (void)w;
+        _exit(127);
+    }
+    ::close(go[0]);
+    ::close(err[1]);
+    go_fd_ = go[1];
+    err_fd_ = err[0];
+    pid_ = pid;
+    return pid;
+}
+
+Status CommandLauncher::start() {
+    char c = 1;
+    if (::write(go_fd_, &c, 1) != 1)
+        return make_error(std::string("cannot start the command: ") + std::strerror(errno));
+    ::close(go_fd_);
+    go_fd_ = -1;
+    int e = 0;
+    ssize_t n;
+    do {
+        n = ::read(err_fd_, &e, sizeof e);
+    } while (n < 0 && errno == EINTR);
+    ::close(err_fd_);
+    err_fd_ = -1;
+    if (n == static_cast<ssize_t>(sizeof e)) {
+        ::waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+        return make_error("cannot run " + program_ + ": " + std::strerror(e));
+    }
+    return {};
+}
+
+void CommandLauncher::abandon() {
+    if (pid_ > 0) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+    }
+}
+
+}  // namespace kiln::recorder

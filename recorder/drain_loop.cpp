@@ -1,0 +1,80 @@
+#include "recorder/drain_loop.h"
+
+#include <sys/mman.h>
+
+#include <cstring>
+
+namespace kiln::recorder {
+
+DrainLoop::DrainLoop(std::vector<RingBuffer>& rings, ChunkPipeline& pipeline)
+    : rings_(rings), pipeline_(pipeline), current_(pipeline.acquire()),
+      last_flush_(std::chrono::steady_clock::now()) {}
+
+uint8_t* DrainLoop::reserve(size_t n) {
+    auto& d = current_->data;
+    if (d.size() + n > d.capacity()) return nullptr;
+    size_t at = d.size();
+    // resize within reserved capacity: no allocation.
+    d.resize(at + n);
+    return d.data() + at;
+}
+
+void DrainLoop::swap_buffer() {
+    pipeline_.submit(std::move(current_));
+    current_ = pipeline_.acquire();
+    last_flush_ = std::chrono::steady_clock::now();
+}
+
+void DrainLoop::drain_all() {
+    bool wrote = false;
+    for (auto& ring : rings_) {
+        uint64_t before = counters_.bytes;
+        while (ring.drain(*this, counters_)) swap_buffer();
+        wrote |= counters_.bytes != before;
+    }
+    if (wrote) {
+        perf_event_header h{kRecordRoundEnd, 0, sizeof(perf_event_header)};
+        uint8_t* p = reserve(sizeof h);
+        if (p == nullptr) {
+            swap_buffer();
+            p = reserve(sizeof h);
+        }
+        std::memcpy(p, &h, sizeof h);
+    }
+}
+
+void DrainLoop::flush_if_due(std::chrono::steady_clock::time_point now) {
+    if (!current_->data.empty() && now - last_flush_ >= std::chrono::seconds(1)) swap_buffer();
+}
+
+void DrainLoop::flush() {
+    if (!current_->data.empty()) swap_buffer();
+}
+
+void DrainLoop::on_sideband_record(const perf_event_header& h, const uint8_t* record) {
+    const uint8_t* body = record + sizeof h;
+    const size_t body_size = h.size - sizeof h;
+    if (h.type == PERF_RECORD_COMM || h.type == PERF_RECORD_FORK) {
+        if (body_size < 4) return;
+        uint32_t pid;
+        std::memcpy(&pid, body, 4);
+        pids_seen_.insert(static_cast<int>(pid));
+        return;
+    }
+    if (h.type != PERF_RECORD_MMAP2) return;
+    // {pid, tid, addr, len, pgoff, (maj,min,ino,ino_gen | build-id), prot, flags, filename}
+    constexpr size_t kFilenameOffset = 4 + 4 + 8 + 8 + 8 + 24 + 4 + 4;
+    if (body_size <= kFilenameOffset) return;
+    uint32_t pid, prot;
+    std::memcpy(&pid, body, 4);
+    std::memcpy(&prot, body + 56, 4);
+    if (!(prot & PROT_EXEC)) return;
+    const bool has_build_id = (h.misc & PERF_RECORD_MISC_MMAP_BUILD_ID) && body[32] != 0;
+    if (has_build_id) return;
+    const char* name = reinterpret_cast<const char*>(body + kFilenameOffset);
+    size_t len = strnlen(name, body_size - kFilenameOffset);
+    if (len == 0 || name[0] != '/') return;
+    no_build_id_.emplace(static_cast<int>(pid), std::string(name, len));
+}
+
+}  // namespace kiln::recorder

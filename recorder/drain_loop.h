@@ -1,0 +1,52 @@
+// Moves records from every ring buffer into pooled chunk buffers, hands full (or one second
+// old) buffers to the writer, and remembers the few facts the end-of-recording sideband needs:
+// which processes appeared and which mapped files came without a build-id.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "recorder/chunk_pipeline.h"
+#include "recorder/ring_buffer.h"
+
+namespace kiln::recorder {
+
+// A user-space record marking the end of one drain round over all rings (like perf's
+// FINISHED_ROUND): records before it came from rings read before it. See formats/SPEC.md.
+inline constexpr uint32_t kRecordRoundEnd = 0x4b01;
+
+class DrainLoop final : public RecordSink {
+public:
+    DrainLoop(std::vector<RingBuffer>& rings, ChunkPipeline& pipeline);
+
+    // Drains every ring once, then marks the round.
+    void drain_all();
+    // Submits the current buffer when it has waited for a second.
+    void flush_if_due(std::chrono::steady_clock::time_point now);
+    // Submits whatever is buffered.
+    void flush();
+
+    const DrainCounters& counters() const { return counters_; }
+    const std::set<int>& pids_seen() const { return pids_seen_; }
+    const std::set<std::pair<int, std::string>>& files_without_build_id() const { return no_build_id_; }
+
+    uint8_t* reserve(size_t n) override;
+    void on_sideband_record(const perf_event_header& h, const uint8_t* record) override;
+
+private:
+    void swap_buffer();
+
+    std::vector<RingBuffer>& rings_;
+    ChunkPipeline& pipeline_;
+    std::unique_ptr<ChunkBuffer> current_;
+    std::chrono::steady_clock::time_point last_flush_;
+    DrainCounters counters_;
+    std::set<int> pids_seen_;
+    std::set<std::pair<int, std::string>> no_build_id_;
+};
+
+}  // namespace kiln::recorder

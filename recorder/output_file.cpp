@@ -1,0 +1,38 @@
+#include "recorder/output_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace kiln::recorder {
+
+Result<int> create_output_file(const std::string& path) {
+    struct stat st{};
+    if (::lstat(path.c_str(), &st) == 0) {
+        if (S_ISLNK(st.st_mode))
+            return make_error("output " + path + " is a symbolic link; kiln never writes through one "
+                              "(recordings hold process memory); remove it or choose another -o");
+        if (!S_ISREG(st.st_mode))
+            return make_error("output " + path + " exists and is not a regular file; choose another -o");
+        std::string old = path + ".old";
+        if (::rename(path.c_str(), old.c_str()) != 0)
+            return make_error("cannot keep the existing " + path + " as " + old + ": " + std::strerror(errno));
+    }
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        int e = errno;
+        std::string hint = (e == EACCES || e == EROFS || e == ENOENT)
+                               ? "; choose a writable location with -o"
+                               : "";
+        return make_error("cannot create output " + path + ": " + std::strerror(e) + hint);
+    }
+    // O_CREAT honours the umask only by narrowing; make the mode exact.
+    ::fchmod(fd, 0600);
+    return fd;
+}
+
+}  // namespace kiln::recorder

@@ -1,0 +1,35 @@
+// Everything `kiln record` was asked to do, after command-line parsing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kiln::recorder {
+
+enum class CallGraph { kNone, kFramePointer, kDwarf };
+
+struct RecordOptions {
+    std::vector<std::string> events;       // -e; empty means the default event (cycles)
+    std::optional<uint64_t> frequency;     // -F HZ
+    std::optional<uint64_t> period;        // -c PERIOD
+    CallGraph call_graph = CallGraph::kFramePointer;
+    uint32_t dwarf_stack_bytes = 8192;     // -g dwarf,BYTES
+    std::vector<int> pids;                 // -p
+    std::vector<int> tids;                 // -t
+    bool system_wide = false;              // -a
+    std::vector<int> cpus;                 // -C (empty: all online CPUs)
+    double duration_s = 0;                 // -d (0: until the target ends or a signal)
+    std::string output = "kiln.data";      // -o
+    int zstd_level = 3;                    // -z
+    uint32_t mmap_pages = 0;               // -m (0: sized to the rate)
+    std::vector<std::string> command;      // -- CMD ARGS
+    std::vector<std::string> kiln_argv;    // for the header
+    bool quiet = false;
+};
+
+inline constexpr uint64_t kDefaultFrequency = 999;
+inline constexpr uint32_t kMaxDwarfStackBytes = 65528;
+
+}  // namespace kiln::recorder

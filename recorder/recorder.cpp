@@ -1,0 +1,395 @@
+#include "recorder/recorder.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <optional>
+
+#include "formats/chunk_writer.h"
+#include "formats/recording_header.h"
+#include "formats/sideband.h"
+#include "recorder/command_launcher.h"
+#include "recorder/drain_loop.h"
+#include "recorder/event_set.h"
+#include "recorder/output_file.h"
+#include "recorder/ring_sizing.h"
+#include "recorder/sideband/sideband_collect.h"
+#include "recorder/targets.h"
+
+#ifndef KILN_VERSION
+#define KILN_VERSION "0.0.0"
+#endif
+
+namespace kiln::recorder {
+
+namespace {
+
+uint64_t monotonic_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+uint64_t realtime_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// Closes an fd on scope exit.
+struct FdGuard {
+    int fd = -1;
+    ~FdGuard() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+// Blocks the signals the loop handles and reads them from a signalfd instead; restores the
+// old mask on exit.
+class SignalCatcher {
+public:
+    SignalCatcher() {
+        sigset_t set;
+        sigemptyset(&set);
+        for (int s : {SIGINT, SIGTERM, SIGCHLD, SIGHUP}) sigaddset(&set, s);
+        sigprocmask(SIG_BLOCK, &set, &old_);
+        fd_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+        ::signal(SIGPIPE, SIG_IGN);
+    }
+    ~SignalCatcher() {
+        if (fd_ >= 0) ::close(fd_);
+        sigprocmask(SIG_SETMASK, &old_, nullptr);
+    }
+    SignalCatcher(const SignalCatcher&) = delete;
+    SignalCatcher& operator=(const SignalCatcher&) = delete;
+    int fd() const { return fd_; }
+
+private:
+    sigset_t old_;
+    int fd_ = -1;
+};
+
+struct Target {
+    EventTarget events;
+    std::vector<int> snapshot_pids;  // processes already running that need a /proc snapshot
+    std::vector<int> watch_pids;     // recording ends when all of these are gone
+    std::string kind;
+};
+
+Result<Target> resolve_target(const RecordOptions& opt) {
+    Target t;
+    t.events.cpus = opt.cpus.empty() ? online_cpus() : opt.cpus;
+    if (opt.system_wide || (!opt.cpus.empty() && opt.pids.empty() && opt.tids.empty() && opt.command.empty())) {
+        t.events.system_wide = true;
+        t.kind = "system-wide";
+        return t;
+    }
+    if (!opt.pids.empty()) {
+        t.kind = "pid";
+        for (int pid : opt.pids) {
+            auto tids = threads_of(pid);
+            if (!tids) return tids.error();
+            t.events.tasks.insert(t.events.tasks.end(), tids->begin(), tids->end());
+            t.snapshot_pids.push_back(pid);
+            t.watch_pids.push_back(pid);
+        }
+        return t;
+    }
+    if (!opt.tids.empty()) {
+        t.kind = "tid";
+        t.events.per_thread = true;
+        for (int tid : opt.tids) {
+            auto tgid = tgid_of(tid);
+            if (!tgid) return tgid.error();
+            t.events.tasks.push_back(tid);
+            if (std::find(t.snapshot_pids.begin(), t.snapshot_pids.end(), *tgid) == t.snapshot_pids.end())
+                t.snapshot_pids.push_back(*tgid);
+            t.watch_pids.push_back(tid);
+        }
+        return t;
+    }
+    if (!opt.command.empty()) {
+        t.kind = "command";
+        t.events.enable_on_exec = true;
+        return t;
+    }
+    return make_error("nothing to record: give a command after --, -p PID, -t TID or -a");
+}
+
+Result<std::vector<pmu::ResolvedEvent>> resolve_events(const RecordOptions& opt,
+                                                      const std::function<void(const std::string&)>& note) {
+    std::vector<std::string> specs = opt.events.empty() ? std::vector<std::string>{"cycles"} : opt.events;
+    std::vector<pmu::ResolvedEvent> out;
+    for (const auto& s : specs) {
+        auto ev = pmu::resolve_event(s);
+        if (!ev) return ev.error();
+        if (!ev->note.empty()) note(ev->note);
+        out.push_back(std::move(*ev));
+    }
+    return out;
+}
+
+format::RecordingHeader make_header(const RecordOptions& opt, const Target& target,
+                                    const EventSet& events, uint64_t start_ns) {
+    format::RecordingHeader h;
+    h.kiln_version = KILN_VERSION;
+    utsname u{};
+    if (uname(&u) == 0) {
+        h.hostname = u.nodename;
+        h.kernel_release = u.release;
+        h.arch = u.machine;
+    }
+    h.clock_id = CLOCK_MONOTONIC;
+    h.start_time_ns = start_ns;
+    h.start_realtime_ns = realtime_ns();
+    h.cpu_count = static_cast<uint32_t>(online_cpus().size());
+    h.page_size = static_cast<uint32_t>(sysconf(_SC_PAGESIZE));
+    h.target = target.kind;
+    h.command_line = opt.kiln_argv;
+    h.events = events.describe();
+    return h;
+}
+
+// Kernel symbols, modules and the kernel image: without them kernel frames cannot be named
+// on another machine. Failures are notes, not errors: user-space analysis still works.
+void submit_kernel_sideband(ChunkPipeline& pipeline, const std::function<void(const std::string&)>& note) {
+    auto syms = read_kallsyms();
+    if (syms) {
+        auto image = read_kernel_image(*syms);
+        if (image) pipeline.submit_sideband(format::ChunkType::kKernelInfo, format::encode(*image));
+        pipeline.submit_sideband(format::ChunkType::kKallsyms, format::encode(*syms));
+    } else {
+        note("kernel symbols not recorded: " + syms.error().message);
+    }
+    auto mods = read_modules();
+    if (mods) pipeline.submit_sideband(format::ChunkType::kModules, format::encode(*mods));
+}
+
+void submit_process_snapshot(ChunkPipeline& pipeline, const Target& target,
+                             const std::function<void(const std::string&)>& note) {
+    Result<format::ProcessSnapshot> snap =
+        target.events.system_wide ? snapshot_all_processes() : snapshot_processes(target.snapshot_pids);
+    if (!snap) {
+        note("process snapshot incomplete: " + snap.error().message);
+        return;
+    }
+    pipeline.submit_sideband(format::ChunkType::kProcSnapshot, format::encode(*snap));
+}
+
+// Build-ids the kernel did not put in MMAP2 records, read from the files now; perf maps of
+// every process seen.
+uint64_t submit_end_sideband(ChunkPipeline& pipeline, const DrainLoop& drain, const Target& target,
+                             pid_t command_pid) {
+    format::BuildIdTable table;
+    uint64_t failures = 0;
+    std::set<std::string> done;
+    for (const auto& [pid, path] : drain.files_without_build_id()) {
+        if (!done.insert(path).second) continue;
+        auto id = read_build_id(path);
+        if (!id) {
+            // The file may be gone from our view but live in the process's mount namespace.
+            id = read_build_id("/proc/" + std::to_string(pid) + "/root" + path);
+        }
+        if (id && !id->empty())
+            table.entries.push_back({-1, path, std::move(*id)});
+        else
+            ++failures;
+    }
+    if (!table.entries.empty()) pipeline.submit_sideband(format::ChunkType::kBuildIds, format::encode(table));
+
+    std::set<int> pids = drain.pids_seen();
+    pids.insert(target.snapshot_pids.begin(), target.snapshot_pids.end());
+    if (command_pid > 0) pids.insert(command_pid);
+    for (int pid : pids) {
+        auto map = read_perf_map(pid);
+        if (map) pipeline.submit_sideband(format::ChunkType::kPerfMap, format::encode(*map));
+    }
+    return failures;
+}
+
+}  // namespace
+
+Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(const std::string&)>& note) {
+    if (opt.frequency && opt.period) return make_error("-F and -c are exclusive: choose a frequency or a period");
+    if (opt.call_graph == CallGraph::kDwarf &&
+        (opt.dwarf_stack_bytes == 0 || opt.dwarf_stack_bytes > kMaxDwarfStackBytes || opt.dwarf_stack_bytes % 8 != 0))
+        return make_error("-g dwarf,BYTES: BYTES must be a multiple of 8 between 8 and " +
+                          std::to_string(kMaxDwarfStackBytes));
+    auto events = resolve_events(opt, note);
+    if (!events) return events.error();
+    auto target = resolve_target(opt);
+    if (!target) return target.error();
+
+    auto out_fd = create_output_file(opt.output);
+    if (!out_fd) return out_fd.error();
+    FdGuard out_guard{*out_fd};
+
+    SignalCatcher signals;
+    CommandLauncher launcher;
+    if (!opt.command.empty()) {
+        auto pid = launcher.prepare(opt.command);
+        if (!pid) return pid.error();
+        if (target->kind == "command") target->events.tasks = {*pid};
+    }
+
+    EventSet event_set;
+    if (auto s = event_set.open(*events, opt, target->events); !s) {
+        launcher.abandon();
+        return s.error();
+    }
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    const size_t pages = ring_data_pages(opt, events->size(), page);
+    std::vector<RingBuffer> rings;
+    rings.reserve(event_set.ring_owners().size());
+    for (const auto& owner : event_set.ring_owners()) {
+        rings.emplace_back();
+        if (auto s = rings.back().map(owner.fd, pages, owner.cpu); !s) {
+            launcher.abandon();
+            return s.error();
+        }
+    }
+
+    const uint64_t start_ns = monotonic_ns();
+    format::ChunkWriter writer(*out_fd, opt.output, opt.zstd_level);
+    if (auto s = writer.write_preamble(); !s) return s.error();
+    if (auto s = writer.write_chunk(format::ChunkType::kHeader,
+                                    format::encode(make_header(opt, *target, event_set, start_ns)));
+        !s)
+        return s.error();
+
+    // Buffers: a few per CPU's worth of ring, at least 1 MiB, so the writer can lag briefly.
+    const size_t buffer_bytes = std::clamp<size_t>(pages * page, 1 << 20, 16 << 20);
+    ChunkPipeline pipeline(writer, buffer_bytes, 4 + rings.size());
+    pipeline.start();
+
+    format::RecordingStats stats;
+    if (auto s = target->events.enable_on_exec ? launcher.start() : event_set.enable(); !s) {
+        (void)pipeline.finish();
+        return s.error();
+    }
+    if (target->events.system_wide && !opt.command.empty()) {
+        if (auto s = launcher.start(); !s) {
+            (void)pipeline.finish();
+            return s.error();
+        }
+    }
+    // Snapshots after enabling: anything mapped from now on arrives as MMAP2 records.
+    if (!target->snapshot_pids.empty() || target->events.system_wide)
+        submit_process_snapshot(pipeline, *target, note);
+    submit_kernel_sideband(pipeline, note);
+
+    DrainLoop drain(rings, pipeline);
+    std::vector<pollfd> pfds;
+    pfds.push_back({signals.fd(), POLLIN, 0});
+    for (auto& r : rings) pfds.push_back({r.fd(), POLLIN, 0});
+
+    using clock = std::chrono::steady_clock;
+    const auto started = clock::now();
+    const bool timed = opt.duration_s > 0;
+    const clock::time_point deadline =
+        timed ? started + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(opt.duration_s))
+              : clock::time_point::max();
+    auto last_watch = started;
+    pid_t child = launcher.pid();
+    int child_status = -1;
+    format::StopReason reason = format::StopReason::kUnknown;
+    int forward_signal = 0;
+
+    while (reason == format::StopReason::kUnknown) {
+        int timeout_ms = 250;
+        if (timed) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
+            timeout_ms = static_cast<int>(std::clamp<long long>(left, 0, timeout_ms));
+        }
+        int n = ::poll(pfds.data(), pfds.size(), timeout_ms);
+        if (n < 0 && errno != EINTR) return make_error(std::string("poll failed: ") + std::strerror(errno));
+        // A ring whose tasks all exited reports POLLHUP forever; stop polling it (its data is
+        // still drained below).
+        for (size_t i = 1; i < pfds.size(); ++i)
+            if (pfds[i].revents & (POLLHUP | POLLERR)) pfds[i].fd = -1;
+        if (pfds[0].revents & POLLIN) {
+            signalfd_siginfo si{};
+            while (::read(signals.fd(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+                if (si.ssi_signo == SIGCHLD) continue;
+                reason = format::StopReason::kSignal;
+                forward_signal = static_cast<int>(si.ssi_signo);
+            }
+        }
+        if (child > 0) {
+            int st = 0;
+            if (::waitpid(child, &st, WNOHANG) == child) {
+                child_status = st;
+                child = -1;
+                if (reason == format::StopReason::kUnknown) reason = format::StopReason::kCommandExited;
+            }
+        }
+        drain.drain_all();
+        const auto now = clock::now();
+        drain.flush_if_due(now);
+        if (timed && now >= deadline && reason == format::StopReason::kUnknown) reason = format::StopReason::kDuration;
+        if (!target->watch_pids.empty() && now - last_watch >= std::chrono::milliseconds(250)) {
+            last_watch = now;
+            if (std::none_of(target->watch_pids.begin(), target->watch_pids.end(), process_alive))
+                reason = format::StopReason::kTargetsGone;
+        }
+    }
+
+    event_set.disable();
+    if (child > 0) {
+        // A command kiln started gets the signal kiln got; at the end of -d it gets SIGTERM.
+        ::kill(child, forward_signal != 0 ? forward_signal : SIGTERM);
+        int st = 0;
+        if (::waitpid(child, &st, 0) == child) child_status = st;
+    }
+    drain.drain_all();
+    drain.flush();
+
+    stats.build_id_failures = submit_end_sideband(pipeline, drain, *target, launcher.pid());
+    const auto& c = drain.counters();
+    stats.end_time_ns = monotonic_ns();
+    stats.samples = c.samples;
+    stats.lost_records = c.lost_records;
+    stats.lost_events = c.lost_events;
+    stats.lost_samples = c.lost_samples;
+    stats.throttles = c.throttles;
+    stats.unthrottles = c.unthrottles;
+    stats.raw_bytes = c.bytes;
+    stats.exit_status = child_status;
+    stats.stop_reason = static_cast<uint32_t>(reason);
+    pipeline.submit_sideband(format::ChunkType::kStats, format::encode(stats));
+    if (auto s = pipeline.finish(); !s) return s.error();
+    if (::fsync(*out_fd) != 0 && errno != EINVAL)
+        return make_error("cannot sync " + opt.output + ": " + std::strerror(errno));
+
+    RecordSummary summary;
+    summary.stats = stats;
+    summary.file_bytes = writer.bytes_written();
+    summary.uncompressed_bytes = writer.raw_bytes_written();
+    summary.path = opt.output;
+    return summary;
+}
+
+std::string summary_line(const RecordSummary& s) {
+    char buf[512];
+    const double mb = static_cast<double>(s.file_bytes) / 1e6;
+    const double ratio = s.file_bytes ? static_cast<double>(s.uncompressed_bytes) / static_cast<double>(s.file_bytes) : 0;
+    std::snprintf(buf, sizeof buf, "kiln record: %llu samples, %llu lost, %.2f MB written to %s (%.1fx compression)",
+                  static_cast<unsigned long long>(s.stats.samples),
+                  static_cast<unsigned long long>(s.stats.lost_records + s.stats.lost_samples), mb,
+                  s.path.c_str(), ratio);
+    std::string line = buf;
+    if (s.stats.throttles > 0) line += ", throttled " + std::to_string(s.stats.throttles) + " times";
+    return line;
+}
+
+}  // namespace kiln::recorder

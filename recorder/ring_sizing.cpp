@@ -1,0 +1,22 @@
+#include "recorder/ring_sizing.h"
+
+#include <algorithm>
+#include <bit>
+
+namespace kiln::recorder {
+
+size_t ring_data_pages(const RecordOptions& opt, size_t event_count, size_t page_size) {
+    if (opt.mmap_pages != 0) return std::bit_ceil(static_cast<size_t>(opt.mmap_pages));
+    // Rough bytes per sample: header and fixed fields, a 32-deep callchain, and the stack copy.
+    size_t per_sample = 64 + (opt.call_graph == CallGraph::kNone ? 0 : 8 * 32);
+    if (opt.call_graph == CallGraph::kDwarf) per_sample += opt.dwarf_stack_bytes + 8 * 24;
+    // With -c the rate is unknown; assume the default frequency's worth.
+    uint64_t rate = opt.frequency.value_or(kDefaultFrequency);
+    size_t bytes = static_cast<size_t>(rate) * per_sample * std::max<size_t>(event_count, 1) / 2;
+    const size_t min_bytes = 512 * 1024;
+    const size_t max_bytes = 64 * 1024 * 1024;
+    bytes = std::clamp(bytes, min_bytes, max_bytes);
+    return std::bit_ceil((bytes + page_size - 1) / page_size);
+}
+
+}  // namespace kiln::recorder

@@ -1,0 +1,11 @@
+// The user registers a DWARF-mode sample copies: what an unwinder needs on this arch.
+#pragma once
+
+#include <cstdint>
+
+namespace kiln::recorder {
+
+// Same set perf uses (PERF_REGS_MASK): every general register, without segment registers.
+uint64_t user_regs_mask();
+
+}  // namespace kiln::recorder

@@ -1,0 +1,204 @@
+// Container round trips and the reader's handling of hostile bytes.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <linux/perf_event.h>
+
+#include "formats/chunk_writer.h"
+#include "formats/recording_reader.h"
+#include "formats/recording_stats.h"
+
+using namespace kiln;
+using namespace kiln::format;
+
+namespace {
+
+RecordingHeader sample_header() {
+    RecordingHeader h;
+    h.kiln_version = "test";
+    h.hostname = "host";
+    h.kernel_release = "6.1.0";
+    h.arch = "x86_64";
+    h.start_time_ns = 123;
+    h.cpu_count = 2;
+    h.target = "command";
+    h.command_line = {"kiln", "record", "--", "true"};
+    EventDescription e;
+    e.name = "cpu-clock";
+    perf_event_attr attr{};
+    attr.size = sizeof attr;
+    attr.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID;
+    e.attr.assign(reinterpret_cast<uint8_t*>(&attr), reinterpret_cast<uint8_t*>(&attr) + sizeof attr);
+    e.ids = {7, 8};
+    e.is_clock = true;
+    h.events.push_back(e);
+    return h;
+}
+
+// Writes a file through ChunkWriter and returns its bytes.
+std::vector<uint8_t> write_file(const std::function<void(ChunkWriter&)>& body, int level = 3) {
+    char path[] = "/tmp/kiln_chunk_XXXXXX";
+    int fd = mkstemp(path);
+    EXPECT_GE(fd, 0);
+    {
+        ChunkWriter w(fd, path, level);
+        EXPECT_TRUE(w.write_preamble().ok());
+        EXPECT_TRUE(w.write_chunk(ChunkType::kHeader, encode(sample_header())).ok());
+        body(w);
+    }
+    std::vector<uint8_t> bytes(static_cast<size_t>(lseek(fd, 0, SEEK_END)));
+    EXPECT_EQ(pread(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
+    close(fd);
+    unlink(path);
+    return bytes;
+}
+
+std::vector<std::vector<uint8_t>> read_all(std::vector<uint8_t> bytes, std::vector<std::string>* warnings = nullptr) {
+    auto r = RecordingReader::from_source(memory_source(std::move(bytes)), "mem");
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+    std::vector<std::vector<uint8_t>> out;
+    if (!r.ok()) return out;
+    for (;;) {
+        auto c = (*r)->next();
+        EXPECT_TRUE(c.ok());
+        if (!c.ok() || !c->has_value()) break;
+        out.emplace_back((*c)->data.begin(), (*c)->data.end());
+    }
+    if (warnings) *warnings = (*r)->warnings();
+    return out;
+}
+
+}  // namespace
+
+TEST(ChunkIo, HeaderRoundTrips) {
+    auto bytes = write_file([](ChunkWriter&) {});
+    auto r = RecordingReader::from_source(memory_source(bytes), "mem");
+    ASSERT_TRUE(r.ok());
+    const auto& h = (*r)->header();
+    EXPECT_EQ(h.hostname, "host");
+    EXPECT_EQ(h.command_line.size(), 4u);
+    ASSERT_EQ(h.events.size(), 1u);
+    EXPECT_EQ(h.events[0].name, "cpu-clock");
+    EXPECT_EQ(h.events[0].ids, (std::vector<uint64_t>{7, 8}));
+    EXPECT_TRUE(h.events[0].is_clock);
+    EXPECT_EQ((*r)->version_major(), kVersionMajor);
+}
+
+TEST(ChunkIo, ChunksRoundTripCompressedAndStored) {
+    for (int level : {0, 1, 3}) {
+        std::vector<uint8_t> payload(100000);
+        for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<uint8_t>(i * 7 % 13);
+        auto bytes = write_file([&](ChunkWriter& w) {
+            ASSERT_TRUE(w.write_chunk(ChunkType::kPerfRecords, payload).ok());
+            ASSERT_TRUE(w.write_chunk(ChunkType::kStats, encode(RecordingStats{})).ok());
+        }, level);
+        std::vector<std::string> warnings;
+        auto chunks = read_all(bytes, &warnings);
+        ASSERT_EQ(chunks.size(), 2u) << "level " << level;
+        EXPECT_EQ(chunks[0], payload);
+        EXPECT_TRUE(warnings.empty());
+        if (level > 0) {
+            EXPECT_LT(bytes.size(), payload.size() / 4);
+        }
+    }
+}
+
+TEST(ChunkIo, UnknownChunkTypesAreSkipped) {
+    auto bytes = write_file([](ChunkWriter& w) {
+        ASSERT_TRUE(w.write_chunk(static_cast<ChunkType>(999), std::vector<uint8_t>(10, 1)).ok());
+        ASSERT_TRUE(w.write_chunk(ChunkType::kPerfRecords, std::vector<uint8_t>(10, 2)).ok());
+    });
+    auto r = RecordingReader::from_source(memory_source(bytes), "mem");
+    ASSERT_TRUE(r.ok());
+    auto c = (*r)->next();
+    ASSERT_TRUE(c.ok() && c->has_value());
+    EXPECT_EQ((*c)->type, ChunkType::kPerfRecords);
+    EXPECT_EQ((*r)->skipped_unknown_chunks(), 1u);
+}
+
+TEST(ChunkIo, NewerMajorVersionFailsClearly) {
+    auto bytes = write_file([](ChunkWriter&) {});
+    FilePreamble pre;
+    std::memcpy(&pre, bytes.data(), sizeof pre);
+    pre.version_major = kVersionMajor + 1;
+    std::memcpy(bytes.data(), &pre, sizeof pre);
+    auto r = RecordingReader::from_source(memory_source(bytes), "new.kiln");
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("newer than this kiln reads"), std::string::npos) << r.error().message;
+}
+
+TEST(ChunkIo, NotAKilnFile) {
+    std::vector<uint8_t> perf = {'P', 'E', 'R', 'F', 'I', 'L', 'E', '2', 0, 0, 0, 0, 0, 0, 0, 0};
+    auto r = RecordingReader::from_source(memory_source(perf), "perf.data");
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("perf.data"), std::string::npos);
+    auto empty = RecordingReader::from_source(memory_source({}), "empty");
+    ASSERT_FALSE(empty.ok());
+    EXPECT_NE(empty.error().message.find("too short"), std::string::npos);
+}
+
+TEST(ChunkIo, CorruptPayloadIsSkippedWithWarning) {
+    std::vector<uint8_t> a(5000, 1), b(5000, 2);
+    size_t second_payload_at = 0;
+    auto bytes = write_file([&](ChunkWriter& w) {
+        ASSERT_TRUE(w.write_chunk(ChunkType::kPerfRecords, a).ok());
+        second_payload_at = w.bytes_written() + sizeof(ChunkHeader);
+        ASSERT_TRUE(w.write_chunk(ChunkType::kPerfRecords, b).ok());
+        ASSERT_TRUE(w.write_chunk(ChunkType::kPerfRecords, a).ok());
+    });
+    bytes[second_payload_at + 3] ^= 0xff;
+    std::vector<std::string> warnings;
+    auto chunks = read_all(bytes, &warnings);
+    ASSERT_EQ(chunks.size(), 2u);
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_NE(warnings[0].find("checksum"), std::string::npos);
+}
+
+TEST(ChunkIo, TornTailKeepsWholeChunks) {
+    std::vector<uint8_t> a(5000, 1);
+    auto bytes = write_file([&](ChunkWriter& w) {
+        for (int i = 0; i < 3; ++i) ASSERT_TRUE(w.write_chunk(ChunkType::kPerfRecords, a).ok());
+    });
+    size_t whole = read_all(bytes).size();
+    ASSERT_EQ(whole, 3u);
+    for (size_t cut = 1; cut < 60; ++cut) {
+        std::vector<uint8_t> torn(bytes.begin(), bytes.end() - static_cast<long>(cut));
+        auto r = RecordingReader::from_source(memory_source(torn), "torn");
+        ASSERT_TRUE(r.ok());
+        size_t n = 0;
+        for (;;) {
+            auto c = (*r)->next();
+            ASSERT_TRUE(c.ok());
+            if (!c->has_value()) break;
+            ++n;
+        }
+        EXPECT_EQ(n, 2u);
+        EXPECT_TRUE((*r)->torn());
+        ASSERT_FALSE((*r)->warnings().empty());
+        EXPECT_NE((*r)->warnings()[0].find("torn tail"), std::string::npos);
+    }
+}
+
+TEST(ChunkIo, StatsRoundTrip) {
+    RecordingStats s;
+    s.samples = 42;
+    s.lost_records = 3;
+    s.exit_status = 9;
+    s.stop_reason = static_cast<uint32_t>(StopReason::kSignal);
+    auto d = decode_recording_stats(encode(s));
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d->samples, 42u);
+    EXPECT_EQ(d->lost_records, 3u);
+    EXPECT_EQ(d->exit_status, 9);
+    auto bytes = encode(s);
+    for (size_t n = 0; n < bytes.size(); ++n)
+        EXPECT_FALSE(decode_recording_stats(std::span<const uint8_t>(bytes.data(), n)).ok());
+}
+
+TEST(ChunkIo, HeaderDecodeRejectsEveryTruncation) {
+    auto bytes = encode(sample_header());
+    for (size_t n = 0; n < bytes.size(); ++n)
+        EXPECT_FALSE(decode_recording_header(std::span<const uint8_t>(bytes.data(), n)).ok()) << n;
+}

@@ -1,0 +1,130 @@
+// Parsing raw perf records exactly as the kernel lays them out.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "formats/byte_io.h"
+#include "formats/perf_sample.h"
+
+using namespace kiln;
+using namespace kiln::format;
+
+namespace {
+
+SampleLayout dwarf_layout() {
+    perf_event_attr a{};
+    a.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
+                    PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN | PERF_SAMPLE_REGS_USER |
+                    PERF_SAMPLE_STACK_USER;
+    a.sample_regs_user = 0x7;  // three registers
+    a.sample_id_all = 1;
+    return SampleLayout::from_attr(a);
+}
+
+std::vector<uint8_t> dwarf_sample() {
+    ByteWriter w;
+    w.u32(PERF_RECORD_SAMPLE);
+    w.u16(0);
+    w.u16(0);  // size patched below
+    w.u64(77);              // identifier
+    w.u64(0x401000);        // ip
+    w.u32(100);             // pid
+    w.u32(101);             // tid
+    w.u64(5555);            // time
+    w.u32(1);               // cpu
+    w.u32(0);
+    w.u64(1000000);         // period
+    w.u64(3);               // callchain nr
+    w.u64(PERF_CONTEXT_USER);
+    w.u64(0x401000);
+    w.u64(0x402000);
+    w.u64(2);               // abi 64
+    w.u64(10);
+    w.u64(11);
+    w.u64(12);
+    w.u64(16);              // stack size
+    for (int i = 0; i < 16; ++i) w.u8(static_cast<uint8_t>(i));
+    w.u64(12);              // dyn size
+    auto bytes = w.take();
+    uint16_t size = static_cast<uint16_t>(bytes.size());
+    std::memcpy(bytes.data() + 6, &size, 2);
+    return bytes;
+}
+
+}  // namespace
+
+TEST(PerfSample, ParsesEveryField) {
+    auto rec = dwarf_sample();
+    auto s = parse_sample(dwarf_layout(), rec);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_EQ(s->id, 77u);
+    EXPECT_EQ(s->ip, 0x401000u);
+    EXPECT_EQ(s->pid, 100u);
+    EXPECT_EQ(s->tid, 101u);
+    EXPECT_EQ(s->time, 5555u);
+    EXPECT_EQ(s->cpu, 1u);
+    EXPECT_EQ(s->period, 1000000u);
+    ASSERT_EQ(s->callchain_size(), 3u);
+    EXPECT_EQ(s->callchain_at(2), 0x402000u);
+    EXPECT_EQ(s->regs_abi, 2u);
+    ASSERT_EQ(s->regs.size(), 24u);
+    EXPECT_EQ(s->reg_at(2), 12u);
+    EXPECT_EQ(s->stack.size(), 12u);  // dyn_size, not the reserved size
+    EXPECT_EQ(record_identifier(rec), 77u);
+}
+
+TEST(PerfSample, EveryTruncationFails) {
+    auto rec = dwarf_sample();
+    for (size_t n = 0; n < rec.size(); ++n)
+        EXPECT_FALSE(parse_sample(dwarf_layout(), std::span<const uint8_t>(rec.data(), n)).ok()) << n;
+}
+
+TEST(PerfSample, HugeCallchainCountFails) {
+    auto rec = dwarf_sample();
+    uint64_t nr = 1ull << 60;
+    std::memcpy(rec.data() + 8 + 8 + 8 + 8 + 8 + 8 + 8, &nr, 8);
+    auto s = parse_sample(dwarf_layout(), rec);
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.error().message.find("callchain"), std::string::npos);
+}
+
+TEST(PerfSample, SampleIdTrailer) {
+    auto layout = dwarf_layout();
+    EXPECT_EQ(layout.id_trailer_size(), 32u);  // tid, time, cpu, identifier
+    ByteWriter w;
+    w.u32(PERF_RECORD_COMM);
+    w.u16(0);
+    w.u16(8 + 8 + 8 + 32);
+    w.u32(5);
+    w.u32(6);
+    w.raw("abcdefg", 8);
+    w.u32(5);
+    w.u32(6);
+    w.u64(999);
+    w.u32(3);
+    w.u32(0);
+    w.u64(42);
+    auto rec = w.take();
+    auto id = parse_sample_id(layout, rec);
+    ASSERT_TRUE(id.present);
+    EXPECT_EQ(id.pid, 5u);
+    EXPECT_EQ(id.tid, 6u);
+    EXPECT_EQ(id.time, 999u);
+    EXPECT_EQ(id.cpu, 3u);
+    EXPECT_EQ(id.id, 42u);
+    EXPECT_EQ(record_identifier(rec), 42u);
+}
+
+TEST(PerfSample, RecordWalkStopsAtImpossibleSizes) {
+    auto rec = dwarf_sample();
+    std::vector<uint8_t> stream = rec;
+    stream.insert(stream.end(), rec.begin(), rec.end());
+    int n = 0;
+    ASSERT_TRUE(for_each_record(stream, [&](const perf_event_header&, std::span<const uint8_t>) { ++n; }).ok());
+    EXPECT_EQ(n, 2);
+    uint16_t bad = 4;  // smaller than a header
+    std::memcpy(stream.data() + rec.size() + 6, &bad, 2);
+    n = 0;
+    EXPECT_FALSE(for_each_record(stream, [&](const perf_event_header&, std::span<const uint8_t>) { ++n; }).ok());
+    EXPECT_EQ(n, 1);
+}

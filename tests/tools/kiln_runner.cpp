@@ -1,0 +1,128 @@
+#include "tests/tools/kiln_runner.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace kiln::test {
+
+namespace {
+
+std::vector<char*> c_args(const std::vector<std::string>& argv) {
+    std::vector<char*> out;
+    for (const auto& a : argv) out.push_back(const_cast<char*>(a.c_str()));
+    out.push_back(nullptr);
+    return out;
+}
+
+}  // namespace
+
+RunResult run(const std::vector<std::string>& argv) {
+    int out[2], err[2];
+    EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
+    EXPECT_EQ(pipe2(err, O_CLOEXEC), 0);
+    auto args = c_args(argv);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        execv(args[0], args.data());
+        _exit(127);
+    }
+    close(out[1]);
+    close(err[1]);
+    RunResult r;
+    pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+    int open_fds = 2;
+    char buf[65536];
+    while (open_fds > 0) {
+        if (poll(fds, 2, -1) < 0) break;
+        for (auto& f : fds) {
+            if (f.fd < 0 || !(f.revents & (POLLIN | POLLHUP))) continue;
+            ssize_t n = read(f.fd, buf, sizeof buf);
+            if (n <= 0) {
+                close(f.fd);
+                f.fd = -1;
+                --open_fds;
+                continue;
+            }
+            (f.fd == fds[0].fd ? r.out : r.err).append(buf, static_cast<size_t>(n));
+        }
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+    return r;
+}
+
+pid_t spawn(const std::vector<std::string>& argv, const std::string& stderr_path) {
+    auto args = c_args(argv);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0);
+        int fd = open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0) dup2(fd, 2);
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) dup2(null, 1);
+        execv(args[0], args.data());
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    return pid;
+}
+
+int wait_for(pid_t pid) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return status;
+}
+
+std::string kiln_bin() { return KILN_BIN; }
+std::string workload(const std::string& name) { return std::string(WORKLOAD_DIR) + "/" + name; }
+
+TempDir::TempDir() {
+    char tmpl[] = "/tmp/kiln_test_XXXXXX";
+    char* d = mkdtemp(tmpl);
+    EXPECT_NE(d, nullptr);
+    dir_ = d ? d : "/tmp";
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+}
+
+nlohmann::json info_json(const std::string& recording) {
+    auto r = run({kiln_bin(), "info", "--json", recording});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    try {
+        return nlohmann::json::parse(r.out);
+    } catch (const std::exception& e) {
+        ADD_FAILURE() << "kiln info --json printed invalid JSON: " << e.what() << "\n" << r.out;
+        return {};
+    }
+}
+
+uint64_t samples_of_pid(const nlohmann::json& info, int pid) {
+    if (!info.contains("processes")) return 0;
+    for (const auto& p : info["processes"])
+        if (p["pid"].get<int>() == pid) return p["samples"].get<uint64_t>();
+    return 0;
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream f(path);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+}  // namespace kiln::test

@@ -1,0 +1,52 @@
+// Runs the kiln binary and the workloads for the end-to-end recording tests.
+#pragma once
+
+#include <sys/types.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace kiln::test {
+
+struct RunResult {
+    int exit_code = -1;   // -1 when killed by a signal
+    int signal = 0;
+    std::string out;
+    std::string err;
+};
+
+// Runs argv to completion, capturing stdout and stderr.
+RunResult run(const std::vector<std::string>& argv);
+
+// Starts argv in the background in its own process group; returns its pid.
+pid_t spawn(const std::vector<std::string>& argv, const std::string& stderr_path = "/dev/null");
+// Waits for a spawned process; returns the raw wait status.
+int wait_for(pid_t pid);
+
+std::string kiln_bin();
+std::string workload(const std::string& name);  // e.g. "cpu_split_fp"
+
+// A fresh directory under /tmp, removed with its files at destruction.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    std::string path(const std::string& name) const { return dir_ + "/" + name; }
+    const std::string& dir() const { return dir_; }
+
+private:
+    std::string dir_;
+};
+
+// `kiln info --json FILE`, parsed; fails the test when it cannot run.
+nlohmann::json info_json(const std::string& recording);
+
+// Sample count of one process in an info JSON (0 when absent).
+uint64_t samples_of_pid(const nlohmann::json& info, int pid);
+
+std::string read_text(const std::string& path);
+
+}  // namespace kiln::test

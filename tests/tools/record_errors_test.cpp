@@ -1,0 +1,95 @@
+// Bad input gets one clear line and a non-zero exit, never a crash.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "tests/tools/kiln_runner.h"
+
+using namespace kiln::test;
+
+namespace {
+
+void expect_clean_failure(const RunResult& r, const std::string& needle) {
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_EQ(r.signal, 0) << "crashed: " << r.err;
+    EXPECT_NE(r.err.find(needle), std::string::npos) << "stderr was: " << r.err;
+    EXPECT_EQ(r.err.find("terminate called"), std::string::npos) << r.err;
+}
+
+}  // namespace
+
+TEST(RecordErrors, UnknownEventSuggestsNamesAndKilnList) {
+    TempDir tmp;
+    auto r = run({kiln_bin(), "record", "-e", "cpu-clok", "-o", tmp.path("x"), "--", "/bin/true"});
+    expect_clean_failure(r, "kiln list");
+    EXPECT_NE(r.err.find("cpu-clock"), std::string::npos) << r.err;
+    EXPECT_NE(access(tmp.path("x").c_str(), F_OK), 0) << "no file is created for a failed start";
+}
+
+TEST(RecordErrors, UnknownTracepoint) {
+    TempDir tmp;
+    expect_clean_failure(run({kiln_bin(), "record", "-e", "sched:no_such_thing", "-o", tmp.path("x"), "--", "/bin/true"}),
+                         "no_such_thing");
+}
+
+TEST(RecordErrors, MissingCommand) {
+    TempDir tmp;
+    expect_clean_failure(run({kiln_bin(), "record", "-o", tmp.path("x"), "--", "/no/such/program"}),
+                         "command not found: /no/such/program");
+    expect_clean_failure(run({kiln_bin(), "record", "-o", tmp.path("y"), "--", "no-such-program-kiln"}),
+                         "command not found");
+}
+
+TEST(RecordErrors, MissingPid) {
+    TempDir tmp;
+    expect_clean_failure(run({kiln_bin(), "record", "-p", "999999999", "-o", tmp.path("x")}),
+                         "no process with pid 999999999");
+    expect_clean_failure(run({kiln_bin(), "record", "-p", "abc", "-o", tmp.path("x")}), "bad pid");
+}
+
+TEST(RecordErrors, UnwritableOutput) {
+    expect_clean_failure(run({kiln_bin(), "record", "-o", "/nonexistent-dir/out.kiln", "--", "/bin/true"}),
+                         "cannot create output /nonexistent-dir/out.kiln");
+}
+
+TEST(RecordErrors, RefusesToWriteThroughASymlink) {
+    TempDir tmp;
+    ASSERT_EQ(symlink(tmp.path("target").c_str(), tmp.path("link").c_str()), 0);
+    expect_clean_failure(run({kiln_bin(), "record", "-o", tmp.path("link"), "--", "/bin/true"}), "symbolic link");
+    EXPECT_NE(access(tmp.path("target").c_str(), F_OK), 0);
+}
+
+TEST(RecordErrors, BadFlags) {
+    TempDir tmp;
+    expect_clean_failure(run({kiln_bin(), "record", "-g", "dwarf,70000", "-o", tmp.path("x"), "--", "/bin/true"}),
+                         "65528");
+    expect_clean_failure(run({kiln_bin(), "record", "-F", "99", "-c", "1000", "-o", tmp.path("x"), "--", "/bin/true"}),
+                         "exclusive");
+    expect_clean_failure(run({kiln_bin(), "record", "-C", "4096", "-o", tmp.path("x")}), "not online");
+    expect_clean_failure(run({kiln_bin(), "record", "-o", tmp.path("x")}), "nothing to record");
+}
+
+TEST(InfoErrors, MissingTruncatedAndForeignFiles) {
+    TempDir tmp;
+    expect_clean_failure(run({kiln_bin(), "info", tmp.path("missing.kiln")}), "No such file");
+    {
+        std::ofstream f(tmp.path("garbage"));
+        f << "this is not a recording at all";
+    }
+    expect_clean_failure(run({kiln_bin(), "info", tmp.path("garbage")}), "not a kiln recording");
+    {
+        std::ofstream f(tmp.path("short"));
+        f << "KILN";
+    }
+    expect_clean_failure(run({kiln_bin(), "info", tmp.path("short")}), "too short");
+    expect_clean_failure(run({kiln_bin(), "info", tmp.dir()}), "not a regular file");
+}
+
+TEST(ListCommand, ShowsSoftwareEventsAndTracepoints) {
+    auto r = run({kiln_bin(), "list"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("cpu-clock"), std::string::npos);
+    EXPECT_NE(r.out.find("sched"), std::string::npos);
+}

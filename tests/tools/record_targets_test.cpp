@@ -1,0 +1,125 @@
+// Every target mode: -p (with threads created later), -t, -a, -C, and -- CMD with threads
+// and a forked child.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include "tests/tools/kiln_runner.h"
+
+using namespace kiln::test;
+
+namespace {
+
+// Starts the spinner and waits until it has written its pid.
+pid_t start_spinner(const TempDir& tmp, const std::string& seconds) {
+    const std::string pidfile = tmp.path("spinner.pid");
+    pid_t pid = spawn({workload("spinner_fp"), seconds, pidfile});
+    for (int i = 0; i < 200 && read_text(pidfile).empty(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return pid;
+}
+
+int threads_of_pid(const nlohmann::json& info, int pid) {
+    for (const auto& p : info["processes"])
+        if (p["pid"].get<int>() == pid) return p["threads"].get<int>();
+    return 0;
+}
+
+}  // namespace
+
+TEST(RecordTargets, AttachToPidFollowsLaterThreads) {
+    TempDir tmp;
+    pid_t spinner = start_spinner(tmp, "10");
+    // Attach before the spinner's second thread starts (at 300 ms).
+    auto r = run({kiln_bin(), "record", "-p", std::to_string(spinner), "-d", "1.5", "-o", tmp.path("p.kiln")});
+    kill(spinner, SIGKILL);
+    wait_for(spinner);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto info = info_json(tmp.path("p.kiln"));
+    EXPECT_EQ(info["target"], "pid");
+    const double samples = static_cast<double>(samples_of_pid(info, spinner));
+    // 1.5 s with one thread for the first ~0.3 s and two after, on two CPUs: ~2.7 CPU-s.
+    EXPECT_GT(samples, 0.7 * 999 * 2.4);
+    EXPECT_LT(samples, 1.2 * 999 * 3.0);
+    EXPECT_GE(threads_of_pid(info, spinner), 2) << "the thread created after attaching was not followed";
+    EXPECT_EQ(info["processes"].size(), 1u);
+    EXPECT_EQ(info["lost"].get<uint64_t>(), 0u);
+}
+
+TEST(RecordTargets, AttachedRecordingEndsWhenTheProcessExits) {
+    TempDir tmp;
+    pid_t spinner = start_spinner(tmp, "1.0");
+    auto r = run({kiln_bin(), "record", "-p", std::to_string(spinner), "-o", tmp.path("p.kiln")});
+    wait_for(spinner);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_GT(samples_of_pid(info_json(tmp.path("p.kiln")), spinner), 500u);
+}
+
+TEST(RecordTargets, SingleThread) {
+    TempDir tmp;
+    pid_t spinner = start_spinner(tmp, "10");
+    auto r = run({kiln_bin(), "record", "-t", std::to_string(spinner), "-d", "1", "-o", tmp.path("t.kiln")});
+    kill(spinner, SIGKILL);
+    wait_for(spinner);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto info = info_json(tmp.path("t.kiln"));
+    EXPECT_EQ(info["target"], "tid");
+    // Only the main thread, even after the second thread starts.
+    EXPECT_EQ(threads_of_pid(info, spinner), 1);
+    EXPECT_NEAR(static_cast<double>(samples_of_pid(info, spinner)), 999.0, 200.0);
+}
+
+TEST(RecordTargets, SystemWideSeesOtherProcesses) {
+    TempDir tmp;
+    pid_t spinner = start_spinner(tmp, "10");
+    auto r = run({kiln_bin(), "record", "-a", "-d", "1", "-o", tmp.path("a.kiln")});
+    kill(spinner, SIGKILL);
+    wait_for(spinner);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto info = info_json(tmp.path("a.kiln"));
+    EXPECT_EQ(info["target"], "system-wide");
+    // Two CPUs for one second: about 2 x 999 samples across all processes (idle included).
+    EXPECT_NEAR(info["samples"].get<double>(), 2 * 999.0, 0.2 * 2 * 999.0);
+    EXPECT_GT(samples_of_pid(info, spinner), 999u);
+    EXPECT_GT(info["kernel_symbols"].get<uint64_t>(), 1000u);
+    // The spinner was running before recording: its name comes from the /proc snapshot.
+    for (const auto& p : info["processes"])
+        if (p["pid"].get<int>() == spinner) {
+            EXPECT_EQ(p["name"], "spinner_fp");
+        }
+}
+
+TEST(RecordTargets, OneCpuOnly) {
+    TempDir tmp;
+    auto r = run({kiln_bin(), "record", "-C", "0", "-d", "1", "-o", tmp.path("c.kiln")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto info = info_json(tmp.path("c.kiln"));
+    EXPECT_NEAR(info["samples"].get<double>(), 999.0, 200.0);
+}
+
+TEST(RecordTargets, CommandWithThreadsAndForkedChild) {
+    TempDir tmp;
+    auto r = run({kiln_bin(), "record", "-o", tmp.path("f.kiln"), "--", workload("threads_fork_fp"), "0.4"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    int parent = 0, child = 0;
+    ASSERT_EQ(std::sscanf(r.out.c_str(), "parent %d child %d", &parent, &child), 2) << r.out;
+    auto info = info_json(tmp.path("f.kiln"));
+    // Three threads of 0.4 CPU-s in the parent, one child of 0.4 CPU-s.
+    EXPECT_NEAR(static_cast<double>(samples_of_pid(info, parent)), 3 * 0.4 * 999, 0.25 * 3 * 0.4 * 999);
+    EXPECT_NEAR(static_cast<double>(samples_of_pid(info, child)), 0.4 * 999, 0.25 * 0.4 * 999);
+    EXPECT_GE(threads_of_pid(info, parent), 3);
+}
+
+TEST(RecordTargets, SystemWideWhileACommandRuns) {
+    TempDir tmp;
+    auto r = run({kiln_bin(), "record", "-a", "-o", tmp.path("ac.kiln"), "--", workload("cpu_split_fp"), "0.5"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto info = info_json(tmp.path("ac.kiln"));
+    EXPECT_EQ(info["target"], "system-wide");
+    EXPECT_GT(info["processes"].size(), 1u);
+    // The whole machine was recorded for as long as the command ran.
+    EXPECT_NEAR(info["duration_ns"].get<double>() / 1e9, 0.5, 0.4);
+}

@@ -1,0 +1,143 @@
+// `kiln record -- CMD` on workloads of known CPU time, checked against that truth and
+// against perf itself.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include "tests/tools/kiln_runner.h"
+
+using namespace kiln::test;
+
+namespace {
+
+bool perf_available() {
+    static const bool ok = [] {
+        for (const char* p : {"/usr/bin/perf", "/usr/local/bin/perf"})
+            if (access(p, X_OK) == 0) return run({p, "--version"}).exit_code == 0;
+        return false;
+    }();
+    return ok;
+}
+
+}  // namespace
+
+TEST(Record, SampleCountMatchesFrequencyTimesCpuTime) {
+    TempDir tmp;
+    const std::string out = tmp.path("cpu.kiln");
+    auto r = run({kiln_bin(), "record", "-F", "999", "-o", out, "--", workload("cpu_split_fp"), "2.0"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const double cpu_s = std::atof(r.out.c_str());
+    ASSERT_GT(cpu_s, 1.9);
+    EXPECT_NE(r.err.find("samples"), std::string::npos) << "summary line missing: " << r.err;
+    auto info = info_json(out);
+    const double expected = 999.0 * cpu_s;
+    const double samples = info["samples"].get<double>();
+    EXPECT_NEAR(samples, expected, 0.20 * expected) << "cpu " << cpu_s << " s";
+    EXPECT_EQ(info["lost"].get<uint64_t>(), 0u);
+    EXPECT_TRUE(info["complete"].get<bool>());
+    EXPECT_GT(info["samples_with_callchain"].get<uint64_t>(), samples * 0.9);
+    EXPECT_NEAR(info["duration_ns"].get<double>() / 1e9, cpu_s, 0.5);
+    ASSERT_EQ(info["events"].size(), 1u);
+    // No PMU on these machines: the default event falls back, and says so.
+    if (info["events"][0]["name"] == "cpu-clock") {
+        EXPECT_NE(r.err.find("cpu-clock"), std::string::npos);
+    }
+    bool has_binary = false;
+    for (const auto& b : info["binaries"])
+        if (b["path"].get<std::string>().find("cpu_split_fp") != std::string::npos) {
+            has_binary = true;
+            EXPECT_EQ(b["build_id"].get<std::string>().size(), 40u);
+        }
+    EXPECT_TRUE(has_binary) << info.dump(1);
+}
+
+TEST(Record, AgreesWithPerfRecord) {
+    if (!perf_available()) GTEST_FAIL() << "perf (linux-perf) is needed as the reference; .ci/run installs it";
+    TempDir tmp;
+    auto k = run({kiln_bin(), "record", "-e", "cpu-clock", "-F", "999", "-o", tmp.path("k.kiln"), "--",
+                  workload("cpu_split_fp"), "1.5"});
+    ASSERT_EQ(k.exit_code, 0) << k.err;
+    auto p = run({"/usr/bin/perf", "record", "-e", "cpu-clock", "-F", "999", "-g", "-o", tmp.path("perf.data"), "--",
+                  workload("cpu_split_fp"), "1.5"});
+    ASSERT_EQ(p.exit_code, 0) << p.err;
+    auto script = run({"/usr/bin/perf", "script", "-i", tmp.path("perf.data"), "-F", "period"});
+    ASSERT_EQ(script.exit_code, 0) << script.err;
+    size_t perf_samples = 0;
+    for (char c : script.out) perf_samples += c == '\n';
+    auto info = info_json(tmp.path("k.kiln"));
+    const double kiln_samples = info["samples"].get<double>();
+    ASSERT_GT(perf_samples, 500u);
+    // Same workload, same CPU time: the two sample counts agree within 15%.
+    EXPECT_NEAR(kiln_samples / static_cast<double>(perf_samples), 1.0, 0.15)
+        << "kiln " << kiln_samples << " perf " << perf_samples;
+}
+
+TEST(Record, DwarfModeStoresStackBytes) {
+    TempDir tmp;
+    const std::string out = tmp.path("dwarf.kiln");
+    auto r = run({kiln_bin(), "record", "-g", "dwarf,4096", "-o", out, "--", workload("cpu_split_nofp"), "0.5"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto info = info_json(out);
+    const auto samples = info["samples"].get<uint64_t>();
+    ASSERT_GT(samples, 300u);
+    // Nearly every sample of a user-space spinner lands in user mode with a stack copy.
+    EXPECT_GT(info["samples_with_stack"].get<double>(), 0.9 * static_cast<double>(samples));
+    const double per_sample = info["stack_bytes"].get<double>() / info["samples_with_stack"].get<double>();
+    EXPECT_GT(per_sample, 64);
+    EXPECT_LE(per_sample, 4096);
+    EXPECT_NE(info["events"][0]["sampling"].get<std::string>().find("dwarf 4096"), std::string::npos);
+}
+
+TEST(Record, OutputIsPrivateAndKeepsThePreviousFile) {
+    TempDir tmp;
+    const std::string out = tmp.path("x.kiln");
+    ASSERT_EQ(run({kiln_bin(), "record", "-q", "-o", out, "--", workload("cpu_split_fp"), "0.1"}).exit_code, 0);
+    struct stat st{};
+    ASSERT_EQ(stat(out.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    const auto first_size = st.st_size;
+    ASSERT_EQ(run({kiln_bin(), "record", "-q", "-o", out, "--", workload("cpu_split_fp"), "0.1"}).exit_code, 0);
+    struct stat old{};
+    ASSERT_EQ(stat((out + ".old").c_str(), &old), 0);
+    EXPECT_EQ(old.st_size, first_size);
+}
+
+TEST(Record, SigintFinishesTheFileAndReachesTheCommand) {
+    TempDir tmp;
+    const std::string out = tmp.path("int.kiln");
+    pid_t kiln = spawn({kiln_bin(), "record", "-o", out, "--", workload("spinner_fp"), "30"}, tmp.path("err"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    kill(kiln, SIGINT);
+    int status = wait_for(kiln);
+    ASSERT_TRUE(WIFEXITED(status)) << read_text(tmp.path("err"));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << read_text(tmp.path("err"));
+    auto info = info_json(out);
+    EXPECT_TRUE(info["complete"].get<bool>());
+    EXPECT_FALSE(info["torn"].get<bool>());
+    EXPECT_GT(info["samples"].get<uint64_t>(), 1000u);  // ~1.2 s of two spinning threads
+    // The command got SIGINT too: its wait status says so.
+    const int child_status = info["exit_status"].get<int>();
+    EXPECT_TRUE(WIFSIGNALED(child_status) && WTERMSIG(child_status) == SIGINT) << child_status;
+}
+
+TEST(Record, SigkillLeavesAReadableFile) {
+    TempDir tmp;
+    const std::string out = tmp.path("killed.kiln");
+    pid_t kiln = spawn({kiln_bin(), "record", "-o", out, "--", workload("spinner_fp"), "30"}, tmp.path("err"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(3000));
+    // kiln and the spinner share the spawned process group.
+    kill(-kiln, SIGKILL);
+    wait_for(kiln);
+    auto r = run({kiln_bin(), "info", "--json", out});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto info = nlohmann::json::parse(r.out);
+    EXPECT_FALSE(info["complete"].get<bool>());
+    // Chunks are flushed every second: at least ~1.5 s of samples made it to disk.
+    EXPECT_GT(info["samples"].get<uint64_t>(), 1500u);
+    EXPECT_NE(r.err.find("no end summary"), std::string::npos) << r.err;
+}

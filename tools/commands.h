@@ -1,0 +1,22 @@
+// The verbs of the kiln command line. Each registers its flags on a CLI11 subcommand and
+// returns a runner that turns module errors into messages and exit codes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace kiln::tools {
+
+using Runner = std::function<int()>;
+
+Runner add_record_command(CLI::App& app, const std::vector<std::string>& argv);
+Runner add_info_command(CLI::App& app);
+Runner add_list_command(CLI::App& app);
+
+// perf lets `-g` stand alone; CLI11 would take the next word as its value.
+std::vector<std::string> normalize_call_graph_flag(std::vector<std::string> args);
+
+}  // namespace kiln::tools

@@ -1,0 +1,106 @@
+#include <cstdio>
+#include <memory>
+
+#include "recorder/recorder.h"
+#include "recorder/targets.h"
+#include "tools/commands.h"
+
+namespace kiln::tools {
+
+namespace {
+
+struct RecordFlags {
+    recorder::RecordOptions opt;
+    std::string call_graph = "fp";
+    std::string pids, tids, cpus;
+    uint64_t frequency = 0, period = 0;
+};
+
+Status apply(RecordFlags& f) {
+    auto& o = f.opt;
+    if (f.frequency) o.frequency = f.frequency;
+    if (f.period) o.period = f.period;
+    if (f.call_graph == "fp") {
+        o.call_graph = recorder::CallGraph::kFramePointer;
+    } else if (f.call_graph == "none") {
+        o.call_graph = recorder::CallGraph::kNone;
+    } else if (f.call_graph == "dwarf" || f.call_graph.rfind("dwarf,", 0) == 0) {
+        o.call_graph = recorder::CallGraph::kDwarf;
+        if (f.call_graph.size() > 6) {
+            try {
+                size_t used = 0;
+                unsigned long v = std::stoul(f.call_graph.substr(6), &used);
+                if (used != f.call_graph.size() - 6) throw std::invalid_argument("");
+                o.dwarf_stack_bytes = static_cast<uint32_t>(std::min<unsigned long>(v, 1u << 30));
+            } catch (const std::exception&) {
+                return make_error("-g " + f.call_graph + ": expected dwarf,BYTES with a number of bytes");
+            }
+        }
+    } else {
+        return make_error("-g " + f.call_graph + ": expected fp, dwarf[,BYTES] or none");
+    }
+    if (!f.pids.empty()) {
+        auto p = recorder::parse_id_list(f.pids, "pid");
+        if (!p) return p.error();
+        o.pids = *p;
+    }
+    if (!f.tids.empty()) {
+        auto t = recorder::parse_id_list(f.tids, "tid");
+        if (!t) return t.error();
+        o.tids = *t;
+    }
+    if (!f.cpus.empty()) {
+        auto c = recorder::parse_cpu_list(f.cpus);
+        if (!c) return c.error();
+        o.cpus = *c;
+    }
+    int targets = (!o.pids.empty()) + (!o.tids.empty()) + (!o.command.empty() && !o.system_wide);
+    if (targets > 1) return make_error("choose one target: a command after --, -p PID or -t TID");
+    if (o.zstd_level < 0 || o.zstd_level > 19) return make_error("-z LEVEL must be between 0 (off) and 19");
+    return {};
+}
+
+}  // namespace
+
+Runner add_record_command(CLI::App& app, const std::vector<std::string>& argv) {
+    auto flags = std::make_shared<RecordFlags>();
+    flags->opt.kiln_argv = argv;
+    auto* sub = app.add_subcommand("record", "Record samples of a command, processes, threads or the whole machine");
+    auto& o = flags->opt;
+    sub->add_option("-e,--event", o.events, "Event to sample (repeatable; default cycles, see `kiln list`)");
+    sub->add_option("-F,--freq", flags->frequency, "Sampling frequency in Hz (default 999)");
+    sub->add_option("-c,--count", flags->period, "Sample every PERIOD events instead of a frequency");
+    sub->add_option("-g,--call-graph", flags->call_graph, "Call graphs: fp (default), dwarf[,BYTES] or none");
+    sub->add_option("-p,--pid", flags->pids, "Record existing processes (comma-separated pids)");
+    sub->add_option("-t,--tid", flags->tids, "Record existing threads (comma-separated tids)");
+    sub->add_flag("-a,--all-cpus", o.system_wide, "Record the whole machine");
+    sub->add_option("-C,--cpu", flags->cpus, "Record only these CPUs (e.g. 0-3,6); implies -a without a target");
+    sub->add_option("-d,--duration", o.duration_s, "Stop after SECONDS");
+    sub->add_option("-o,--output", o.output, "Output file (default kiln.data; an existing one is kept as .old)");
+    sub->add_option("-z,--compression-level", o.zstd_level, "zstd level, 0 to store uncompressed (default 3)");
+    sub->add_option("-m,--mmap-pages", o.mmap_pages, "Ring buffer data pages per CPU (default: sized to the rate)");
+    sub->add_flag("-q,--quiet", o.quiet, "Print no summary line");
+    sub->add_option("command", o.command, "Command to run and record (after --)");
+    sub->prefix_command();  // everything from the command on belongs to the command
+    return [flags, sub]() {
+        // prefix_command leaves the command's words in remaining().
+        for (auto& r : sub->remaining()) flags->opt.command.push_back(r);
+        if (!flags->opt.command.empty() && flags->opt.command.front() == "--")
+            flags->opt.command.erase(flags->opt.command.begin());
+        if (auto s = apply(*flags); !s) {
+            std::fprintf(stderr, "kiln record: %s\n", s.error().message.c_str());
+            return 2;
+        }
+        auto summary = recorder::record(flags->opt, [](const std::string& note) {
+            std::fprintf(stderr, "kiln: %s\n", note.c_str());
+        });
+        if (!summary) {
+            std::fprintf(stderr, "kiln record: %s\n", summary.error().message.c_str());
+            return 1;
+        }
+        if (!flags->opt.quiet) std::fprintf(stderr, "%s\n", recorder::summary_line(*summary).c_str());
+        return 0;
+    };
+}
+
+}  // namespace kiln::tools
