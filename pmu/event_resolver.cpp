@@ -65,7 +65,8 @@ ResolvedEvent software(const SoftwareEvent& sw, const Modifiers& m, std::string_
 }
 
 Error unknown_event(std::string_view spec) {
-    std::vector<std::string> names;
+    std::vector<std::string> names = {"cycles", "instructions", "cache-references", "cache-misses",
+                                      "branch-instructions", "branch-misses", "bus-cycles", "ref-cycles"};
     for (const auto& sw : software_events()) {
         names.emplace_back(sw.name);
         if (sw.alias) names.emplace_back(sw.alias);

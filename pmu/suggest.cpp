@@ -28,10 +28,17 @@ std::vector<std::string> closest_names(std::string_view name, const std::vector<
         size_t d = edit_distance(name, c);
         if (d <= limit) scored.emplace_back(d, c);
     }
-    std::sort(scored.begin(), scored.end());
+    // Stable: among equally close names the earlier candidate wins (callers list the
+    // conventional spelling first); names differing only in case count once.
+    std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    auto same = [](std::string_view a, std::string_view b) {
+        return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+                   return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+               });
+    };
     std::vector<std::string> out;
     for (const auto& [d, c] : scored) {
-        if (std::find(out.begin(), out.end(), c) != out.end()) continue;
+        if (std::any_of(out.begin(), out.end(), [&](const std::string& o) { return same(o, c); })) continue;
         out.push_back(c);
         if (out.size() == max_results) break;
     }

@@ -65,6 +65,7 @@ Result<std::vector<int>> parse_cpu_list(const std::string& spec) {
 
 Result<std::vector<int>> parse_id_list(const std::string& spec, const char* what) {
     std::vector<int> out;
+    if (!spec.empty() && spec.back() == ',') return make_error(std::string("bad ") + what + " list '" + spec + "'");
     std::stringstream ss(spec);
     std::string part;
     while (std::getline(ss, part, ',')) {
@@ -99,7 +100,16 @@ Result<std::vector<int>> threads_of(int pid) {
     return tids;
 }
 
-bool process_alive(int pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
+bool process_alive(int pid) {
+    // A zombie still answers kill(pid, 0) until its parent reaps it; it runs nothing more.
+    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat;
+    if (!std::getline(f, stat)) return false;
+    size_t paren = stat.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= stat.size()) return false;
+    const char state = stat[paren + 2];
+    return state != 'Z' && state != 'X';
+}
 
 Result<int> tgid_of(int tid) {
     std::ifstream f("/proc/" + std::to_string(tid) + "/status");
