@@ -272,7 +272,12 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
     ChunkPipeline pipeline(writer, buffer_bytes, 4 + rings.size());
     pipeline.start();
 
+    // Kernel symbols do not change with the target: read them before the clock starts.
+    submit_kernel_sideband(pipeline, note);
+
     format::RecordingStats stats;
+    using clock = std::chrono::steady_clock;
+    const auto started = clock::now();  // -d counts from here
     if (auto s = target->events.enable_on_exec ? launcher.start() : event_set.enable(); !s) {
         (void)pipeline.finish();
         return s.error();
@@ -286,15 +291,12 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
     // Snapshots after enabling: anything mapped from now on arrives as MMAP2 records.
     if (!target->snapshot_pids.empty() || target->events.system_wide)
         submit_process_snapshot(pipeline, *target, note);
-    submit_kernel_sideband(pipeline, note);
 
     DrainLoop drain(rings, pipeline);
     std::vector<pollfd> pfds;
     pfds.push_back({signals.fd(), POLLIN, 0});
     for (auto& r : rings) pfds.push_back({r.fd(), POLLIN, 0});
 
-    using clock = std::chrono::steady_clock;
-    const auto started = clock::now();
     const bool timed = opt.duration_s > 0;
     const clock::time_point deadline =
         timed ? started + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(opt.duration_s))
