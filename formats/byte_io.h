@@ -15,6 +15,9 @@ namespace kiln {
 
 class ByteWriter {
 public:
+    // Starting with some capacity also keeps GCC 12's -Wstringop-overflow false positive
+    // (growth from an empty vector) quiet.
+    ByteWriter() { buf_.reserve(256); }
     void u8(uint8_t v) { buf_.push_back(v); }
     void u16(uint16_t v) { raw(&v, sizeof v); }
     void u32(uint32_t v) { raw(&v, sizeof v); }
@@ -30,8 +33,10 @@ public:
         raw(b.data(), b.size());
     }
     void raw(const void* p, size_t n) {
-        const auto* b = static_cast<const uint8_t*>(p);
-        buf_.insert(buf_.end(), b, b + n);
+        if (n == 0) return;
+        const size_t at = buf_.size();
+        buf_.resize(at + n);
+        std::memcpy(buf_.data() + at, p, n);
     }
     const std::vector<uint8_t>& bytes() const { return buf_; }
     std::vector<uint8_t>&& take() { return std::move(buf_); }

@@ -24,8 +24,7 @@ bool command_exists(const std::string& program) {
     while (start <= dirs.size()) {
         size_t end = dirs.find(':', start);
         if (end == std::string::npos) end = dirs.size();
-        std::string dir = dirs.substr(start, end - start);
-        if (dir.empty()) dir = ".";
+        const std::string dir = end > start ? dirs.substr(start, end - start) : std::string(".");
         if (runnable(dir + "/" + program)) return true;
         start = end + 1;
     }

@@ -102,7 +102,7 @@ EventSet::~EventSet() {
 }
 
 Status EventSet::open(const std::vector<pmu::ResolvedEvent>& events, const RecordOptions& opt,
-                      const EventTarget& target) {
+                      const EventTarget& target, const std::function<Status(int fd, int cpu)>& map_ring) {
     const bool inherit = !target.system_wide && !target.per_thread;
     std::vector<int> tasks = target.system_wide ? std::vector<int>{-1} : target.tasks;
     for (size_t e = 0; e < events.size(); ++e) {
@@ -139,6 +139,7 @@ Status EventSet::open(const std::vector<pmu::ResolvedEvent>& events, const Recor
                 if (owner < 0) {
                     owner = fd;
                     ring_owners_.push_back({fd, cpu, e});
+                    KILN_TRY(map_ring(fd, cpu));
                 } else if (::ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, owner) != 0) {
                     return make_error("cannot redirect event '" + names_[e] + "' on CPU " +
                                       std::to_string(cpu) + " into its ring buffer: " + std::strerror(errno));

@@ -6,6 +6,7 @@
 #include <linux/perf_event.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,8 +42,10 @@ public:
     static perf_event_attr make_attr(const pmu::ResolvedEvent& ev, const RecordOptions& opt,
                                      bool tracks_sideband, bool enable_on_exec, bool inherit);
 
+    // map_ring(fd, cpu) is called for the first fd of each CPU as soon as it is open: the
+    // kernel redirects other fds (PERF_EVENT_IOC_SET_OUTPUT) only into a mapped buffer.
     Status open(const std::vector<pmu::ResolvedEvent>& events, const RecordOptions& opt,
-                const EventTarget& target);
+                const EventTarget& target, const std::function<Status(int fd, int cpu)>& map_ring);
     Status enable();
     void disable();
 

@@ -22,7 +22,7 @@ struct RecordOptions {
     std::vector<int> cpus;                 // -C (empty: all online CPUs)
     double duration_s = 0;                 // -d (0: until the target ends or a signal)
     std::string output = "kiln.data";      // -o
-    int zstd_level = 3;                    // -z
+    int zstd_level = 1;                    // -z (perf -z uses 1 too: cheapest per byte)
     uint32_t mmap_pages = 0;               // -m (0: sized to the rate)
     std::vector<std::string> command;      // -- CMD ARGS
     std::vector<std::string> kiln_argv;    // for the header

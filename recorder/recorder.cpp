@@ -242,21 +242,18 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
         if (target->kind == "command") target->events.tasks = {*pid};
     }
 
-    EventSet event_set;
-    if (auto s = event_set.open(*events, opt, target->events); !s) {
-        launcher.abandon();
-        return s.error();
-    }
     const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
     const size_t pages = ring_data_pages(opt, events->size(), page);
     std::vector<RingBuffer> rings;
-    rings.reserve(event_set.ring_owners().size());
-    for (const auto& owner : event_set.ring_owners()) {
+    rings.reserve(target->events.cpus.size());
+    EventSet event_set;
+    auto map_ring = [&](int fd, int cpu) {
         rings.emplace_back();
-        if (auto s = rings.back().map(owner.fd, pages, owner.cpu); !s) {
-            launcher.abandon();
-            return s.error();
-        }
+        return rings.back().map(fd, pages, cpu);
+    };
+    if (auto s = event_set.open(*events, opt, target->events, map_ring); !s) {
+        launcher.abandon();
+        return s.error();
     }
 
     const uint64_t start_ns = monotonic_ns();

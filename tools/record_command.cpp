@@ -77,7 +77,7 @@ Runner add_record_command(CLI::App& app, const std::vector<std::string>& argv) {
     sub->add_option("-C,--cpu", flags->cpus, "Record only these CPUs (e.g. 0-3,6); implies -a without a target");
     sub->add_option("-d,--duration", o.duration_s, "Stop after SECONDS");
     sub->add_option("-o,--output", o.output, "Output file (default kiln.data; an existing one is kept as .old)");
-    sub->add_option("-z,--compression-level", o.zstd_level, "zstd level, 0 to store uncompressed (default 3)");
+    sub->add_option("-z,--compression-level", o.zstd_level, "zstd level, 0 to store uncompressed (default 1)");
     sub->add_option("-m,--mmap-pages", o.mmap_pages, "Ring buffer data pages per CPU (default: sized to the rate)");
     sub->add_flag("-q,--quiet", o.quiet, "Print no summary line");
     sub->add_option("command", o.command, "Command to run and record (after --)");

@@ -123,3 +123,17 @@ TEST(RecordTargets, SystemWideWhileACommandRuns) {
     // The whole machine was recorded for as long as the command ran.
     EXPECT_NEAR(info["duration_ns"].get<double>() / 1e9, 0.5, 0.4);
 }
+
+TEST(RecordTargets, AttachToAProcessThatAlreadyHasThreads) {
+    TempDir tmp;
+    pid_t spinner = start_spinner(tmp, "10");
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));  // its second thread is running
+    auto r = run({kiln_bin(), "record", "-p", std::to_string(spinner), "-d", "1", "-o", tmp.path("m.kiln")});
+    kill(spinner, SIGKILL);
+    wait_for(spinner);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto info = info_json(tmp.path("m.kiln"));
+    EXPECT_EQ(threads_of_pid(info, spinner), 2);
+    // Two spinning threads on two CPUs for one second.
+    EXPECT_NEAR(static_cast<double>(samples_of_pid(info, spinner)), 2 * 999.0, 0.2 * 2 * 999.0);
+}
