@@ -64,6 +64,28 @@ ResolvedEvent software(const SoftwareEvent& sw, const Modifiers& m, std::string_
     return ev;
 }
 
+// perf_event_paranoid >= 2 still allows user-space-only sampling of one's own processes:
+// fall back to it, as perf does, rather than fail.
+Status allow_user_only(ResolvedEvent& ev) {
+    int err = probe(ev.attr);
+    if (err != EACCES && err != EPERM) return {};
+    if (!ev.attr.exclude_kernel) {
+        perf_event_attr user = ev.attr;
+        user.exclude_kernel = 1;
+        user.exclude_hv = 1;
+        // Other failures (no PMU) are for the caller to handle with the user-only attr.
+        if (const int user_err = probe(user); user_err != EACCES && user_err != EPERM) {
+            ev.attr = user;
+            std::string msg = "not permitted to sample kernel mode (/proc/sys/kernel/perf_event_paranoid); recording "
+                              "'" + ev.name + "' in user space only. Run as root or grant CAP_PERFMON for kernel frames";
+            ev.note = ev.note.empty() ? msg : ev.note + "; " + msg;
+            return {};
+        }
+    }
+    return make_error("not permitted to use event '" + ev.name +
+                      "': run as root, grant CAP_PERFMON, or lower /proc/sys/kernel/perf_event_paranoid");
+}
+
 Error unknown_event(std::string_view spec) {
     std::vector<std::string> names = {"cycles", "instructions", "cache-references", "cache-misses",
                                       "branch-instructions", "branch-misses", "bus-cycles", "ref-cycles"};
@@ -102,7 +124,11 @@ Result<ResolvedEvent> encode_pfm_event(std::string_view spec) {
 Result<ResolvedEvent> resolve_event(std::string_view spec) {
     if (spec.empty()) return make_error("empty event name; run `kiln list` to see the events available here");
     const Modifiers m = split_modifiers(spec);
-    if (auto sw = find_software_event(m.name)) return software(*sw, m, spec);
+    if (auto sw = find_software_event(m.name)) {
+        ResolvedEvent ev = software(*sw, m, spec);
+        KILN_TRY(allow_user_only(ev));
+        return ev;
+    }
 
     // subsys:name where subsys is a tracefs subsystem.
     const size_t colon = spec.find(':');
@@ -132,17 +158,16 @@ Result<ResolvedEvent> resolve_event(std::string_view spec) {
         }
         return unknown_event(spec);
     }
+    KILN_TRY(allow_user_only(*ev));
     const int err = probe(ev->attr);
     if (err == 0) return ev;
-    if (err == EACCES || err == EPERM)
-        return make_error("not permitted to use event '" + std::string(spec) +
-                          "': run as root, grant CAP_PERFMON, or lower /proc/sys/kernel/perf_event_paranoid");
     if (is_cycles(m.name)) {
         auto fallback = software(*find_software_event("cpu-clock"), Modifiers{"cpu-clock", m.user_only, m.kernel_only},
                                  "cpu-clock");
         fallback.requested = std::string(spec);
         fallback.note = "no hardware PMU here (" + std::string(spec) + ": " + std::strerror(err) +
                         "); falling back to cpu-clock";
+        KILN_TRY(allow_user_only(fallback));
         return fallback;
     }
     return make_error("event '" + std::string(spec) + "' cannot be counted on this machine (" + std::strerror(err) +

@@ -1,6 +1,7 @@
 #include "pmu/pfm_events.h"
 
-// linux/perf_event.h first: libpfm's copy of the perf ABI then steps aside.
+// linux/perf_event.h (through pfm_events.h) first: libpfm's copy of the perf ABI then
+// steps aside.
 #include <perfmon/pfmlib_perf_event.h>
 
 #include <cstdlib>
@@ -19,29 +20,11 @@ Status initialize() {
     return {};
 }
 
-}  // namespace
-
-Result<perf_event_attr> pfm_encode(std::string_view spec) {
-    KILN_TRY(initialize());
-    perf_event_attr attr{};
-    pfm_perf_encode_arg_t arg{};
-    arg.attr = &attr;
-    arg.size = sizeof arg;
-    char* fstr = nullptr;
-    arg.fstr = &fstr;
-    const std::string name(spec);
-    int rc = pfm_get_os_event_encoding(name.c_str(), PFM_PLM0 | PFM_PLM3, PFM_OS_PERF_EVENT_EXT, &arg);
-    std::free(fstr);
-    if (rc != PFM_SUCCESS) return make_error("libpfm4 cannot encode '" + name + "': " + pfm_strerror(rc));
-    attr.size = sizeof attr;
-    return attr;
-}
-
-std::vector<std::string> pfm_event_names() {
+std::vector<std::string> collect_event_names() {
     std::vector<std::string> out;
     if (!initialize().ok()) return out;
-    pfm_pmu_info_t pinfo;
     for (int p = PFM_PMU_NONE; p < PFM_PMU_MAX; ++p) {
+        pfm_pmu_info_t pinfo;
         std::memset(&pinfo, 0, sizeof pinfo);
         pinfo.size = sizeof pinfo;
         if (pfm_get_pmu_info(static_cast<pfm_pmu_t>(p), &pinfo) != PFM_SUCCESS || !pinfo.is_present) continue;
@@ -54,6 +37,41 @@ std::vector<std::string> pfm_event_names() {
         }
     }
     return out;
+}
+
+}  // namespace
+
+Result<perf_event_attr> pfm_encode(std::string_view spec, bool* not_found) {
+    if (not_found != nullptr) *not_found = false;
+    KILN_TRY(initialize());
+    perf_event_attr attr{};
+    pfm_perf_encode_arg_t arg;
+    std::memset(&arg, 0, sizeof arg);
+    arg.attr = &attr;
+    arg.size = sizeof arg;
+    char* fstr = nullptr;
+    arg.fstr = &fstr;
+    const std::string name(spec);
+    const int rc = pfm_get_os_event_encoding(name.c_str(), PFM_PLM0 | PFM_PLM3, PFM_OS_PERF_EVENT_EXT, &arg);
+    std::free(fstr);
+    if (rc != PFM_SUCCESS) {
+        if (not_found != nullptr) *not_found = rc == PFM_ERR_NOTFOUND;
+        return make_error("libpfm4 cannot encode '" + name + "': " + pfm_strerror(rc));
+    }
+    attr.size = sizeof attr;
+    return attr;
+}
+
+const std::vector<std::string>& pfm_event_names() {
+    static const std::vector<std::string> names = collect_event_names();
+    return names;
+}
+
+const std::vector<std::string>& generic_hardware_event_names() {
+    static const std::vector<std::string> names = {"cycles",        "instructions",        "cache-references",
+                                                   "cache-misses",  "branch-instructions", "branch-misses",
+                                                   "bus-cycles",    "ref-cycles"};
+    return names;
 }
 
 }  // namespace kiln::pmu

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -17,21 +18,41 @@ namespace kiln::pmu {
 
 namespace {
 
-bool is_dir(const std::string& p) {
+constexpr const char* kTracingDir = "/sys/kernel/tracing";
+constexpr const char* kDebugTracingDir = "/sys/kernel/debug/tracing";
+
+// 0 when path is a directory, else an errno (ENOTDIR when it is something else).
+int dir_status(const std::string& path) {
     struct stat st{};
-    return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    if (::stat(path.c_str(), &st) != 0) return errno;
+    return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
 }
+
+bool is_dir(const std::string& path) { return dir_status(path) == 0; }
 
 std::vector<std::string> subdirs(const std::string& dir) {
     std::vector<std::string> out;
     DIR* d = ::opendir(dir.c_str());
     if (d == nullptr) return out;
-    while (dirent* e = ::readdir(d)) {
+    while (const dirent* e = ::readdir(d)) {
         if (e->d_name[0] == '.') continue;
-        if (is_dir(dir + "/" + e->d_name)) out.emplace_back(e->d_name);
+        const bool dir_entry = e->d_type == DT_DIR || (e->d_type == DT_UNKNOWN && is_dir(dir + "/" + e->d_name));
+        if (dir_entry) out.emplace_back(e->d_name);
     }
     ::closedir(d);
     std::sort(out.begin(), out.end());
+    return out;
+}
+
+// A subsystem or event name is one path component of tracefs: never "..", never a '/'.
+bool valid_component(std::string_view s) {
+    return !s.empty() && s.front() != '.' && s.find('/') == std::string_view::npos &&
+           s.find('\0') == std::string_view::npos;
+}
+
+std::string joined(const std::vector<std::string>& names, std::string_view prefix) {
+    std::string out;
+    for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : " ") + std::string(prefix) + names[i];
     return out;
 }
 
@@ -40,61 +61,80 @@ std::vector<std::string> subdirs(const std::string& dir) {
 Result<std::string> tracefs_root() {
     static std::mutex mu;
     std::lock_guard lock(mu);
-    for (const char* root : {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"})
-        if (is_dir(std::string(root) + "/events")) return std::string(root);
+    const std::string events = std::string(kTracingDir) + "/events";
+    int err = dir_status(events);
+    if (err == 0) return std::string(kTracingDir);
+    if (err == EACCES)
+        return make_error("cannot read " + events + " (permission denied): tracepoints need root, or read access to "
+                          "tracefs (mode of " + kTracingDir + ")");
+    // Older setups only have tracefs under debugfs (the kernel automounts it there).
+    if (is_dir(std::string(kDebugTracingDir) + "/events")) return std::string(kDebugTracingDir);
     // Nothing mounted: mount tracefs where the kernel expects it.
-    if (::mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr) == 0 && is_dir("/sys/kernel/tracing/events"))
-        return std::string("/sys/kernel/tracing");
-    return make_error(std::string("tracefs is not mounted and mounting it at /sys/kernel/tracing failed (") +
-                      std::strerror(errno) + "); run `mount -t tracefs nodev /sys/kernel/tracing` as root");
+    if (::mount("nodev", kTracingDir, "tracefs", 0, nullptr) != 0) {
+        err = errno;
+        return make_error(std::string("tracefs is not mounted and mounting it at ") + kTracingDir + " failed (" +
+                          std::strerror(err) + "); run `mount -t tracefs nodev " + kTracingDir + "` as root");
+    }
+    if (!is_dir(events)) return make_error("mounted tracefs at " + std::string(kTracingDir) + " but it has no events/");
+    return std::string(kTracingDir);
 }
 
 Result<uint64_t> tracepoint_id(std::string_view subsystem, std::string_view name) {
-    auto root = tracefs_root();
-    if (!root) return root.error();
     const std::string sub(subsystem), ev(name);
     const std::string spec = sub + ":" + ev;
+    if (!valid_component(sub) || !valid_component(ev))
+        return make_error("bad tracepoint '" + spec + "': expected SUBSYSTEM:NAME, e.g. sched:sched_switch");
+    auto root = tracefs_root();
+    if (!root) return make_error("cannot resolve tracepoint '" + spec + "': " + root.error().message);
     const std::string dir = *root + "/events/" + sub;
     if (!is_dir(dir)) {
-        std::vector<std::string> subs;
-        for (auto& [s, n] : tracepoint_subsystems()) subs.push_back(s);
-        auto close = closest_names(sub, subs);
-        std::string msg = "unknown tracepoint '" + spec + "': no subsystem " + dir;
-        if (!close.empty()) {
-            msg += "; did you mean subsystem:";
-            for (const auto& c : close) msg += " " + c;
-            msg += "?";
-        }
-        return make_error(msg + " Run `kiln list` to see the events available here.");
+        auto close = closest_names(sub, tracepoint_subsystem_names());
+        std::string msg = "unknown tracepoint '" + spec + "': no subsystem directory " + dir;
+        if (!close.empty()) msg += "; did you mean subsystem" + joined(close, "") + "?";
+        return make_error(msg + ". Run `kiln list` to see the events available here.");
     }
     const std::string path = dir + "/" + ev + "/id";
+    if (!is_dir(dir + "/" + ev)) {
+        auto close = closest_names(ev, tracepoints_of(sub));
+        std::string msg = "unknown tracepoint '" + spec + "' (no " + path + ")";
+        if (!close.empty()) msg += "; did you mean" + joined(close, sub + ":") + "?";
+        return make_error(msg + ". Run `kiln list` to see the events available here.");
+    }
     std::ifstream f(path);
     uint64_t id = 0;
-    if (!(f >> id)) {
-        if (is_dir(dir + "/" + ev))
-            return make_error("cannot read tracepoint id " + path + " (permission? run as root)");
-        std::vector<std::string> names = tracepoints_of(sub);
-        auto close = closest_names(ev, names);
-        std::string msg = "unknown tracepoint '" + spec + "' (no " + path + ")";
-        if (!close.empty()) {
-            msg += "; did you mean:";
-            for (const auto& c : close) msg += " " + sub + ":" + c;
-            msg += "?";
-        }
-        return make_error(msg + " Run `kiln list` to see the events available here.");
+    if (!f) {
+        const int err = errno;
+        return make_error("cannot read tracepoint id " + path + " (" + std::strerror(err) + "); run as root");
     }
+    if (!(f >> id)) return make_error("tracepoint id file " + path + " does not hold a number");
     return id;
+}
+
+bool has_tracepoint_subsystem(std::string_view subsystem) {
+    if (!valid_component(subsystem)) return false;
+    auto root = tracefs_root();
+    return root && is_dir(*root + "/events/" + std::string(subsystem));
+}
+
+std::vector<std::string> tracepoint_subsystem_names() {
+    auto root = tracefs_root();
+    if (!root) return {};
+    return subdirs(*root + "/events");
 }
 
 std::vector<std::pair<std::string, size_t>> tracepoint_subsystems() {
     std::vector<std::pair<std::string, size_t>> out;
     auto root = tracefs_root();
     if (!root) return out;
-    for (const auto& s : subdirs(*root + "/events")) out.emplace_back(s, subdirs(*root + "/events/" + s).size());
+    for (auto& s : subdirs(*root + "/events")) {
+        const size_t n = subdirs(*root + "/events/" + s).size();
+        out.emplace_back(std::move(s), n);
+    }
     return out;
 }
 
 std::vector<std::string> tracepoints_of(std::string_view subsystem) {
+    if (!valid_component(subsystem)) return {};
     auto root = tracefs_root();
     if (!root) return {};
     return subdirs(*root + "/events/" + std::string(subsystem));

@@ -11,11 +11,16 @@
 
 namespace kiln::pmu {
 
-// The numeric id of subsys:name from <tracefs>/events/subsys/name/id.
+// The numeric id of subsys:name from <tracefs>/events/subsys/name/id. An unknown name fails
+// naming the path it looked for and the closest names of that subsystem.
 Result<uint64_t> tracepoint_id(std::string_view subsystem, std::string_view name);
+// Whether <tracefs>/events/subsystem is a directory (false when tracefs is unavailable).
+bool has_tracepoint_subsystem(std::string_view subsystem);
+// Subsystem names, sorted.
+std::vector<std::string> tracepoint_subsystem_names();
 // Subsystems with their number of events, sorted by name.
 std::vector<std::pair<std::string, size_t>> tracepoint_subsystems();
-// Event names of one subsystem.
+// Event names of one subsystem, sorted.
 std::vector<std::string> tracepoints_of(std::string_view subsystem);
 
 }  // namespace kiln::pmu

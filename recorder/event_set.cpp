@@ -69,6 +69,8 @@ perf_event_attr EventSet::make_attr(const pmu::ResolvedEvent& ev, const RecordOp
         a.sample_freq = opt.frequency.value_or(kDefaultFrequency);
     }
     if (opt.call_graph != CallGraph::kNone) a.sample_type |= PERF_SAMPLE_CALLCHAIN;
+    // Without the right to sample the kernel, kernel callchains are refused too.
+    if (a.exclude_kernel) a.exclude_callchain_kernel = 1;
     if (opt.call_graph == CallGraph::kDwarf) {
         a.sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
         a.sample_regs_user = user_regs_mask();

@@ -63,7 +63,8 @@ Result<format::KernelSymbols> read_kallsyms(const std::string& path) {
             restrict_value = " is " + std::string(sideband::trim_newline(restrict_value));
         return make_error("kernel symbols: every address in " + path +
                           " is 0: kernel pointers are hidden (/proc/sys/kernel/kptr_restrict" + restrict_value +
-                          "); run as root (CAP_SYSLOG) or set kernel.kptr_restrict=0");
+                          "); run as root (CAP_SYSLOG), or set kernel.kptr_restrict=0 and "
+                          "kernel.perf_event_paranoid<=1");
     }
     std::stable_sort(
         out.symbols.begin(), out.symbols.end(),

@@ -1,6 +1,7 @@
 #include "tests/tools/kiln_runner.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/wait.h>
@@ -24,7 +25,7 @@ std::vector<char*> c_args(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-RunResult run(const std::vector<std::string>& argv) {
+RunResult run(const std::vector<std::string>& argv, int uid) {
     int out[2], err[2];
     EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
     EXPECT_EQ(pipe2(err, O_CLOEXEC), 0);
@@ -33,6 +34,9 @@ RunResult run(const std::vector<std::string>& argv) {
     if (pid == 0) {
         dup2(out[1], 1);
         dup2(err[1], 2);
+        if (uid >= 0 && (setgroups(0, nullptr) != 0 || setgid(static_cast<gid_t>(uid)) != 0 ||
+                         setuid(static_cast<uid_t>(uid)) != 0))
+            _exit(126);
         execv(args[0], args.data());
         _exit(127);
     }

@@ -16,8 +16,8 @@ struct RunResult {
     std::string err;
 };
 
-// Runs argv to completion, capturing stdout and stderr.
-RunResult run(const std::vector<std::string>& argv);
+// Runs argv to completion, capturing stdout and stderr; as another user when uid >= 0.
+RunResult run(const std::vector<std::string>& argv, int uid = -1);
 
 // Starts argv in the background in its own process group; returns its pid.
 pid_t spawn(const std::vector<std::string>& argv, const std::string& stderr_path = "/dev/null");

@@ -93,3 +93,31 @@ TEST(ListCommand, ShowsSoftwareEventsAndTracepoints) {
     EXPECT_NE(r.out.find("cpu-clock"), std::string::npos);
     EXPECT_NE(r.out.find("sched"), std::string::npos);
 }
+
+TEST(RecordErrors, PermissionDeniedNamesTheFix) {
+    if (getuid() != 0) GTEST_SKIP() << "needs root to drop to an unprivileged user";
+    std::ifstream paranoid_file("/proc/sys/kernel/perf_event_paranoid");
+    int paranoid = 0;
+    paranoid_file >> paranoid;
+    if (paranoid < 1) GTEST_SKIP() << "perf_event_paranoid < 1 lets anyone record the whole machine";
+    TempDir tmp;
+    ASSERT_EQ(chmod(tmp.dir().c_str(), 0777), 0);
+    // nobody may not record the whole machine while perf_event_paranoid >= 1.
+    auto r = run({kiln_bin(), "record", "-e", "cpu-clock", "-a", "-d", "0.1", "-o", tmp.path("x")}, 65534);
+    expect_clean_failure(r, "perf_event_paranoid");
+    EXPECT_NE(r.err.find("CAP_PERFMON"), std::string::npos) << r.err;
+}
+
+TEST(RecordErrors, UnprivilegedUserRecordsItsOwnCommandInUserSpace) {
+    if (getuid() != 0) GTEST_SKIP() << "needs root to drop to an unprivileged user";
+    std::ifstream paranoid_file("/proc/sys/kernel/perf_event_paranoid");
+    int paranoid = 0;
+    paranoid_file >> paranoid;
+    if (paranoid < 2) GTEST_SKIP() << "kernel sampling is allowed here";
+    TempDir tmp;
+    ASSERT_EQ(chmod(tmp.dir().c_str(), 0777), 0);
+    auto r = run({kiln_bin(), "record", "-o", tmp.path("u.kiln"), "--", workload("cpu_split_fp"), "0.3"}, 65534);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("user space only"), std::string::npos) << r.err;
+    EXPECT_GT(info_json(tmp.path("u.kiln"))["samples"].get<uint64_t>(), 150u);
+}

@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include "tests/tools/kiln_runner.h"
@@ -136,4 +138,20 @@ TEST(RecordTargets, AttachToAProcessThatAlreadyHasThreads) {
     EXPECT_EQ(threads_of_pid(info, spinner), 2);
     // Two spinning threads on two CPUs for one second.
     EXPECT_NEAR(static_cast<double>(samples_of_pid(info, spinner)), 2 * 999.0, 0.2 * 2 * 999.0);
+}
+
+TEST(RecordTargets, PerfMapOfARecordedProcessIsStored) {
+    TempDir tmp;
+    pid_t spinner = start_spinner(tmp, "10");
+    const std::string map = "/tmp/perf-" + std::to_string(spinner) + ".map";
+    {
+        std::ofstream f(map);
+        f << "7f0000001000 40 jitted_function_one\n7f0000002000 80 jitted_function_two\n";
+    }
+    auto r = run({kiln_bin(), "record", "-p", std::to_string(spinner), "-d", "0.3", "-o", tmp.path("j.kiln")});
+    kill(spinner, SIGKILL);
+    wait_for(spinner);
+    std::remove(map.c_str());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(info_json(tmp.path("j.kiln"))["perf_maps"].get<int>(), 1);
 }
