@@ -1,3 +1,4 @@
+// `kiln list`: what can be recorded on this machine.
 #include <cstdio>
 #include <string>
 
@@ -8,40 +9,62 @@
 
 namespace kiln::pmu {
 
-std::string list_events() {
-    std::string out = "Software events:\n";
-    char line[256];
+namespace {
+
+std::string row(const std::string& name, const std::string& what) {
+    char line[512];
+    std::snprintf(line, sizeof line, "  %-32s %s\n", name.c_str(), what.c_str());
+    return line;
+}
+
+std::string software_section() {
+    std::string out = "Software events (work everywhere):\n";
     for (const auto& e : software_events()) {
         std::string name = e.name;
-        if (e.alias) name += " OR " + std::string(e.alias);
-        std::snprintf(line, sizeof line, "  %-32s %s\n", name.c_str(), e.description);
-        out += line;
+        if (e.alias != nullptr) name += " OR " + std::string(e.alias);
+        out += row(name, e.description);
     }
-    out += "\nHardware events usable here:\n";
-    size_t usable = 0;
-    for (const char* hw : {"cycles", "instructions", "cache-references", "cache-misses", "branch-instructions",
-                           "branch-misses", "bus-cycles", "ref-cycles"}) {
-        auto ev = resolve_event(hw);
-        if (ev && ev->kind == EventKind::kHardware) {
-            out += "  " + std::string(hw) + "\n";
-            ++usable;
-        }
-    }
-    if (usable == 0) out += "  none: no hardware PMU on this machine; cycles falls back to cpu-clock\n";
-    else out += "  (and the PMU-specific names libpfm4 knows for this CPU, e.g. INST_RETIRED:ANY_P on Intel)\n";
+    return out;
+}
 
-    out += "\nTracepoint subsystems (use subsys:name; events under <tracefs>/events/SUBSYS):\n";
-    auto subs = tracepoint_subsystems();
+std::string hardware_section() {
+    std::string out = "Hardware events usable here:\n";
+    size_t usable = 0;
+    for (const auto& hw : generic_hardware_event_names()) {
+        auto ev = resolve_event(hw);  // probes; "cycles" comes back as cpu-clock without a PMU
+        if (!ev || ev->kind != EventKind::kHardware) continue;
+        out += row(hw, ev->note.empty() ? "" : "user space only here");
+        ++usable;
+    }
+    if (usable == 0) {
+        out += "  none: no hardware PMU on this machine; cycles falls back to cpu-clock\n";
+    } else {
+        out += "  (and the PMU-specific names libpfm4 knows for this CPU, e.g. INST_RETIRED:ANY_P on Intel;\n"
+               "   `perf list` shows them)\n";
+    }
+    return out;
+}
+
+std::string tracepoint_section() {
+    std::string out = "Tracepoint subsystems (events under <tracefs>/events/SUBSYSTEM):\n";
+    const auto subs = tracepoint_subsystems();
     if (subs.empty()) {
         auto root = tracefs_root();
-        out += "  none" + (root ? std::string(" under ") + *root : ": " + root.error().message) + "\n";
+        out += "  none" + (root ? " under " + *root : ": " + root.error().message) + "\n";
     }
-    for (const auto& [s, n] : subs) {
-        std::snprintf(line, sizeof line, "  %-32s %zu events\n", s.c_str(), n);
-        out += line;
-    }
-    out += "\n-e EVENT is repeatable; NAME:u / NAME:k sample user or kernel mode only.\n";
+    for (const auto& [s, n] : subs) out += row(s, std::to_string(n) + (n == 1 ? " event" : " events"));
     return out;
+}
+
+}  // namespace
+
+std::string list_events() {
+    return software_section() + "\n" + hardware_section() + "\n" + tracepoint_section() +
+           "\nSyntax:\n"
+           "  -e EVENT is repeatable: -e cpu-clock -e sched:sched_switch records both.\n"
+           "  Tracepoints are SUBSYSTEM:NAME, e.g. sched:sched_switch, syscalls:sys_enter_mmap.\n"
+           "  NAME:u / NAME:k count user space or kernel only (cpu-clock:u, cycles:k).\n"
+           "  Without -e, kiln records cycles (cpu-clock where there is no hardware PMU).\n";
 }
 
 }  // namespace kiln::pmu

@@ -1,12 +1,15 @@
+// resolve_event: software table → tracefs → libpfm4, then a probe of the kernel decides
+// between the event itself, a user-space-only variant, the cpu-clock fallback or an error.
 #include "pmu/event_resolver.h"
 
-#include <sys/syscall.h>
-#include <unistd.h>
-
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 #include "pmu/pfm_events.h"
+#include "pmu/probe.h"
 #include "pmu/software_events.h"
 #include "pmu/suggest.h"
 #include "pmu/tracepoints.h"
@@ -15,93 +18,197 @@ namespace kiln::pmu {
 
 namespace {
 
-bool is_cycles(std::string_view s) {
-    return s == "cycles" || s == "cpu-cycles" || s == "PERF_COUNT_HW_CPU_CYCLES";
+constexpr const char* kParanoidPath = "/proc/sys/kernel/perf_event_paranoid";
+constexpr const char* kSeeKilnList = "Run `kiln list` to see the events available here.";
+
+// msg, then the pointer to `kiln list` as a sentence of its own.
+Error with_kiln_list(std::string msg) {
+    if (!msg.empty() && msg.back() != '?' && msg.back() != '.') msg += '.';
+    return make_error(msg + " " + kSeeKilnList);
 }
 
-// Splits "name:uk" into the name and perf's privilege modifiers.
+// Splits "name:u" / "name:k" / "name:uk" into the name and perf's privilege modifiers.
 struct Modifiers {
     std::string_view name;
     bool user_only = false;
     bool kernel_only = false;
+    bool any() const { return user_only || kernel_only; }
 };
 
 Modifiers split_modifiers(std::string_view spec) {
     Modifiers m{spec};
-    size_t colon = spec.rfind(':');
-    if (colon == std::string_view::npos) return m;
-    std::string_view mods = spec.substr(colon + 1);
+    const size_t colon = spec.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) return m;
+    const std::string_view mods = spec.substr(colon + 1);
     if (mods.empty() || mods.find_first_not_of("uk") != std::string_view::npos) return m;
     m.name = spec.substr(0, colon);
-    m.user_only = mods.find('u') != std::string_view::npos && mods.find('k') == std::string_view::npos;
-    m.kernel_only = mods.find('k') != std::string_view::npos && mods.find('u') == std::string_view::npos;
+    const bool u = mods.find('u') != std::string_view::npos;
+    const bool k = mods.find('k') != std::string_view::npos;
+    m.user_only = u && !k;
+    m.kernel_only = k && !u;
     return m;
 }
 
-// Opens the event on this thread, disabled, to learn whether the machine can count it.
-int probe(const perf_event_attr& attr) {
-    perf_event_attr a = attr;
-    a.disabled = 1;
-    int fd = static_cast<int>(::syscall(SYS_perf_event_open, &a, 0, -1, -1, 0));
-    if (fd >= 0) {
-        ::close(fd);
-        return 0;
-    }
-    return errno;
+std::string modifier_suffix(bool user_only, bool kernel_only) {
+    return user_only ? ":u" : kernel_only ? ":k" : "";
 }
 
-ResolvedEvent software(const SoftwareEvent& sw, const Modifiers& m, std::string_view spec) {
+ResolvedEvent software(const SoftwareEvent& sw, bool user_only, bool kernel_only, std::string_view requested) {
     ResolvedEvent ev;
-    ev.name = std::string(sw.name) + (spec.size() > m.name.size() ? std::string(spec.substr(m.name.size())) : "");
-    ev.requested = std::string(spec);
+    ev.name = sw.name + modifier_suffix(user_only, kernel_only);
+    ev.requested = std::string(requested);
     ev.kind = EventKind::kSoftware;
     ev.attr.size = sizeof(perf_event_attr);
     ev.attr.type = PERF_TYPE_SOFTWARE;
     ev.attr.config = sw.config;
-    ev.attr.exclude_kernel = m.user_only;
-    ev.attr.exclude_user = m.kernel_only;
+    ev.attr.exclude_kernel = user_only;
+    ev.attr.exclude_user = kernel_only;
     ev.is_clock = sw.config == PERF_COUNT_SW_CPU_CLOCK || sw.config == PERF_COUNT_SW_TASK_CLOCK;
     return ev;
 }
 
-// perf_event_paranoid >= 2 still allows user-space-only sampling of one's own processes:
-// fall back to it, as perf does, rather than fail.
-Status allow_user_only(ResolvedEvent& ev) {
-    int err = probe(ev.attr);
-    if (err != EACCES && err != EPERM) return {};
-    if (!ev.attr.exclude_kernel) {
-        perf_event_attr user = ev.attr;
-        user.exclude_kernel = 1;
-        user.exclude_hv = 1;
-        // Other failures (no PMU) are for the caller to handle with the user-only attr.
-        if (const int user_err = probe(user); user_err != EACCES && user_err != EPERM) {
-            ev.attr = user;
-            std::string msg = "not permitted to sample kernel mode (/proc/sys/kernel/perf_event_paranoid); recording "
-                              "'" + ev.name + "' in user space only. Run as root or grant CAP_PERFMON for kernel frames";
-            ev.note = ev.note.empty() ? msg : ev.note + "; " + msg;
-            return {};
-        }
-    }
-    return make_error("not permitted to use event '" + ev.name +
-                      "': run as root, grant CAP_PERFMON, or lower /proc/sys/kernel/perf_event_paranoid");
+ResolvedEvent cpu_clock_fallback(const perf_event_attr& wanted, std::string_view spec, int err) {
+    ResolvedEvent ev = software(*find_software_event("cpu-clock"), wanted.exclude_kernel && !wanted.exclude_user,
+                                wanted.exclude_user && !wanted.exclude_kernel, spec);
+    ev.note = "no hardware PMU here (" + std::string(spec) + " not supported: " + std::strerror(err) +
+              "); falling back to cpu-clock";
+    return ev;
 }
 
-Error unknown_event(std::string_view spec) {
-    std::vector<std::string> names = {"cycles", "instructions", "cache-references", "cache-misses",
-                                      "branch-instructions", "branch-misses", "bus-cycles", "ref-cycles"};
-    for (const auto& sw : software_events()) {
-        names.emplace_back(sw.name);
-        if (sw.alias) names.emplace_back(sw.alias);
+// The generic "cycles" event in any spelling (cycles, cpu-cycles, perf::cycles, cycles:u).
+bool is_generic_cycles(const perf_event_attr& attr) {
+    return attr.type == PERF_TYPE_HARDWARE && attr.config == PERF_COUNT_HW_CPU_CYCLES;
+}
+
+EventKind kind_of(const perf_event_attr& attr) {
+    switch (attr.type) {
+        case PERF_TYPE_HARDWARE:
+        case PERF_TYPE_HW_CACHE: return EventKind::kHardware;
+        case PERF_TYPE_SOFTWARE: return EventKind::kSoftware;
+        case PERF_TYPE_TRACEPOINT: return EventKind::kTracepoint;
+        default: return EventKind::kRawPmu;
     }
-    for (auto& n : pfm_event_names()) names.push_back(std::move(n));
-    auto close = closest_names(split_modifiers(spec).name, names);
+}
+
+std::string paranoid_level() {
+    std::ifstream f(kParanoidPath);
+    int level = 0;
+    if (f >> level) return " (now " + std::to_string(level) + ")";
+    return "";
+}
+
+Error permission_error(const std::string& name, int err) {
+    return make_error("not permitted to use event '" + name + "' (" + std::strerror(err) +
+                      "): run as root, grant CAP_PERFMON, or lower " + kParanoidPath + paranoid_level());
+}
+
+// Probes ev. perf_event_paranoid >= 2 still allows user-space-only sampling of one's own
+// processes: on a permission error retry without the kernel, as perf does, and keep that
+// variant (with a note) unless it is refused as well. Returns the errno of the variant that
+// ev now holds (0 when usable); a permission errno means both were refused.
+int probe_allowing_user_only(ResolvedEvent& ev) {
+    const int err = probe_event(ev.attr);
+    if (!is_permission_errno(err) || ev.attr.exclude_kernel) return err;
+    perf_event_attr user = ev.attr;
+    user.exclude_kernel = 1;
+    user.exclude_hv = 1;
+    const int user_err = probe_event(user);
+    if (is_permission_errno(user_err)) return err;
+    ev.attr = user;
+    if (user_err == 0) {
+        const std::string msg = "not permitted to sample kernel mode (" + std::string(kParanoidPath) + paranoid_level() +
+                                "); recording '" + ev.name +
+                                "' in user space only. Run as root or grant CAP_PERFMON for kernel frames";
+        ev.note = ev.note.empty() ? msg : ev.note + "; " + msg;
+    }
+    return user_err;
+}
+
+// Software events are accepted unless the kernel refuses them on permission grounds; other
+// open failures are left for the recorder to report with its target in hand.
+Result<ResolvedEvent> usable_software(ResolvedEvent ev) {
+    const int err = probe_allowing_user_only(ev);
+    if (is_permission_errno(err)) return permission_error(ev.name, err);
+    return ev;
+}
+
+Result<ResolvedEvent> usable_hardware(ResolvedEvent ev, std::string_view spec) {
+    const perf_event_attr wanted = ev.attr;
+    const int err = probe_allowing_user_only(ev);
+    if (err == 0) return ev;
+    if (is_permission_errno(err)) return permission_error(ev.name, err);
+    if (is_no_pmu_errno(err)) {
+        if (is_generic_cycles(wanted)) return usable_software(cpu_clock_fallback(wanted, spec, err));
+        return with_kiln_list((ev.kind == EventKind::kHardware ? "hardware event '" : "event '") + ev.name +
+                              "' is not supported on this machine (" + std::strerror(err) +
+                              "): no hardware PMU here (usual in VMs) or no such counter. Software events work "
+                              "everywhere: cpu-clock, task-clock, page-faults, context-switches");
+    }
+    return with_kiln_list("cannot open event '" + ev.name + "' (perf_event_open: " + std::strerror(err) + ")");
+}
+
+std::vector<std::string> suggestion_candidates() {
+    // Conventional spellings first: among equally close names the earlier one wins.
+    std::vector<std::string> names;
+    for (const auto& sw : software_events()) names.emplace_back(sw.name);
+    for (const auto& hw : generic_hardware_event_names()) names.push_back(hw);
+    for (const auto& sw : software_events())
+        if (sw.alias != nullptr) names.emplace_back(sw.alias);
+    for (const auto& n : pfm_event_names()) names.push_back(n);
+    return names;
+}
+
+Error unknown_event(std::string_view spec, std::string_view name) {
+    const auto close = closest_names(name, suggestion_candidates());
     std::string msg = "unknown event '" + std::string(spec) + "'";
     if (!close.empty()) {
         msg += "; did you mean:";
         for (size_t i = 0; i < close.size(); ++i) msg += (i ? ", " : " ") + close[i];
         msg += "?";
+    } else if (std::any_of(name.begin(), name.end(), [](unsigned char c) { return std::isupper(c); }) ||
+               name.find("::") != std::string_view::npos) {
+        msg += " (PMU-specific names exist only where libpfm4 detects that PMU)";
     }
-    return make_error(msg + " Run `kiln list` to see the events available here.");
+    return with_kiln_list(msg);
+}
+
+// A tracefs subsystem is lower case; PMU-specific libpfm4 names (INST_RETIRED:ANY_P,
+// pmu::event) are not.
+bool looks_like_tracepoint_subsystem(std::string_view s) {
+    return !s.empty() && std::none_of(s.begin(), s.end(), [](unsigned char c) { return std::isupper(c); });
+}
+
+Result<ResolvedEvent> tracepoint(std::string_view spec, std::string_view subsystem, std::string_view name) {
+    auto id = tracepoint_id(subsystem, name);
+    if (!id) return id.error();
+    ResolvedEvent ev;
+    ev.name = ev.requested = std::string(spec);
+    ev.kind = EventKind::kTracepoint;
+    ev.attr.size = sizeof(perf_event_attr);
+    ev.attr.type = PERF_TYPE_TRACEPOINT;
+    ev.attr.config = *id;
+    return ev;
+}
+
+// libpfm4 did not know spec: say why in the terms the user most likely meant.
+Error not_encodable(std::string_view spec, const Modifiers& m, bool pfm_not_found, const Error& pfm_error) {
+    if (m.any()) return unknown_event(spec, m.name);
+    const size_t colon = spec.find(':');
+    if (colon != std::string_view::npos) {
+        const std::string_view head = spec.substr(0, colon);
+        if (auto sw = find_software_event(head))
+            return make_error("bad modifier '" + std::string(spec.substr(colon + 1)) + "' in '" + std::string(spec) +
+                              "': " + sw->name + " takes :u (user space only) or :k (kernel only)");
+        if (!pfm_not_found) return with_kiln_list(pfm_error.message);
+        if (looks_like_tracepoint_subsystem(head) && spec.find("::") == std::string_view::npos) {
+            auto tp = tracepoint(spec, head, spec.substr(colon + 1));
+            return tp ? make_error("tracepoint '" + std::string(spec) + "' appeared while it was being resolved; retry")
+                      : tp.error();
+        }
+    } else if (!pfm_not_found) {
+        return with_kiln_list(pfm_error.message);
+    }
+    return unknown_event(spec, spec);
 }
 
 }  // namespace
@@ -113,66 +220,35 @@ Result<ResolvedEvent> encode_pfm_event(std::string_view spec) {
     ev.name = std::string(spec);
     ev.requested = ev.name;
     ev.attr = *attr;
-    ev.kind = (attr->type == PERF_TYPE_HARDWARE || attr->type == PERF_TYPE_HW_CACHE) ? EventKind::kHardware
-              : attr->type == PERF_TYPE_SOFTWARE                                      ? EventKind::kSoftware
-                                                                                      : EventKind::kRawPmu;
+    ev.kind = kind_of(*attr);
     ev.is_clock = attr->type == PERF_TYPE_SOFTWARE &&
                   (attr->config == PERF_COUNT_SW_CPU_CLOCK || attr->config == PERF_COUNT_SW_TASK_CLOCK);
     return ev;
 }
 
 Result<ResolvedEvent> resolve_event(std::string_view spec) {
-    if (spec.empty()) return make_error("empty event name; run `kiln list` to see the events available here");
+    if (spec.empty()) return with_kiln_list("empty event name");
     const Modifiers m = split_modifiers(spec);
-    if (auto sw = find_software_event(m.name)) {
-        ResolvedEvent ev = software(*sw, m, spec);
-        KILN_TRY(allow_user_only(ev));
-        return ev;
-    }
+    if (auto sw = find_software_event(m.name)) return usable_software(software(*sw, m.user_only, m.kernel_only, spec));
 
-    // subsys:name where subsys is a tracefs subsystem.
+    // subsys:name where subsys is a tracefs subsystem ("pmu::event" is libpfm4's syntax).
     const size_t colon = spec.find(':');
-    if (colon != std::string_view::npos) {
-        std::string_view sub = spec.substr(0, colon);
-        bool is_subsystem = false;
-        for (const auto& [s, n] : tracepoint_subsystems()) is_subsystem |= s == sub;
-        if (is_subsystem) {
-            auto id = tracepoint_id(sub, spec.substr(colon + 1));
-            if (!id) return id.error();
-            ResolvedEvent ev;
-            ev.name = ev.requested = std::string(spec);
-            ev.kind = EventKind::kTracepoint;
-            ev.attr.size = sizeof(perf_event_attr);
-            ev.attr.type = PERF_TYPE_TRACEPOINT;
-            ev.attr.config = *id;
-            return ev;
-        }
-    }
+    if (colon != std::string_view::npos && spec.find("::") == std::string_view::npos &&
+        has_tracepoint_subsystem(spec.substr(0, colon)))
+        return tracepoint(spec, spec.substr(0, colon), spec.substr(colon + 1));
 
-    auto ev = encode_pfm_event(spec);
-    if (!ev) {
-        // "foo:bar" that is neither a PMU event nor an existing subsystem: say both.
-        if (colon != std::string_view::npos && spec.find("::") == std::string_view::npos) {
-            auto id = tracepoint_id(spec.substr(0, colon), spec.substr(colon + 1));
-            if (!id) return id.error();
-        }
-        return unknown_event(spec);
+    bool not_found = false;
+    auto attr = pfm_encode(spec, &not_found);
+    if (!attr) return not_encodable(spec, m, not_found, attr.error());
+    ResolvedEvent ev;
+    ev.name = ev.requested = std::string(spec);
+    ev.attr = *attr;
+    ev.kind = kind_of(*attr);
+    if (ev.kind == EventKind::kSoftware) {
+        ev.is_clock = attr->config == PERF_COUNT_SW_CPU_CLOCK || attr->config == PERF_COUNT_SW_TASK_CLOCK;
+        return usable_software(std::move(ev));
     }
-    KILN_TRY(allow_user_only(*ev));
-    const int err = probe(ev->attr);
-    if (err == 0) return ev;
-    if (is_cycles(m.name)) {
-        auto fallback = software(*find_software_event("cpu-clock"), Modifiers{"cpu-clock", m.user_only, m.kernel_only},
-                                 "cpu-clock");
-        fallback.requested = std::string(spec);
-        fallback.note = "no hardware PMU here (" + std::string(spec) + ": " + std::strerror(err) +
-                        "); falling back to cpu-clock";
-        KILN_TRY(allow_user_only(fallback));
-        return fallback;
-    }
-    return make_error("event '" + std::string(spec) + "' cannot be counted on this machine (" + std::strerror(err) +
-                      "): no hardware PMU or no such counter here; software events such as cpu-clock, "
-                      "task-clock and page-faults work everywhere. Run `kiln list`.");
+    return usable_hardware(std::move(ev), spec);
 }
 
 }  // namespace kiln::pmu

@@ -50,6 +50,10 @@ bool valid_component(std::string_view s) {
            s.find('\0') == std::string_view::npos;
 }
 
+Error with_kiln_list(const std::string& msg) {
+    return make_error(msg + (msg.back() == '?' ? " " : ". ") + "Run `kiln list` to see the events available here.");
+}
+
 std::string joined(const std::vector<std::string>& names, std::string_view prefix) {
     std::string out;
     for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : " ") + std::string(prefix) + names[i];
@@ -91,14 +95,14 @@ Result<uint64_t> tracepoint_id(std::string_view subsystem, std::string_view name
         auto close = closest_names(sub, tracepoint_subsystem_names());
         std::string msg = "unknown tracepoint '" + spec + "': no subsystem directory " + dir;
         if (!close.empty()) msg += "; did you mean subsystem" + joined(close, "") + "?";
-        return make_error(msg + ". Run `kiln list` to see the events available here.");
+        return with_kiln_list(msg);
     }
     const std::string path = dir + "/" + ev + "/id";
     if (!is_dir(dir + "/" + ev)) {
         auto close = closest_names(ev, tracepoints_of(sub));
         std::string msg = "unknown tracepoint '" + spec + "' (no " + path + ")";
         if (!close.empty()) msg += "; did you mean" + joined(close, sub + ":") + "?";
-        return make_error(msg + ". Run `kiln list` to see the events available here.");
+        return with_kiln_list(msg);
     }
     std::ifstream f(path);
     uint64_t id = 0;

@@ -256,35 +256,28 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
         return s.error();
     }
 
-    const uint64_t start_ns = monotonic_ns();
     format::ChunkWriter writer(*out_fd, opt.output, opt.zstd_level);
+    // Buffers: a few per CPU's worth of ring, at least 1 MiB, so the writer can lag briefly.
+    const size_t buffer_bytes = std::clamp<size_t>(pages * page, 1 << 20, 16 << 20);
+    ChunkPipeline pipeline(writer, buffer_bytes, 4 + rings.size());
+
+    // Kernel symbols do not change with the target: read them before the clock starts. They
+    // wait in the pipeline's queue until the header is written.
+    submit_kernel_sideband(pipeline, note);
+
+    if (auto s = target->events.enable_on_exec ? launcher.start() : event_set.enable(); !s) return s.error();
+    if (target->events.system_wide && !opt.command.empty())
+        if (auto s = launcher.start(); !s) return s.error();
+    using clock = std::chrono::steady_clock;
+    const auto started = clock::now();  // -d counts from here
+    const uint64_t start_ns = monotonic_ns();
     if (auto s = writer.write_preamble(); !s) return s.error();
     if (auto s = writer.write_chunk(format::ChunkType::kHeader,
                                     format::encode(make_header(opt, *target, event_set, start_ns)));
         !s)
         return s.error();
-
-    // Buffers: a few per CPU's worth of ring, at least 1 MiB, so the writer can lag briefly.
-    const size_t buffer_bytes = std::clamp<size_t>(pages * page, 1 << 20, 16 << 20);
-    ChunkPipeline pipeline(writer, buffer_bytes, 4 + rings.size());
     pipeline.start();
-
-    // Kernel symbols do not change with the target: read them before the clock starts.
-    submit_kernel_sideband(pipeline, note);
-
     format::RecordingStats stats;
-    using clock = std::chrono::steady_clock;
-    const auto started = clock::now();  // -d counts from here
-    if (auto s = target->events.enable_on_exec ? launcher.start() : event_set.enable(); !s) {
-        (void)pipeline.finish();
-        return s.error();
-    }
-    if (target->events.system_wide && !opt.command.empty()) {
-        if (auto s = launcher.start(); !s) {
-            (void)pipeline.finish();
-            return s.error();
-        }
-    }
     // Snapshots after enabling: anything mapped from now on arrives as MMAP2 records.
     if (!target->snapshot_pids.empty() || target->events.system_wide)
         submit_process_snapshot(pipeline, *target, note);

@@ -129,4 +129,31 @@ std::string read_text(const std::string& path) {
     return ss.str();
 }
 
+double cpu_seconds_of(int pid, int tid) {
+    const std::string path = "/proc/" + std::to_string(pid) + (tid ? "/task/" + std::to_string(tid) : "") + "/stat";
+    std::string stat = read_text(path);
+    size_t paren = stat.rfind(')');
+    if (paren == std::string::npos) return 0;
+    std::istringstream fields(stat.substr(paren + 2));
+    std::string f;
+    double utime = 0, stime = 0;
+    for (int i = 3; fields >> f; ++i) {  // field 3 is the state; 14 and 15 are utime and stime
+        if (i == 14) utime = std::atof(f.c_str());
+        if (i == 15) {
+            stime = std::atof(f.c_str());
+            break;
+        }
+    }
+    return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+CpuWindow::CpuWindow(int p, int t)
+    : pid(p), tid(t), cpu_before(cpu_seconds_of(p, t)), wall_before(std::chrono::steady_clock::now()) {}
+
+double CpuWindow::cpu_during(double recording_seconds) const {
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
+    const double cpu = cpu_seconds_of(pid, tid) - cpu_before;
+    return wall > 0 ? cpu * std::min(1.0, recording_seconds / wall) : 0;
+}
+
 }  // namespace kiln::test

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -48,5 +49,18 @@ nlohmann::json info_json(const std::string& recording);
 uint64_t samples_of_pid(const nlohmann::json& info, int pid);
 
 std::string read_text(const std::string& path);
+
+// CPU seconds (user + system) a process, or one of its threads, has used so far.
+double cpu_seconds_of(int pid, int tid = 0);
+
+// The CPU time a target used while a recording of it ran: its CPU use over the whole run,
+// scaled to the recording's own duration (the run also spends time starting up).
+struct CpuWindow {
+    int pid = 0, tid = 0;
+    double cpu_before = 0;
+    std::chrono::steady_clock::time_point wall_before;
+    CpuWindow(int p, int t = 0);
+    double cpu_during(double recording_seconds) const;
+};
 
 }  // namespace kiln::test

@@ -62,7 +62,7 @@ TEST(Record, AgreesWithPerfRecord) {
     auto k = run({kiln_bin(), "record", "-e", "cpu-clock", "-F", "999", "-o", tmp.path("k.kiln"), "--",
                   workload("cpu_split_fp"), "1.5"});
     ASSERT_EQ(k.exit_code, 0) << k.err;
-    auto p = run({"/usr/bin/perf", "record", "-e", "cpu-clock", "-F", "999", "-g", "-o", tmp.path("perf.data"), "--",
+    auto p = run({"/usr/bin/perf", "record", "-B", "-N", "-e", "cpu-clock", "-F", "999", "-g", "-o", tmp.path("perf.data"), "--",
                   workload("cpu_split_fp"), "1.5"});
     ASSERT_EQ(p.exit_code, 0) << p.err;
     auto script = run({"/usr/bin/perf", "script", "-i", tmp.path("perf.data"), "-F", "period"});

@@ -26,7 +26,7 @@ for mode in fp dwarf; do
   # shellcheck disable=SC2086
   kc=$(measure "kiln_$mode" "$kiln" record -a -F "$hz" $kg -d "$secs" -o "$work/k.kiln")
   # shellcheck disable=SC2086
-  pc=$(measure "perf_$mode" perf record -a -F "$hz" $pg -o "$work/perf.data" -- sleep "$secs")
+  pc=$(measure "perf_$mode" perf record -B -N -a -F "$hz" $pg -o "$work/perf.data" -- sleep "$secs")
   kb=$(stat -c %s "$work/k.kiln"); pb=$(stat -c %s "$work/perf.data")
   kl=$("$kiln" info --json "$work/k.kiln" 2>/dev/null | awk -F': ' '/"lost"/{gsub(",","",$2); print $2; exit}')
   pl=$(perf report -i "$work/perf.data" --stats 2>/dev/null | awk '/LOST/ && !/LOST_SAMPLES/{print $NF; f=1} END{if(!f) print 0}' | head -1)
