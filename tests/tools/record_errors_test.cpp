@@ -18,6 +18,13 @@ void expect_clean_failure(const RunResult& r, const std::string& needle) {
     EXPECT_EQ(r.err.find("terminate called"), std::string::npos) << r.err;
 }
 
+int perf_event_paranoid() {
+    std::ifstream f("/proc/sys/kernel/perf_event_paranoid");
+    int value = 0;
+    f >> value;
+    return value;
+}
+
 }  // namespace
 
 TEST(RecordErrors, UnknownEventSuggestsNamesAndKilnList) {
@@ -96,9 +103,7 @@ TEST(ListCommand, ShowsSoftwareEventsAndTracepoints) {
 
 TEST(RecordErrors, PermissionDeniedNamesTheFix) {
     if (getuid() != 0) GTEST_SKIP() << "needs root to drop to an unprivileged user";
-    std::ifstream paranoid_file("/proc/sys/kernel/perf_event_paranoid");
-    int paranoid = 0;
-    paranoid_file >> paranoid;
+    const int paranoid = perf_event_paranoid();
     if (paranoid < 1) GTEST_SKIP() << "perf_event_paranoid < 1 lets anyone record the whole machine";
     TempDir tmp;
     ASSERT_EQ(chmod(tmp.dir().c_str(), 0777), 0);
@@ -110,9 +115,7 @@ TEST(RecordErrors, PermissionDeniedNamesTheFix) {
 
 TEST(RecordErrors, UnprivilegedUserRecordsItsOwnCommandInUserSpace) {
     if (getuid() != 0) GTEST_SKIP() << "needs root to drop to an unprivileged user";
-    std::ifstream paranoid_file("/proc/sys/kernel/perf_event_paranoid");
-    int paranoid = 0;
-    paranoid_file >> paranoid;
+    const int paranoid = perf_event_paranoid();
     if (paranoid < 2) GTEST_SKIP() << "kernel sampling is allowed here";
     TempDir tmp;
     ASSERT_EQ(chmod(tmp.dir().c_str(), 0777), 0);

@@ -24,6 +24,24 @@ pid_t start_spinner(const TempDir& tmp, const std::string& seconds) {
     return pid;
 }
 
+// Records a running spinner with `kiln record ARGS -d SECONDS`, measures the spinner's CPU time
+// during the recording (or one thread's, with tid), then kills the spinner.
+struct SpinnerRecording {
+    RunResult run;
+    double cpu_s = 0;
+};
+
+SpinnerRecording record_spinner(pid_t spinner, std::vector<std::string> args, double seconds, int tid = 0) {
+    CpuWindow cpu(spinner, tid);
+    std::vector<std::string> argv = {kiln_bin(), "record"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"-d", std::to_string(seconds)});
+    SpinnerRecording out{run(argv), cpu.cpu_during(seconds)};
+    kill(spinner, SIGKILL);
+    wait_for(spinner);
+    return out;
+}
+
 int threads_of_pid(const nlohmann::json& info, int pid) {
     for (const auto& p : info["processes"])
         if (p["pid"].get<int>() == pid) return p["threads"].get<int>();
@@ -36,11 +54,7 @@ TEST(RecordTargets, AttachToPidFollowsLaterThreads) {
     TempDir tmp;
     pid_t spinner = start_spinner(tmp, "10");
     // Attach before the spinner's second thread starts (at 300 ms).
-    CpuWindow cpu(spinner);
-    auto r = run({kiln_bin(), "record", "-p", std::to_string(spinner), "-d", "1.5", "-o", tmp.path("p.kiln")});
-    const double cpu_s = cpu.cpu_during(1.5);
-    kill(spinner, SIGKILL);
-    wait_for(spinner);
+    auto [r, cpu_s] = record_spinner(spinner, {"-p", std::to_string(spinner), "-o", tmp.path("p.kiln")}, 1.5);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto info = info_json(tmp.path("p.kiln"));
     EXPECT_EQ(info["target"], "pid");
@@ -63,11 +77,7 @@ TEST(RecordTargets, AttachedRecordingEndsWhenTheProcessExits) {
 TEST(RecordTargets, SingleThread) {
     TempDir tmp;
     pid_t spinner = start_spinner(tmp, "10");
-    CpuWindow cpu(spinner, spinner);
-    auto r = run({kiln_bin(), "record", "-t", std::to_string(spinner), "-d", "1", "-o", tmp.path("t.kiln")});
-    const double cpu_s = cpu.cpu_during(1.0);
-    kill(spinner, SIGKILL);
-    wait_for(spinner);
+    auto [r, cpu_s] = record_spinner(spinner, {"-t", std::to_string(spinner), "-o", tmp.path("t.kiln")}, 1.0, spinner);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto info = info_json(tmp.path("t.kiln"));
     EXPECT_EQ(info["target"], "tid");
@@ -79,11 +89,7 @@ TEST(RecordTargets, SingleThread) {
 TEST(RecordTargets, SystemWideSeesOtherProcesses) {
     TempDir tmp;
     pid_t spinner = start_spinner(tmp, "10");
-    CpuWindow cpu(spinner);
-    auto r = run({kiln_bin(), "record", "-a", "-d", "1", "-o", tmp.path("a.kiln")});
-    const double cpu_s = cpu.cpu_during(1.0);
-    kill(spinner, SIGKILL);
-    wait_for(spinner);
+    auto [r, cpu_s] = record_spinner(spinner, {"-a", "-o", tmp.path("a.kiln")}, 1.0);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto info = info_json(tmp.path("a.kiln"));
     EXPECT_EQ(info["target"], "system-wide");
@@ -134,11 +140,7 @@ TEST(RecordTargets, AttachToAProcessThatAlreadyHasThreads) {
     TempDir tmp;
     pid_t spinner = start_spinner(tmp, "10");
     std::this_thread::sleep_for(std::chrono::milliseconds(600));  // its second thread is running
-    CpuWindow cpu(spinner);
-    auto r = run({kiln_bin(), "record", "-p", std::to_string(spinner), "-d", "1", "-o", tmp.path("m.kiln")});
-    const double cpu_s = cpu.cpu_during(1.0);
-    kill(spinner, SIGKILL);
-    wait_for(spinner);
+    auto [r, cpu_s] = record_spinner(spinner, {"-p", std::to_string(spinner), "-o", tmp.path("m.kiln")}, 1.0);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto info = info_json(tmp.path("m.kiln"));
     EXPECT_EQ(threads_of_pid(info, spinner), 2);
