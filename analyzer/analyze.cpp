@@ -1,1 +1,189 @@
-// placeholder: written in issue 3
+#include "analyzer/analyze.h"
+
+#include <cstring>
+#include <memory>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "analyzer/decode/record_stream.h"
+#include "analyzer/model/process_model.h"
+#include "analyzer/views/cpu_view.h"
+#include "formats/recording_reader.h"
+
+namespace kiln::analyzer {
+
+std::vector<std::string> available_views(const format::RecordingHeader& header) {
+    std::vector<std::string> views;
+    EventTable events(header);
+    if (!cpu_events(header, events).empty()) views.push_back("cpu");
+    return views;
+}
+
+namespace {
+
+std::string bounded_string(const uint8_t* p, size_t n) {
+    return std::string(reinterpret_cast<const char*>(p), strnlen(reinterpret_cast<const char*>(p), n));
+}
+
+template <typename T>
+T load(const uint8_t* p) {
+    T v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+
+// Feeds the process model with task and mapping records and hands samples to the view.
+class Session final : public RecordVisitor {
+public:
+    Session(const format::RecordingHeader& header, const EventTable& events, View& view, const SampleFilter& filter,
+            Analysis& out)
+        : header_(header), events_(events), view_(view), filter_(filter), out_(out) {}
+
+    ProcessModel& model() { return model_; }
+
+    void snapshot(const format::ProcessSnapshot& snap) override { model_.apply_snapshot(snap); }
+
+    void record(const perf_event_header& h, std::span<const uint8_t> rec, int event, uint64_t time) override {
+        const uint8_t* body = rec.data() + sizeof h;
+        const size_t n = rec.size() - sizeof h;
+        switch (h.type) {
+            case PERF_RECORD_SAMPLE: sample(rec, event, time); break;
+            case PERF_RECORD_MMAP2:
+                if (n > 64) {
+                    const uint8_t id_size = body[32];
+                    std::span<const uint8_t> build_id;
+                    if ((h.misc & PERF_RECORD_MISC_MMAP_BUILD_ID) && id_size > 0 && id_size <= 20)
+                        build_id = std::span<const uint8_t>(body + 36, id_size);
+                    model_.mmap(load<int32_t>(body), load<uint64_t>(body + 8), load<uint64_t>(body + 16),
+                                load<uint64_t>(body + 24), load<uint32_t>(body + 56), bounded_string(body + 64, n - 64),
+                                build_id);
+                }
+                break;
+            case PERF_RECORD_MMAP:
+                if (n > 32) {
+                    const uint32_t prot = (h.misc & PERF_RECORD_MISC_MMAP_DATA) ? 1u : 5u;  // PROT_READ[|PROT_EXEC]
+                    model_.mmap(load<int32_t>(body), load<uint64_t>(body + 8), load<uint64_t>(body + 16),
+                                load<uint64_t>(body + 24), prot, bounded_string(body + 32, n - 32), {});
+                }
+                break;
+            case PERF_RECORD_COMM:
+                if (n > 8)
+                    model_.comm(load<int32_t>(body), load<int32_t>(body + 4), bounded_string(body + 8, n - 8),
+                                (h.misc & PERF_RECORD_MISC_COMM_EXEC) != 0);
+                break;
+            case PERF_RECORD_FORK:
+                if (n >= 16) model_.fork(load<int32_t>(body), load<int32_t>(body + 4), load<int32_t>(body + 8));
+                break;
+            case PERF_RECORD_EXIT:
+                if (n >= 16) model_.exit(load<int32_t>(body), load<int32_t>(body + 8));
+                break;
+            case PERF_RECORD_LOST:
+                if (n >= 16) out_.lost += load<uint64_t>(body + 8);
+                break;
+            case PERF_RECORD_LOST_SAMPLES:
+                if (n >= 8) out_.lost += load<uint64_t>(body);
+                break;
+            default: break;
+        }
+    }
+
+private:
+    void sample(std::span<const uint8_t> rec, int event, uint64_t time) {
+        if (!view_.wants(event)) return;
+        ++out_.samples_seen;
+        auto parsed = format::parse_sample(events_.layout(event), rec);
+        if (!parsed) {
+            if (out_.unparsable_samples++ == 0) out_.warnings.push_back("unparsable sample: " + parsed.error().message);
+            return;
+        }
+        const format::ParsedSample& s = *parsed;
+        labels_.pid = static_cast<int32_t>(s.pid);
+        labels_.tid = static_cast<int32_t>(s.tid);
+        labels_.cpu = static_cast<int32_t>(s.cpu);
+        labels_.comm = model_.process_name(labels_.pid);
+        labels_.thread_comm = model_.thread_name(labels_.pid, labels_.tid);
+        const double t = time >= header_.start_time_ns ? static_cast<double>(time - header_.start_time_ns) / 1e9 : 0.0;
+        if (!filter_.keeps(labels_.pid, labels_.tid, labels_.comm, labels_.thread_comm, t)) return;
+        ++out_.samples_kept;
+        view_.sample(s, event, labels_, model_);
+    }
+
+    const format::RecordingHeader& header_;
+    const EventTable& events_;
+    View& view_;
+    const SampleFilter& filter_;
+    Analysis& out_;
+    ProcessModel model_;
+    SampleLabels labels_;
+};
+
+Result<std::unique_ptr<View>> make_view(const std::string& name, const format::RecordingHeader& header,
+                                        const EventTable& events) {
+    if (name == "cpu") {
+        auto v = CpuView::create(header, events);
+        if (!v) return v.error();
+        return std::unique_ptr<View>(std::move(*v));
+    }
+    std::string known;
+    for (const auto& v : available_views(header)) known += (known.empty() ? "" : ", ") + v;
+    return make_error("unknown view '" + name + "'; this recording supports: " + (known.empty() ? "none" : known));
+}
+
+// Samples per binary, for the report of binaries that could not be symbolized.
+void count_binary_samples(const Profile& p, std::vector<BinaryReport>& reports) {
+    std::unordered_map<uint32_t, size_t> by_mapping;
+    for (size_t i = 0; i < reports.size(); ++i) by_mapping[reports[i].status.mapping] = i;
+    std::unordered_set<uint32_t> seen;
+    for (const Sample& s : p.samples) {
+        seen.clear();
+        for (uint32_t li : s.locations) {
+            const uint32_t m = p.locations[li].mapping;
+            if (!seen.insert(m).second) continue;
+            auto it = by_mapping.find(m);
+            if (it != by_mapping.end()) reports[it->second].samples += s.values.empty() ? 0 : s.values[0];
+        }
+    }
+}
+
+}  // namespace
+
+Result<Analysis> analyze_recording(const std::string& path, const AnalyzeOptions& options) {
+    auto reader = format::RecordingReader::open(path);
+    if (!reader) return reader.error();
+    const format::RecordingHeader& header = (*reader)->header();
+    EventTable events(header);
+    auto view = make_view(options.view, header, events);
+    if (!view) return Error{path + ": " + view.error().message};
+
+    Analysis out;
+    Session session(header, events, **view, options.filter, out);
+    auto streamed = stream_recording(**reader, session);
+    if (!streamed) return streamed.error();
+    for (auto& w : streamed->warnings) out.warnings.push_back(std::move(w));
+    RecordingSideband& side = streamed->sideband;
+
+    ProcessModel& model = session.model();
+    model.apply_build_ids(side.build_ids);
+    BinaryLocator locator(options.locator);
+    Profile& profile = out.profile;
+    AddressResolver resolver(model, KernelSymbolTable(std::move(side.kallsyms), side.modules, side.kernel),
+                             JitSymbolTable(side.perf_maps), locator, profile, side.kernel.build_id);
+    View& v = **view;
+    out.distinct_stacks = v.builder().distinct_stacks();
+    v.builder().finish(resolver, profile);
+    profile.default_sample_type = v.default_sample_type();
+    profile.period_type = v.period_type();
+    profile.period = v.period();
+    profile.time_nanos = static_cast<int64_t>(header.start_realtime_ns);
+    if (side.has_stats && side.stats.end_time_ns > header.start_time_ns)
+        profile.duration_nanos = static_cast<int64_t>(side.stats.end_time_ns - header.start_time_ns);
+    profile.comments.push_back("kiln analyze --view " + v.name() + " " + path);
+    profile.comments.push_back("recorded on " + header.hostname + ", Linux " + header.kernel_release + " " +
+                               header.arch);
+
+    for (auto& st : resolver.binaries()) out.binaries.push_back({std::move(st), 0});
+    count_binary_samples(profile, out.binaries);
+    return out;
+}
+
+}  // namespace kiln::analyzer

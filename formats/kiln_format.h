@@ -52,4 +52,8 @@ enum class ChunkType : uint16_t {
     kKernelInfo = 9,    // KernelImage: kernel build-id and text range
 };
 
+// A user-space record inside PERF_RECORDS marking the end of one drain round over all rings
+// (like perf's FINISHED_ROUND): every record before it came from a ring read before it.
+inline constexpr uint32_t kRecordRoundEnd = 0x4b01;
+
 }  // namespace kiln::format

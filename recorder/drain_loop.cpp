@@ -1,5 +1,7 @@
 #include "recorder/drain_loop.h"
 
+#include "formats/kiln_format.h"
+
 #include <sys/mman.h>
 
 #include <cstring>
@@ -33,7 +35,7 @@ void DrainLoop::drain_all() {
         wrote |= counters_.bytes != before;
     }
     if (wrote) {
-        perf_event_header h{kRecordRoundEnd, 0, sizeof(perf_event_header)};
+        perf_event_header h{format::kRecordRoundEnd, 0, sizeof(perf_event_header)};
         uint8_t* p = reserve(sizeof h);
         if (p == nullptr) {
             swap_buffer();

@@ -15,10 +15,6 @@
 
 namespace kiln::recorder {
 
-// A user-space record marking the end of one drain round over all rings (like perf's
-// FINISHED_ROUND): records before it came from rings read before it. See formats/SPEC.md.
-inline constexpr uint32_t kRecordRoundEnd = 0x4b01;
-
 class DrainLoop final : public RecordSink {
 public:
     DrainLoop(std::vector<RingBuffer>& rings, ChunkPipeline& pipeline);

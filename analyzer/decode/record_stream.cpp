@@ -1,1 +1,196 @@
-// placeholder: written in issue 3
+#include "analyzer/decode/record_stream.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "formats/kiln_format.h"
+
+namespace kiln::analyzer {
+
+EventTable::EventTable(const format::RecordingHeader& header) {
+    for (size_t i = 0; i < header.events.size(); ++i) {
+        perf_event_attr attr{};
+        const auto& blob = header.events[i].attr;
+        std::memcpy(&attr, blob.data(), std::min(sizeof attr, blob.size()));
+        attrs_.push_back(attr);
+        layouts_.push_back(format::SampleLayout::from_attr(attr));
+        for (uint64_t id : header.events[i].ids) event_of_id_[id] = static_cast<int>(i);
+    }
+}
+
+int EventTable::event_of(std::span<const uint8_t> record) const {
+    if (layouts_.size() == 1) return 0;
+    auto it = event_of_id_.find(format::record_identifier(record));
+    return it == event_of_id_.end() ? -1 : it->second;
+}
+
+namespace {
+
+// Time of a sample without parsing all of it: TIME follows IDENTIFIER, IP and TID.
+uint64_t sample_time(const format::SampleLayout& layout, std::span<const uint8_t> rec) {
+    if (!(layout.sample_type & PERF_SAMPLE_TIME)) return 0;
+    size_t off = sizeof(perf_event_header);
+    if (layout.sample_type & PERF_SAMPLE_IDENTIFIER) off += 8;
+    if (layout.sample_type & PERF_SAMPLE_IP) off += 8;
+    if (layout.sample_type & PERF_SAMPLE_TID) off += 8;
+    if (off + 8 > rec.size()) return 0;
+    uint64_t t;
+    std::memcpy(&t, rec.data() + off, 8);
+    return t;
+}
+
+class RoundSorter {
+public:
+    RoundSorter(const EventTable& events, RecordVisitor& visitor) : events_(events), visitor_(visitor) {}
+
+    void add(const perf_event_header& h, std::span<const uint8_t> rec) {
+        if (h.type == format::kRecordRoundEnd) {
+            flush(previous_round_max_);
+            previous_round_max_ = max_time_;
+            return;
+        }
+        const int event = events_.event_of(rec);
+        uint64_t time = 0;
+        if (event >= 0) {
+            const auto& layout = events_.layout(event);
+            time = h.type == PERF_RECORD_SAMPLE ? sample_time(layout, rec) : format::parse_sample_id(layout, rec).time;
+        }
+        // Records without a time stay where they were, after the record before them.
+        if (time == 0) time = last_time_;
+        last_time_ = time;
+        max_time_ = std::max(max_time_, time);
+        pending_.push_back({time, seq_++, arena_.size(), rec.size(), event});
+        arena_.insert(arena_.end(), rec.begin(), rec.end());
+    }
+
+    void flush(uint64_t limit) {
+        auto ready = std::stable_partition(pending_.begin(), pending_.end(),
+                                           [limit](const Pending& p) { return p.time <= limit; });
+        std::sort(pending_.begin(), ready,
+                  [](const Pending& a, const Pending& b) { return a.time != b.time ? a.time < b.time : a.seq < b.seq; });
+        for (auto it = pending_.begin(); it != ready; ++it) deliver(*it);
+        // Keep the rest, compacted into a fresh arena.
+        std::vector<uint8_t> kept;
+        std::vector<Pending> rest;
+        for (auto it = ready; it != pending_.end(); ++it) {
+            Pending p = *it;
+            const size_t at = kept.size();
+            kept.insert(kept.end(), arena_.begin() + static_cast<ptrdiff_t>(p.offset),
+                        arena_.begin() + static_cast<ptrdiff_t>(p.offset + p.size));
+            p.offset = at;
+            rest.push_back(p);
+        }
+        arena_.swap(kept);
+        pending_.swap(rest);
+    }
+
+    void finish() { flush(UINT64_MAX); }
+    uint64_t delivered() const { return delivered_; }
+
+private:
+    struct Pending {
+        uint64_t time;
+        uint64_t seq;
+        size_t offset;
+        size_t size;
+        int event;
+    };
+
+    void deliver(const Pending& p) {
+        std::span<const uint8_t> rec(arena_.data() + p.offset, p.size);
+        perf_event_header h;
+        std::memcpy(&h, rec.data(), sizeof h);
+        visitor_.record(h, rec, p.event, p.time);
+        ++delivered_;
+    }
+
+    const EventTable& events_;
+    RecordVisitor& visitor_;
+    std::vector<uint8_t> arena_;
+    std::vector<Pending> pending_;
+    uint64_t seq_ = 0;
+    uint64_t last_time_ = 0;
+    uint64_t max_time_ = 0;
+    uint64_t previous_round_max_ = 0;
+    uint64_t delivered_ = 0;
+};
+
+template <typename T>
+void decode_into(Result<T> r, T& out, const char* what, uint64_t offset, std::vector<std::string>& warnings) {
+    if (r)
+        out = std::move(*r);
+    else
+        warnings.push_back(std::string(what) + " chunk at byte " + std::to_string(offset) + ": " + r.error().message);
+}
+
+}  // namespace
+
+Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVisitor& visitor) {
+    StreamResult out;
+    EventTable events(reader.header());
+    RoundSorter sorter(events, visitor);
+    while (true) {
+        auto next = reader.next();
+        if (!next) return next.error();
+        if (!*next) break;
+        const format::Chunk& c = **next;
+        switch (c.type) {
+            case format::ChunkType::kPerfRecords: {
+                Status st = format::for_each_record(
+                    c.data, [&](const perf_event_header& h, std::span<const uint8_t> rec) { sorter.add(h, rec); });
+                if (!st)
+                    out.warnings.push_back(reader.name() + ": records chunk at byte " + std::to_string(c.file_offset) +
+                                           ": " + st.error().message);
+                break;
+            }
+            case format::ChunkType::kProcSnapshot: {
+                format::ProcessSnapshot snap;
+                decode_into(format::decode_process_snapshot(c.data), snap, "process snapshot", c.file_offset,
+                            out.warnings);
+                visitor.snapshot(snap);
+                break;
+            }
+            case format::ChunkType::kKallsyms:
+                decode_into(format::decode_kernel_symbols(c.data), out.sideband.kallsyms, "kallsyms", c.file_offset,
+                            out.warnings);
+                break;
+            case format::ChunkType::kModules:
+                decode_into(format::decode_kernel_modules(c.data), out.sideband.modules, "modules", c.file_offset,
+                            out.warnings);
+                break;
+            case format::ChunkType::kKernelInfo:
+                decode_into(format::decode_kernel_image(c.data), out.sideband.kernel, "kernel info", c.file_offset,
+                            out.warnings);
+                break;
+            case format::ChunkType::kPerfMap: {
+                format::PerfMapFile map;
+                decode_into(format::decode_perf_map(c.data), map, "perf map", c.file_offset, out.warnings);
+                if (map.pid != 0) out.sideband.perf_maps.push_back(std::move(map));
+                break;
+            }
+            case format::ChunkType::kBuildIds: {
+                format::BuildIdTable table;
+                decode_into(format::decode_build_ids(c.data), table, "build-ids", c.file_offset, out.warnings);
+                for (auto& e : table.entries) out.sideband.build_ids.entries.push_back(std::move(e));
+                break;
+            }
+            case format::ChunkType::kStats: {
+                auto stats = format::decode_recording_stats(c.data);
+                if (stats) {
+                    out.sideband.stats = *stats;
+                    out.sideband.has_stats = true;
+                } else {
+                    out.warnings.push_back("stats chunk: " + stats.error().message);
+                }
+                break;
+            }
+            case format::ChunkType::kHeader: break;
+        }
+    }
+    sorter.finish();
+    out.records = sorter.delivered();
+    for (const auto& w : reader.warnings()) out.warnings.push_back(w);
+    return out;
+}
+
+}  // namespace kiln::analyzer

@@ -22,3 +22,15 @@ struct FlameNode {
 
 // Root node is named "all"; its total is the profile's total for the chosen value.
 }  // namespace kiln::analyzer
+
+namespace kiln::analyzer {
+
+// Frame names as folded output and flame graphs show them: kernel frames end in _[k],
+// inlined ones in _[i], JIT ones in _[j] (FlameGraph's conventions).
+std::string frame_display_name(const Profile& p, const Location& loc, size_t line_index);
+
+// Merges the profile's samples into a tree for the value at value_index, with the process
+// name (label "comm") as the first frame under the root "all".
+FlameNode build_flame_tree(const Profile& p, size_t value_index);
+
+}  // namespace kiln::analyzer

@@ -1,1 +1,61 @@
-// placeholder: written in issue 3
+#include "analyzer/profile/profile_builder.h"
+
+#include "analyzer/symbolize/address_resolver.h"
+
+namespace kiln::analyzer {
+
+ProfileBuilder::ProfileBuilder(std::vector<SampleType> types) : types_(std::move(types)) {}
+
+size_t ProfileBuilder::KeyHash::operator()(const Key& k) const {
+    uint64_t h = 0xcbf29ce484222325ull;
+    auto mix = [&h](uint64_t v) { h = (h ^ v) * 0x100000001b3ull; };
+    for (const auto& f : k.frames) {
+        mix(f.addr);
+        mix(f.dso);
+    }
+    mix(static_cast<uint32_t>(k.pid));
+    mix(static_cast<uint32_t>(k.tid));
+    mix(static_cast<uint32_t>(k.cpu));
+    mix(k.comm);
+    mix(k.thread_comm);
+    return static_cast<size_t>(h);
+}
+
+uint32_t ProfileBuilder::name_id(const std::string& s) {
+    auto [it, inserted] = name_ids_.emplace(s, static_cast<uint32_t>(names_.size()));
+    if (inserted) names_.push_back(s);
+    return it->second;
+}
+
+void ProfileBuilder::add(const std::vector<RawFrame>& frames, const SampleLabels& labels,
+                         std::span<const int64_t> values) {
+    scratch_.frames = frames;
+    scratch_.pid = labels.pid;
+    scratch_.tid = labels.tid;
+    scratch_.cpu = labels.cpu;
+    scratch_.comm = name_id(labels.comm);
+    scratch_.thread_comm = name_id(labels.thread_comm);
+    auto it = stacks_.find(scratch_);
+    if (it == stacks_.end()) it = stacks_.emplace(scratch_, std::vector<int64_t>(types_.size(), 0)).first;
+    for (size_t i = 0; i < values.size() && i < types_.size(); ++i) it->second[i] += values[i];
+}
+
+void ProfileBuilder::finish(AddressResolver& resolver, Profile& profile) {
+    profile.sample_types = types_;
+    profile.samples.reserve(profile.samples.size() + stacks_.size());
+    for (auto& [key, values] : stacks_) {
+        Sample s;
+        s.locations.reserve(key.frames.size());
+        for (const auto& f : key.frames) s.locations.push_back(resolver.location(f));
+        s.values = std::move(values);
+        s.labels.push_back({"pid", "", key.pid});
+        s.labels.push_back({"tid", "", key.tid});
+        if (key.cpu >= 0) s.labels.push_back({"cpu", "", key.cpu});
+        if (!names_[key.comm].empty()) s.labels.push_back({"comm", names_[key.comm], 0});
+        if (!names_[key.thread_comm].empty()) s.labels.push_back({"thread_comm", names_[key.thread_comm], 0});
+        profile.samples.push_back(std::move(s));
+    }
+    stacks_.clear();
+}
+
+}  // namespace kiln::analyzer

@@ -1,0 +1,45 @@
+// The analyzer's entry point: one recording and one view in, one Profile out, with a report
+// of what could not be resolved. tools/analyze_command.cpp turns this into files and text.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "analyzer/profile/profile.h"
+#include "analyzer/symbolize/address_resolver.h"
+#include "analyzer/symbolize/binary_locator.h"
+#include "analyzer/views/sample_filter.h"
+#include "formats/recording_header.h"
+#include "formats/result.h"
+
+namespace kiln::analyzer {
+
+struct AnalyzeOptions {
+    std::string view = "cpu";
+    SampleFilter filter;
+    LocatorOptions locator;
+};
+
+struct BinaryReport {
+    BinaryStatus status;
+    int64_t samples = 0;  // samples with at least one frame in this binary
+};
+
+struct Analysis {
+    Profile profile;
+    std::vector<std::string> warnings;
+    std::vector<BinaryReport> binaries;  // every user binary the kept samples touched
+    uint64_t samples_seen = 0;           // samples of the view's events
+    uint64_t samples_kept = 0;           // after filters
+    uint64_t unparsable_samples = 0;
+    uint64_t lost = 0;                   // samples the kernel could not write (ring full)
+    size_t distinct_stacks = 0;
+};
+
+// Views this recording has data for, in the order `-o DIR` writes them.
+std::vector<std::string> available_views(const format::RecordingHeader& header);
+
+Result<Analysis> analyze_recording(const std::string& path, const AnalyzeOptions& options);
+
+}  // namespace kiln::analyzer

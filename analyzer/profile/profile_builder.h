@@ -1,0 +1,59 @@
+// Aggregates stacks of raw frames with their labels and values while the recording streams
+// by (memory grows with distinct stacks, not samples), then resolves each distinct frame
+// once into a Profile.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "analyzer/profile/profile.h"
+#include "analyzer/unwind/raw_frame.h"
+
+namespace kiln::analyzer {
+
+class AddressResolver;
+
+struct SampleLabels {
+    int32_t pid = 0;
+    int32_t tid = 0;
+    int32_t cpu = -1;
+    std::string comm;         // process name
+    std::string thread_comm;  // thread name
+};
+
+class ProfileBuilder {
+public:
+    explicit ProfileBuilder(std::vector<SampleType> types);
+
+    // frames: leaf first. values: one per sample type.
+    void add(const std::vector<RawFrame>& frames, const SampleLabels& labels, std::span<const int64_t> values);
+    size_t distinct_stacks() const { return stacks_.size(); }
+    const std::vector<SampleType>& types() const { return types_; }
+
+    // Moves the aggregated stacks into profile.samples, resolving frames through resolver
+    // (which adds mappings, functions and locations to the same profile).
+    void finish(AddressResolver& resolver, Profile& profile);
+
+private:
+    struct Key {
+        std::vector<RawFrame> frames;
+        int32_t pid, tid, cpu;
+        uint32_t comm, thread_comm;  // indexes into names_
+        bool operator==(const Key&) const = default;
+    };
+    struct KeyHash {
+        size_t operator()(const Key& k) const;
+    };
+    uint32_t name_id(const std::string& s);
+
+    std::vector<SampleType> types_;
+    std::unordered_map<Key, std::vector<int64_t>, KeyHash> stacks_;
+    std::unordered_map<std::string, uint32_t> name_ids_;
+    std::vector<std::string> names_;
+    Key scratch_;
+};
+
+}  // namespace kiln::analyzer

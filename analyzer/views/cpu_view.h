@@ -1,0 +1,45 @@
+// The cpu view: where the CPU time (or the sampled hardware event) went, per stack.
+// Sample types: samples/count, then one per sampling event: cpu/nanoseconds for clock
+// events (the sample's period is the time it stands for), else EVENT/count.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "analyzer/decode/record_stream.h"
+#include "analyzer/views/view.h"
+#include "formats/recording_header.h"
+#include "formats/result.h"
+
+namespace kiln::analyzer {
+
+// Events of the recording whose samples measure CPU use (not tracepoints, probes or
+// software events such as page-faults, which other views own).
+std::vector<int> cpu_events(const format::RecordingHeader& header, const EventTable& events);
+
+class CpuView final : public View {
+public:
+    static Result<std::unique_ptr<CpuView>> create(const format::RecordingHeader& header, const EventTable& events);
+
+    std::string name() const override { return "cpu"; }
+    bool wants(int event) const override;
+    void sample(const format::ParsedSample& s, int event, const SampleLabels& labels,
+                const ProcessModel& model) override;
+    ProfileBuilder& builder() override { return builder_; }
+    int default_sample_type() const override { return 1; }
+    SampleType period_type() const override { return builder_.types()[1]; }
+    int64_t period() const override { return period_; }
+
+private:
+    CpuView(std::vector<SampleType> types, std::vector<int> column_of_event, std::vector<uint64_t> regs_masks,
+            int64_t period);
+
+    ProfileBuilder builder_;
+    std::vector<int> column_of_event_;  // per header event: value column, or -1 when not used
+    std::vector<uint64_t> regs_masks_;  // per header event: sample_regs_user
+    int64_t period_;
+    std::vector<RawFrame> frames_;
+    std::vector<int64_t> values_;
+};
+
+}  // namespace kiln::analyzer

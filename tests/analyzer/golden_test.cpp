@@ -1,0 +1,153 @@
+// Golden tests: a text script (tests/analyzer/golden/NAME.script) becomes a recording of
+// binaries this build made; its folded output must equal NAME.folded. Hex offsets of
+// unresolved frames depend on the compiler and are compared as +0xOFF.
+// Regenerate the expected files with KILN_UPDATE_GOLDEN=1.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "analyzer/analyze.h"
+#include "analyzer/output/folded_writer.h"
+#include "analyzer/output/top_table.h"
+#include "analyzer/profile/flame_tree.h"
+#include "tests/analyzer/recording_script.h"
+
+namespace kiln::analyzer {
+namespace {
+
+std::string read_file(const std::string& path) {
+    std::ifstream f(path);
+    std::stringstream s;
+    s << f.rdbuf();
+    return s.str();
+}
+
+std::string substitute(std::string text) {
+    const std::pair<const char*, const char*> vars[] = {{"${GOLDEN_APP}", GOLDEN_APP}, {"${GOLDEN_OTHER}", GOLDEN_OTHER}};
+    for (const auto& [from, to] : vars)
+        for (size_t at; (at = text.find(from)) != std::string::npos;) text.replace(at, std::strlen(from), to);
+    return text;
+}
+
+class Golden : public ::testing::Test {
+protected:
+    std::string recording_of(const std::string& name) {
+        const std::string path = ::testing::TempDir() + "/golden_" + name + ".kiln";
+        Status st = kiln::testing::write_recording_from_script(
+            substitute(read_file(std::string(GOLDEN_DIR) + "/" + name + ".script")), path);
+        EXPECT_TRUE(st.ok()) << st.error().message;
+        return path;
+    }
+
+    static AnalyzeOptions options() {
+        AnalyzeOptions o;
+        o.locator.debug_dirs.clear();  // only what the script names: no system debug files
+        o.locator.use_debuginfod = false;
+        return o;
+    }
+
+    Analysis analyze(const std::string& name, AnalyzeOptions o = options()) {
+        auto a = analyze_recording(recording_of(name), o);
+        EXPECT_TRUE(a.ok()) << (a.ok() ? "" : a.error().message);
+        return a.ok() ? std::move(*a) : Analysis{};
+    }
+
+    static std::string folded(const Analysis& a) {
+        std::ostringstream out;
+        write_folded(build_flame_tree(a.profile, static_cast<size_t>(a.profile.default_sample_type)), out);
+        return std::regex_replace(out.str(), std::regex("\\+0x[0-9a-f]+"), "+0xOFF");
+    }
+
+    void expect_golden(const std::string& name, const std::string& actual) {
+        const std::string expected_path = std::string(GOLDEN_DIR) + "/" + name + ".folded";
+        if (std::getenv("KILN_UPDATE_GOLDEN")) {
+            std::ofstream(expected_path) << actual;
+            return;
+        }
+        EXPECT_EQ(read_file(expected_path), actual) << "golden " << expected_path
+                                                    << " differs (KILN_UPDATE_GOLDEN=1 regenerates it)";
+    }
+};
+
+TEST_F(Golden, UserKernelJitAndUnknownFrames) {
+    Analysis a = analyze("basic");
+    EXPECT_EQ(a.samples_kept, 7u);
+    expect_golden("basic", folded(a));
+    // The cpu value is the samples' period in nanoseconds.
+    ASSERT_EQ(a.profile.sample_types.size(), 2u);
+    EXPECT_EQ(a.profile.sample_types[1].type, "cpu");
+    EXPECT_EQ(a.profile.sample_types[1].unit, "nanoseconds");
+}
+
+TEST_F(Golden, ForkExecAndOutOfOrderRecords) { expect_golden("exec_fork", folded(analyze("exec_fork"))); }
+
+TEST_F(Golden, RebuiltAndDeletedBinariesAreReportedNotDropped) {
+    Analysis a = analyze("missing_binaries");
+    expect_golden("missing_binaries", folded(a));
+    ASSERT_EQ(a.binaries.size(), 2u);
+    for (const auto& b : a.binaries) {
+        EXPECT_FALSE(b.status.problem.empty()) << b.status.path;
+        if (b.status.path == "/nonexistent/libgone.so") {
+            EXPECT_NE(b.status.problem.find("not found"), std::string::npos) << b.status.problem;
+            EXPECT_EQ(b.samples, 1);
+        } else {
+            EXPECT_NE(b.status.problem.find("00112233445566778899aabbccddeeff00112233"), std::string::npos)
+                << b.status.problem;
+            EXPECT_EQ(b.samples, 2);
+        }
+    }
+}
+
+TEST_F(Golden, TimeAndThreadFilters) {
+    AnalyzeOptions o = options();
+    ASSERT_TRUE(parse_time_range("0.0035,0.0065", o.filter).ok());
+    Analysis a = analyze("basic", o);
+    EXPECT_EQ(a.samples_seen, 7u);
+    EXPECT_EQ(a.samples_kept, 3u);
+    EXPECT_EQ(folded(a),
+              "golden-app;main;LazyCompile:hot_loop_[j] 1000000\n"
+              "golden-app;main;[unknown] 1000000\n"
+              "golden-app;main;render;entry_SYSCALL_64_[k];do_syscall_64_[k];ksys_write_[k];ext4_file_write_iter_[k] "
+              "1000000\n");
+    o = options();
+    o.filter.tids = {100};
+    a = analyze("basic", o);
+    EXPECT_EQ(a.samples_kept, 4u);
+    o = options();
+    o.filter.comms = {"worker"};  // a thread name selects that thread's samples
+    a = analyze("basic", o);
+    EXPECT_EQ(a.samples_kept, 3u);
+}
+
+TEST_F(Golden, TopTableSelfAndTotal) {
+    Analysis a = analyze("basic");
+    int64_t total = 0;
+    auto top = top_functions(a.profile, 1, total);
+    EXPECT_EQ(total, 8000000);
+    ASSERT_FALSE(top.empty());
+    EXPECT_EQ(top[0].name, "leaf_work");
+    EXPECT_EQ(top[0].self, 3000000);
+    EXPECT_EQ(top[0].total, 3000000);
+    for (const auto& e : top)
+        if (e.name == "main") {
+            EXPECT_EQ(e.self, 0);
+            EXPECT_EQ(e.total, 8000000);
+        }
+    std::ostringstream out;
+    write_top(a.profile, 1, 3, out);
+    EXPECT_NE(out.str().find("37.50%  leaf_work"), std::string::npos) << out.str();
+    EXPECT_NE(out.str().find("3.00ms"), std::string::npos) << out.str();
+}
+
+TEST(RecordingScript, BadScriptNamesTheLine) {
+    Status st = kiln::testing::write_recording_from_script("event cpu-clock clock 1000\nbogus 1 2\n",
+                                                           ::testing::TempDir() + "/bad.kiln");
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.error().message.find("line 2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kiln::analyzer

@@ -1,0 +1,197 @@
+// `kiln analyze FILE`: symbolized profiles of a recording as flame graphs, pprof, folded
+// stacks and a top table.
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "analyzer/analyze.h"
+#include "analyzer/output/flame_svg.h"
+#include "analyzer/output/folded_writer.h"
+#include "analyzer/output/pprof_writer.h"
+#include "analyzer/output/top_table.h"
+#include "analyzer/profile/flame_tree.h"
+#include "formats/recording_reader.h"
+#include "tools/commands.h"
+
+namespace kiln::tools {
+
+namespace {
+
+struct AnalyzeArgs {
+    std::string file;
+    std::string view = "cpu";
+    std::string folded, svg, pprof, out_dir, time;
+    size_t top = 0;
+    bool top_given = false;
+    std::vector<int32_t> pids, tids;
+    std::vector<std::string> comms;
+    std::string symfs;
+    std::vector<std::string> debug_dirs;
+    bool no_debuginfod = false;
+};
+
+// Writes text to path ("-" = standard output); errors name the path.
+Status write_text(const std::string& path, const std::string& text) {
+    if (path == "-") {
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        std::fflush(stdout);
+        return Status::success();
+    }
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    if (!f) return make_error("cannot write " + path + ": " + std::strerror(errno));
+    f << text;
+    f.close();
+    if (!f) return make_error("cannot write " + path + ": " + std::strerror(errno));
+    return Status::success();
+}
+
+std::string svg_subtitle(const analyzer::Analysis& a, const std::string& view, const std::string& file) {
+    const auto& type = a.profile.sample_types.at(static_cast<size_t>(a.profile.default_sample_type));
+    std::ostringstream s;
+    s << view << " (" << type.type << ", " << type.unit << ") · " << a.samples_kept << " samples · " << file;
+    return s.str();
+}
+
+Status write_outputs(const analyzer::Analysis& a, const AnalyzeArgs& args, const std::string& view,
+                     const std::string& folded, const std::string& svg, const std::string& pprof,
+                     std::vector<std::string>& written) {
+    const size_t value = static_cast<size_t>(a.profile.default_sample_type);
+    if (!folded.empty() || !svg.empty()) {
+        analyzer::FlameNode tree = analyzer::build_flame_tree(a.profile, value);
+        if (!folded.empty()) {
+            std::ostringstream s;
+            analyzer::write_folded(tree, s);
+            KILN_TRY(write_text(folded, s.str()));
+            written.push_back(folded);
+        }
+        if (!svg.empty()) {
+            analyzer::FlameSvgOptions o;
+            o.title = "kiln " + view + " flame graph";
+            o.subtitle = svg_subtitle(a, view, args.file);
+            o.unit = a.profile.sample_types[value].unit;
+            std::ostringstream s;
+            analyzer::write_flame_svg(tree, o, s);
+            KILN_TRY(write_text(svg, s.str()));
+            written.push_back(svg);
+        }
+    }
+    if (!pprof.empty()) {
+        KILN_TRY(analyzer::write_pprof(a.profile, pprof));
+        written.push_back(pprof);
+    }
+    return Status::success();
+}
+
+void report(const analyzer::Analysis& a, const std::string& view) {
+    for (const auto& w : a.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    std::fprintf(stderr, "kiln analyze: %s view: %llu samples", view.c_str(),
+                 static_cast<unsigned long long>(a.samples_kept));
+    if (a.samples_kept != a.samples_seen)
+        std::fprintf(stderr, " (of %llu; the rest filtered out)", static_cast<unsigned long long>(a.samples_seen));
+    std::fprintf(stderr, ", %zu distinct stacks\n", a.distinct_stacks);
+    if (a.lost) std::fprintf(stderr, "warning: %llu samples were lost while recording\n", static_cast<unsigned long long>(a.lost));
+    int64_t total = 0;
+    for (const auto& s : a.profile.samples) total += s.values.empty() ? 0 : s.values[0];
+    for (const auto& b : a.binaries) {
+        if (b.status.problem.empty()) continue;
+        const double pct = total ? 100.0 * static_cast<double>(b.samples) / static_cast<double>(total) : 0.0;
+        std::fprintf(stderr, "warning: %s: %s; %lld samples (%.1f%%) show its frames as %s+0xOFFSET\n",
+                     b.status.path.c_str(), b.status.problem.c_str(), static_cast<long long>(b.samples), pct,
+                     b.status.path.substr(b.status.path.rfind('/') + 1).c_str());
+    }
+}
+
+int run_analyze(const AnalyzeArgs& args) {
+    analyzer::AnalyzeOptions opt;
+    opt.filter.pids = args.pids;
+    opt.filter.tids = args.tids;
+    opt.filter.comms = args.comms;
+    if (!args.time.empty()) {
+        if (Status st = analyzer::parse_time_range(args.time, opt.filter); !st) {
+            std::fprintf(stderr, "kiln analyze: %s\n", st.error().message.c_str());
+            return 2;
+        }
+    }
+    opt.locator.symfs = args.symfs;
+    for (const auto& d : args.debug_dirs) opt.locator.debug_dirs.push_back(d);
+    opt.locator.use_debuginfod = !args.no_debuginfod;
+
+    std::vector<std::string> views{args.view};
+    if (!args.out_dir.empty()) {
+        auto reader = format::RecordingReader::open(args.file);
+        if (!reader) {
+            std::fprintf(stderr, "kiln analyze: %s\n", reader.error().message.c_str());
+            return 1;
+        }
+        views = analyzer::available_views((*reader)->header());
+        if (views.empty()) {
+            std::fprintf(stderr, "kiln analyze: %s: no view applies to the events of this recording\n",
+                         args.file.c_str());
+            return 1;
+        }
+        if (mkdir(args.out_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+            std::fprintf(stderr, "kiln analyze: cannot create %s: %s\n", args.out_dir.c_str(), std::strerror(errno));
+            return 1;
+        }
+    }
+    const bool any_output = !args.folded.empty() || !args.svg.empty() || !args.pprof.empty() || !args.out_dir.empty();
+    std::vector<std::string> written;
+    for (const auto& view : views) {
+        opt.view = view;
+        auto a = analyzer::analyze_recording(args.file, opt);
+        if (!a) {
+            std::fprintf(stderr, "kiln analyze: %s\n", a.error().message.c_str());
+            return 1;
+        }
+        report(*a, view);
+        Status st = write_outputs(*a, args, view, args.folded, args.svg, args.pprof, written);
+        if (st && !args.out_dir.empty()) {
+            const std::string base = args.out_dir + "/" + view;
+            st = write_outputs(*a, args, view, base + ".folded", base + ".svg", base + ".pb.gz", written);
+        }
+        if (!st) {
+            std::fprintf(stderr, "kiln analyze: %s\n", st.error().message.c_str());
+            return 1;
+        }
+        if (args.top_given || !any_output) {
+            std::ostringstream s;
+            analyzer::write_top(a->profile, static_cast<size_t>(a->profile.default_sample_type),
+                                args.top_given ? args.top : 20, s);
+            std::fputs(s.str().c_str(), stdout);
+        }
+    }
+    for (const auto& w : written)
+        if (w != "-") std::fprintf(stderr, "wrote %s\n", w.c_str());
+    return 0;
+}
+
+}  // namespace
+
+Runner add_analyze_command(CLI::App& app) {
+    auto args = std::make_shared<AnalyzeArgs>();
+    CLI::App* cmd = app.add_subcommand("analyze", "Turn a recording into flame graphs, pprof profiles and tables");
+    cmd->add_option("file", args->file, "Recording written by kiln record")->required();
+    cmd->add_option("--view", args->view, "View to build (cpu)");
+    cmd->add_option("--folded", args->folded, "Write folded stacks to PATH (- for stdout)");
+    cmd->add_option("--svg", args->svg, "Write an SVG flame graph to PATH (- for stdout)");
+    cmd->add_option("--pprof", args->pprof, "Write a gzipped pprof profile to PATH (- for stdout)");
+    cmd->add_option("--top", args->top, "Print the N functions with the highest self value")
+        ->each([args](const std::string&) { args->top_given = true; });
+    cmd->add_option("-o,--output-dir", args->out_dir, "Write every view this recording supports (svg, pprof, folded) to DIR");
+    cmd->add_option("--pid", args->pids, "Only samples of these processes")->delimiter(',');
+    cmd->add_option("--tid", args->tids, "Only samples of these threads")->delimiter(',');
+    cmd->add_option("--comm", args->comms, "Only samples of processes or threads with this name")->delimiter(',');
+    cmd->add_option("--time", args->time, "Only samples in START,END (seconds from the start of the recording)");
+    cmd->add_option("--symfs", args->symfs, "Look for binaries under this root directory too");
+    cmd->add_option("--debug-dir", args->debug_dirs, "Extra directory with a .build-id/ tree of debug files");
+    cmd->add_flag("--no-debuginfod", args->no_debuginfod, "Do not ask debuginfod servers even if DEBUGINFOD_URLS is set");
+    return [args]() { return run_analyze(*args); };
+}
+
+}  // namespace kiln::tools
