@@ -150,14 +150,19 @@ void count_binary_samples(const Profile& p, std::vector<BinaryReport>& reports) 
 Result<Analysis> analyze_recording(const std::string& path, const AnalyzeOptions& options) {
     auto reader = format::RecordingReader::open(path);
     if (!reader) return reader.error();
-    const format::RecordingHeader& header = (*reader)->header();
+    return analyze_reader(**reader, options);
+}
+
+Result<Analysis> analyze_reader(format::RecordingReader& reader, const AnalyzeOptions& options) {
+    const std::string& path = reader.name();
+    const format::RecordingHeader& header = reader.header();
     EventTable events(header);
     auto view = make_view(options.view, header, events);
     if (!view) return Error{path + ": " + view.error().message};
 
     Analysis out;
     Session session(header, events, **view, options.filter, out);
-    auto streamed = stream_recording(**reader, session);
+    auto streamed = stream_recording(reader, session);
     if (!streamed) return streamed.error();
     for (auto& w : streamed->warnings) out.warnings.push_back(std::move(w));
     RecordingSideband& side = streamed->sideband;

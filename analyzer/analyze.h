@@ -11,6 +11,7 @@
 #include "analyzer/symbolize/binary_locator.h"
 #include "analyzer/views/sample_filter.h"
 #include "formats/recording_header.h"
+#include "formats/recording_reader.h"
 #include "formats/result.h"
 
 namespace kiln::analyzer {
@@ -41,5 +42,7 @@ struct Analysis {
 std::vector<std::string> available_views(const format::RecordingHeader& header);
 
 Result<Analysis> analyze_recording(const std::string& path, const AnalyzeOptions& options);
+// The same on an open reader (tests and fuzzers hand it recordings held in memory).
+Result<Analysis> analyze_reader(format::RecordingReader& reader, const AnalyzeOptions& options);
 
 }  // namespace kiln::analyzer

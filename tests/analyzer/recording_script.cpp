@@ -17,6 +17,7 @@
 #include "formats/kiln_format.h"
 #include "formats/recording_header.h"
 #include "formats/recording_stats.h"
+#include "formats/perf_sample.h"
 #include "formats/sideband.h"
 
 namespace kiln::testing {
@@ -104,7 +105,7 @@ public:
             uint32_t pid, tid;
             std::string name, exec;
             in >> pid >> tid >> name >> exec;
-            format::ByteWriter w;
+            ByteWriter w;
             w.u32(pid);
             w.u32(tid);
             std::string padded = name;
@@ -119,7 +120,7 @@ public:
             in >> pid >> ppid >> tid;
             for (const auto& [key, base] : std::map(bases_))
                 if (key.first == ppid) bases_[{pid, key.second}] = base;
-            format::ByteWriter w;
+            ByteWriter w;
             w.u32(pid);
             w.u32(ppid);
             w.u32(tid);
@@ -150,7 +151,7 @@ public:
             return Status::success();
         }
         if (op == "round") {
-            format::ByteWriter w;
+            ByteWriter w;
             record(format::kRecordRoundEnd, 0, w);
             return Status::success();
         }
@@ -202,7 +203,7 @@ private:
         perf_event_attr a{};
         a.size = sizeof a;
         a.type = kind == "clock" ? PERF_TYPE_SOFTWARE : PERF_TYPE_HARDWARE;
-        a.config = kind == "clock" ? PERF_COUNT_SW_CPU_CLOCK : PERF_COUNT_HW_INSTRUCTIONS;
+        a.config = kind == "clock" ? uint64_t{PERF_COUNT_SW_CPU_CLOCK} : uint64_t{PERF_COUNT_HW_INSTRUCTIONS};
         a.freq = 1;
         a.sample_freq = freq;
         a.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
@@ -232,7 +233,7 @@ private:
         else if (!id_text.empty()) id = parse_hex_bytes(id_text);
         for (const auto& l : b->second.info.exec_loads) {
             const uint64_t page = l.vaddr & ~0xfffull;
-            format::ByteWriter w;
+            ByteWriter w;
             w.u32(pid);
             w.u32(pid);
             w.u64(base + page);
@@ -301,7 +302,7 @@ private:
             chain.push_back(*addr);
         }
         time_ = t;
-        format::ByteWriter w;
+        ByteWriter w;
         w.u64(events_.back().ids[0]);
         w.u64(chain.size() > 1 ? chain[1] : 0);
         w.u32(pid);
@@ -317,7 +318,7 @@ private:
     }
 
     // The sample_id trailer (TID, TIME, CPU, IDENTIFIER) of non-sample records.
-    void trailer(format::ByteWriter& w, uint32_t pid, uint32_t tid) {
+    void trailer(ByteWriter& w, uint32_t pid, uint32_t tid) {
         w.u32(pid);
         w.u32(tid);
         w.u64(kStart + time_);
@@ -326,7 +327,7 @@ private:
         w.u64(events_.empty() ? 0 : events_.front().ids[0]);
     }
 
-    void record(uint32_t type, uint16_t misc, const format::ByteWriter& body) {
+    void record(uint32_t type, uint16_t misc, const ByteWriter& body) {
         perf_event_header h{type, misc, static_cast<uint16_t>(sizeof(perf_event_header) + body.size())};
         records_.raw(&h, sizeof h);
         records_.raw(body.bytes().data(), body.bytes().size());
@@ -338,7 +339,7 @@ private:
     std::map<std::pair<uint32_t, std::string>, uint64_t> bases_;
     format::KernelSymbols ksyms_;
     std::map<int32_t, std::string> perf_maps_;
-    format::ByteWriter records_;
+    ByteWriter records_;
     uint64_t time_ = 0;
 };
 

@@ -1,0 +1,30 @@
+// libFuzzer target: any bytes through the analyzer's pipeline (time ordering, process model,
+// callchains, kernel/JIT symbol tables, profile building, folded output). It must never
+// crash, hang or read out of bounds. Binaries are only looked for at the paths the input
+// names (and must match its build-ids); no debug directories, no debuginfod.
+#include <cstddef>
+#include <cstdint>
+#include <sstream>
+#include <vector>
+
+#include "analyzer/analyze.h"
+#include "analyzer/output/folded_writer.h"
+#include "analyzer/profile/flame_tree.h"
+#include "formats/recording_reader.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    std::vector<uint8_t> bytes(data, data + size);
+    auto reader = kiln::format::RecordingReader::from_source(kiln::format::memory_source(std::move(bytes)), "fuzz");
+    if (!reader.ok()) return 0;
+    kiln::analyzer::AnalyzeOptions opt;
+    opt.locator.debug_dirs.clear();
+    opt.locator.use_debuginfod = false;
+    opt.locator.symfs = "/nonexistent-kiln-fuzz-root";
+    auto a = kiln::analyzer::analyze_reader(**reader, opt);
+    if (a.ok() && !a->profile.sample_types.empty()) {
+        std::ostringstream out;
+        kiln::analyzer::write_folded(kiln::analyzer::build_flame_tree(a->profile, 1 % a->profile.sample_types.size()),
+                                     out);
+    }
+    return 0;
+}
