@@ -69,7 +69,8 @@ RunResult analyze(const std::vector<std::string>& args) {
 
 // perf report's self share per symbol ("  74.81%  [.] hot_a").
 std::map<std::string, double> perf_report_shares(const std::string& data) {
-    auto r = run({"/usr/bin/perf", "report", "-i", data, "--stdio", "--no-children", "--sort", "symbol", "-q"});
+    auto r = run({"/usr/bin/perf", "report", "-i", data, "--stdio", "--no-children", "--sort", "symbol", "-q",
+                  "-g", "none"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     std::map<std::string, double> out;
     std::istringstream in(r.out);
@@ -78,7 +79,10 @@ std::map<std::string, double> perf_report_shares(const std::string& data) {
         const size_t pct = line.find('%');
         const size_t bracket = line.find("] ");
         if (pct == std::string::npos || bracket == std::string::npos) continue;
-        out[line.substr(bracket + 2, line.find_last_not_of(' ') - bracket - 1)] += std::atof(line.c_str());
+        std::istringstream rest(line.substr(bracket + 2));
+        std::string symbol;
+        rest >> symbol;
+        out[symbol] += std::atof(line.c_str());
     }
     return out;
 }
@@ -125,15 +129,16 @@ TEST(Analyze, KernelFramesUnderASyscallHeavyProcess) {
     auto r = analyze({rec, "--folded", "-"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto folded = parse_folded(r.out);
+    // Most time is the kernel clearing the read buffer, under the process's own user frames
+    // (libc's read() has no frame pointer, so its caller read_zeros may be skipped: main).
     double kernel = 0;
     for (const auto& [stack, value] : folded)
-        if (stack.find("read_zeros;") != std::string::npos && stack.size() > 4 &&
-            stack.compare(stack.size() - 4, 4, "_[k]") == 0)
+        if (stack.rfind("syscall_heavy_f;", 0) == 0 && stack.find(";main;") != std::string::npos &&
+            stack.size() > 4 && stack.compare(stack.size() - 4, 4, "_[k]") == 0)
             kernel += value;
     EXPECT_GT(kernel, 0.5 * total(folded)) << r.out;
-    // The syscall entry is a frame of its own, under the user code that made the call.
-    EXPECT_GT(containing(folded, "read_zeros;"), 0.5 * total(folded));
-    EXPECT_GT(containing(folded, "_[k];"), 0.0);
+    EXPECT_GT(containing(folded, "read_zero_[k]"), 0.3 * total(folded)) << r.out;
+    EXPECT_GT(containing(folded, "do_syscall_64_[k];"), 0.5 * total(folded)) << r.out;
 }
 
 TEST(Analyze, PprofOpensInGoToolPprofAndSvgIsWellFormed) {
