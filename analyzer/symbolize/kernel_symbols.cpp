@@ -36,7 +36,11 @@ KernelFrame KernelSymbolTable::resolve(uint64_t ip) const {
                                [](uint64_t v, const format::KernelSymbol& s) { return v < s.address; });
     if (it != symbols_.begin()) {
         const format::KernelSymbol& s = *std::prev(it);
-        const bool same_module = mod ? s.module == mod->name : s.module.empty();
+        // A module symbol outside every recorded module is trusted only when that module's
+        // extent is unknown (its /proc/modules line was not recorded).
+        const bool module_unknown = std::none_of(modules_.begin(), modules_.end(),
+                                                 [&s](const format::KernelModule& km) { return km.name == s.module; });
+        const bool same_module = mod ? s.module == mod->name : (s.module.empty() || module_unknown);
         const bool in_text = mod || text_end_ == 0 || ip < text_end_ || !s.module.empty();
         if (same_module && in_text) {
             out.name = s.name;

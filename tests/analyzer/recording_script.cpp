@@ -101,6 +101,27 @@ public:
             return Status::success();
         }
         if (op == "mmap") return mmap(in);
+        if (op == "anon") {  // executable anonymous memory, where JIT code lives
+            uint32_t pid;
+            std::string start, len;
+            in >> pid >> start >> len;
+            ByteWriter w;
+            w.u32(pid);
+            w.u32(pid);
+            w.u64(std::stoull(start, nullptr, 16));
+            w.u64(std::stoull(len, nullptr, 16));
+            w.u64(0);
+            uint8_t union_bytes[24] = {};
+            w.raw(union_bytes, sizeof union_bytes);
+            w.u32(7);     // PROT_READ | PROT_WRITE | PROT_EXEC
+            w.u32(0x22);  // MAP_PRIVATE | MAP_ANONYMOUS
+            std::string name = "//anon";
+            name.resize(8, '\0');
+            w.raw(name.data(), name.size());
+            trailer(w, pid, pid);
+            record(PERF_RECORD_MMAP2, 0, w);
+            return Status::success();
+        }
         if (op == "comm") {
             uint32_t pid, tid;
             std::string name, exec;

@@ -1,0 +1,55 @@
+// Finds the file to symbolize a recorded binary with, by build-id: the recorded path when
+// its build-id matches, then debug directories (.build-id trees), a --symfs root, then
+// debuginfod. A file whose build-id differs is never used.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "formats/result.h"
+
+namespace kiln::analyzer {
+
+struct LocatorOptions {
+    std::string symfs;  // --symfs DIR: DIR + recorded path, and DIR/.build-id/xx/rest[.debug]
+    std::vector<std::string> debug_dirs = {"/usr/lib/debug"};  // each holds a .build-id/ tree
+    bool use_debuginfod = true;  // only when DEBUGINFOD_URLS is set
+};
+
+struct LocatedBinary {
+    std::string path;        // ELF file whose build-id matched (symbol tables, code)
+    std::string debug_path;  // separate debug file with the same build-id, "" if none
+    std::string found_via;   // "recorded path", "symfs", "debug directory", "debuginfod" ...
+};
+
+class BinaryLocator {
+public:
+    explicit BinaryLocator(LocatorOptions options);
+    ~BinaryLocator();
+    BinaryLocator(const BinaryLocator&) = delete;
+    BinaryLocator& operator=(const BinaryLocator&) = delete;
+
+    // build_id empty: unknown, the recorded path (or its symfs copy) is used as it is.
+    Result<LocatedBinary> locate(const std::string& recorded_path, std::span<const uint8_t> build_id);
+
+private:
+    Result<LocatedBinary> find(const std::string& recorded_path, std::span<const uint8_t> build_id);
+    std::string find_debug_file(const std::string& hex, std::vector<std::string>& looked);
+    std::string debuginfod_fetch(std::span<const uint8_t> build_id, bool debuginfo, std::string& error);
+
+    LocatorOptions options_;
+    std::map<std::string, Result<LocatedBinary>> cache_;
+    void* debuginfod_ = nullptr;  // debuginfod_client*, created on first use
+};
+
+// The GNU build-id note of an ELF file; empty when it has none. Fails when the file cannot
+// be read as ELF.
+Result<std::vector<uint8_t>> read_elf_build_id(const std::string& path);
+
+// Whether an ELF file carries DWARF debug info (.debug_info).
+bool elf_has_debug_info(const std::string& path);
+
+}  // namespace kiln::analyzer

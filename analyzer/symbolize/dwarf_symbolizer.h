@@ -1,0 +1,63 @@
+// Symbolizes addresses of one ELF binary with elfutils' libdwfl: DWARF functions with their
+// inline chains and file:line, or the ELF symbol tables (.symtab, .dynsym, the compressed
+// .gnu_debugdata) when there is no DWARF. Results are cached per address.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "analyzer/symbolize/binary_locator.h"
+#include "formats/result.h"
+
+// libdwfl handles (elfutils/libdwfl.h), kept out of this header.
+struct Dwfl;
+struct Dwfl_Module;
+
+namespace kiln::analyzer {
+
+struct SymbolizedFrame {
+    std::string function;  // demangled, e.g. "ns::Foo::bar(int)"
+    std::string mangled;   // linkage name as in the symbol table / DWARF; "" if not mangled
+    std::string file;      // source file of this line, "" if unknown
+    int64_t line = 0;
+    int64_t function_start_line = 0;  // DW_AT_decl_line when known
+    bool inlined = false;  // inlined into the next frame
+};
+
+class BinarySymbols {
+public:
+    static Result<std::unique_ptr<BinarySymbols>> open(const LocatedBinary& binary);
+    ~BinarySymbols();
+    BinarySymbols(const BinarySymbols&) = delete;
+    BinarySymbols& operator=(const BinarySymbols&) = delete;
+
+    // file_offset: byte offset of the instruction in the ELF file (mapping pgoff + ip - start).
+    // Innermost first: inlined frames, then the function the code physically belongs to.
+    // Empty when nothing covers the address.
+    const std::vector<SymbolizedFrame>& resolve(uint64_t file_offset);
+    bool has_dwarf() const { return has_dwarf_; }
+    // The ELF virtual address of a file offset (through the PT_LOAD headers); ~0 if unmapped.
+    uint64_t elf_vaddr(uint64_t file_offset) const;
+
+private:
+    BinarySymbols() = default;
+    std::vector<SymbolizedFrame> lookup(uint64_t file_offset);
+
+    ::Dwfl* dwfl_ = nullptr;
+    ::Dwfl_Module* module_ = nullptr;
+    struct Segment {
+        uint64_t offset, filesz, vaddr;
+    };
+    std::vector<Segment> segments_;
+    std::string debug_path_;
+    bool has_dwarf_ = false;
+    std::unordered_map<uint64_t, std::vector<SymbolizedFrame>> cache_;
+};
+
+// "_ZN2ns3Foo3barEi" → "ns::Foo::bar(int)"; other names are returned as they are.
+std::string demangle(const char* name);
+
+}  // namespace kiln::analyzer
