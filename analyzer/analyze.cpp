@@ -145,6 +145,29 @@ void count_binary_samples(const Profile& p, std::vector<BinaryReport>& reports) 
     }
 }
 
+// pprof names the profile after its first mapping ("File: ..."): make that the user binary
+// with the most samples rather than whichever was resolved first.
+void put_main_binary_first(Profile& p, std::vector<BinaryReport>& binaries) {
+    const BinaryReport* best = nullptr;
+    for (const auto& b : binaries)
+        if (!best || b.samples > best->samples) best = &b;
+    if (!best || best->status.mapping <= 1) return;
+    const uint32_t from = best->status.mapping;  // 1-based ids
+    std::swap(p.mappings[0], p.mappings[from - 1]);
+    for (auto& loc : p.locations) {
+        if (loc.mapping == from)
+            loc.mapping = 1;
+        else if (loc.mapping == 1)
+            loc.mapping = from;
+    }
+    for (auto& b : binaries) {
+        if (b.status.mapping == from)
+            b.status.mapping = 1;
+        else if (b.status.mapping == 1)
+            b.status.mapping = from;
+    }
+}
+
 }  // namespace
 
 Result<Analysis> analyze_recording(const std::string& path, const AnalyzeOptions& options) {
@@ -188,6 +211,7 @@ Result<Analysis> analyze_reader(format::RecordingReader& reader, const AnalyzeOp
 
     for (auto& st : resolver.binaries()) out.binaries.push_back({std::move(st), 0});
     count_binary_samples(profile, out.binaries);
+    put_main_binary_first(profile, out.binaries);
     return out;
 }
 

@@ -1,4 +1,4 @@
-// The flame graph's inline ECMAScript: hover details, zoom, search (also from ?s=REGEX).
+// The flame graph's inline ECMAScript: hover details, zoom, search (also from ?z=NAME, ?s=REGEX).
 // Frames are <g class="f KIND"> holding <title>, <rect> and <text>; data-v is the value.
 #pragma once
 
@@ -17,7 +17,12 @@ function init(evt) {
   frames = document.getElementById("frames");
   total = parseFloat(svg.getAttribute("data-total"));
   unit = svg.getAttribute("data-unit");
+  // ?z=NAME zooms to the first frame of that name, ?s=REGEX searches: links can share a view.
   var params = new URLSearchParams(document.location.search);
+  if (params.get("z")) {
+    var all = frames.children;
+    for (var i = 0; i < all.length; i++) if (nameOf(all[i]) === params.get("z")) { zoom(all[i]); break; }
+  }
   if (params.get("s")) search(params.get("s"));
   svg.setAttribute("data-kiln-ready", "1");
 }

@@ -149,7 +149,7 @@ TEST(Analyze, PprofOpensInGoToolPprofAndSvgIsWellFormed) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     setenv("HOME", tmp.dir().c_str(), 1);
     setenv("PPROF_BINARY_PATH", tmp.dir().c_str(), 1);
-    auto top = run({"go", "tool", "pprof", "-top", "-symbolize=none", tmp.path("cpu.pb.gz")});
+    auto top = run({"/usr/bin/go", "tool", "pprof", "-top", "-symbolize=none", tmp.path("cpu.pb.gz")});
     ASSERT_EQ(top.exit_code, 0) << "go tool pprof (golang-go) must read the profile\n" << top.err;
     EXPECT_NE(top.out.find("hot_a"), std::string::npos) << top.out;
     EXPECT_NE(top.out.find("hot_b"), std::string::npos) << top.out;
