@@ -30,21 +30,16 @@ std::string demangle(const char* name) {
 
 namespace {
 
-// libdwfl asks for the debug file of a module; ours was chosen by build-id already.
-int find_debuginfo(Dwfl_Module* mod, void** userdata, const char* modname, Dwarf_Addr base, const char* file_name,
-                   const char* debuglink_file, GElf_Word debuglink_crc, char** debuginfo_file_name) {
+// libdwfl asks for a separate debug file only when the main file has no DWARF. The locator
+// already chose it by build-id; nothing else is searched, so results never depend on what
+// else happens to be installed on the analyzing machine.
+int find_debuginfo(Dwfl_Module*, void** userdata, const char*, Dwarf_Addr, const char*, const char*, GElf_Word,
+                   char** debuginfo_file_name) {
     const auto* debug_path = static_cast<const std::string*>(*userdata);
-    if (debug_path && !debug_path->empty()) {
-        const int fd = ::open(debug_path->c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd >= 0) {
-            *debuginfo_file_name = strdup(debug_path->c_str());
-            return fd;
-        }
-    }
-    // The main file itself may hold the DWARF; the standard search only reads build-id
-    // checked paths and the .gnu_debuglink next to the file.
-    return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file, debuglink_crc,
-                                        debuginfo_file_name);
+    if (!debug_path || debug_path->empty()) return -1;
+    const int fd = ::open(debug_path->c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) *debuginfo_file_name = strdup(debug_path->c_str());
+    return fd;
 }
 
 char* no_debuginfo_path = nullptr;
@@ -158,8 +153,17 @@ std::vector<SymbolizedFrame> BinarySymbols::lookup(uint64_t file_offset) {
     Dwarf_Addr cu_bias = 0;
     Dwarf_Die* cudie = has_dwarf_ ? dwfl_module_addrdie(module_, addr, &cu_bias) : nullptr;
     if (cudie) {
+        // dwarf_getscopes finds the innermost scope at the address, but past an inlined
+        // instance it continues with the abstract definition's scopes; the concrete parents
+        // (the function the code was inlined into) come from dwarf_getscopes_die.
+        Dwarf_Die* found = nullptr;
         Dwarf_Die* scopes = nullptr;
-        const int n = dwarf_getscopes(cudie, addr - cu_bias, &scopes);
+        int n = 0;
+        if (dwarf_getscopes(cudie, addr - cu_bias, &found) > 0) {
+            Dwarf_Die innermost = found[0];
+            n = dwarf_getscopes_die(&innermost, &scopes);
+        }
+        std::free(found);
         // The innermost line comes from the line table; each inlined call site gives the
         // line of the frame that contains it.
         std::string file;

@@ -1,0 +1,24 @@
+// What the symbolizer tests need to know about their test binaries, read independently
+// of the code under test: symbol addresses, file offsets and source line markers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace kiln::testing {
+
+struct ElfSymbol {
+    uint64_t vaddr = 0;
+    uint64_t size = 0;
+};
+
+// A function symbol of the binary's .symtab by (mangled) name; size 0 when absent.
+ElfSymbol find_symbol(const std::string& path, const std::string& name);
+// File offset of an ELF virtual address (through PT_LOAD), ~0 when unmapped.
+uint64_t file_offset_of(const std::string& path, uint64_t vaddr);
+// 1-based line of the first line of a source file containing marker.
+int marker_line(const std::string& source, const std::string& marker);
+// Runs a shell command, failing the test when it fails.
+void shell(const std::string& cmd);
+
+}  // namespace kiln::testing
