@@ -154,7 +154,7 @@ TEST(Analyze, PprofOpensInGoToolPprofAndSvgIsWellFormed) {
     EXPECT_NE(top.out.find("hot_a"), std::string::npos) << top.out;
     EXPECT_NE(top.out.find("hot_b"), std::string::npos) << top.out;
     EXPECT_NE(top.out.find("Type: cpu"), std::string::npos) << top.out;
-    auto lint = run({"xmllint", "--noout", tmp.path("cpu.svg")});
+    auto lint = run({"/usr/bin/xmllint", "--noout", tmp.path("cpu.svg")});
     EXPECT_EQ(lint.exit_code, 0) << lint.err;
     EXPECT_NE(read_text(tmp.path("cpu.svg")).find("hot_a"), std::string::npos);
 }
