@@ -142,6 +142,20 @@ TEST(Analyze, KernelFramesUnderASyscallHeavyProcess) {
     EXPECT_GT(containing(folded, "do_syscall_64_[k];"), 0.5 * total(folded)) << r.out;
 }
 
+TEST(Analyze, JitFramesFromTheRecordedPerfMap) {
+    TempDir tmp;
+    const std::string rec = record(tmp, "jit.kiln", {workload("jit_spin_fp"), "1.0"});
+    auto info = info_json(rec);
+    ASSERT_GE(info["processes"].size(), 1u);
+    const int pid = info["processes"][0]["pid"].get<int>();
+    // The map is in the recording: analysis does not need the file any more.
+    unlink(("/tmp/perf-" + std::to_string(pid) + ".map").c_str());
+    auto r = analyze({rec, "--folded", "-"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto folded = parse_folded(r.out);
+    EXPECT_GT(leaf_value(folded, "jitted_countdown_[j]"), 0.8 * total(folded)) << r.out;
+}
+
 TEST(Analyze, PprofOpensInGoToolPprofAndSvgIsWellFormed) {
     TempDir tmp;
     const std::string rec = record(tmp, "cpu.kiln", {workload("cpu_split_fp"), "1.0"});
