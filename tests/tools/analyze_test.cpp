@@ -1,6 +1,7 @@
 // `kiln analyze` on real recordings of workloads with a known shape, checked against that
 // truth, against perf's own report, and by the tools people open the outputs with.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -171,6 +172,48 @@ TEST(Analyze, PprofOpensInGoToolPprofAndSvgIsWellFormed) {
     auto lint = run({"/usr/bin/xmllint", "--noout", tmp.path("cpu.svg")});
     EXPECT_EQ(lint.exit_code, 0) << lint.err;
     EXPECT_NE(read_text(tmp.path("cpu.svg")).find("hot_a"), std::string::npos);
+}
+
+// Speedscope (the web viewer, installed by tools/install-deps) imports the pprof file in a
+// headless browser: it titles the page after a profile it could read.
+TEST(Analyze, PprofOpensInSpeedscope) {
+    const std::string speedscope = "/opt/kiln-deps/speedscope-1.20.0/dist/release";
+    ASSERT_EQ(access((speedscope + "/index.html").c_str(), R_OK), 0) << "run tools/install-deps (it fetches speedscope)";
+    TempDir tmp;
+    const std::string rec = record(tmp, "cpu.kiln", {workload("cpu_split_fp"), "0.5"});
+    std::filesystem::create_directory(tmp.path("www"));
+    auto r = analyze({rec, "--pprof", tmp.path("www/cpu.pb.gz")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    {
+        FILE* f = std::fopen(tmp.path("www/junk.pb.gz").c_str(), "w");
+        std::fputs("not a profile", f);
+        std::fclose(f);
+    }
+    std::filesystem::create_directory_symlink(speedscope, tmp.path("www/speedscope"));
+    // Speedscope fetches the profile, which browsers refuse over file://: serve it over HTTP.
+    const int port = 20000 + getpid() % 20000;
+    const pid_t server = spawn({"/usr/bin/python3", "-m", "http.server", std::to_string(port), "--bind", "127.0.0.1",
+                                "--directory", tmp.path("www")});
+    // A profile speedscope cannot read makes it raise an alert, which keeps headless chromium
+    // waiting until the timeout: the bad case gets one short try.
+    auto title_of = [&](const std::string& profile, int attempts, const std::string& timeout) {
+        const std::string base = "http://127.0.0.1:" + std::to_string(port);
+        std::string title;
+        for (int attempt = 0; attempt < attempts && title.empty(); ++attempt) {
+            auto dom = run({"/usr/bin/timeout", timeout, "/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                            "--user-data-dir=" + tmp.path("chromium-" + profile + std::to_string(attempt)),
+                            "--virtual-time-budget=8000", "--dump-dom",
+                            base + "/speedscope/index.html#profileURL=" + base + "/" + profile});
+            const size_t a = dom.out.find("<title>"), b = dom.out.find("</title>");
+            if (a != std::string::npos && b != std::string::npos) title = dom.out.substr(a + 7, b - a - 7);
+        }
+        return title;
+    };
+    const std::string good = title_of("cpu.pb.gz", 3, "90"), bad = title_of("junk.pb.gz", 1, "20");
+    kill(-server, SIGTERM);
+    wait_for(server);
+    EXPECT_EQ(good, "cpu.pb.gz - speedscope");
+    EXPECT_NE(bad, "junk.pb.gz - speedscope") << "the check cannot tell a bad profile from a good one";
 }
 
 TEST(Analyze, OutputDirHoldsEveryViewAndTopPrintsATable) {
