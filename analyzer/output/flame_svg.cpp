@@ -78,11 +78,11 @@ std::string colour(const FlameNode& n) {
     const double a = name_hash(n.name, 1), b = name_hash(n.name, 2);
     int r, g, bl;
     switch (kind_class(n)[0]) {
-        case 'k': r = 210 + int(40 * a); g = 120 + int(50 * b); bl = 20 + int(30 * a); break;   // orange
+        case 'k': r = 225 + int(30 * a); g = 150 + int(45 * b); bl = int(40 * a); break;        // amber
         case 'j': r = 50 + int(60 * a); g = 175 + int(60 * b); bl = 50 + int(50 * a); break;    // green
         case 'i': r = 60 + int(60 * a); g = 170 + int(50 * b); bl = 190 + int(50 * b); break;   // aqua
         case 's': r = g = bl = 170 + int(40 * a); break;                                       // grey
-        default: r = 205 + int(50 * b); g = int(230 * a); bl = int(55 * b); break;             // red-yellow
+        default: r = 200 + int(55 * b); g = 30 + int(100 * a); bl = 20 + int(50 * b); break;  // red
     }
     char buf[32];
     std::snprintf(buf, sizeof buf, "rgb(%d,%d,%d)", r, g, bl);
@@ -207,9 +207,9 @@ void write_flame_svg(const FlameNode& root, const FlameSvgOptions& opts, std::os
         const char* cls;
         const char* label;
         const char* fill;
-    } legend[] = {{"u", "user", "rgb(230,110,25)"},
+    } legend[] = {{"u", "user", "rgb(228,80,45)"},
                   {"i", "inlined", "rgb(90,195,215)"},
-                  {"k", "kernel", "rgb(230,145,35)"},
+                  {"k", "kernel", "rgb(240,172,20)"},
                   {"j", "JIT", "rgb(80,205,75)"},
                   {"s", "other", "rgb(190,190,190)"}};
     double lx = kPad;
