@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "analyzer/output/flame_svg_script.h"
+#include "analyzer/profile/value_format.h"
 
 namespace kiln::analyzer {
 
@@ -97,24 +98,6 @@ std::string fit(const std::string& name, double width) {
     size_t cut = static_cast<size_t>(chars - 2);
     while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xc0) == 0x80) --cut;
     return name.substr(0, cut) + "..";
-}
-
-std::string format_value(double v, const std::string& unit) {
-    char buf[64];
-    if (unit == "nanoseconds") {
-        if (v >= 1e9) std::snprintf(buf, sizeof buf, "%.2f s", v / 1e9);
-        else if (v >= 1e6) std::snprintf(buf, sizeof buf, "%.2f ms", v / 1e6);
-        else if (v >= 1e3) std::snprintf(buf, sizeof buf, "%.2f us", v / 1e3);
-        else std::snprintf(buf, sizeof buf, "%.0f ns", v);
-    } else if (unit == "bytes") {
-        if (v >= 1073741824.0) std::snprintf(buf, sizeof buf, "%.2f GiB", v / 1073741824.0);
-        else if (v >= 1048576.0) std::snprintf(buf, sizeof buf, "%.2f MiB", v / 1048576.0);
-        else if (v >= 1024.0) std::snprintf(buf, sizeof buf, "%.2f KiB", v / 1024.0);
-        else std::snprintf(buf, sizeof buf, "%.0f B", v);
-    } else {
-        std::snprintf(buf, sizeof buf, "%.0f %s", v, unit.c_str());
-    }
-    return buf;
 }
 
 int max_depth(const FlameNode& n, double scale, double min_px) {

@@ -6,35 +6,9 @@
 #include <unordered_set>
 
 #include "analyzer/profile/flame_tree.h"
+#include "analyzer/profile/value_format.h"
 
 namespace kiln::analyzer {
-
-std::string format_value(int64_t v, const std::string& unit) {
-    char buf[64];
-    const double d = static_cast<double>(v);
-    if (unit == "nanoseconds") {
-        if (v >= 1000000000)
-            std::snprintf(buf, sizeof buf, "%.2fs", d / 1e9);
-        else if (v >= 1000000)
-            std::snprintf(buf, sizeof buf, "%.2fms", d / 1e6);
-        else if (v >= 1000)
-            std::snprintf(buf, sizeof buf, "%.2fus", d / 1e3);
-        else
-            std::snprintf(buf, sizeof buf, "%lldns", static_cast<long long>(v));
-    } else if (unit == "bytes") {
-        if (v >= (1ll << 30))
-            std::snprintf(buf, sizeof buf, "%.2fGiB", d / (1ll << 30));
-        else if (v >= (1 << 20))
-            std::snprintf(buf, sizeof buf, "%.2fMiB", d / (1 << 20));
-        else if (v >= 1024)
-            std::snprintf(buf, sizeof buf, "%.2fKiB", d / 1024);
-        else
-            std::snprintf(buf, sizeof buf, "%lldB", static_cast<long long>(v));
-    } else {
-        std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
-    }
-    return buf;
-}
 
 std::vector<TopEntry> top_functions(const Profile& p, size_t value_index, int64_t& grand_total) {
     std::unordered_map<std::string, TopEntry> by_name;
@@ -78,7 +52,7 @@ void write_top(const Profile& p, size_t value_index, size_t n, std::ostream& out
     auto entries = top_functions(p, value_index, total);
     const SampleType& type = p.sample_types.at(value_index);
     out << "Showing top " << std::min(n, entries.size()) << " of " << entries.size() << " functions, total "
-        << format_value(total, type.unit) << " (" << type.type << ", " << type.unit << ")\n";
+        << format_value(static_cast<double>(total), type.unit, "") << " (" << type.type << ", " << type.unit << ")\n";
     char line[128];
     std::snprintf(line, sizeof line, "%12s %7s %7s %12s %7s  %s\n", "self", "self%", "sum%", "total", "total%",
                   "function");
@@ -88,9 +62,9 @@ void write_top(const Profile& p, size_t value_index, size_t n, std::ostream& out
     for (size_t i = 0; i < entries.size() && i < n; ++i) {
         const TopEntry& e = entries[i];
         sum += static_cast<double>(e.self);
-        std::snprintf(line, sizeof line, "%12s %6.2f%% %6.2f%% %12s %6.2f%%  ", format_value(e.self, type.unit).c_str(),
+        std::snprintf(line, sizeof line, "%12s %6.2f%% %6.2f%% %12s %6.2f%%  ", format_value(static_cast<double>(e.self), type.unit, "").c_str(),
                       100.0 * static_cast<double>(e.self) / denom, 100.0 * sum / denom,
-                      format_value(e.total, type.unit).c_str(), 100.0 * static_cast<double>(e.total) / denom);
+                      format_value(static_cast<double>(e.total), type.unit, "").c_str(), 100.0 * static_cast<double>(e.total) / denom);
         out << line << e.name << '\n';
     }
 }

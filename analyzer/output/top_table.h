@@ -18,7 +18,5 @@ struct TopEntry {
 // All functions, sorted by self value (then total, then name).
 std::vector<TopEntry> top_functions(const Profile& p, size_t value_index, int64_t& grand_total);
 void write_top(const Profile& p, size_t value_index, size_t n, std::ostream& out);
-// "1.25s", "340ms", "12.0MiB", "1234": a value in its unit for people.
-std::string format_value(int64_t v, const std::string& unit);
 
 }  // namespace kiln::analyzer
