@@ -60,6 +60,14 @@ Result<std::vector<uint8_t>> read_elf_build_id(const std::string& path) {
     return std::vector<uint8_t>(p, p + n);
 }
 
+std::string gnu_debuglink(const std::string& path) {
+    ElfFile f(path);
+    if (!f.elf) return "";
+    GElf_Word crc = 0;
+    const char* name = dwelf_elf_gnu_debuglink(f.elf, &crc);
+    return name && !std::strchr(name, '/') ? name : "";
+}
+
 bool elf_has_debug_info(const std::string& path) {
     ElfFile f(path);
     if (!f.elf) return false;
@@ -109,14 +117,27 @@ std::string BinaryLocator::debuginfod_fetch(std::span<const uint8_t> build_id, b
     return out;
 }
 
-std::string BinaryLocator::find_debug_file(const std::string& hex, std::vector<std::string>& looked) {
+std::string BinaryLocator::find_debug_file(const std::string& hex, const std::string& binary,
+                                           std::vector<std::string>& looked) {
     std::vector<std::string> roots = options_.debug_dirs;
     if (!options_.symfs.empty()) {
         roots.push_back(options_.symfs);
         roots.push_back(options_.symfs + "/usr/lib/debug");
     }
-    for (const auto& root : roots) {
-        const std::string p = root + "/" + build_id_relative(hex) + ".debug";
+    std::vector<std::string> paths;
+    for (const auto& root : roots) paths.push_back(root + "/" + build_id_relative(hex) + ".debug");
+    // The .gnu_debuglink name, where GDB looks for it: beside the binary, in .debug/ there,
+    // and under each debug directory by the binary's directory.
+    const std::string link = gnu_debuglink(binary);
+    if (!link.empty()) {
+        const size_t slash = binary.rfind('/');
+        const std::string dir = slash == std::string::npos ? "." : binary.substr(0, slash);
+        paths.push_back(dir + "/" + link);
+        paths.push_back(dir + "/.debug/" + link);
+        for (const auto& d : options_.debug_dirs) paths.push_back(d + dir + "/" + link);
+    }
+    for (const auto& p : paths) {
+        if (p == binary) continue;
         looked.push_back(p);
         if (!is_regular_file(p)) continue;
         auto id = read_elf_build_id(p);
@@ -134,7 +155,7 @@ Result<LocatedBinary> BinaryLocator::find(const std::string& recorded_path, std:
     if (!hex.empty()) {
         for (const auto& d : options_.debug_dirs) {
             candidates.push_back(d + "/" + build_id_relative(hex));
-            how.push_back("debug directory " + d);
+            how.push_back(d + "/.build-id");
         }
     }
     if (!options_.symfs.empty()) {
@@ -156,13 +177,16 @@ Result<LocatedBinary> BinaryLocator::find(const std::string& recorded_path, std:
         return make_error(recorded_path + ": not found and no build-id recorded to look it up by");
     }
 
-    std::vector<std::string> looked, mismatches;
+    std::vector<std::string> looked, mismatches, unreadable;
     LocatedBinary found;
     for (size_t i = 0; i < candidates.size() && found.path.empty(); ++i) {
         looked.push_back(candidates[i]);
         if (!is_regular_file(candidates[i])) continue;
         auto id = read_elf_build_id(candidates[i]);
-        if (!id) continue;
+        if (!id) {
+            unreadable.push_back(id.error().message);
+            continue;
+        }
         const std::string got = format::build_id_hex(*id);
         if (got == hex)
             found = {candidates[i], "", how[i]};
@@ -181,6 +205,7 @@ Result<LocatedBinary> BinaryLocator::find(const std::string& recorded_path, std:
         else
             msg += "not found (build-id " + hex + "); ";
         msg += "looked in " + join_list(looked);
+        if (!unreadable.empty()) msg += "; unusable: " + join_list(unreadable);
         if (!debuginfod_error.empty())
             msg += "; " + debuginfod_error;
         else if (!std::getenv("DEBUGINFOD_URLS"))
@@ -190,7 +215,7 @@ Result<LocatedBinary> BinaryLocator::find(const std::string& recorded_path, std:
     // Stripped binaries keep their DWARF in a separate file with the same build-id.
     if (!elf_has_debug_info(found.path)) {
         std::vector<std::string> debug_looked;
-        found.debug_path = find_debug_file(hex, debug_looked);
+        found.debug_path = find_debug_file(hex, found.path, debug_looked);
         if (found.debug_path.empty()) {
             std::string ignored;
             found.debug_path = debuginfod_fetch(build_id, true, ignored);

@@ -22,7 +22,7 @@ struct LocatorOptions {
 struct LocatedBinary {
     std::string path;        // ELF file whose build-id matched (symbol tables, code)
     std::string debug_path;  // separate debug file with the same build-id, "" if none
-    std::string found_via;   // "recorded path", "symfs", "debug directory", "debuginfod" ...
+    std::string found_via;   // "recorded path", "/usr/lib/debug/.build-id", "symfs", "debuginfod"
 };
 
 class BinaryLocator {
@@ -37,7 +37,9 @@ public:
 
 private:
     Result<LocatedBinary> find(const std::string& recorded_path, std::span<const uint8_t> build_id);
-    std::string find_debug_file(const std::string& hex, std::vector<std::string>& looked);
+    // A separate debug file with build-id hex for binary (by .build-id tree, then by its
+    // .gnu_debuglink name); "" if none.
+    std::string find_debug_file(const std::string& hex, const std::string& binary, std::vector<std::string>& looked);
     std::string debuginfod_fetch(std::span<const uint8_t> build_id, bool debuginfo, std::string& error);
 
     LocatorOptions options_;
@@ -48,6 +50,9 @@ private:
 // The GNU build-id note of an ELF file; empty when it has none. Fails when the file cannot
 // be read as ELF.
 Result<std::vector<uint8_t>> read_elf_build_id(const std::string& path);
+
+// The file name in an ELF file's .gnu_debuglink section; "" when it has none.
+std::string gnu_debuglink(const std::string& path);
 
 // Whether an ELF file carries DWARF debug info (.debug_info).
 bool elf_has_debug_info(const std::string& path);

@@ -8,6 +8,7 @@
 #include <gelf.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -58,20 +59,18 @@ const char* die_linkage_name(Dwarf_Die* die) {
     return nullptr;
 }
 
+// Name and declaration line of a subprogram or inlined instance (through its abstract
+// origin and specification, which dwarf_attr_integrate follows).
 void name_from_die(Dwarf_Die* die, SymbolizedFrame& f) {
-    const char* linkage = die_linkage_name(die);
-    if (linkage) {
+    if (const char* linkage = die_linkage_name(die)) {
         f.function = demangle(linkage);
         if (f.function != linkage) f.mangled = linkage;
     } else {
         const char* n = dwarf_diename(die);
-        f.function = n ? n : "[unknown]";
+        f.function = n ? n : "";
     }
     int decl = 0;
-    Dwarf_Die origin, *d = die;
-    Dwarf_Attribute attr;
-    if (dwarf_attr(die, DW_AT_abstract_origin, &attr) && dwarf_formref_die(&attr, &origin)) d = &origin;
-    if (dwarf_decl_line(d, &decl) == 0) f.function_start_line = decl;
+    if (dwarf_decl_line(die, &decl) == 0) f.function_start_line = decl;
 }
 
 // File name of a DW_AT_call_file index in the CU's file table.
@@ -93,7 +92,241 @@ int64_t call_line(Dwarf_Die* inlined) {
     return static_cast<int64_t>(line);
 }
 
+// Deeper DIE nesting than this is not real code (and would only exhaust the stack).
+constexpr uint32_t kMaxDepth = 512;
+
 }  // namespace
+
+// The functions and inlined calls of one compile unit, flattened into disjoint address
+// segments each naming its innermost scope: one walk of the CU's DIE tree, then every
+// address is a binary search. Names and call sites are read when a scope is first hit.
+struct BinarySymbols::CuIndex {
+    struct Scope {
+        Dwarf_Die die;
+        int32_t parent;  // enclosing scope for an inlined call, -1 for a subprogram
+        bool inlined;
+        bool described = false;
+        SymbolizedFrame frame;  // function, mangled, function_start_line
+        std::string call_file;  // where an inlined call sits in its caller
+        int64_t call_line = 0;
+    };
+    struct Interval {
+        uint64_t lo, hi;
+        uint32_t depth;
+        int32_t scope;
+    };
+
+    Dwarf_Die cu;
+    std::vector<Scope> scopes;
+    std::vector<uint64_t> starts;    // segment i covers [starts[i], starts[i+1])
+    std::vector<int32_t> innermost;  // scope of segment i, -1 for none
+
+    explicit CuIndex(Dwarf_Die cudie) : cu(cudie) {
+        std::vector<Interval> intervals;
+        walk(&cu, -1, 0, intervals);
+        flatten(intervals);
+    }
+
+    void walk(Dwarf_Die* parent, int32_t enclosing, uint32_t depth, std::vector<Interval>& out) {
+        Dwarf_Die child;
+        if (depth > kMaxDepth || dwarf_child(parent, &child) != 0) return;
+        do {
+            const int tag = dwarf_tag(&child);
+            switch (tag) {
+                case DW_TAG_subprogram:
+                case DW_TAG_inlined_subroutine: {
+                    const auto id = static_cast<int32_t>(scopes.size());
+                    const size_t before = out.size();
+                    Dwarf_Addr base = 0, lo = 0, hi = 0;
+                    for (ptrdiff_t off = 0; (off = dwarf_ranges(&child, off, &base, &lo, &hi)) > 0;)
+                        if (hi > lo) out.push_back({lo, hi, depth, id});
+                    // Declarations and abstract instances have no code; their concrete
+                    // instances are elsewhere in the tree.
+                    if (out.size() == before) break;
+                    const bool inl = tag == DW_TAG_inlined_subroutine;
+                    scopes.push_back({child, inl ? enclosing : -1, inl, false, {}, {}, 0});
+                    walk(&child, id, depth + 1, out);
+                    break;
+                }
+                case DW_TAG_lexical_block:
+                case DW_TAG_try_block:
+                case DW_TAG_catch_block:
+                case DW_TAG_namespace:
+                case DW_TAG_module:
+                case DW_TAG_class_type:
+                case DW_TAG_structure_type:
+                case DW_TAG_union_type:
+                    walk(&child, enclosing, depth + 1, out);
+                    break;
+                default:
+                    break;
+            }
+        } while (dwarf_siblingof(&child, &child) == 0);
+    }
+
+    // Sweep over intervals sorted by start (outer before inner at equal starts) with a stack
+    // of open ones: each start and each end begins a segment owned by the top of the stack.
+    void flatten(std::vector<Interval>& iv) {
+        std::sort(iv.begin(), iv.end(), [](const Interval& a, const Interval& b) {
+            if (a.lo != b.lo) return a.lo < b.lo;
+            if (a.hi != b.hi) return a.hi > b.hi;
+            return a.depth < b.depth;
+        });
+        std::vector<const Interval*> open;
+        auto emit = [this](uint64_t start, int32_t scope) {
+            if (!starts.empty() && starts.back() == start) {
+                innermost.back() = scope;
+                return;
+            }
+            if (!innermost.empty() && innermost.back() == scope) return;
+            starts.push_back(start);
+            innermost.push_back(scope);
+        };
+        auto close_until = [&](uint64_t x) {
+            while (!open.empty() && open.back()->hi <= x) {
+                const uint64_t end = std::max(open.back()->hi, starts.empty() ? 0 : starts.back());
+                open.pop_back();
+                emit(end, open.empty() ? -1 : open.back()->scope);
+            }
+        };
+        for (const Interval& i : iv) {
+            close_until(i.lo);
+            emit(i.lo, i.scope);
+            open.push_back(&i);
+        }
+        close_until(~0ull);
+    }
+
+    int32_t find(uint64_t addr) const {
+        auto it = std::upper_bound(starts.begin(), starts.end(), addr);
+        if (it == starts.begin()) return -1;
+        return innermost[static_cast<size_t>(it - starts.begin()) - 1];
+    }
+
+    Scope& describe(int32_t id) {
+        Scope& s = scopes[static_cast<size_t>(id)];
+        if (!s.described) {
+            name_from_die(&s.die, s.frame);
+            s.frame.inlined = s.inlined;
+            if (s.inlined) {
+                s.call_file = call_file(&cu, &s.die);
+                s.call_line = call_line(&s.die);
+            }
+            s.described = true;
+        }
+        return s;
+    }
+};
+
+// The compile units of the module's DWARF by address range (from each CU's own DW_AT_ranges /
+// low_pc+high_pc: clang writes no .debug_aranges, and libdw 0.188 finds no CU without it).
+struct BinarySymbols::DwarfIndex {
+    struct Unit {
+        uint64_t lo, hi;
+        size_t cu;  // index into cus
+    };
+    Dwarf_Addr bias = 0;  // module address = DWARF address + bias
+    std::vector<Unit> units;  // sorted by lo
+    std::vector<Dwarf_Die> cu_dies;
+    std::vector<std::unique_ptr<CuIndex>> cus;  // parallel to cu_dies, built on first hit
+
+    DwarfIndex(Dwarf* dw, Dwarf_Addr dwarf_bias) : bias(dwarf_bias) {
+        Dwarf_CU* cu = nullptr;
+        Dwarf_Die cudie, subdie;
+        uint8_t type = 0;
+        while (dwarf_get_units(dw, cu, &cu, nullptr, &type, &cudie, &subdie) == 0) {
+            if (type == DW_UT_partial || type == DW_UT_type || type == DW_UT_split_type) continue;
+            // A skeleton unit's functions live in its split unit (.dwo), when libdw found it.
+            Dwarf_Die tree = (type == DW_UT_skeleton && dwarf_tag(&subdie) == DW_TAG_compile_unit) ? subdie : cudie;
+            const size_t id = cu_dies.size();
+            Dwarf_Addr base = 0, lo = 0, hi = 0;
+            bool any = false;
+            for (ptrdiff_t off = 0; (off = dwarf_ranges(&cudie, off, &base, &lo, &hi)) > 0;)
+                if (hi > lo) {
+                    units.push_back({lo, hi, id});
+                    any = true;
+                }
+            if (!any) continue;
+            cu_dies.push_back(tree);
+        }
+        cus.resize(cu_dies.size());
+        std::sort(units.begin(), units.end(), [](const Unit& a, const Unit& b) { return a.lo < b.lo; });
+    }
+
+    // The compile unit covering a DWARF address, nullptr if none.
+    CuIndex* find(uint64_t addr) {
+        auto it = std::upper_bound(units.begin(), units.end(), addr, [](uint64_t a, const Unit& u) { return a < u.lo; });
+        for (int k = 0; k < 4 && it != units.begin(); ++k) {  // overlaps are rare and small
+            --it;
+            if (addr < it->hi) {
+                auto& index = cus[it->cu];
+                if (!index) index = std::make_unique<CuIndex>(cu_dies[it->cu]);
+                return index.get();
+            }
+        }
+        return nullptr;
+    }
+};
+
+// The module's ELF symbols (.symtab, else .dynsym plus the .gnu_debugdata mini symbol table)
+// sorted by address; libdwfl's own lookup scans every symbol on each call.
+struct BinarySymbols::SymbolIndex {
+    struct Sym {
+        uint64_t start, end;
+        const char* name;
+        int rank;  // lower is preferred among symbols at one address
+    };
+    std::vector<Sym> syms;
+
+    explicit SymbolIndex(Dwfl_Module* mod) {
+        const int n = dwfl_module_getsymtab(mod);
+        for (int i = 1; i < n; ++i) {
+            GElf_Sym sym;
+            GElf_Addr addr = 0;
+            GElf_Word shndx = 0;
+            Elf* elf = nullptr;
+            Dwarf_Addr bias = 0;
+            const char* name = dwfl_module_getsym_info(mod, i, &sym, &addr, &shndx, &elf, &bias);
+            const int type = GELF_ST_TYPE(sym.st_info);
+            if (!name || !*name || shndx == SHN_UNDEF || shndx == SHN_ABS || shndx == static_cast<GElf_Word>(-1))
+                continue;
+            if (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_NOTYPE) continue;
+            if (name[0] == '$') continue;  // ARM/AArch64 mapping symbols
+            uint64_t end = addr + sym.st_size;
+            if (sym.st_size == 0) {
+                end = ~0ull;  // up to the next symbol, within its section
+                GElf_Shdr sh;
+                if (Elf_Scn* scn = elf ? elf_getscn(elf, shndx) : nullptr; scn && gelf_getshdr(scn, &sh))
+                    end = sh.sh_addr + sh.sh_size + bias;
+                if (end <= addr) end = addr + 1;
+            }
+            const int bind = GELF_ST_BIND(sym.st_info);
+            const int rank = (bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : 2) * 4 + (sym.st_size ? 0 : 2) +
+                             (type == STT_NOTYPE ? 1 : 0);
+            syms.push_back({addr, end, name, rank});
+        }
+        std::sort(syms.begin(), syms.end(), [](const Sym& a, const Sym& b) {
+            return a.start != b.start ? a.start < b.start : a.rank < b.rank;
+        });
+        syms.erase(std::unique(syms.begin(), syms.end(), [](const Sym& a, const Sym& b) { return a.start == b.start; }),
+                   syms.end());
+        for (size_t i = 0; i + 1 < syms.size(); ++i)
+            if (syms[i].end == ~0ull || (syms[i].end > syms[i + 1].start && syms[i].rank % 4 >= 2))
+                syms[i].end = std::min(syms[i].end, syms[i + 1].start);
+    }
+
+    const char* find(uint64_t addr) const {
+        auto it = std::upper_bound(syms.begin(), syms.end(), addr, [](uint64_t a, const Sym& s) { return a < s.start; });
+        // A symbol nested in a larger one may end first: look a few further back.
+        for (int k = 0; k < 4 && it != syms.begin(); ++k) {
+            --it;
+            if (addr < it->end) return it->name;
+        }
+        return nullptr;
+    }
+};
+
+BinarySymbols::BinarySymbols() = default;
 
 Result<std::unique_ptr<BinarySymbols>> BinarySymbols::open(const LocatedBinary& binary) {
     std::unique_ptr<BinarySymbols> s(new BinarySymbols());
@@ -102,8 +335,9 @@ Result<std::unique_ptr<BinarySymbols>> BinarySymbols::open(const LocatedBinary& 
     if (!s->dwfl_) return make_error(binary.path + ": libdwfl: " + dwfl_errmsg(-1));
     const int fd = ::open(binary.path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return make_error(binary.path + ": " + std::strerror(errno));
-    // Bias 0: module addresses are the ELF's own virtual addresses. dwfl owns fd from here.
-    s->module_ = dwfl_report_elf(s->dwfl_, binary.path.c_str(), binary.path.c_str(), fd, 0, false);
+    // Base 0 with add_p_vaddr: module addresses are the ELF's own virtual addresses, for
+    // ET_EXEC and for ET_DYN whose first segment is not at 0 alike. dwfl owns fd from here.
+    s->module_ = dwfl_report_elf(s->dwfl_, binary.path.c_str(), binary.path.c_str(), fd, 0, true);
     if (!s->module_) {
         ::close(fd);
         return make_error(binary.path + ": cannot read as ELF: " + dwfl_errmsg(-1));
@@ -116,25 +350,33 @@ Result<std::unique_ptr<BinarySymbols>> BinarySymbols::open(const LocatedBinary& 
     Dwarf_Addr bias = 0;
     Elf* elf = dwfl_module_getelf(s->module_, &bias);
     if (!elf) return make_error(binary.path + ": no ELF data: " + dwfl_errmsg(-1));
+    s->bias_ = bias;
     size_t nph = 0;
-    elf_getphdrnum(elf, &nph);
+    if (elf_getphdrnum(elf, &nph) != 0) return make_error(binary.path + ": no program headers: " + elf_errmsg(-1));
     for (size_t i = 0; i < nph; ++i) {
         GElf_Phdr ph;
         if (gelf_getphdr(elf, static_cast<int>(i), &ph) && ph.p_type == PT_LOAD)
             s->segments_.push_back({ph.p_offset, ph.p_filesz, ph.p_vaddr});
     }
-    s->has_dwarf_ = dwfl_module_getdwarf(s->module_, &bias) != nullptr;
+    if (s->segments_.empty()) return make_error(binary.path + ": no loadable segments (not an executable or library)");
+    Dwarf_Addr dwarf_bias = 0;
+    if (Dwarf* dw = dwfl_module_getdwarf(s->module_, &dwarf_bias)) {
+        s->dwarf_ = std::make_unique<DwarfIndex>(dw, dwarf_bias);
+        s->has_dwarf_ = true;
+    }
+    if (!binary.debug_path.empty() && !s->has_dwarf_)
+        return make_error(binary.path + ": separate debug file " + binary.debug_path + " unusable: " + dwfl_errmsg(-1));
     return s;
 }
 
 BinarySymbols::~BinarySymbols() {
+    dwarf_.reset();  // the indexes point into libdw's data
     if (dwfl_) dwfl_end(dwfl_);
 }
 
 uint64_t BinarySymbols::elf_vaddr(uint64_t file_offset) const {
     for (const auto& seg : segments_)
-        if (file_offset >= seg.offset && file_offset < seg.offset + seg.filesz)
-            return file_offset - seg.offset + seg.vaddr;
+        if (file_offset >= seg.offset && file_offset - seg.offset < seg.filesz) return file_offset - seg.offset + seg.vaddr;
     return ~0ull;
 }
 
@@ -144,68 +386,79 @@ const std::vector<SymbolizedFrame>& BinarySymbols::resolve(uint64_t file_offset)
     return it->second;
 }
 
+const char* BinarySymbols::symbol_at(uint64_t module_addr) {
+    if (!symbols_) symbols_ = std::make_unique<SymbolIndex>(module_);
+    return symbols_->find(module_addr);
+}
+
+namespace {
+// A symbol-table name as a frame, demangled. Compiler clones of a function (GCC's ".cold"
+// split-off part, ".part.N", ".constprop.N", ".isra.N", LLVM's ".llvm.N") are named as the
+// function itself, as DWARF names them.
+void name_from_symbol(const char* sym, SymbolizedFrame& f) {
+    std::string linkage = sym;
+    if (linkage.size() > 2 && linkage[0] == '_' && linkage[1] == 'Z') {
+        if (const size_t dot = linkage.find('.'); dot != std::string::npos) linkage.resize(dot);
+    } else if (linkage.size() > 5 && linkage.compare(linkage.size() - 5, 5, ".cold") == 0) {
+        linkage.resize(linkage.size() - 5);
+    }
+    f.function = demangle(linkage.c_str());
+    f.mangled = f.function != linkage ? linkage : "";
+}
+}  // namespace
+
 std::vector<SymbolizedFrame> BinarySymbols::lookup(uint64_t file_offset) {
     std::vector<SymbolizedFrame> frames;
     const uint64_t vaddr = elf_vaddr(file_offset);
     if (vaddr == ~0ull) return frames;
-    const Dwarf_Addr addr = vaddr;  // bias 0
+    const Dwarf_Addr addr = vaddr + bias_;
 
-    Dwarf_Addr cu_bias = 0;
-    Dwarf_Die* cudie = has_dwarf_ ? dwfl_module_addrdie(module_, addr, &cu_bias) : nullptr;
-    if (cudie) {
-        // dwarf_getscopes finds the innermost scope at the address, but past an inlined
-        // instance it continues with the abstract definition's scopes; the concrete parents
-        // (the function the code was inlined into) come from dwarf_getscopes_die.
-        Dwarf_Die* found = nullptr;
-        Dwarf_Die* scopes = nullptr;
-        int n = 0;
-        if (dwarf_getscopes(cudie, addr - cu_bias, &found) > 0) {
-            Dwarf_Die innermost = found[0];
-            n = dwarf_getscopes_die(&innermost, &scopes);
-        }
-        std::free(found);
-        // The innermost line comes from the line table; each inlined call site gives the
-        // line of the frame that contains it.
-        std::string file;
-        int64_t line = 0;
-        if (Dwfl_Line* l = dwfl_module_getsrc(module_, addr)) {
-            int lineno = 0;
-            const char* src = dwfl_lineinfo(l, nullptr, &lineno, nullptr, nullptr, nullptr);
-            file = src ? src : "";
-            line = lineno;
-        }
-        for (int i = 0; i < n; ++i) {
-            Dwarf_Die* die = &scopes[i];
-            const int tag = dwarf_tag(die);
-            if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine) continue;
-            SymbolizedFrame f;
-            name_from_die(die, f);
-            f.file = file;
-            f.line = line;
-            f.inlined = tag == DW_TAG_inlined_subroutine;
-            frames.push_back(std::move(f));
-            if (tag == DW_TAG_subprogram) break;
-            file = call_file(cudie, die);
-            line = call_line(die);
-        }
-        std::free(scopes);
-    }
-    if (frames.empty() || frames.back().inlined) {
-        // No DWARF function covers it: the ELF symbol tables name the physical function.
-        GElf_Sym sym;
-        GElf_Off off = 0;
-        const char* name = dwfl_module_addrinfo(module_, addr, &off, &sym, nullptr, nullptr, nullptr);
-        if (name) {
-            SymbolizedFrame f;
-            f.function = demangle(name);
-            if (f.function != name) f.mangled = name;
-            if (!frames.empty()) {
-                f.file = frames.back().file;
-                frames.back().inlined = true;
+    // The innermost line comes from the line table; each inlined call site gives the line
+    // of the frame that contains it.
+    std::string file;
+    int64_t line = 0;
+    if (CuIndex* cu = dwarf_ ? dwarf_->find(addr - dwarf_->bias) : nullptr) {
+        const Dwarf_Addr dwarf_addr = addr - dwarf_->bias;
+        int32_t id = cu->find(dwarf_addr);
+        if (id >= 0) {
+            if (Dwarf_Line* l = dwarf_getsrc_die(&cu->cu, dwarf_addr)) {
+                int lineno = 0;
+                const char* src = dwarf_linesrc(l, nullptr, nullptr);
+                file = src ? src : "";
+                if (dwarf_lineno(l, &lineno) == 0) line = lineno;
             }
-            frames.push_back(std::move(f));
+            for (uint32_t depth = 0; id >= 0 && depth <= kMaxDepth; ++depth) {
+                const CuIndex::Scope& s = cu->describe(id);
+                SymbolizedFrame f = s.frame;
+                f.file = std::move(file);
+                f.line = line;
+                frames.push_back(std::move(f));
+                if (!s.inlined) break;
+                file = s.call_file;
+                line = s.call_line;
+                id = s.parent;
+            }
         }
     }
+    if (!frames.empty() && !frames.back().inlined) {
+        // DWARF names some functions worse than the symbol table: lambdas and other functions
+        // without a linkage name, nameless DIEs.
+        SymbolizedFrame& f = frames.back();
+        if (f.mangled.empty())
+            if (const char* sym = symbol_at(addr); sym && (f.function.empty() || (sym[0] == '_' && sym[1] == 'Z')))
+                name_from_symbol(sym, f);
+    } else if (const char* sym = symbol_at(addr)) {
+        // No DWARF function covers it: the ELF symbol tables name the physical function.
+        SymbolizedFrame f;
+        name_from_symbol(sym, f);
+        if (!frames.empty()) {  // inlined into a function DWARF does not describe
+            f.file = std::move(file);
+            f.line = line;
+        }
+        frames.push_back(std::move(f));
+    }
+    for (auto& f : frames)
+        if (f.function.empty()) f.function = "[unknown]";
     return frames;
 }
 

@@ -1,6 +1,8 @@
-// Symbolizes addresses of one ELF binary with elfutils' libdwfl: DWARF functions with their
-// inline chains and file:line, or the ELF symbol tables (.symtab, .dynsym, the compressed
-// .gnu_debugdata) when there is no DWARF. Results are cached per address.
+// Symbolizes addresses of one ELF binary with elfutils' libdwfl/libdw: DWARF functions with
+// their inline chains and file:line, or the ELF symbol tables (.symtab, .dynsym, the compressed
+// .gnu_debugdata) when there is no DWARF. Each compile unit touched is indexed once (address
+// → innermost function or inlined call), the symbol table once (sorted by address), and
+// every resolved address is cached, so repeated and new addresses are both cheap.
 #pragma once
 
 #include <cstdint>
@@ -36,15 +38,21 @@ public:
 
     // file_offset: byte offset of the instruction in the ELF file (mapping pgoff + ip - start).
     // Innermost first: inlined frames, then the function the code physically belongs to.
-    // Empty when nothing covers the address.
+    // Empty when nothing covers the address. The reference stays valid while this object
+    // lives (entries are never evicted).
     const std::vector<SymbolizedFrame>& resolve(uint64_t file_offset);
     bool has_dwarf() const { return has_dwarf_; }
     // The ELF virtual address of a file offset (through the PT_LOAD headers); ~0 if unmapped.
     uint64_t elf_vaddr(uint64_t file_offset) const;
 
 private:
-    BinarySymbols() = default;
+    struct CuIndex;      // one DWARF compile unit's functions and inlined calls by address
+    struct DwarfIndex;   // compile units by address, each indexed on first use
+    struct SymbolIndex;  // the ELF symbol tables sorted by address
+
+    BinarySymbols();
     std::vector<SymbolizedFrame> lookup(uint64_t file_offset);
+    const char* symbol_at(uint64_t module_addr);  // ELF symbol covering it, nullptr if none
 
     ::Dwfl* dwfl_ = nullptr;
     ::Dwfl_Module* module_ = nullptr;
@@ -52,8 +60,11 @@ private:
         uint64_t offset, filesz, vaddr;
     };
     std::vector<Segment> segments_;
+    uint64_t bias_ = 0;  // module address = ELF virtual address + bias_
     std::string debug_path_;
     bool has_dwarf_ = false;
+    std::unique_ptr<DwarfIndex> dwarf_;     // null without DWARF
+    std::unique_ptr<SymbolIndex> symbols_;  // built on first use
     std::unordered_map<uint64_t, std::vector<SymbolizedFrame>> cache_;
 };
 
