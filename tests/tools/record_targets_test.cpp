@@ -67,11 +67,13 @@ TEST(RecordTargets, AttachToPidFollowsLaterThreads) {
 
 TEST(RecordTargets, AttachedRecordingEndsWhenTheProcessExits) {
     TempDir tmp;
-    pid_t spinner = start_spinner(tmp, "1.0");
+    // The spinner runs for 3 CPU-seconds; however slowly kiln attaches on a loaded machine,
+    // the recording must end on its own when the process exits, with most of its samples.
+    pid_t spinner = start_spinner(tmp, "3.0");
     auto r = run({kiln_bin(), "record", "-p", std::to_string(spinner), "-o", tmp.path("p.kiln")});
     wait_for(spinner);
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_GT(samples_of_pid(info_json(tmp.path("p.kiln")), spinner), 500u);
+    EXPECT_GT(samples_of_pid(info_json(tmp.path("p.kiln")), spinner), 1000u);
 }
 
 TEST(RecordTargets, SingleThread) {
