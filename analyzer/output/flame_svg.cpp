@@ -1,63 +1,89 @@
 #include "analyzer/output/flame_svg.h"
 
 #include <algorithm>
+#include <cstdarg>
 #include <cstdio>
-#include <functional>
 
 #include "analyzer/output/flame_svg_script.h"
 #include "analyzer/profile/value_format.h"
 
 namespace kiln::analyzer {
+namespace {
 
-std::string xml_escape(const std::string& s) {
+// Valid UTF-8 without control characters: a well-formed sequence passes, anything else
+// becomes U+FFFD; C0 controls and DEL become '?'. Also drops U+FFFE/U+FFFF, which UTF-8
+// can encode but XML 1.0 does not allow.
+std::string sanitize_utf8(const std::string& s) {
+    static const char kReplacement[] = "\xef\xbf\xbd";
     std::string out;
-    out.reserve(s.size() + 8);
+    out.reserve(s.size());
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const size_t n = s.size();
     for (size_t i = 0; i < n;) {
         const unsigned char c = p[i];
         if (c < 0x80) {
-            switch (c) {
-                case '&': out += "&amp;"; break;
-                case '<': out += "&lt;"; break;
-                case '>': out += "&gt;"; break;
-                case '"': out += "&quot;"; break;
-                case '\'': out += "&#39;"; break;
-                default: out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
-            }
+            out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
             ++i;
             continue;
         }
-        // A well-formed UTF-8 sequence passes; anything else becomes U+FFFD.
-        size_t len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+        const size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
         bool ok = len > 0 && i + len <= n;
         for (size_t k = 1; ok && k < len; ++k) ok = (p[i + k] & 0xc0) == 0x80;
         if (ok && len == 3) {
             const unsigned char c1 = p[i + 1];
-            ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0);  // overlong, surrogates
+            ok = !(c == 0xe0 && c1 < 0xa0) &&                     // overlong
+                 !(c == 0xed && c1 >= 0xa0) &&                    // surrogates
+                 !(c == 0xef && c1 == 0xbf && p[i + 2] >= 0xbe);  // U+FFFE, U+FFFF
         }
         if (ok && len == 4) {
             const unsigned char c1 = p[i + 1];
-            ok = !(c == 0xf0 && c1 < 0x90) && !(c == 0xf4 && c1 >= 0x90);
+            ok = !(c == 0xf0 && c1 < 0x90) && !(c == 0xf4 && c1 >= 0x90);  // overlong, > U+10FFFF
         }
         if (ok) {
             out.append(s, i, len);
             i += len;
         } else {
-            out += "\xef\xbf\xbd";
+            out += kReplacement;
             ++i;
         }
     }
     return out;
 }
 
-namespace {
+// Escapes markup in text that is already valid UTF-8 without control characters.
+std::string escape_markup(const std::string& s) {
+    std::string out;
+    out.reserve(s.size() + 8);
+    for (char c : s) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
 
+// Geometry; the script derives a frame's depth from its y, so these are its contract too.
 constexpr double kFrameHeight = 16;
 constexpr double kFontSize = 12;
-constexpr double kFontWidth = 0.59;
+constexpr double kFontWidth = 0.59;  // average glyph width per font size (Verdana)
 constexpr double kPad = 10;
-constexpr double kTop = 3 * kFrameHeight + 8;  // title, subtitle, controls
+constexpr double kTop = 3 * kFrameHeight + 8;      // title, subtitle, controls
 constexpr double kBottom = 2 * kFrameHeight + 12;  // details line, legend
 
 // Deterministic 0..1 values from a name, so the same function has the same colour in
@@ -68,151 +94,227 @@ double name_hash(const std::string& name, uint64_t salt) {
     return static_cast<double>(h % 1000) / 1000.0;
 }
 
-const char* kind_class(const FlameNode& n) {
-    if (n.kind == FrameKind::Kernel) return "k";
-    if (n.kind == FrameKind::Jit) return "j";
-    if (n.kind == FrameKind::Unknown || n.kind == FrameKind::Synthetic) return "s";
-    return n.inlined ? "i" : "u";
-}
-
-std::string colour(const FlameNode& n) {
-    const double a = name_hash(n.name, 1), b = name_hash(n.name, 2);
-    int r, g, bl;
-    switch (kind_class(n)[0]) {
-        case 'k': r = 225 + int(30 * a); g = 150 + int(45 * b); bl = int(40 * a); break;        // amber
-        case 'j': r = 50 + int(60 * a); g = 175 + int(60 * b); bl = 50 + int(50 * a); break;    // green
-        case 'i': r = 60 + int(60 * a); g = 170 + int(50 * b); bl = 190 + int(50 * b); break;   // aqua
-        case 's': r = g = bl = 170 + int(40 * a); break;                                       // grey
-        default: r = 200 + int(55 * b); g = 30 + int(100 * a); bl = 20 + int(50 * b); break;  // red
+// One letter per colour family; the CSS class of a frame's <g>.
+char kind_class(const FlameNode& n) {
+    switch (n.kind) {
+        case FrameKind::Kernel:
+            return 'k';
+        case FrameKind::Jit:
+            return 'j';
+        case FrameKind::Unknown:
+        case FrameKind::Synthetic:
+            return 's';
+        case FrameKind::User:
+            break;
     }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "rgb(%d,%d,%d)", r, g, bl);
-    return buf;
+    return n.inlined ? 'i' : 'u';
 }
 
-std::string fit(const std::string& name, double width) {
-    const int chars = static_cast<int>((width - 6) / (kFontSize * kFontWidth));
+struct Rgb {
+    int r, g, b;
+};
+
+Rgb colour(char cls, const std::string& name) {
+    const double a = name_hash(name, 1), b = name_hash(name, 2);
+    auto lin = [](int base, int span, double t) { return base + static_cast<int>(span * t); };
+    switch (cls) {
+        case 'k':
+            return {lin(225, 30, a), lin(150, 45, b), lin(0, 40, a)};  // amber
+        case 'j':
+            return {lin(50, 60, a), lin(175, 60, b), lin(50, 50, a)};  // green
+        case 'i':
+            return {lin(60, 60, a), lin(170, 50, b), lin(190, 50, b)};  // aqua
+        case 's':
+            return {lin(170, 40, a), lin(170, 40, a), lin(170, 40, a)};  // grey
+        default:
+            return {lin(205, 50, b), lin(35, 80, a), lin(20, 45, b)};  // red to orange-red
+    }
+}
+
+// The label of a frame w pixels wide: the name if it fits, else a prefix and "..", else
+// nothing. Counts code points (the name is valid UTF-8 already); the script's fitText
+// applies the same rule after a zoom.
+std::string fit(const std::string& name, double w) {
+    const auto chars = static_cast<long>((w - 6) / (kFontSize * kFontWidth));
     if (chars < 3) return "";
-    if (static_cast<int>(name.size()) <= chars) return name;
-    // Cut on a UTF-8 character boundary.
-    size_t cut = static_cast<size_t>(chars - 2);
-    while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xc0) == 0x80) --cut;
-    return name.substr(0, cut) + "..";
+    size_t cut = 0;  // byte offset after chars - 2 code points
+    long seen = 0;
+    for (size_t i = 0; i < name.size(); ++i) {
+        if ((static_cast<unsigned char>(name[i]) & 0xc0) == 0x80) continue;
+        if (seen == chars - 2) cut = i;
+        if (++seen > chars) return name.substr(0, cut) + "..";
+    }
+    return name;
 }
 
-int max_depth(const FlameNode& n, double scale, double min_px) {
-    int d = 0;
-    for (const auto& c : n.children)
-        if (static_cast<double>(c.total) * scale >= min_px) d = std::max(d, 1 + max_depth(c, scale, min_px));
-    return d;
-}
+class Writer {
+public:
+    Writer(const FlameNode& root, const FlameSvgOptions& opts, std::ostream& out)
+        : root_(root), opts_(opts), out_(out) {
+        width_ = std::max(200, opts.width);
+        inner_ = width_ - 2 * kPad;
+        scale_ = root.total > 0 ? inner_ / static_cast<double>(root.total) : 0;
+        depth_ = root.total > 0 && drawn(root) ? max_depth(root) + 1 : 1;
+        height_ = kTop + depth_ * kFrameHeight + kBottom;
+    }
+
+    void write() {
+        header();
+        out_ << "<g id=\"frames\">\n";
+        if (root_.total > 0) frame(root_, 0, 0, 0);
+        out_ << "</g>\n";
+        footer();
+    }
+
+private:
+    bool drawn(const FlameNode& n) const {
+        return n.total > 0 && static_cast<double>(n.total) * scale_ >= opts_.min_width_px;
+    }
+
+    int max_depth(const FlameNode& n) const {
+        int d = 0;
+        for (const auto& c : n.children)
+            if (drawn(c)) d = std::max(d, 1 + max_depth(c));
+        return d;
+    }
+
+    static size_t count_nodes(const FlameNode& n) {
+        size_t k = 1;
+        for (const auto& c : n.children) k += count_nodes(c);
+        return k;
+    }
+
+    double y_of(int level) const {
+        return opts_.inverted ? kTop + level * kFrameHeight : kTop + (depth_ - 1 - level) * kFrameHeight;
+    }
+
+    void header() {
+        // data-*: what the script needs to lay frames out again (see flame_svg_script.h).
+        emit(
+            "<?xml version=\"1.0\" standalone=\"no\"?>\n"
+            "<svg version=\"1.1\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+            "xmlns=\"http://www.w3.org/2000/svg\" onload=\"init(evt)\" data-total=\"%lld\" "
+            "data-left=\"%.0f\" data-width=\"%.0f\" data-y0=\"%.0f\" data-dy=\"%.0f\">\n",
+            width_, height_, width_, height_, static_cast<long long>(std::max<int64_t>(root_.total, 0)), kPad, inner_,
+            y_of(0), opts_.inverted ? kFrameHeight : -kFrameHeight);
+        out_ << "<style>\n"
+                "text { font-family: Verdana, sans-serif; font-size: 12px; fill: rgb(0,0,0); }\n"
+                "#title { text-anchor: middle; font-size: 17px; }\n"
+                "#subtitle { text-anchor: middle; fill: rgb(90,90,90); }\n"
+                "#search, #unzoom { cursor: pointer; }\n"
+                "#frames > g { cursor: pointer; }\n"
+                "#frames rect { rx: 2px; ry: 2px; }\n"
+                "#frames > g:hover > rect { stroke: rgb(0,0,0); stroke-width: 0.5; }\n"
+                ".hide { display: none; }\n"
+                ".parent { opacity: 0.5; }\n"
+                "#frames > g.match > rect { fill: rgb(230,0,230); }\n"
+                "</style>\n";
+        // The script is a constant: no name ever goes into it, so no name can end the CDATA.
+        out_ << "<script type=\"text/ecmascript\"><![CDATA[" << kFlameSvgScript << "]]></script>\n";
+        emit("<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"rgb(248,248,240)\"/>\n", width_, height_);
+        emit("<text id=\"title\" x=\"%.1f\" y=\"24\">", width_ / 2);
+        out_ << xml_escape(opts_.title) << "</text>\n";
+        emit("<text id=\"subtitle\" x=\"%.1f\" y=\"42\">", width_ / 2);
+        out_ << xml_escape(opts_.subtitle) << "</text>\n";
+        const double line = height_ - kBottom + 14;
+        emit(
+            "<text id=\"unzoom\" class=\"hide\" x=\"%.0f\" y=\"24\">Reset Zoom</text>\n"
+            "<text id=\"search\" x=\"%.0f\" y=\"24\" text-anchor=\"end\">Search</text>\n"
+            "<text id=\"matched\" class=\"hide\" x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\"> </text>\n"
+            "<text id=\"details\" x=\"%.0f\" y=\"%.0f\"> </text>\n",
+            kPad, width_ - kPad, width_ - kPad, line, kPad, line);
+        if (root_.total <= 0)
+            emit("<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">No samples</text>\n", width_ / 2,
+                 kTop + kFrameHeight - 4);
+    }
+
+    // One frame and its subtree, depth first. start is the frame's offset from the left
+    // edge in value units; gap is the value of elided siblings just before it, which the
+    // script needs (as data-g) to recompute offsets exactly when it zooms.
+    // Returns whether the frame was drawn.
+    bool frame(const FlameNode& n, int64_t start, int level, int64_t gap) {
+        if (!drawn(n)) {
+            elided_ += count_nodes(n);
+            return false;
+        }
+        const double x = kPad + static_cast<double>(start) * scale_;
+        const double w = static_cast<double>(n.total) * scale_;
+        const double y = y_of(level);
+        const char cls = kind_class(n);
+        const std::string name = sanitize_utf8(n.name);
+        const Rgb c = colour(cls, n.name);
+        emit("<g class=\"%c\" data-v=\"%lld\"", cls, static_cast<long long>(n.total));
+        if (gap != 0) emit(" data-g=\"%lld\"", static_cast<long long>(gap));
+        // The script takes the name from the title: everything before the last " (".
+        out_ << "><title>" << escape_markup(name) << " ("
+             << escape_markup(sanitize_utf8(format_value(static_cast<double>(n.total), opts_.unit)));
+        emit(", %.2f%%)</title><rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%.0f\" fill=\"#%02x%02x%02x\"/>",
+             100.0 * static_cast<double>(n.total) / static_cast<double>(root_.total), x, y, w, kFrameHeight - 1, c.r,
+             c.g, c.b);
+        // Frames too narrow for a label get no <text>; the script adds one if a zoom widens them.
+        const std::string label = fit(name, w);
+        if (!label.empty()) {
+            emit("<text x=\"%.2f\" y=\"%.1f\">", x + 3, y + 11.5);
+            out_ << escape_markup(label) << "</text>";
+        }
+        out_ << "</g>\n";
+        int64_t child_start = start, pending = 0;
+        for (const auto& child : n.children) {
+            pending = frame(child, child_start, level + 1, pending) ? 0 : pending + child.total;
+            child_start += child.total;
+        }
+        return true;
+    }
+
+    void footer() {
+        const struct {
+            char cls;
+            const char* label;
+        } legend[] = {{'u', "user"}, {'i', "inlined"}, {'k', "kernel"}, {'j', "JIT"}, {'s', "other"}};
+        double lx = kPad;
+        const double ly = height_ - kBottom + 24;
+        for (const auto& l : legend) {
+            const Rgb c = colour(l.cls, "");
+            emit(
+                "<rect x=\"%.0f\" y=\"%.0f\" width=\"12\" height=\"12\" fill=\"#%02x%02x%02x\"/>"
+                "<text x=\"%.0f\" y=\"%.0f\">%s</text>\n",
+                lx, ly, c.r, c.g, c.b, lx + 16, ly + 10, l.label);
+            lx += 90;
+        }
+        if (elided_ > 0) {
+            emit(
+                "<!-- %zu frames narrower than %g px not drawn; their values count in their parents -->\n"
+                "<text id=\"elided\" x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\" fill=\"rgb(90,90,90)\">"
+                "%zu frames narrower than %.2g px not drawn</text>\n",
+                elided_, opts_.min_width_px, width_ - kPad, ly + 10, elided_, opts_.min_width_px);
+        }
+        out_ << "</svg>\n";
+    }
+
+    // Formatted output of short pieces (numbers and fixed text; names go through out_).
+    __attribute__((format(printf, 2, 3))) void emit(const char* fmt, ...) {
+        char buf[1024];
+        va_list ap;
+        va_start(ap, fmt);
+        const int len = std::vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+        if (len > 0) out_.write(buf, std::min<std::streamsize>(len, sizeof buf - 1));
+    }
+
+    const FlameNode& root_;
+    const FlameSvgOptions& opts_;
+    std::ostream& out_;
+    double width_ = 0, inner_ = 0, scale_ = 0, height_ = 0;
+    int depth_ = 1;
+    size_t elided_ = 0;
+};
 
 }  // namespace
 
+std::string xml_escape(const std::string& s) { return escape_markup(sanitize_utf8(s)); }
+
 void write_flame_svg(const FlameNode& root, const FlameSvgOptions& opts, std::ostream& out) {
-    const double width = std::max(200, opts.width);
-    const double inner = width - 2 * kPad;
-    const double total = static_cast<double>(std::max<int64_t>(root.total, 1));
-    const double scale = inner / total;
-    const int depth = max_depth(root, scale, opts.min_width_px) + 1;
-    const double height = kTop + depth * kFrameHeight + kBottom;
-    char buf[512];
-
-    std::snprintf(buf, sizeof buf,
-                  "<?xml version=\"1.0\" standalone=\"no\"?>\n"
-                  "<svg version=\"1.1\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
-                  "xmlns=\"http://www.w3.org/2000/svg\" onload=\"init(evt)\" data-total=\"%lld\" "
-                  "data-left=\"%.0f\" data-width=\"%.2f\" data-inverted=\"%d\" data-unit=\"",
-                  width, height, width, height, static_cast<long long>(root.total), kPad, inner,
-                  opts.inverted ? 1 : 0);
-    out << buf << xml_escape(opts.unit) << "\">\n";
-    out << "<style>\n"
-           "text { font-family: Verdana, sans-serif; font-size: 12px; fill: rgb(0,0,0); }\n"
-           "#title { text-anchor: middle; font-size: 17px; }\n"
-           "#subtitle { text-anchor: middle; fill: rgb(90,90,90); }\n"
-           "#search, #unzoom { cursor: pointer; }\n"
-           "#frames > g { cursor: pointer; }\n"
-           "#frames > g:hover > rect { stroke: black; stroke-width: 0.5; }\n"
-           ".hide { display: none; }\n"
-           ".parent { opacity: 0.5; }\n"
-           "#frames > g.match > rect { fill: rgb(230,0,230); }\n"
-           "</style>\n";
-    out << "<script type=\"text/ecmascript\"><![CDATA[" << kFlameSvgScript << "]]></script>\n";
-    std::snprintf(buf, sizeof buf, "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"rgb(248,248,240)\"/>\n",
-                  width, height);
-    out << buf;
-    std::snprintf(buf, sizeof buf, "<text id=\"title\" x=\"%.1f\" y=\"24\">", width / 2);
-    out << buf << xml_escape(opts.title) << "</text>\n";
-    std::snprintf(buf, sizeof buf, "<text id=\"subtitle\" x=\"%.1f\" y=\"42\">", width / 2);
-    out << buf << xml_escape(opts.subtitle) << "</text>\n";
-    std::snprintf(buf, sizeof buf,
-                  "<text id=\"unzoom\" class=\"hide\" x=\"%.0f\" y=\"24\">Reset Zoom</text>\n"
-                  "<text id=\"search\" x=\"%.0f\" y=\"24\" text-anchor=\"end\">Search</text>\n"
-                  "<text id=\"matched\" class=\"hide\" x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\"> </text>\n"
-                  "<text id=\"details\" x=\"%.0f\" y=\"%.0f\"> </text>\n",
-                  kPad, width - kPad, width - kPad, height - kBottom + 14, kPad, height - kBottom + 14);
-    out << buf;
-
-    out << "<g id=\"frames\">\n";
-    size_t elided = 0;
-    // Depth-first; x from the cumulative totals of earlier siblings.
-    std::function<void(const FlameNode&, double, int)> draw = [&](const FlameNode& n, double x, int level) {
-        const double w = static_cast<double>(n.total) * scale;
-        if (w < opts.min_width_px) {
-            ++elided;
-            return;
-        }
-        const double y = opts.inverted ? kTop + level * kFrameHeight : kTop + (depth - 1 - level) * kFrameHeight;
-        const std::string name = xml_escape(n.name);
-        const double pct = 100.0 * static_cast<double>(n.total) / total;
-        out << "<g class=\"f " << kind_class(n) << "\" data-n=\"" << name << "\" data-v=\"" << n.total
-            << "\"><title>" << name << " (" << format_value(static_cast<double>(n.total), opts.unit);
-        std::snprintf(buf, sizeof buf, ", %.2f%%)", pct);
-        out << buf << "</title>";
-        std::snprintf(buf, sizeof buf,
-                      "<rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%.0f\" fill=\"%s\" rx=\"2\" ry=\"2\"/>", x,
-                      y, w, kFrameHeight - 1, colour(n).c_str());
-        out << buf;
-        std::snprintf(buf, sizeof buf, "<text x=\"%.2f\" y=\"%.1f\">", x + 3, y + 11.5);
-        // Truncate before escaping so an entity is never cut in half.
-        out << buf << xml_escape(fit(n.name, w)) << "</text></g>\n";
-        double cx = x;
-        for (const auto& c : n.children) {
-            draw(c, cx, level + 1);
-            cx += static_cast<double>(c.total) * scale;
-        }
-    };
-    draw(root, kPad, 0);
-    out << "</g>\n";
-
-    // Legend: what the colours mean.
-    const struct {
-        const char* cls;
-        const char* label;
-        const char* fill;
-    } legend[] = {{"u", "user", "rgb(228,80,45)"},
-                  {"i", "inlined", "rgb(90,195,215)"},
-                  {"k", "kernel", "rgb(240,172,20)"},
-                  {"j", "JIT", "rgb(80,205,75)"},
-                  {"s", "other", "rgb(190,190,190)"}};
-    double lx = kPad;
-    const double ly = height - kBottom + 24;
-    for (const auto& l : legend) {
-        std::snprintf(buf, sizeof buf,
-                      "<rect x=\"%.0f\" y=\"%.0f\" width=\"12\" height=\"12\" fill=\"%s\"/>"
-                      "<text x=\"%.0f\" y=\"%.0f\">%s</text>\n",
-                      lx, ly, l.fill, lx + 16, ly + 10, l.label);
-        out << buf;
-        lx += 90;
-    }
-    if (elided) {
-        std::snprintf(buf, sizeof buf,
-                      "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\" fill=\"rgb(90,90,90)\">%zu frames narrower than "
-                      "%.2g px not drawn</text>\n",
-                      width - kPad, ly + 10, elided, opts.min_width_px);
-        out << buf;
-    }
-    out << "</svg>\n";
+    Writer(root, opts, out).write();
 }
 
 }  // namespace kiln::analyzer

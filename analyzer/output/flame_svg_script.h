@@ -1,164 +1,160 @@
 // The flame graph's inline ECMAScript: hover details, zoom, search (also from ?z=NAME, ?s=REGEX).
-// Frames are <g class="f KIND"> holding <title>, <rect> and <text>; data-v is the value.
+//
+// Contract with flame_svg.cpp: frames are the <g> children of #frames, depth first in tree
+// order, each holding <title>NAME (VALUE, PCT%)</title>, a <rect> and, if wide enough, a
+// <text>. data-v is the frame's value; data-g (when present) the value of elided siblings
+// just before it. The root <svg> carries data-total, data-left and data-width (the frame
+// area), data-y0 (y of the root frame) and data-dy (y step per level). From these the
+// script rebuilds each frame's depth, exact offset and subtree, so zoom and search work in
+// value units, never on rounded pixel positions.
 #pragma once
 
 namespace kiln::analyzer {
 
 inline constexpr const char* kFlameSvgScript = R"JS(
 "use strict";
-var svg, details, searchbtn, unzoombtn, matchedtxt, frames, total, unit, fontw = 0.59, fontsize = 12;
+var svgns = "http://www.w3.org/2000/svg", fontw = 0.59, fontsize = 12;
+var svg, frames, details, searchbtn, unzoombtn, matchedtxt;
+var total, left, width, y0, dy;
+// Per frame, in document order: element, depth, offset and value (value units), index
+// one past its subtree, name.
+var G = [], lvl = [], st = [], val = [], end = [], nm = [];
 var currentSearch = null;
+function num(el, name) { return parseFloat(el.getAttribute(name)); }
+function rectOf(g) { return g.getElementsByTagName("rect")[0]; }
+function titleOf(g) { return g.getElementsByTagName("title")[0].textContent; }
 function init(evt) {
   svg = document.documentElement;
+  frames = document.getElementById("frames");
   details = document.getElementById("details").firstChild;
   searchbtn = document.getElementById("search");
   unzoombtn = document.getElementById("unzoom");
   matchedtxt = document.getElementById("matched");
-  frames = document.getElementById("frames");
-  total = parseFloat(svg.getAttribute("data-total"));
-  unit = svg.getAttribute("data-unit");
+  total = num(svg, "data-total"); left = num(svg, "data-left"); width = num(svg, "data-width");
+  y0 = num(svg, "data-y0"); dy = num(svg, "data-dy");
+  G = Array.prototype.slice.call(frames.children);
+  var next = [], open = [];  // next[L]: offset of the next frame at depth L
+  for (var i = 0; i < G.length; i++) {
+    var g = G[i], L = Math.round((num(rectOf(g), "y") - y0) / dy), v = num(g, "data-v");
+    var s = L === 0 ? 0 : next[L] + (g.hasAttribute("data-g") ? num(g, "data-g") : 0);
+    next[L] = s + v; next[L + 1] = s;
+    while (open.length && lvl[open[open.length - 1]] >= L) end[open.pop()] = i;
+    open.push(i);
+    lvl.push(L); st.push(s); val.push(v); end.push(G.length);
+    var t = titleOf(g), cut = t.lastIndexOf(" (");
+    nm.push(cut >= 0 ? t.substring(0, cut) : t);
+    g.kilnIndex = i;
+  }
+  while (open.length) end[open.pop()] = G.length;
   // ?z=NAME zooms to the first frame of that name, ?s=REGEX searches: links can share a view.
-  var params = new URLSearchParams(document.location.search);
-  if (params.get("z")) {
-    var all = frames.children;
-    for (var i = 0; i < all.length; i++) if (nameOf(all[i]) === params.get("z")) { zoom(all[i]); break; }
-  }
-  if (params.get("s")) search(params.get("s"));
+  var params = new URLSearchParams(document.location.search), z = params.get("z"), q = params.get("s");
+  if (z) for (var j = 0; j < G.length; j++) if (nm[j] === z) { zoom(j); break; }
+  if (q) search(q);
   svg.setAttribute("data-kiln-ready", "1");
-}
-function fmt(v) {
-  if (unit === "nanoseconds") {
-    if (v >= 1e9) return (v / 1e9).toFixed(2) + " s";
-    if (v >= 1e6) return (v / 1e6).toFixed(2) + " ms";
-    if (v >= 1e3) return (v / 1e3).toFixed(2) + " us";
-    return v + " ns";
-  }
-  if (unit === "bytes") {
-    if (v >= 1073741824) return (v / 1073741824).toFixed(2) + " GiB";
-    if (v >= 1048576) return (v / 1048576).toFixed(2) + " MiB";
-    if (v >= 1024) return (v / 1024).toFixed(2) + " KiB";
-    return v + " B";
-  }
-  return v.toLocaleString("en-US") + " " + unit;
 }
 function frameOf(e) {
   var t = e.target;
   while (t && t.parentNode !== frames) t = t.parentNode;
   return t;
 }
-function nameOf(g) { return g.getAttribute("data-n"); }
-function describe(g) {
-  var v = parseFloat(g.getAttribute("data-v"));
-  return nameOf(g) + " (" + fmt(v) + ", " + (100 * v / total).toFixed(2) + "%)";
+function within(e, id) {
+  for (var t = e.target; t; t = t.parentNode) if (t.id === id) return true;
+  return false;
 }
 window.addEventListener("mouseover", function (e) {
   var g = frameOf(e);
-  if (g) details.nodeValue = describe(g);
+  if (g) details.nodeValue = titleOf(g);
 });
 window.addEventListener("mouseout", function (e) {
   if (frameOf(e)) details.nodeValue = " ";
 });
 window.addEventListener("click", function (e) {
   var g = frameOf(e);
-  if (g) { zoom(g); return; }
-  if (e.target.id === "unzoom" || (e.target.parentNode && e.target.parentNode.id === "unzoom")) unzoom();
-  if (e.target.id === "search" || (e.target.parentNode && e.target.parentNode.id === "search")) searchPrompt();
+  if (g) zoom(g.kilnIndex);
+  else if (within(e, "unzoom")) zoom(0);
+  else if (within(e, "search")) searchPrompt();
 });
 window.addEventListener("keydown", function (e) {
-  if (e.keyCode === 114 || ((e.ctrlKey || e.metaKey) && e.keyCode === 70)) { e.preventDefault(); searchPrompt(); }
+  if (e.key === "F3" || ((e.ctrlKey || e.metaKey) && (e.key === "f" || e.key === "F"))) {
+    e.preventDefault();
+    searchPrompt();
+  } else if (e.key === "Escape") {
+    resetSearch();
+    if (G.length) zoom(0);
+  }
 });
-function rectOf(g) { return g.getElementsByTagName("rect")[0]; }
-function textOf(g) { return g.getElementsByTagName("text")[0]; }
-function attr(el, name) { return parseFloat(el.getAttribute(name)); }
-function fitText(g) {
-  var r = rectOf(g), t = textOf(g), w = attr(r, "width") - 6, name = nameOf(g);
-  t.setAttribute("x", attr(r, "x") + 3);
-  var chars = Math.floor(w / (fontsize * fontw));
-  if (chars < 3) { t.textContent = ""; return; }
-  t.textContent = name.length <= chars ? name : name.substring(0, chars - 2) + "..";
+// The label for a frame w pixels wide; the same rule as fit() in flame_svg.cpp.
+function fit(name, w) {
+  var chars = Math.floor((w - 6) / (fontsize * fontw));
+  if (chars < 3) return "";
+  if (name.length <= chars) return name;
+  var cps = Array.from(name);
+  return cps.length <= chars ? name : cps.slice(0, chars - 2).join("") + "..";
 }
-function saveOrig(el, name) {
-  if (!el.hasAttribute("data-o" + name)) el.setAttribute("data-o" + name, el.getAttribute(name));
-}
-function restore(el, name) {
-  if (el.hasAttribute("data-o" + name)) el.setAttribute(name, el.getAttribute("data-o" + name));
-}
-function zoom(node) {
-  var nr = rectOf(node), nx = attr(nr, "x"), nw = attr(nr, "width"), ny = attr(nr, "y");
-  var inverted = svg.getAttribute("data-inverted") === "1";
-  var left = attr(svg, "data-left"), width = attr(svg, "data-width");
-  var scale = width / nw;
-  unzoombtn.classList.remove("hide");
-  var all = frames.children;
-  for (var i = 0; i < all.length; i++) {
-    var g = all[i], r = rectOf(g);
-    saveOrig(r, "x"); saveOrig(r, "width");
-    var x = attr(r, "data-ox"), w = attr(r, "data-owidth"), y = attr(r, "y");
-    var above = inverted ? y > ny : y < ny;
-    g.classList.remove("hide"); g.classList.remove("parent");
-    if (!above && y !== ny) {
-      // Ancestors: keep them, full width, dimmed.
-      if (x <= nx + 1e-6 && x + w >= nx + nw - 1e-6) {
-        g.classList.add("parent");
-        r.setAttribute("x", left); r.setAttribute("width", width);
-      } else g.classList.add("hide");
-    } else if (x >= nx - 1e-6 && x + w <= nx + nw + 1e-6) {
-      r.setAttribute("x", left + (x - nx) * scale);
-      r.setAttribute("width", w * scale);
-    } else g.classList.add("hide");
-    fitText(g);
+function place(j, x, w) {
+  var g = G[j], r = rectOf(g), t = g.getElementsByTagName("text")[0], label = fit(nm[j], w);
+  r.setAttribute("x", x.toFixed(2));
+  r.setAttribute("width", w.toFixed(2));
+  if (!t) {
+    if (!label) return;
+    t = document.createElementNS(svgns, "text");
+    t.setAttribute("y", num(r, "y") + 11.5);
+    g.appendChild(t);
   }
-  if (currentSearch) search(currentSearch);
+  t.setAttribute("x", (x + 3).toFixed(2));
+  t.textContent = label;
 }
-function unzoom() {
-  unzoombtn.classList.add("hide");
-  var all = frames.children;
-  for (var i = 0; i < all.length; i++) {
-    var g = all[i], r = rectOf(g);
-    g.classList.remove("hide"); g.classList.remove("parent");
-    restore(r, "x"); restore(r, "width");
-    fitText(g);
+// Zoom to frame i: it fills the width, its subtree widens with it, its ancestors stay
+// (full width, dimmed) and everything else hides. zoom(0) is the unzoomed graph.
+function zoom(i) {
+  var scale = width / val[i], anc = {}, need = lvl[i] - 1;
+  for (var j = i - 1; j >= 0 && need >= 0; j--) if (lvl[j] === need) { anc[j] = true; need--; }
+  for (j = 0; j < G.length; j++) {
+    var cl = G[j].classList;
+    if (j >= i && j < end[i]) {
+      cl.remove("hide"); cl.remove("parent");
+      place(j, left + (st[j] - st[i]) * scale, val[j] * scale);
+    } else if (anc[j]) {
+      cl.remove("hide"); cl.add("parent");
+      place(j, left, width);
+    } else {
+      cl.add("hide");
+    }
   }
-  if (currentSearch) search(currentSearch);
+  if (i === 0) unzoombtn.classList.add("hide"); else unzoombtn.classList.remove("hide");
 }
 function searchPrompt() {
-  if (currentSearch) { resetSearch(); return; }
+  if (currentSearch !== null) { resetSearch(); return; }
   var term = prompt("Search for (regular expression):", "");
   if (term) search(term);
 }
 function resetSearch() {
   currentSearch = null;
-  var all = frames.children;
-  for (var i = 0; i < all.length; i++) all[i].classList.remove("match");
+  for (var j = 0; j < G.length; j++) G[j].classList.remove("match");
   matchedtxt.classList.add("hide");
   searchbtn.firstChild.nodeValue = "Search";
 }
+// Highlights the frames whose name matches; "Matched" is their share of the total, a
+// match inside another match counted once.
 function search(term) {
   var re;
-  try { re = new RegExp(term); } catch (err) { return; }
+  try { re = new RegExp(term); } catch (err) {
+    matchedtxt.classList.remove("hide");
+    matchedtxt.firstChild.nodeValue = "Invalid regular expression";
+    return;
+  }
   currentSearch = term;
-  var all = frames.children, spans = [];
-  for (var i = 0; i < all.length; i++) {
-    var g = all[i];
-    g.classList.remove("match");
-    if (g.classList.contains("hide") || !re.test(nameOf(g))) continue;
-    g.classList.add("match");
-    var r = rectOf(g);
-    spans.push([attr(r, "x"), attr(r, "x") + attr(r, "width")]);
+  var covered = 0, skip = 0;
+  for (var j = 0; j < G.length; j++) {
+    var m = re.test(nm[j]);
+    G[j].classList.toggle("match", m);
+    if (m && j >= skip) { covered += val[j]; skip = end[j]; }
   }
-  // A match nested in another match counts once: merge the x ranges.
-  spans.sort(function (a, b) { return a[0] - b[0]; });
-  var covered = 0, end = -Infinity;
-  for (var j = 0; j < spans.length; j++) {
-    var s = Math.max(spans[j][0], end);
-    if (spans[j][1] > s) covered += spans[j][1] - s;
-    end = Math.max(end, spans[j][1]);
-  }
-  var pct = 100 * covered / attr(svg, "data-width");
+  var pct = (total > 0 ? 100 * covered / total : 0).toFixed(1);
   searchbtn.firstChild.nodeValue = "Reset Search";
   matchedtxt.classList.remove("hide");
-  matchedtxt.firstChild.nodeValue = "Matched: " + pct.toFixed(1) + "%";
-  matchedtxt.setAttribute("data-pct", pct.toFixed(1));
+  matchedtxt.firstChild.nodeValue = "Matched: " + pct + "%";
+  matchedtxt.setAttribute("data-pct", pct);
 }
 )JS";
 

@@ -2,10 +2,14 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+
+#define ZLIB_CONST  // next_in is const: no const_cast of the serialized bytes
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 #include <unordered_map>
 
 #include "profile.pb.h"
@@ -16,32 +20,71 @@ namespace {
 
 namespace pb = perftools::profiles;
 
+// Profile.string_table: entry 0 is "", every distinct string appears once. The keys view the
+// strings of the Profile being written (or literals), which outlive the table.
 class StringTable {
 public:
     explicit StringTable(pb::Profile& out) : out_(out) { index(""); }
-    int64_t index(const std::string& s) {
-        auto [it, inserted] = ids_.emplace(s, static_cast<int64_t>(ids_.size()));
-        if (inserted) out_.add_string_table(s);
+    int64_t index(std::string_view s) {
+        auto [it, inserted] = ids_.try_emplace(s, static_cast<int64_t>(ids_.size()));
+        if (inserted) out_.add_string_table(s.data(), s.size());
         return it->second;
     }
 
 private:
     pb::Profile& out_;
-    std::unordered_map<std::string, int64_t> ids_;
+    std::unordered_map<std::string_view, int64_t> ids_;
 };
 
+Error dangling(const std::string& what) { return make_error("pprof: inconsistent profile: " + what); }
+
+// Every index of the Profile must name something that exists: pprof rejects a location or
+// mapping id it does not know, and values not matching sample_type would be misread.
+Status check(const Profile& p) {
+    const size_t types = p.sample_types.size();
+    if (p.default_sample_type < 0 || (types > 0 && static_cast<size_t>(p.default_sample_type) >= types) ||
+        (types == 0 && p.default_sample_type != 0))
+        return dangling("default_sample_type " + std::to_string(p.default_sample_type) + " of " +
+                        std::to_string(types) + " sample types");
+    for (size_t i = 0; i < p.locations.size(); ++i) {
+        const Location& l = p.locations[i];
+        if (l.mapping > p.mappings.size())
+            return dangling("location " + std::to_string(i) + " refers to mapping " + std::to_string(l.mapping) +
+                            " (1-based) of " + std::to_string(p.mappings.size()));
+        for (const Line& line : l.lines)
+            if (line.function >= p.functions.size())
+                return dangling("location " + std::to_string(i) + " refers to function " +
+                                std::to_string(line.function) + " of " + std::to_string(p.functions.size()));
+    }
+    for (size_t i = 0; i < p.samples.size(); ++i) {
+        const Sample& s = p.samples[i];
+        if (s.values.size() != types)
+            return dangling("sample " + std::to_string(i) + " has " + std::to_string(s.values.size()) + " values for " +
+                            std::to_string(types) + " sample types");
+        for (uint32_t loc : s.locations)
+            if (loc >= p.locations.size())
+                return dangling("sample " + std::to_string(i) + " refers to location " + std::to_string(loc) + " of " +
+                                std::to_string(p.locations.size()));
+    }
+    return Status::success();
+}
+
+void fill_value_type(StringTable& strings, const SampleType& t, pb::ValueType& out) {
+    out.set_type(strings.index(t.type));
+    out.set_unit(strings.index(t.unit));
+}
+
+// Assumes check(p) passed.
 void fill(const Profile& p, pb::Profile& out) {
     StringTable strings(out);
-    for (const auto& t : p.sample_types) {
-        auto* vt = out.add_sample_type();
-        vt->set_type(strings.index(t.type));
-        vt->set_unit(strings.index(t.unit));
-    }
-    if (p.default_sample_type >= 0 && static_cast<size_t>(p.default_sample_type) < p.sample_types.size())
+    for (const auto& t : p.sample_types) fill_value_type(strings, t, *out.add_sample_type());
+    if (!p.sample_types.empty())
         out.set_default_sample_type(strings.index(p.sample_types[static_cast<size_t>(p.default_sample_type)].type));
+
+    out.mutable_mapping()->Reserve(static_cast<int>(p.mappings.size()));
     for (size_t i = 0; i < p.mappings.size(); ++i) {
         const Mapping& m = p.mappings[i];
-        auto* pm = out.add_mapping();
+        pb::Mapping* pm = out.add_mapping();
         pm->set_id(i + 1);
         pm->set_memory_start(m.start);
         pm->set_memory_limit(m.limit);
@@ -53,98 +96,121 @@ void fill(const Profile& p, pb::Profile& out) {
         pm->set_has_line_numbers(m.has_line_numbers);
         pm->set_has_inline_frames(m.has_inline_frames);
     }
+
+    out.mutable_function()->Reserve(static_cast<int>(p.functions.size()));
     for (size_t i = 0; i < p.functions.size(); ++i) {
         const Function& f = p.functions[i];
-        auto* pf = out.add_function();
+        pb::Function* pf = out.add_function();
         pf->set_id(i + 1);
         pf->set_name(strings.index(f.name));
+        // pprof shows system_name where it differs from name (-raw); "" would read as a rename.
         pf->set_system_name(strings.index(f.system_name.empty() ? f.name : f.system_name));
         pf->set_filename(strings.index(f.file));
         pf->set_start_line(f.start_line);
     }
+
+    out.mutable_location()->Reserve(static_cast<int>(p.locations.size()));
     for (size_t i = 0; i < p.locations.size(); ++i) {
         const Location& l = p.locations[i];
-        auto* pl = out.add_location();
+        pb::Location* pl = out.add_location();
         pl->set_id(i + 1);
-        pl->set_mapping_id(l.mapping <= p.mappings.size() ? l.mapping : 0);
+        pl->set_mapping_id(l.mapping);  // already 1-based, 0 = none
         pl->set_address(l.address);
-        for (const Line& line : l.lines) {
-            auto* ln = pl->add_line();
-            ln->set_function_id(line.function < p.functions.size() ? line.function + 1 : 0);
-            ln->set_line(line.line);
+        pl->mutable_line()->Reserve(static_cast<int>(l.lines.size()));
+        for (const Line& line : l.lines) {  // innermost first, as pprof wants
+            pb::Line* pline = pl->add_line();
+            pline->set_function_id(uint64_t{line.function} + 1);
+            pline->set_line(line.line);
         }
     }
+
+    out.mutable_sample()->Reserve(static_cast<int>(p.samples.size()));
     for (const Sample& s : p.samples) {
-        auto* ps = out.add_sample();
-        for (uint32_t loc : s.locations)
-            if (loc < p.locations.size()) ps->add_location_id(loc + 1);
-        for (size_t i = 0; i < p.sample_types.size(); ++i) ps->add_value(i < s.values.size() ? s.values[i] : 0);
+        pb::Sample* ps = out.add_sample();
+        ps->mutable_location_id()->Reserve(static_cast<int>(s.locations.size()));
+        for (uint32_t loc : s.locations) ps->add_location_id(uint64_t{loc} + 1);  // leaf first
+        ps->mutable_value()->Add(s.values.begin(), s.values.end());
         for (const Label& l : s.labels) {
-            auto* pl = ps->add_label();
+            pb::Label* pl = ps->add_label();
             pl->set_key(strings.index(l.key));
+            // Our numeric labels (pid, tid, cpu) are ids: no num_unit.
             if (l.is_number())
                 pl->set_num(l.num);
             else
                 pl->set_str(strings.index(l.str));
         }
     }
+
     out.set_time_nanos(p.time_nanos);
     out.set_duration_nanos(p.duration_nanos);
-    if (!p.period_type.type.empty()) {
-        out.mutable_period_type()->set_type(strings.index(p.period_type.type));
-        out.mutable_period_type()->set_unit(strings.index(p.period_type.unit));
-    }
+    if (!p.period_type.type.empty() || !p.period_type.unit.empty())
+        fill_value_type(strings, p.period_type, *out.mutable_period_type());
     out.set_period(p.period);
     for (const auto& c : p.comments) out.add_comment(strings.index(c));
 }
 
+// gzip (not zlib) framing: deflateInit2 with windowBits 15 + 16. Fed in steps that fit
+// zlib's 32-bit counters, so any size the serializer produced compresses.
 Result<std::vector<uint8_t>> gzip(const std::string& raw) {
     z_stream z{};
-    // windowBits 15 + 16: a gzip header and trailer rather than a zlib one.
     if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return make_error("pprof: zlib deflateInit2 failed");
-    std::vector<uint8_t> out(deflateBound(&z, raw.size()) + 32);
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
-    z.avail_in = static_cast<uInt>(raw.size());
-    z.next_out = out.data();
-    z.avail_out = static_cast<uInt>(out.size());
-    const int rc = deflate(&z, Z_FINISH);
-    const size_t n = z.total_out;
+    constexpr size_t kStep = size_t{1} << 30;
+    std::vector<uint8_t> out(deflateBound(&z, raw.size()));
+    size_t in_done = 0;
+    size_t out_done = 0;
+    int rc = Z_OK;
+    while (rc == Z_OK) {
+        if (out_done == out.size()) out.resize(out.size() + out.size() / 2 + 64);
+        const size_t in_n = std::min(raw.size() - in_done, kStep);
+        const size_t out_n = std::min(out.size() - out_done, kStep);
+        z.next_in = reinterpret_cast<const Bytef*>(raw.data() + in_done);
+        z.avail_in = static_cast<uInt>(in_n);
+        z.next_out = out.data() + out_done;
+        z.avail_out = static_cast<uInt>(out_n);
+        rc = deflate(&z, in_done + in_n == raw.size() ? Z_FINISH : Z_NO_FLUSH);
+        in_done += in_n - z.avail_in;
+        out_done += out_n - z.avail_out;
+    }
     deflateEnd(&z);
-    if (rc != Z_STREAM_END) return make_error("pprof: gzip compression failed");
-    out.resize(n);
+    if (rc != Z_STREAM_END) return make_error("pprof: gzip compression failed (zlib error " + std::to_string(rc) + ")");
+    out.resize(out_done);
     return out;
+}
+
+Status write_all(int fd, const std::vector<uint8_t>& bytes, const std::string& path) {
+    size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return make_error("cannot write " + path + ": " + std::strerror(n < 0 ? errno : EIO));
+        done += static_cast<size_t>(n);
+    }
+    return Status::success();
 }
 
 }  // namespace
 
 Result<std::vector<uint8_t>> encode_pprof(const Profile& p) {
+    KILN_TRY(check(p));
     pb::Profile out;
     fill(p, out);
     std::string raw;
-    if (!out.SerializeToString(&raw)) return make_error("pprof: cannot serialize the profile");
+    if (!out.SerializeToString(&raw))
+        return make_error("pprof: cannot serialize the profile (" + std::to_string(out.ByteSizeLong()) +
+                          " bytes; protobuf's limit is 2 GiB)");
     return gzip(raw);
 }
 
 Status write_pprof(const Profile& p, const std::string& path) {
     auto bytes = encode_pprof(p);
-    if (!bytes) return Error{path + ": " + bytes.error().message};
-    const bool to_stdout = path == "-";
-    const int fd = to_stdout ? STDOUT_FILENO : ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (!bytes) return make_error(path + ": " + bytes.error().message);
+    if (path == "-") return write_all(STDOUT_FILENO, *bytes, "standard output");
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return make_error("cannot write " + path + ": " + std::strerror(errno));
-    size_t done = 0;
-    while (done < bytes->size()) {
-        const ssize_t n = ::write(fd, bytes->data() + done, bytes->size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            const int err = errno;
-            if (!to_stdout) ::close(fd);
-            return make_error("cannot write " + path + ": " + std::strerror(err));
-        }
-        done += static_cast<size_t>(n);
-    }
-    if (!to_stdout && ::close(fd) != 0) return make_error("cannot write " + path + ": " + std::strerror(errno));
-    return Status::success();
+    Status st = write_all(fd, *bytes, path);
+    if (::close(fd) != 0 && st.ok()) return make_error("cannot write " + path + ": " + std::strerror(errno));
+    return st;
 }
 
 }  // namespace kiln::analyzer
