@@ -36,10 +36,11 @@ T load(const uint8_t* p) {
 class Session final : public RecordVisitor {
 public:
     Session(const format::RecordingHeader& header, const EventTable& events, View& view, const SampleFilter& filter,
-            Analysis& out)
-        : header_(header), events_(events), view_(view), filter_(filter), out_(out) {}
+            BinaryLocator& locator, Analysis& out)
+        : header_(header), events_(events), view_(view), filter_(filter), out_(out), stacks_(model_, locator) {}
 
     ProcessModel& model() { return model_; }
+    const UnwindHealth& health() const { return stacks_.health(); }
 
     void snapshot(const format::ProcessSnapshot& snap) override { model_.apply_snapshot(snap); }
 
@@ -105,7 +106,7 @@ private:
         const double t = time >= header_.start_time_ns ? static_cast<double>(time - header_.start_time_ns) / 1e9 : 0.0;
         if (!filter_.keeps(labels_.pid, labels_.tid, labels_.comm, labels_.thread_comm, t)) return;
         ++out_.samples_kept;
-        view_.sample(s, event, labels_, model_);
+        view_.sample(s, event, labels_, stacks_);
     }
 
     const format::RecordingHeader& header_;
@@ -114,6 +115,7 @@ private:
     const SampleFilter& filter_;
     Analysis& out_;
     ProcessModel model_;
+    StackBuilder stacks_;
     SampleLabels labels_;
 };
 
@@ -184,7 +186,8 @@ Result<Analysis> analyze_reader(format::RecordingReader& reader, const AnalyzeOp
     if (!view) return Error{path + ": " + view.error().message};
 
     Analysis out;
-    Session session(header, events, **view, options.filter, out);
+    BinaryLocator locator(options.locator);
+    Session session(header, events, **view, options.filter, locator, out);
     auto streamed = stream_recording(reader, session);
     if (!streamed) return streamed.error();
     for (auto& w : streamed->warnings) out.warnings.push_back(std::move(w));
@@ -192,7 +195,6 @@ Result<Analysis> analyze_reader(format::RecordingReader& reader, const AnalyzeOp
 
     ProcessModel& model = session.model();
     model.apply_build_ids(side.build_ids);
-    BinaryLocator locator(options.locator);
     Profile& profile = out.profile;
     AddressResolver resolver(model, KernelSymbolTable(std::move(side.kallsyms), side.modules, side.kernel),
                              JitSymbolTable(side.perf_maps), locator, profile, side.kernel.build_id);
@@ -210,6 +212,9 @@ Result<Analysis> analyze_reader(format::RecordingReader& reader, const AnalyzeOp
                                header.arch);
 
     for (auto& st : resolver.binaries()) out.binaries.push_back({std::move(st), 0});
+    out.unwind = session.health();
+    for (const auto& [dso, h] : out.unwind.by_dso)
+        out.unwind_binaries[dso] = dso < model.dsos().size() ? model.dsos()[dso].path : "[unknown]";
     count_binary_samples(profile, out.binaries);
     put_main_binary_first(profile, out.binaries);
     return out;

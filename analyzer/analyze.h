@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "analyzer/profile/profile.h"
 #include "analyzer/symbolize/address_resolver.h"
 #include "analyzer/symbolize/binary_locator.h"
+#include "analyzer/unwind/stack_builder.h"
 #include "analyzer/views/sample_filter.h"
 #include "formats/recording_header.h"
 #include "formats/recording_reader.h"
@@ -36,6 +38,8 @@ struct Analysis {
     uint64_t unparsable_samples = 0;
     uint64_t lost = 0;                   // samples the kernel could not write (ring full)
     size_t distinct_stacks = 0;
+    UnwindHealth unwind;                            // DWARF unwinding, per binary where stacks ended
+    std::map<uint32_t, std::string> unwind_binaries;  // dso → path, for the report
 };
 
 // Views this recording has data for, in the order `-o DIR` writes them.

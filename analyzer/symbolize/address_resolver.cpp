@@ -69,6 +69,8 @@ uint32_t AddressResolver::location(const RawFrame& frame) {
     uint32_t id;
     if (frame.dso == kKernelDso)
         id = kernel_location(frame.addr);
+    else if (frame.dso == kTruncatedDso)
+        id = named_location(0, 0, FrameKind::Synthetic, "[truncated]");
     else if (frame.dso == kUnmappedDso)
         id = named_location(0, frame.addr, FrameKind::Unknown, "[unknown]");
     else

@@ -11,6 +11,7 @@ namespace kiln::analyzer {
 
 inline constexpr uint32_t kKernelDso = 0xfffffffe;   // addr is a kernel address
 inline constexpr uint32_t kUnmappedDso = 0xffffffff;  // addr is a user address no mapping covers
+inline constexpr uint32_t kTruncatedDso = 0xfffffffd; // marker: the unwinder ran out of copied stack
 
 struct RawFrame {
     uint32_t dso = kUnmappedDso;  // index into ProcessModel::dsos() or one of the above

@@ -1,6 +1,5 @@
 #include "analyzer/views/cpu_view.h"
 
-#include "analyzer/unwind/fp_callchain.h"
 
 namespace kiln::analyzer {
 
@@ -27,6 +26,7 @@ Result<std::unique_ptr<CpuView>> CpuView::create(const format::RecordingHeader& 
     std::vector<SampleType> types{{"samples", "count"}};
     std::vector<int> column(header.events.size(), -1);
     std::vector<uint64_t> masks(header.events.size(), 0);
+    std::vector<bool> dwarf(header.events.size(), false);
     int64_t period = 0;
     size_t clock_events = 0;
     for (int e : chosen) clock_events += header.events[static_cast<size_t>(e)].is_clock ? 1 : 0;
@@ -35,6 +35,7 @@ Result<std::unique_ptr<CpuView>> CpuView::create(const format::RecordingHeader& 
         const perf_event_attr& a = events.attr(e);
         column[static_cast<size_t>(e)] = static_cast<int>(types.size());
         masks[static_cast<size_t>(e)] = a.sample_regs_user;
+        dwarf[static_cast<size_t>(e)] = (a.sample_type & PERF_SAMPLE_STACK_USER) != 0;
         if (desc.is_clock)
             types.push_back({clock_events == 1 ? "cpu" : desc.name, "nanoseconds"});
         else
@@ -46,14 +47,15 @@ Result<std::unique_ptr<CpuView>> CpuView::create(const format::RecordingHeader& 
                 period = static_cast<int64_t>(a.sample_period);
         }
     }
-    return std::unique_ptr<CpuView>(new CpuView(std::move(types), std::move(column), std::move(masks), period));
+    return std::unique_ptr<CpuView>(new CpuView(std::move(types), std::move(column), std::move(masks), std::move(dwarf), period));
 }
 
 CpuView::CpuView(std::vector<SampleType> types, std::vector<int> column_of_event, std::vector<uint64_t> regs_masks,
-                 int64_t period)
+                 std::vector<bool> dwarf, int64_t period)
     : builder_(std::move(types)),
       column_of_event_(std::move(column_of_event)),
       regs_masks_(std::move(regs_masks)),
+      dwarf_(std::move(dwarf)),
       period_(period) {
     values_.assign(builder_.types().size(), 0);
 }
@@ -63,9 +65,10 @@ bool CpuView::wants(int event) const {
            column_of_event_[static_cast<size_t>(event)] >= 0;
 }
 
-void CpuView::sample(const format::ParsedSample& s, int event, const SampleLabels& labels, const ProcessModel& model) {
+void CpuView::sample(const format::ParsedSample& s, int event, const SampleLabels& labels, StackBuilder& stacks) {
     frames_.clear();
-    callchain_frames(s, regs_masks_[static_cast<size_t>(event)], model, frames_);
+    const auto e = static_cast<size_t>(event);
+    stacks.frames(s, regs_masks_[e], dwarf_[e], frames_);
     std::fill(values_.begin(), values_.end(), 0);
     values_[0] = 1;
     values_[static_cast<size_t>(column_of_event_[static_cast<size_t>(event)])] = static_cast<int64_t>(s.period);

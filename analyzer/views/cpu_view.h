@@ -23,8 +23,7 @@ public:
 
     std::string name() const override { return "cpu"; }
     bool wants(int event) const override;
-    void sample(const format::ParsedSample& s, int event, const SampleLabels& labels,
-                const ProcessModel& model) override;
+    void sample(const format::ParsedSample& s, int event, const SampleLabels& labels, StackBuilder& stacks) override;
     ProfileBuilder& builder() override { return builder_; }
     int default_sample_type() const override { return 1; }
     SampleType period_type() const override { return builder_.types()[1]; }
@@ -32,11 +31,12 @@ public:
 
 private:
     CpuView(std::vector<SampleType> types, std::vector<int> column_of_event, std::vector<uint64_t> regs_masks,
-            int64_t period);
+            std::vector<bool> dwarf, int64_t period);
 
     ProfileBuilder builder_;
     std::vector<int> column_of_event_;  // per header event: value column, or -1 when not used
     std::vector<uint64_t> regs_masks_;  // per header event: sample_regs_user
+    std::vector<bool> dwarf_;           // per header event: recorded with -g dwarf
     int64_t period_;
     std::vector<RawFrame> frames_;
     std::vector<int64_t> values_;

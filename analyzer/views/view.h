@@ -7,6 +7,7 @@
 
 #include "analyzer/model/process_model.h"
 #include "analyzer/profile/profile_builder.h"
+#include "analyzer/unwind/stack_builder.h"
 #include "formats/perf_sample.h"
 
 namespace kiln::analyzer {
@@ -18,7 +19,7 @@ public:
     // Whether the view uses samples of this event (index into the header's events).
     virtual bool wants(int event) const = 0;
     virtual void sample(const format::ParsedSample& s, int event, const SampleLabels& labels,
-                        const ProcessModel& model) = 0;
+                        StackBuilder& stacks) = 0;
     virtual ProfileBuilder& builder() = 0;
     virtual int default_sample_type() const { return 0; }
     // Sampling period for pprof's period_type/period: the type and its typical value.

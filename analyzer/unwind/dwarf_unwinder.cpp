@@ -1,0 +1,248 @@
+#include "analyzer/unwind/dwarf_unwinder.h"
+
+#define UNW_REMOTE_ONLY
+#include <libunwind.h>
+
+#include <bit>
+#include <cstring>
+
+#include "analyzer/unwind/fp_callchain.h"
+
+// Not in libunwind's public headers, but exported and used by every remote unwinder that
+// reads .eh_frame_hdr tables (perf among them).
+extern "C" int UNW_OBJ(dwarf_search_unwind_table)(unw_addr_space_t as, unw_word_t ip, unw_dyn_info_t* di,
+                                                  unw_proc_info_t* pi, int need_unwind_info, void* arg);
+
+namespace kiln::analyzer {
+
+namespace {
+constexpr size_t kMaxFrames = 512;
+
+// perf's x86-64 user register numbers (PERF_REG_X86_*) for libunwind's UNW_X86_64_* ones.
+int perf_reg_of(unw_regnum_t r) {
+#if defined(__x86_64__)
+    switch (r) {
+        case UNW_X86_64_RAX: return 0;
+        case UNW_X86_64_RBX: return 1;
+        case UNW_X86_64_RCX: return 2;
+        case UNW_X86_64_RDX: return 3;
+        case UNW_X86_64_RSI: return 4;
+        case UNW_X86_64_RDI: return 5;
+        case UNW_X86_64_RBP: return 6;
+        case UNW_X86_64_RSP: return 7;
+        case UNW_X86_64_RIP: return 8;
+        default:
+            if (r >= UNW_X86_64_R8 && r <= UNW_X86_64_R15) return 16 + (r - UNW_X86_64_R8);
+            return -1;
+    }
+#else
+    (void)r;
+    return -1;
+#endif
+}
+}  // namespace
+
+struct DwarfUnwinder::Image {
+    std::unique_ptr<ElfImage> elf;
+    std::string problem;  // why this binary cannot be unwound through
+};
+
+// What libunwind's callbacks see of one sample.
+struct DwarfUnwinder::Context {
+    DwarfUnwinder* self;
+    const format::ParsedSample* sample;
+    uint64_t regs_mask;
+    int32_t pid;
+    uint64_t sp;
+    // Images touched by this unwind, with the load bias of their mapping.
+    struct Loaded {
+        const ElfImage* elf;
+        uint64_t bias;
+    };
+    std::vector<Loaded> loaded;
+    bool read_past_stack = false;
+    bool no_cfi = false;
+    std::string last_problem;
+
+    bool reg(int perf_reg, uint64_t& v) const {
+        if (perf_reg < 0 || !(regs_mask & (1ull << perf_reg))) return false;
+        const size_t i = static_cast<size_t>(std::popcount(regs_mask & ((1ull << perf_reg) - 1)));
+        if (i >= sample->regs.size() / 8) return false;
+        v = sample->reg_at(i);
+        return true;
+    }
+};
+
+namespace {
+
+int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t* pi, int need_unwind_info, void* arg) {
+    auto* ctx = static_cast<DwarfUnwinder::Context*>(arg);
+    const MapEntry* m = ctx->self->model().find(ctx->pid, ip);
+    if (!m) {
+        ctx->no_cfi = true;
+        ctx->last_problem = "address outside every mapping";
+        return -UNW_ENOINFO;
+    }
+    const DwarfUnwinder::Image* img = ctx->self->image_for(m->dso);
+    if (!img || !img->elf) {
+        ctx->no_cfi = true;
+        ctx->last_problem = img ? img->problem : "not a file";
+        return -UNW_ENOINFO;
+    }
+    const ElfImage& elf = *img->elf;
+    const ElfImage::Segment* seg = elf.segment_of_offset(m->pgoff);
+    if (!seg || !elf.has_eh_frame_hdr()) {
+        ctx->no_cfi = true;
+        ctx->last_problem = elf.has_eh_frame_hdr() ? "mapping does not match the file" : elf.eh_frame_problem();
+        return -UNW_ENOINFO;
+    }
+    // runtime address = vaddr + bias for every segment of this mapped image.
+    const uint64_t bias = m->start - m->pgoff + seg->offset - seg->vaddr;
+    bool known = false;
+    for (const auto& l : ctx->loaded) known = known || l.elf == &elf;
+    if (!known) ctx->loaded.push_back({&elf, bias});
+    unw_dyn_info_t di{};
+    di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
+    di.start_ip = m->start;
+    di.end_ip = m->end;
+    di.u.rti.segbase = bias + elf.eh_frame_hdr_vaddr();
+    di.u.rti.table_data = di.u.rti.segbase + elf.table_offset();
+    di.u.rti.table_len = elf.fde_count() * 8 / sizeof(unw_word_t);
+    const int rc = UNW_OBJ(dwarf_search_unwind_table)(as, ip, &di, pi, need_unwind_info, arg);
+    if (rc < 0) {
+        ctx->no_cfi = true;
+        ctx->last_problem = "no CFI for the address in " + elf.path();
+    }
+    return rc;
+}
+
+void put_unwind_info(unw_addr_space_t, unw_proc_info_t*, void*) {}
+
+int get_dyn_info_list_addr(unw_addr_space_t, unw_word_t*, void*) { return -UNW_ENOINFO; }
+
+int access_mem(unw_addr_space_t, unw_word_t addr, unw_word_t* val, int write, void* arg) {
+    if (write) return -UNW_EINVAL;
+    auto* ctx = static_cast<DwarfUnwinder::Context*>(arg);
+    const auto& stack = ctx->sample->stack;
+    if (addr >= ctx->sp && addr - ctx->sp + sizeof(unw_word_t) <= stack.size()) {
+        std::memcpy(val, stack.data() + (addr - ctx->sp), sizeof(unw_word_t));
+        return 0;
+    }
+    for (const auto& l : ctx->loaded)
+        if (addr >= l.bias && l.elf->read_vaddr(addr - l.bias, val, sizeof(unw_word_t))) return 0;
+    // A read just above the copied stack means the copy was too small.
+    if (addr >= ctx->sp && addr < ctx->sp + stack.size() + (1u << 20)) ctx->read_past_stack = true;
+    *val = 0;
+    return -UNW_EINVAL;
+}
+
+int access_reg(unw_addr_space_t, unw_regnum_t regnum, unw_word_t* val, int write, void* arg) {
+    if (write) return -UNW_EREADONLYREG;
+    auto* ctx = static_cast<DwarfUnwinder::Context*>(arg);
+    uint64_t v = 0;
+    if (!ctx->reg(perf_reg_of(regnum), v)) return -UNW_EBADREG;
+    *val = v;
+    return 0;
+}
+
+int access_fpreg(unw_addr_space_t, unw_regnum_t, unw_fpreg_t*, int, void*) { return -UNW_EINVAL; }
+int resume(unw_addr_space_t, unw_cursor_t*, void*) { return -UNW_EINVAL; }
+int get_proc_name(unw_addr_space_t, unw_word_t, char*, size_t, unw_word_t*, void*) { return -UNW_EINVAL; }
+
+unw_accessors_t accessors = {
+    find_proc_info, put_unwind_info, get_dyn_info_list_addr, access_mem, access_reg, access_fpreg, resume,
+    get_proc_name,
+};
+
+}  // namespace
+
+DwarfUnwinder::DwarfUnwinder(const ProcessModel& model, BinaryLocator& locator) : model_(model), locator_(locator) {}
+
+DwarfUnwinder::~DwarfUnwinder() {
+    for (auto& [pid, as] : spaces_) unw_destroy_addr_space(static_cast<unw_addr_space_t>(as));
+}
+
+const DwarfUnwinder::Image* DwarfUnwinder::image_for(uint32_t dso) {
+    auto& slot = images_[dso];
+    if (slot) return slot.get();
+    slot = std::make_unique<Image>();
+    const Dso& d = model_.dsos()[dso];
+    if (d.kind != Dso::Kind::File) {
+        slot->problem = d.path + " is not a file";
+        return slot.get();
+    }
+    auto found = locator_.locate(d.path, d.build_id);
+    if (!found) {
+        slot->problem = found.error().message;
+        return slot.get();
+    }
+    auto elf = ElfImage::open(found->path);
+    if (!elf)
+        slot->problem = elf.error().message;
+    else
+        slot->elf = std::move(*elf);
+    return slot.get();
+}
+
+void* DwarfUnwinder::address_space(int32_t pid) {
+    auto& as = spaces_[pid];
+    if (!as) {
+        unw_addr_space_t space = unw_create_addr_space(&accessors, 0);
+        // Procedure info is cached per process across samples (same mappings, same CFI).
+        unw_set_caching_policy(space, UNW_CACHE_GLOBAL);
+        as = space;
+    }
+    return as;
+}
+
+UnwindResult DwarfUnwinder::unwind(const format::ParsedSample& s, uint64_t regs_mask, std::vector<RawFrame>& out) {
+    UnwindResult r;
+    const int32_t pid = static_cast<int32_t>(s.pid);
+    Context ctx{this, &s, regs_mask, pid, 0, {}, false, false, {}};
+    uint64_t ip = 0;
+    if (s.regs_abi == 0 || !ctx.reg(8, ip) || !ctx.reg(7, ctx.sp)) {
+        r.outcome = UnwindOutcome::Failed;
+        r.reason = "no user registers in the sample (kernel thread, or not recorded with -g dwarf)";
+        return r;
+    }
+    auto space = static_cast<unw_addr_space_t>(address_space(pid));
+    unw_cursor_t cursor;
+    if (unw_init_remote(&cursor, space, &ctx) != 0) {
+        out.push_back(user_frame(model_, pid, ip));
+        r.outcome = UnwindOutcome::Failed;
+        r.reason = "libunwind could not start";
+        return r;
+    }
+    bool first = true;
+    int step = 0;
+    size_t n = 0;
+    do {
+        unw_word_t pc = 0;
+        if (unw_get_reg(&cursor, UNW_REG_IP, &pc) != 0 || pc == 0) break;
+        // Return addresses point after the call: step back into it.
+        const uint64_t at = first ? pc : pc - 1;
+        const RawFrame f = user_frame(model_, pid, at);
+        out.push_back(f);
+        r.stopped_in = f.dso;
+        first = false;
+        if (++n >= kMaxFrames) {
+            step = -UNW_ESTOPUNWIND;
+            break;
+        }
+        ctx.no_cfi = false;
+        step = unw_step(&cursor);
+        if (ctx.no_cfi && step > 0) r.used_frame_pointer = true;
+    } while (step > 0);
+    if (step >= 0 && !ctx.read_past_stack) return r;
+    if (ctx.read_past_stack) {
+        r.outcome = UnwindOutcome::Truncated;
+        r.reason = "the copied stack (" + std::to_string(s.stack.size()) + " bytes) ended before the outermost frame";
+        out.push_back({kTruncatedDso, 0});
+    } else {
+        r.outcome = UnwindOutcome::Failed;
+        r.reason = ctx.last_problem.empty() ? "libunwind stopped (error " + std::to_string(-step) + ")" : ctx.last_problem;
+    }
+    return r;
+}
+
+}  // namespace kiln::analyzer

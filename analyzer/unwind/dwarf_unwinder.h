@@ -1,0 +1,62 @@
+// User-space stacks from the registers and stack bytes recorded in `-g dwarf` mode,
+// unwound offline with libunwind's remote interface: CFI (.eh_frame via .eh_frame_hdr) of
+// the binaries found by build-id, memory reads served from the stack copy and the binaries'
+// bytes. Where a frame has no CFI libunwind falls back to the frame pointer; the stack is
+// then marked. Unwind tables and libunwind's caches live per process across samples.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "analyzer/model/process_model.h"
+#include "analyzer/symbolize/binary_locator.h"
+#include "analyzer/unwind/elf_image.h"
+#include "analyzer/unwind/raw_frame.h"
+#include "formats/perf_sample.h"
+
+namespace kiln::analyzer {
+
+enum class UnwindOutcome : uint8_t {
+    Complete,   // reached the outermost frame
+    Truncated,  // ran out of copied stack bytes
+    Failed,     // stopped early for another reason (see reason)
+};
+
+struct UnwindResult {
+    UnwindOutcome outcome = UnwindOutcome::Complete;
+    bool used_frame_pointer = false;  // some frame had no CFI: its caller came from the frame pointer
+    uint32_t stopped_in = kUnmappedDso;  // dso of the frame where unwinding stopped
+    std::string reason;                  // why it stopped (Truncated / Failed)
+};
+
+class DwarfUnwinder {
+public:
+    DwarfUnwinder(const ProcessModel& model, BinaryLocator& locator);
+    ~DwarfUnwinder();
+    DwarfUnwinder(const DwarfUnwinder&) = delete;
+    DwarfUnwinder& operator=(const DwarfUnwinder&) = delete;
+
+    // Appends the user frames of the sample, leaf first. regs_mask: the event's
+    // sample_regs_user. Samples without registers or stack get the sampled IP only.
+    UnwindResult unwind(const format::ParsedSample& s, uint64_t regs_mask, std::vector<RawFrame>& out);
+
+    struct Image;
+    struct Context;
+    // For libunwind's callbacks.
+    const Image* image_for(uint32_t dso);
+    const ProcessModel& model() const { return model_; }
+
+private:
+    void* address_space(int32_t pid);
+
+    const ProcessModel& model_;
+    BinaryLocator& locator_;
+    std::unordered_map<uint32_t, std::unique_ptr<Image>> images_;
+    std::unordered_map<int32_t, void*> spaces_;  // unw_addr_space_t per process
+};
+
+}  // namespace kiln::analyzer

@@ -1,0 +1,41 @@
+#include "analyzer/unwind/stack_builder.h"
+
+#include <linux/perf_event.h>
+
+#include "analyzer/unwind/fp_callchain.h"
+
+namespace kiln::analyzer {
+
+StackBuilder::StackBuilder(const ProcessModel& model, BinaryLocator& locator)
+    : model_(model), dwarf_(model, locator) {}
+
+void StackBuilder::frames(const format::ParsedSample& s, uint64_t regs_mask, bool dwarf, std::vector<RawFrame>& out) {
+    if (!dwarf) {
+        callchain_frames(s, regs_mask, model_, out);
+        return;
+    }
+    // Kernel frames first (leaf first), from the kernel's own callchain.
+    bool kernel = false;
+    for (size_t i = 0; i < s.callchain_size(); ++i) {
+        const uint64_t ip = s.callchain_at(i);
+        if (ip >= static_cast<uint64_t>(PERF_CONTEXT_MAX)) {
+            kernel = ip == static_cast<uint64_t>(PERF_CONTEXT_KERNEL);
+            continue;
+        }
+        if (kernel || is_kernel_address(ip)) out.push_back({kKernelDso, out.empty() ? ip : ip - 1});
+    }
+    if (s.callchain_size() == 0 && is_kernel_address(s.ip)) out.push_back({kKernelDso, s.ip});
+    if (s.regs_abi == 0) return;  // a kernel thread: no user stack
+    ++health_.samples;
+    health_.stack_bytes = std::max<uint32_t>(health_.stack_bytes, static_cast<uint32_t>(s.stack.size()));
+    UnwindResult r = dwarf_.unwind(s, regs_mask, out);
+    auto& h = health_.by_dso[r.stopped_in];
+    if (r.used_frame_pointer) ++h.frame_pointer_fallback;
+    switch (r.outcome) {
+        case UnwindOutcome::Complete: ++h.complete; break;
+        case UnwindOutcome::Truncated: ++h.truncated; ++h.reasons[r.reason]; break;
+        case UnwindOutcome::Failed: ++h.failed; ++h.reasons[r.reason]; break;
+    }
+}
+
+}  // namespace kiln::analyzer

@@ -1,0 +1,41 @@
+// One sample's whole stack, leaf first: the kernel part from the kernel's callchain, the
+// user part from the frame-pointer callchain or, in `-g dwarf` recordings, from the DWARF
+// unwind of the copied stack; stitched once, in order. Keeps the unwinding health report.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "analyzer/model/process_model.h"
+#include "analyzer/unwind/dwarf_unwinder.h"
+#include "analyzer/unwind/raw_frame.h"
+#include "formats/perf_sample.h"
+
+namespace kiln::analyzer {
+
+// Per binary where unwinding ended: how many stacks were complete, truncated or failed.
+struct UnwindHealth {
+    struct Binary {
+        uint64_t complete = 0, truncated = 0, failed = 0, frame_pointer_fallback = 0;
+        std::map<std::string, uint64_t> reasons;  // failure reason → samples
+    };
+    std::map<uint32_t, Binary> by_dso;  // dso of the last frame reached (kUnmappedDso: none)
+    uint64_t samples = 0;
+    uint32_t stack_bytes = 0;           // the recording's -g dwarf,BYTES
+};
+
+class StackBuilder {
+public:
+    StackBuilder(const ProcessModel& model, BinaryLocator& locator);
+    void frames(const format::ParsedSample& s, uint64_t regs_mask, bool dwarf, std::vector<RawFrame>& out);
+    const UnwindHealth& health() const { return health_; }
+
+private:
+    const ProcessModel& model_;
+    DwarfUnwinder dwarf_;
+    UnwindHealth health_;
+};
+
+}  // namespace kiln::analyzer
