@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -88,6 +89,45 @@ Status write_outputs(const analyzer::Analysis& a, const AnalyzeArgs& args, const
     return Status::success();
 }
 
+// Why stacks ended early and what fixes it.
+std::string unwind_fix(const std::string& reason, uint32_t stack_bytes) {
+    if (reason.find("copied stack") != std::string::npos)
+        return "record with a bigger stack copy: -g dwarf," + std::to_string(std::min<uint32_t>(stack_bytes * 2, 65528));
+    if (reason.find("no CFI") != std::string::npos || reason.find("eh_frame") != std::string::npos)
+        return "build it with -fasynchronous-unwind-tables (keeps .eh_frame) or -fno-omit-frame-pointer";
+    if (reason.find("not found") != std::string::npos || reason.find("mismatch") != std::string::npos)
+        return "make the binary (or its debug file) available: --symfs, --debug-dir or DEBUGINFOD_URLS";
+    if (reason.find("registers") != std::string::npos) return "record with -g dwarf";
+    return "";
+}
+
+void report_unwinding(const analyzer::Analysis& a) {
+    const auto& u = a.unwind;
+    if (u.samples == 0) return;
+    uint64_t complete = 0, truncated = 0, failed = 0, fp = 0;
+    for (const auto& [dso, h] : u.by_dso) {
+        complete += h.complete;
+        truncated += h.truncated;
+        failed += h.failed;
+        fp += h.frame_pointer_fallback;
+    }
+    auto pct = [&u](uint64_t n) { return 100.0 * static_cast<double>(n) / static_cast<double>(u.samples); };
+    std::fprintf(stderr, "unwinding (dwarf): %llu user stacks: %.1f%% complete, %.1f%% truncated, %.1f%% failed",
+                 static_cast<unsigned long long>(u.samples), pct(complete), pct(truncated), pct(failed));
+    if (fp) std::fprintf(stderr, "; %.1f%% used frame pointers where CFI was missing", pct(fp));
+    std::fprintf(stderr, "\n");
+    for (const auto& [dso, h] : u.by_dso) {
+        if (h.truncated == 0 && h.failed == 0) continue;
+        auto name = a.unwind_binaries.find(dso);
+        const std::string bin = name != a.unwind_binaries.end() ? name->second : "[unknown]";
+        for (const auto& [reason, n] : h.reasons) {
+            const std::string fix = unwind_fix(reason, u.stack_bytes);
+            std::fprintf(stderr, "  %s: %.1f%% of stacks stopped here: %s%s%s\n", bin.c_str(), pct(n), reason.c_str(),
+                         fix.empty() ? "" : "; fix: ", fix.c_str());
+        }
+    }
+}
+
 void report(const analyzer::Analysis& a, const std::string& view) {
     for (const auto& w : a.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
     std::fprintf(stderr, "kiln analyze: %s view: %llu samples", view.c_str(),
@@ -96,6 +136,7 @@ void report(const analyzer::Analysis& a, const std::string& view) {
         std::fprintf(stderr, " (of %llu; the rest filtered out)", static_cast<unsigned long long>(a.samples_seen));
     std::fprintf(stderr, ", %zu distinct stacks\n", a.distinct_stacks);
     if (a.lost) std::fprintf(stderr, "warning: %llu samples were lost while recording\n", static_cast<unsigned long long>(a.lost));
+    report_unwinding(a);
     int64_t total = 0;
     for (const auto& s : a.profile.samples) total += s.values.empty() ? 0 : s.values[0];
     for (const auto& b : a.binaries) {

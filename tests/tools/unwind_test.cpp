@@ -1,0 +1,114 @@
+// DWARF unwinding (`kiln record -g dwarf` + `kiln analyze`) on workloads built without frame
+// pointers, checked against their known call paths.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include "tests/tools/kiln_runner.h"
+
+using namespace kiln::test;
+
+namespace {
+
+struct Folded {
+    std::map<std::string, double> stacks;
+    double total = 0;
+    double matching(const std::function<bool(const std::string&)>& pred) const {
+        double v = 0;
+        for (const auto& [s, n] : stacks)
+            if (pred(s)) v += n;
+        return v;
+    }
+};
+
+bool ends_with(const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+// Records CMD with -g dwarf at 999 Hz and returns its folded stacks and analyze's stderr.
+Folded record_dwarf(const TempDir& tmp, const std::vector<std::string>& cmd, std::string& err,
+                    const std::string& stack = "8192") {
+    std::vector<std::string> argv{kiln_bin(), "record", "-F", "999", "-g", "dwarf," + stack, "-o", tmp.path("d.kiln"), "--"};
+    argv.insert(argv.end(), cmd.begin(), cmd.end());
+    auto r = run(argv);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto a = run({kiln_bin(), "analyze", tmp.path("d.kiln"), "--folded", "-"});
+    EXPECT_EQ(a.exit_code, 0) << a.err;
+    err = a.err;
+    Folded f;
+    std::istringstream in(a.out);
+    std::string line;
+    while (std::getline(in, line)) {
+        const size_t sp = line.rfind(' ');
+        if (sp == std::string::npos) continue;
+        const double v = std::atof(line.c_str() + sp + 1);
+        f.stacks[line.substr(0, sp)] += v;
+        f.total += v;
+    }
+    return f;
+}
+
+}  // namespace
+
+TEST(Unwind, NoFramePointerBinaryUnwindsToMainThroughItsCallers) {
+    TempDir tmp;
+    std::string err;
+    Folded f = record_dwarf(tmp, {workload("cpu_split_nofp"), "1.5"}, err);
+    ASSERT_GT(f.total, 0);
+    // Frame pointers would lose work(): DWARF gets main → work → hot_a/hot_b.
+    const double through = f.matching([](const std::string& s) { return has(s, ";main;work;hot_a") || has(s, ";main;work;hot_b"); });
+    EXPECT_GT(through, 0.95 * f.total) << err;
+    const double a = f.matching([](const std::string& s) { return ends_with(s, ";work;hot_a"); });
+    const double b = f.matching([](const std::string& s) { return ends_with(s, ";work;hot_b"); });
+    EXPECT_NEAR(a / (a + b), 0.75, 0.05);
+    EXPECT_NE(err.find("unwinding (dwarf)"), std::string::npos) << err;
+}
+
+TEST(Unwind, CallbackThroughLibcQsortReachesItsCaller) {
+    TempDir tmp;
+    std::string err;
+    Folded f = record_dwarf(tmp, {workload("qsort_callback_nofp"), "1.0"}, err);
+    const double cb = f.matching([](const std::string& s) { return ends_with(s, ";slow_compare"); });
+    ASSERT_GT(cb, 0.5 * f.total);
+    const double through = f.matching([](const std::string& s) {
+        return ends_with(s, ";slow_compare") && has(s, ";main;sort_many;") && has(s, "qsort");
+    });
+    EXPECT_GT(through, 0.95 * cb) << err;
+}
+
+TEST(Unwind, EveryThreadAndTheForkedChildUnwind) {
+    TempDir tmp;
+    std::string err;
+    Folded f = record_dwarf(tmp, {workload("threads_fork_nofp"), "0.5"}, err);
+    const double spin = f.matching([](const std::string& s) { return ends_with(s, ";spin_in_thread"); });
+    ASSERT_GT(spin, 0.8 * f.total);
+    const double threads = f.matching([](const std::string& s) {
+        return ends_with(s, ";spin_in_thread") && has(s, "start_thread;thread_main;spin_in_thread");
+    });
+    const double child = f.matching([](const std::string& s) {
+        return ends_with(s, ";spin_in_thread") && has(s, ";main;") && !has(s, "start_thread");
+    });
+    // Three threads and one child spin equally long: 3/4 and 1/4 of the time, all unwound.
+    EXPECT_GT(threads + child, 0.95 * spin) << err;
+    EXPECT_NEAR(threads / spin, 0.75, 0.1);
+    EXPECT_NEAR(child / spin, 0.25, 0.1);
+}
+
+TEST(Unwind, DeepRecursionIsReportedTruncatedNotWrong) {
+    TempDir tmp;
+    std::string err;
+    Folded f = record_dwarf(tmp, {workload("deep_recursion_nofp"), "1.0"}, err);
+    const double truncated = f.matching([](const std::string& s) { return has(s, ";[truncated];descend;descend;"); });
+    EXPECT_GT(truncated, 0.9 * f.total);
+    // Every truncated stack is the recursion above burn(): cut, never wrong.
+    for (const auto& [s, v] : f.stacks) {
+        if (!has(s, "[truncated]")) continue;
+        EXPECT_TRUE(has(s, ";descend;burn")) << s;
+        EXPECT_FALSE(has(s, "main")) << s;
+    }
+    EXPECT_NE(err.find("truncated"), std::string::npos) << err;
+    EXPECT_NE(err.find("-g dwarf,16384"), std::string::npos) << err;
+}
