@@ -8,6 +8,7 @@
 #include "analyzer/decode/record_stream.h"
 #include "analyzer/model/process_model.h"
 #include "analyzer/views/cpu_view.h"
+#include "analyzer/views/probe_view.h"
 #include "formats/recording_reader.h"
 
 namespace kiln::analyzer {
@@ -16,7 +17,13 @@ std::vector<std::string> available_views(const format::RecordingHeader& header) 
     std::vector<std::string> views;
     EventTable events(header);
     if (!cpu_events(header, events).empty()) views.push_back("cpu");
+    if (!probe_events(header).empty()) views.push_back("probes");
     return views;
+}
+
+std::string default_view(const format::RecordingHeader& header) {
+    const auto views = available_views(header);
+    return views.empty() ? "cpu" : views.front();
 }
 
 namespace {
@@ -123,6 +130,11 @@ Result<std::unique_ptr<View>> make_view(const std::string& name, const format::R
                                         const EventTable& events) {
     if (name == "cpu") {
         auto v = CpuView::create(header, events);
+        if (!v) return v.error();
+        return std::unique_ptr<View>(std::move(*v));
+    }
+    if (name == "probes") {
+        auto v = ProbeView::create(header, events);
         if (!v) return v.error();
         return std::unique_ptr<View>(std::move(*v));
     }

@@ -44,6 +44,9 @@ struct Analysis {
 
 // Views this recording has data for, in the order `-o DIR` writes them.
 std::vector<std::string> available_views(const format::RecordingHeader& header);
+// The view `kiln analyze` builds without --view: the first available one, else cpu (whose
+// error then says what the recording lacks).
+std::string default_view(const format::RecordingHeader& header);
 
 Result<Analysis> analyze_recording(const std::string& path, const AnalyzeOptions& options);
 // The same on an open reader (tests and fuzzers hand it recordings held in memory).

@@ -64,6 +64,8 @@ std::string list_events() {
            "  -e EVENT is repeatable: -e cpu-clock -e sched:sched_switch records both.\n"
            "  Tracepoints are SUBSYSTEM:NAME, e.g. sched:sched_switch, syscalls:sys_enter_mmap.\n"
            "  NAME:u / NAME:k count user space or kernel only (cpu-clock:u, cycles:k).\n"
+           "  uprobe:PATH:SYMBOL[+OFFSET] samples every call of a function in an ELF file (at its entry,\n"
+           "  or OFFSET bytes in); uretprobe:PATH:SYMBOL every return from it. Needs root or CAP_PERFMON.\n"
            "  Without -e, kiln records cycles (cpu-clock where there is no hardware PMU).\n";
 }
 

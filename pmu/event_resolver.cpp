@@ -1,10 +1,11 @@
-// resolve_event: software table → tracefs → libpfm4, then a probe of the kernel decides
-// between the event itself, a user-space-only variant, the cpu-clock fallback or an error.
+// resolve_event: uprobes → software table → tracefs → libpfm4, then a probe of the kernel
+// decides between the event itself, a user-space-only variant, the cpu-clock fallback or an error.
 #include "pmu/event_resolver.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 
@@ -13,6 +14,7 @@
 #include "pmu/software_events.h"
 #include "pmu/suggest.h"
 #include "pmu/tracepoints.h"
+#include "pmu/uprobes.h"
 
 namespace kiln::pmu {
 
@@ -147,6 +149,18 @@ Result<ResolvedEvent> usable_hardware(ResolvedEvent ev, std::string_view spec) {
     return with_kiln_list("cannot open event '" + ev.name + "' (perf_event_open: " + std::strerror(err) + ")");
 }
 
+// Creating a uprobe needs CAP_PERFMON (or CAP_SYS_ADMIN) whatever perf_event_paranoid says.
+Result<ResolvedEvent> usable_uprobe(ResolvedEvent ev) {
+    perf_event_attr attr = ev.attr;
+    attr.config1 = reinterpret_cast<uintptr_t>(ev.probe_path.c_str());
+    const int err = probe_event(attr);
+    if (err == 0) return ev;
+    if (is_permission_errno(err))
+        return make_error("not permitted to create probe '" + ev.name + "' (" + std::strerror(err) +
+                          "): uprobes need root or CAP_PERFMON");
+    return make_error("the kernel refused probe '" + ev.name + "' (perf_event_open: " + std::strerror(err) + ")");
+}
+
 std::vector<std::string> suggestion_candidates() {
     // Conventional spellings first: among equally close names the earlier one wins.
     std::vector<std::string> names;
@@ -228,6 +242,12 @@ Result<ResolvedEvent> encode_pfm_event(std::string_view spec) {
 
 Result<ResolvedEvent> resolve_event(std::string_view spec) {
     if (spec.empty()) return with_kiln_list("empty event name");
+    // Before the :u/:k modifiers are split off: "uprobe:/bin/x:u" probes the function u.
+    if (is_uprobe_spec(spec)) {
+        auto ev = make_uprobe_event(spec);
+        if (!ev) return ev.error();
+        return usable_uprobe(std::move(*ev));
+    }
     const Modifiers m = split_modifiers(spec);
     if (auto sw = find_software_event(m.name)) return usable_software(software(*sw, m.user_only, m.kernel_only, spec));
 

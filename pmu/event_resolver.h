@@ -1,5 +1,6 @@
 // Turns an event spec given on the command line into a perf_event_attr: libpfm4 names
-// (hardware and PMU-specific), perf software events, and tracepoints (subsys:name).
+// (hardware and PMU-specific), perf software events, tracepoints (subsys:name) and
+// user-space probes (uprobe:PATH:SYMBOL[+OFFSET], uretprobe:PATH:SYMBOL).
 // Only type/config/config1/config2/precise_ip and exclude_* bits are set here; the recorder
 // sets sampling, sample_type and target flags.
 #pragma once
@@ -14,7 +15,7 @@
 
 namespace kiln::pmu {
 
-enum class EventKind { kHardware, kSoftware, kTracepoint, kRawPmu };
+enum class EventKind { kHardware, kSoftware, kTracepoint, kRawPmu, kUprobe };
 
 struct ResolvedEvent {
     std::string name;       // canonical name as the user will see it ("cpu-clock", "sched:sched_switch")
@@ -23,6 +24,9 @@ struct ResolvedEvent {
     perf_event_attr attr{};  // attr.size set to sizeof(perf_event_attr)
     bool is_clock = false;  // cpu-clock / task-clock: sample values are nanoseconds
     std::string note;       // non-empty when a fallback happened; printed once by tools/
+    // kUprobe: the absolute path of the probed binary. attr.config1 stays 0 here; whoever
+    // calls perf_event_open points it at probe_path.c_str() (this string, not a copy that dies).
+    std::string probe_path;
 };
 
 // Resolves one spec. Hardware events that this machine cannot count (no PMU, as in most VMs)

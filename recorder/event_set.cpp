@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 
@@ -56,9 +57,9 @@ perf_event_attr EventSet::make_attr(const pmu::ResolvedEvent& ev, const RecordOp
     a.size = sizeof(perf_event_attr);
     a.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
                     PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD;
-    if (ev.kind == pmu::EventKind::kTracepoint) {
-        a.sample_type |= PERF_SAMPLE_RAW;
-        // Tracepoints sample every occurrence unless a period was asked for.
+    if (ev.kind == pmu::EventKind::kTracepoint || ev.kind == pmu::EventKind::kUprobe) {
+        if (ev.kind == pmu::EventKind::kTracepoint) a.sample_type |= PERF_SAMPLE_RAW;
+        // Tracepoints and uprobes sample every occurrence unless a period was asked for.
         a.freq = 0;
         a.sample_period = opt.period.value_or(1);
     } else if (opt.period) {
@@ -124,6 +125,10 @@ Status EventSet::open(const std::vector<pmu::ResolvedEvent>& events, const Recor
                     attr.mmap = attr.mmap2 = attr.comm = attr.comm_exec = attr.task = attr.build_id = 0;
                     attr.ksymbol = 0;
                 }
+                // A uprobe names its binary by a pointer to the path: events[e] outlives this
+                // call; the attr kept for the header (attrs_) holds 0 there, not an address.
+                if (events[e].kind == pmu::EventKind::kUprobe)
+                    attr.config1 = reinterpret_cast<uintptr_t>(events[e].probe_path.c_str());
                 int fd = perf_event_open(&attr, task, cpu, -1, PERF_FLAG_FD_CLOEXEC);
                 if (fd < 0) {
                     int err = errno;

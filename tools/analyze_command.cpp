@@ -26,7 +26,7 @@ namespace {
 
 struct AnalyzeArgs {
     std::string file;
-    std::string view = "cpu";
+    std::string view;  // empty: the recording's default view (cpu, else probes)
     std::string folded, svg, pprof, out_dir, time;
     size_t top = 0;
     bool top_given = false;
@@ -164,21 +164,26 @@ int run_analyze(const AnalyzeArgs& args) {
     opt.locator.use_debuginfod = !args.no_debuginfod;
 
     std::vector<std::string> views{args.view};
-    if (!args.out_dir.empty()) {
+    if (!args.out_dir.empty() || args.view.empty()) {
         auto reader = format::RecordingReader::open(args.file);
         if (!reader) {
             std::fprintf(stderr, "kiln analyze: %s\n", reader.error().message.c_str());
             return 1;
         }
-        views = analyzer::available_views((*reader)->header());
-        if (views.empty()) {
-            std::fprintf(stderr, "kiln analyze: %s: no view applies to the events of this recording\n",
-                         args.file.c_str());
-            return 1;
-        }
-        if (mkdir(args.out_dir.c_str(), 0755) != 0 && errno != EEXIST) {
-            std::fprintf(stderr, "kiln analyze: cannot create %s: %s\n", args.out_dir.c_str(), std::strerror(errno));
-            return 1;
+        if (args.out_dir.empty()) {
+            views = {analyzer::default_view((*reader)->header())};
+        } else {
+            views = analyzer::available_views((*reader)->header());
+            if (views.empty()) {
+                std::fprintf(stderr, "kiln analyze: %s: no view applies to the events of this recording\n",
+                             args.file.c_str());
+                return 1;
+            }
+            if (mkdir(args.out_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+                std::fprintf(stderr, "kiln analyze: cannot create %s: %s\n", args.out_dir.c_str(),
+                             std::strerror(errno));
+                return 1;
+            }
         }
     }
     const bool any_output = !args.folded.empty() || !args.svg.empty() || !args.pprof.empty() || !args.out_dir.empty();
@@ -218,7 +223,7 @@ Runner add_analyze_command(CLI::App& app) {
     auto args = std::make_shared<AnalyzeArgs>();
     CLI::App* cmd = app.add_subcommand("analyze", "Turn a recording into flame graphs, pprof profiles and tables");
     cmd->add_option("file", args->file, "Recording written by kiln record")->required();
-    cmd->add_option("--view", args->view, "View to build (cpu)");
+    cmd->add_option("--view", args->view, "View to build: cpu or probes (default: cpu, else probes)");
     cmd->add_option("--folded", args->folded, "Write folded stacks to PATH (- for stdout)");
     cmd->add_option("--svg", args->svg, "Write an SVG flame graph to PATH (- for stdout)");
     cmd->add_option("--pprof", args->pprof, "Write a gzipped pprof profile to PATH (- for stdout)");
