@@ -43,8 +43,9 @@ T load(const uint8_t* p) {
 class Session final : public RecordVisitor {
 public:
     Session(const format::RecordingHeader& header, const EventTable& events, View& view, const SampleFilter& filter,
-            BinaryLocator& locator, Analysis& out)
-        : header_(header), events_(events), view_(view), filter_(filter), out_(out), stacks_(model_, locator) {}
+            BinaryLocator& locator, bool libunwind_only, Analysis& out)
+        : header_(header), events_(events), view_(view), filter_(filter), out_(out),
+          stacks_(model_, locator, libunwind_only) {}
 
     ProcessModel& model() { return model_; }
     const UnwindHealth& health() const { return stacks_.health(); }
@@ -199,7 +200,7 @@ Result<Analysis> analyze_reader(format::RecordingReader& reader, const AnalyzeOp
 
     Analysis out;
     BinaryLocator locator(options.locator);
-    Session session(header, events, **view, options.filter, locator, out);
+    Session session(header, events, **view, options.filter, locator, options.libunwind_only, out);
     auto streamed = stream_recording(reader, session);
     if (!streamed) return streamed.error();
     for (auto& w : streamed->warnings) out.warnings.push_back(std::move(w));

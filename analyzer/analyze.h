@@ -22,6 +22,7 @@ struct AnalyzeOptions {
     std::string view = "cpu";
     SampleFilter filter;
     LocatorOptions locator;
+    bool libunwind_only = false;  // DWARF stacks without the fast path (to compare the two)
 };
 
 struct BinaryReport {

@@ -1,5 +1,6 @@
 #include "formats/perf_sample.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -190,6 +191,26 @@ const char* record_type_name(uint32_t type) {
         case PERF_RECORD_TEXT_POKE: return "TEXT_POKE";
         default: return "UNKNOWN";
     }
+}
+
+size_t trim_user_stack(const SampleLayout& layout, std::span<uint8_t> record) {
+    if (!(layout.sample_type & PERF_SAMPLE_STACK_USER)) return record.size();
+    auto parsed = parse_sample(layout, record);
+    if (!parsed || parsed->stack.data() == nullptr) return record.size();
+    // Layout: u64 size; u8 data[size]; u64 dyn_size; then the fields after the stack.
+    const size_t data_at = static_cast<size_t>(parsed->stack.data() - record.data());
+    uint64_t size;
+    std::memcpy(&size, record.data() + data_at - 8, 8);
+    const uint64_t keep = std::max<uint64_t>(8, (parsed->stack.size() + 7) & ~uint64_t{7});
+    if (keep >= size || data_at + size > record.size()) return record.size();
+    std::memmove(record.data() + data_at + keep, record.data() + data_at + size, record.size() - data_at - size);
+    std::memcpy(record.data() + data_at - 8, &keep, 8);
+    const size_t new_size = record.size() - static_cast<size_t>(size - keep);
+    perf_event_header h;
+    std::memcpy(&h, record.data(), sizeof h);
+    h.size = static_cast<uint16_t>(new_size);
+    std::memcpy(record.data(), &h, sizeof h);
+    return new_size;
 }
 
 }  // namespace kiln::format

@@ -65,6 +65,13 @@ struct SampleId {  // the sample_id trailer of non-sample records
 Result<ParsedSample> parse_sample(const SampleLayout& layout, std::span<const uint8_t> record);
 SampleId parse_sample_id(const SampleLayout& layout, std::span<const uint8_t> record);
 
+// Drops the unused tail of a sample's user stack copy, in place: the kernel writes all
+// `size` bytes of a `-g dwarf,size` copy but only the first dyn_size hold the stack. The
+// record stays a valid sample, as if the copy had been asked for dyn_size bytes (rounded
+// up to 8, at least 8). Returns the record's new length (its old one when there is nothing
+// to trim or the record does not parse).
+size_t trim_user_stack(const SampleLayout& layout, std::span<uint8_t> record);
+
 // Event id of any record, read without knowing which event it is from: the first u64 after the
 // header for samples, the last u64 otherwise. Requires PERF_SAMPLE_IDENTIFIER on every event.
 // Returns 0 when the record is too short.

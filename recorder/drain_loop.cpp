@@ -4,6 +4,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace kiln::recorder {
@@ -51,6 +52,33 @@ void DrainLoop::flush_if_due(std::chrono::steady_clock::time_point now) {
 
 void DrainLoop::flush() {
     if (!current_->data.empty()) swap_buffer();
+}
+
+void DrainLoop::trim_stacks_of(const std::vector<format::EventDescription>& events) {
+    stack_layouts_.clear();
+    for (const auto& ev : events) {
+        perf_event_attr attr{};
+        std::memcpy(&attr, ev.attr.data(), std::min(sizeof attr, ev.attr.size()));
+        if (!(attr.sample_type & PERF_SAMPLE_STACK_USER)) continue;
+        const auto layout = format::SampleLayout::from_attr(attr);
+        for (uint64_t id : ev.ids) stack_layouts_.emplace_back(id, layout);
+        if (ev.ids.empty()) stack_layouts_.emplace_back(0, layout);
+    }
+    one_layout_ = events.size() == 1 && !stack_layouts_.empty();
+}
+
+size_t DrainLoop::on_sample(uint8_t* record, size_t n) {
+    if (stack_layouts_.empty()) return n;
+    const format::SampleLayout* layout = one_layout_ ? &stack_layouts_.front().second : nullptr;
+    if (!layout) {
+        const uint64_t id = format::record_identifier({record, n});
+        for (const auto& [event_id, l] : stack_layouts_)
+            if (event_id == id) layout = &l;
+        if (!layout) return n;
+    }
+    const size_t kept = format::trim_user_stack(*layout, {record, n});
+    current_->data.resize(current_->data.size() - (n - kept));
+    return kept;
 }
 
 void DrainLoop::on_sideband_record(const perf_event_header& h, const uint8_t* record) {

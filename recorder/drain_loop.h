@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "formats/perf_sample.h"
+#include "formats/recording_header.h"
 #include "recorder/chunk_pipeline.h"
 #include "recorder/ring_buffer.h"
 
@@ -19,6 +21,9 @@ class DrainLoop final : public RecordSink {
 public:
     DrainLoop(std::vector<RingBuffer>& rings, ChunkPipeline& pipeline);
 
+    // Events whose samples carry user stack copies: their unused tails are dropped as
+    // samples are drained (see format::trim_user_stack).
+    void trim_stacks_of(const std::vector<format::EventDescription>& events);
     // Drains every ring once, then marks the round.
     void drain_all();
     // Submits the current buffer when it has waited for a second.
@@ -32,6 +37,7 @@ public:
 
     uint8_t* reserve(size_t n) override;
     void on_sideband_record(const perf_event_header& h, const uint8_t* record) override;
+    size_t on_sample(uint8_t* record, size_t n) override;
 
 private:
     void swap_buffer();
@@ -43,6 +49,8 @@ private:
     DrainCounters counters_;
     std::set<int> pids_seen_;
     std::set<std::pair<int, std::string>> no_build_id_;
+    std::vector<std::pair<uint64_t, format::SampleLayout>> stack_layouts_;  // by event id
+    bool one_layout_ = false;  // one event only: every sample has stack_layouts_[0]'s layout
 };
 
 }  // namespace kiln::recorder

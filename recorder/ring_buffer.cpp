@@ -66,9 +66,13 @@ bool RingBuffer::drain(RecordSink& sink, DrainCounters& counters) {
             break;
         }
         std::memcpy(dst, rec, h.size);
-        counters.bytes += h.size;
+        if (h.type == PERF_RECORD_SAMPLE) {
+            ++counters.samples;
+            counters.bytes += sink.on_sample(dst, h.size);
+        } else {
+            counters.bytes += h.size;
+        }
         switch (h.type) {
-            case PERF_RECORD_SAMPLE: ++counters.samples; break;
             case PERF_RECORD_LOST: {
                 if (h.size < sizeof h + 16) break;
                 uint64_t lost;

@@ -35,6 +35,7 @@ struct AnalyzeArgs {
     std::string symfs;
     std::vector<std::string> debug_dirs;
     bool no_debuginfod = false;
+    bool libunwind_only = false;
 };
 
 // Writes text to path ("-" = standard output); errors name the path.
@@ -162,6 +163,7 @@ int run_analyze(const AnalyzeArgs& args) {
     opt.locator.symfs = args.symfs;
     for (const auto& d : args.debug_dirs) opt.locator.debug_dirs.push_back(d);
     opt.locator.use_debuginfod = !args.no_debuginfod;
+    opt.libunwind_only = args.libunwind_only;
 
     std::vector<std::string> views{args.view};
     if (!args.out_dir.empty() || args.view.empty()) {
@@ -237,6 +239,9 @@ Runner add_analyze_command(CLI::App& app) {
     cmd->add_option("--symfs", args->symfs, "Look for binaries under this root directory too");
     cmd->add_option("--debug-dir", args->debug_dirs, "Extra directory with a .build-id/ tree of debug files");
     cmd->add_flag("--no-debuginfod", args->no_debuginfod, "Do not ask debuginfod servers even if DEBUGINFOD_URLS is set");
+    cmd->add_flag("--libunwind-only", args->libunwind_only,
+                  "Unwind -g dwarf stacks with libunwind alone, without kiln's cached-CFI fast path (slower; "
+                  "for checking that both give the same stacks)");
     return [args]() { return run_analyze(*args); };
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 
 #include "formats/kiln_format.h"
 
@@ -39,9 +40,24 @@ uint64_t sample_time(const format::SampleLayout& layout, std::span<const uint8_t
     return t;
 }
 
+// Delivers the records of a round in time order. Each records chunk is copied once into a
+// block; pending records point into their block, and a block is recycled when its last
+// record has been delivered, so no record is copied again however long it waits.
 class RoundSorter {
 public:
     RoundSorter(const EventTable& events, RecordVisitor& visitor) : events_(events), visitor_(visitor) {}
+
+    // The chunk whose records add() receives next.
+    void begin_chunk(std::span<const uint8_t> data) {
+        Block b;
+        if (!spare_.empty()) {
+            b.bytes = std::move(spare_.back());
+            spare_.pop_back();
+        }
+        b.bytes.assign(data.begin(), data.end());
+        blocks_.push_back(std::move(b));
+        chunk_base_ = data.data();
+    }
 
     void add(const perf_event_header& h, std::span<const uint8_t> rec) {
         if (h.type == format::kRecordRoundEnd) {
@@ -59,8 +75,9 @@ public:
         if (time == 0) time = last_time_;
         last_time_ = time;
         max_time_ = std::max(max_time_, time);
-        pending_.push_back({time, seq_++, arena_.size(), rec.size(), event});
-        arena_.insert(arena_.end(), rec.begin(), rec.end());
+        const uint64_t block = first_block_ + blocks_.size() - 1;
+        pending_.push_back({time, seq_++, block, static_cast<size_t>(rec.data() - chunk_base_), rec.size(), event});
+        ++blocks_.back().live;
     }
 
     void flush(uint64_t limit) {
@@ -69,19 +86,13 @@ public:
         std::sort(pending_.begin(), ready,
                   [](const Pending& a, const Pending& b) { return a.time != b.time ? a.time < b.time : a.seq < b.seq; });
         for (auto it = pending_.begin(); it != ready; ++it) deliver(*it);
-        // Keep the rest, compacted into a fresh arena.
-        std::vector<uint8_t> kept;
-        std::vector<Pending> rest;
-        for (auto it = ready; it != pending_.end(); ++it) {
-            Pending p = *it;
-            const size_t at = kept.size();
-            kept.insert(kept.end(), arena_.begin() + static_cast<ptrdiff_t>(p.offset),
-                        arena_.begin() + static_cast<ptrdiff_t>(p.offset + p.size));
-            p.offset = at;
-            rest.push_back(p);
+        pending_.erase(pending_.begin(), ready);
+        // Recycle delivered blocks, keeping the one records are still being added to.
+        while (blocks_.size() > 1 && blocks_.front().live == 0) {
+            if (spare_.size() < 4) spare_.push_back(std::move(blocks_.front().bytes));
+            blocks_.pop_front();
+            ++first_block_;
         }
-        arena_.swap(kept);
-        pending_.swap(rest);
     }
 
     void finish() { flush(UINT64_MAX); }
@@ -91,22 +102,32 @@ private:
     struct Pending {
         uint64_t time;
         uint64_t seq;
+        uint64_t block;
         size_t offset;
         size_t size;
         int event;
     };
+    struct Block {
+        std::vector<uint8_t> bytes;
+        size_t live = 0;  // records of this block not yet delivered
+    };
 
     void deliver(const Pending& p) {
-        std::span<const uint8_t> rec(arena_.data() + p.offset, p.size);
+        Block& b = blocks_[p.block - first_block_];
+        std::span<const uint8_t> rec(b.bytes.data() + p.offset, p.size);
         perf_event_header h;
         std::memcpy(&h, rec.data(), sizeof h);
         visitor_.record(h, rec, p.event, p.time);
+        --b.live;
         ++delivered_;
     }
 
     const EventTable& events_;
     RecordVisitor& visitor_;
-    std::vector<uint8_t> arena_;
+    std::deque<Block> blocks_;
+    uint64_t first_block_ = 0;  // number of blocks_.front() since the start
+    std::vector<std::vector<uint8_t>> spare_;
+    const uint8_t* chunk_base_ = nullptr;
     std::vector<Pending> pending_;
     uint64_t seq_ = 0;
     uint64_t last_time_ = 0;
@@ -136,6 +157,7 @@ Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVis
         const format::Chunk& c = **next;
         switch (c.type) {
             case format::ChunkType::kPerfRecords: {
+                sorter.begin_chunk(c.data);
                 Status st = format::for_each_record(
                     c.data, [&](const perf_event_header& h, std::span<const uint8_t> rec) { sorter.add(h, rec); });
                 if (!st)

@@ -6,6 +6,7 @@
 #include <bit>
 #include <cstring>
 
+#include "analyzer/unwind/cfi_rules.h"
 #include "analyzer/unwind/fp_callchain.h"
 
 // Not in libunwind's public headers, but exported and used by every remote unwinder that
@@ -44,6 +45,7 @@ int perf_reg_of(unw_regnum_t r) {
 
 struct DwarfUnwinder::Image {
     std::unique_ptr<ElfImage> elf;
+    std::unique_ptr<CfiRules> rules;  // with elf
     std::string problem;  // why this binary cannot be unwound through
 };
 
@@ -156,7 +158,8 @@ unw_accessors_t accessors = {
 
 }  // namespace
 
-DwarfUnwinder::DwarfUnwinder(const ProcessModel& model, BinaryLocator& locator) : model_(model), locator_(locator) {}
+DwarfUnwinder::DwarfUnwinder(const ProcessModel& model, BinaryLocator& locator, bool libunwind_only)
+    : model_(model), locator_(locator), libunwind_only_(libunwind_only) {}
 
 DwarfUnwinder::~DwarfUnwinder() {
     for (auto& [pid, as] : spaces_) unw_destroy_addr_space(static_cast<unw_addr_space_t>(as));
@@ -177,10 +180,12 @@ const DwarfUnwinder::Image* DwarfUnwinder::image_for(uint32_t dso) {
         return slot.get();
     }
     auto elf = ElfImage::open(found->path);
-    if (!elf)
+    if (!elf) {
         slot->problem = elf.error().message;
-    else
+    } else {
         slot->elf = std::move(*elf);
+        slot->rules = std::make_unique<CfiRules>(slot->elf->bytes(), slot->elf->size());
+    }
     return slot.get();
 }
 
@@ -205,6 +210,11 @@ UnwindResult DwarfUnwinder::unwind(const format::ParsedSample& s, uint64_t regs_
         r.reason = "no user registers in the sample (kernel thread, or not recorded with -g dwarf)";
         return r;
     }
+    if (!libunwind_only_ && unwind_simple(ctx, ip, out, r)) {
+        ++counts_.fast;
+        return r;
+    }
+    ++counts_.libunwind;
     auto space = static_cast<unw_addr_space_t>(address_space(pid));
     unw_cursor_t cursor;
     if (unw_init_remote(&cursor, space, &ctx) != 0) {
@@ -243,6 +253,56 @@ UnwindResult DwarfUnwinder::unwind(const format::ParsedSample& s, uint64_t regs_
         r.reason = ctx.last_problem.empty() ? "libunwind stopped (error " + std::to_string(-step) + ")" : ctx.last_problem;
     }
     return r;
+}
+
+// Applies cached simple CFI rules frame by frame, reading only the copied stack. Succeeds
+// only for a stack unwound to its outermost frame; anything else (a frame with other CFI or
+// none, a read outside the copy, too many frames) leaves out as it was and returns false,
+// and libunwind unwinds the sample from the start, so both paths give the same stacks.
+bool DwarfUnwinder::unwind_simple(const Context& ctx, uint64_t ip, std::vector<RawFrame>& out, UnwindResult& r) {
+    const size_t first_frame = out.size();
+    const auto fail = [&] {
+        out.resize(first_frame);
+        return false;
+    };
+    const auto& stack = ctx.sample->stack;
+    const auto read = [&](uint64_t addr, uint64_t& v) {
+        if (addr < ctx.sp || addr - ctx.sp > stack.size() || stack.size() - (addr - ctx.sp) < 8) return false;
+        std::memcpy(&v, stack.data() + (addr - ctx.sp), 8);
+        return true;
+    };
+    uint64_t sp = ctx.sp, bp = 0;
+    bool bp_known = ctx.reg(6, bp);
+    for (size_t n = 0; n < kMaxFrames; ++n) {
+        // Return addresses point after the call: look up the call itself.
+        const uint64_t at = n == 0 ? ip : ip - 1;
+        const MapEntry* m = model_.find(ctx.pid, at);
+        if (!m) return fail();
+        const Image* img = image_for(m->dso);
+        if (!img || !img->rules) return fail();
+        const ElfImage::Segment* seg = img->elf->segment_of_offset(m->pgoff);
+        if (!seg) return fail();
+        const uint64_t bias = m->start - m->pgoff + seg->offset - seg->vaddr;
+        const CfiRule& rule = img->rules->at(at - bias);
+        if (rule.kind == CfiRule::Kind::Other) return fail();
+        out.push_back({m->dso, at - m->start + m->pgoff});
+        r.stopped_in = m->dso;
+        if (rule.kind == CfiRule::Kind::Outermost) return true;
+        if (rule.cfa_from_rbp && !bp_known) return fail();
+        const uint64_t cfa = (rule.cfa_from_rbp ? bp : sp) + static_cast<uint64_t>(rule.cfa_offset);
+        uint64_t ra = 0;
+        if (!read(cfa + static_cast<uint64_t>(rule.ra_offset), ra)) return fail();
+        if (rule.rbp == CfiRule::Saved::AtOffset) {
+            if (!read(cfa + static_cast<uint64_t>(rule.rbp_offset), bp)) return fail();
+            bp_known = true;
+        } else if (rule.rbp == CfiRule::Saved::Undefined) {
+            bp_known = false;
+        }
+        sp = cfa;
+        ip = ra;
+        if (ip == 0) return true;
+    }
+    return fail();
 }
 
 }  // namespace kiln::analyzer

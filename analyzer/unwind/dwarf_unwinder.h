@@ -3,6 +3,8 @@
 // the binaries found by build-id, memory reads served from the stack copy and the binaries'
 // bytes. Where a frame has no CFI libunwind falls back to the frame pointer; the stack is
 // then marked. Unwind tables and libunwind's caches live per process across samples.
+// Most frames take a faster path first: their CFI rule, read once per address with libdw
+// (cfi_rules.h), applied directly; a sample with any other frame goes through libunwind.
 #pragma once
 
 #include <cstdint>
@@ -35,7 +37,8 @@ struct UnwindResult {
 
 class DwarfUnwinder {
 public:
-    DwarfUnwinder(const ProcessModel& model, BinaryLocator& locator);
+    // libunwind_only: skip the fast path (to compare the two; the results must not differ).
+    DwarfUnwinder(const ProcessModel& model, BinaryLocator& locator, bool libunwind_only = false);
     ~DwarfUnwinder();
     DwarfUnwinder(const DwarfUnwinder&) = delete;
     DwarfUnwinder& operator=(const DwarfUnwinder&) = delete;
@@ -50,11 +53,19 @@ public:
     const Image* image_for(uint32_t dso);
     const ProcessModel& model() const { return model_; }
 
+    struct Counts {
+        uint64_t fast = 0, libunwind = 0;  // samples unwound by each path
+    };
+    const Counts& counts() const { return counts_; }
+
 private:
     void* address_space(int32_t pid);
+    bool unwind_simple(const Context& ctx, uint64_t ip, std::vector<RawFrame>& out, UnwindResult& r);
 
     const ProcessModel& model_;
     BinaryLocator& locator_;
+    bool libunwind_only_;
+    Counts counts_;
     std::unordered_map<uint32_t, std::unique_ptr<Image>> images_;
     std::unordered_map<int32_t, void*> spaces_;  // unw_addr_space_t per process
 };

@@ -24,6 +24,9 @@ public:
     ElfImage& operator=(const ElfImage&) = delete;
 
     const std::string& path() const { return path_; }
+    // The whole file, mapped.
+    const uint8_t* bytes() const { return data_; }
+    size_t size() const { return size_; }
     const std::vector<Segment>& segments() const { return segments_; }
     // The loadable segment holding a file offset, or nullptr.
     const Segment* segment_of_offset(uint64_t offset) const;

@@ -6,8 +6,8 @@
 
 namespace kiln::analyzer {
 
-StackBuilder::StackBuilder(const ProcessModel& model, BinaryLocator& locator)
-    : model_(model), dwarf_(model, locator) {}
+StackBuilder::StackBuilder(const ProcessModel& model, BinaryLocator& locator, bool libunwind_only)
+    : model_(model), dwarf_(model, locator, libunwind_only) {}
 
 void StackBuilder::frames(const format::ParsedSample& s, uint64_t regs_mask, bool dwarf, std::vector<RawFrame>& out) {
     if (!dwarf) {

@@ -28,7 +28,7 @@ struct UnwindHealth {
 
 class StackBuilder {
 public:
-    StackBuilder(const ProcessModel& model, BinaryLocator& locator);
+    StackBuilder(const ProcessModel& model, BinaryLocator& locator, bool libunwind_only = false);
     void frames(const format::ParsedSample& s, uint64_t regs_mask, bool dwarf, std::vector<RawFrame>& out);
     const UnwindHealth& health() const { return health_; }
 

@@ -1,0 +1,49 @@
+// The unwind rule of one code address in the simple form almost every x86-64 frame has
+// (CFA = rsp or rbp + offset, return address and saved rbp at fixed offsets from the CFA),
+// read once per address from a binary's .eh_frame with libdw and cached. Frames whose CFI
+// says anything else (expressions, signal frames, other registers) are left to libunwind.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <unordered_map>
+
+typedef struct Dwarf_CFI_s Dwarf_CFI;
+typedef struct Elf Elf;
+
+namespace kiln::analyzer {
+
+struct CfiRule {
+    enum class Kind : uint8_t {
+        Simple,     // the fields below apply
+        Outermost,  // the return address is undefined: no caller (_start, thread entry)
+        Other,      // CFI libunwind must interpret, or no CFI for the address
+    };
+    enum class Saved : uint8_t { Same, AtOffset, Undefined };
+    Kind kind = Kind::Other;
+    bool cfa_from_rbp = false;  // else from rsp
+    Saved rbp = Saved::Same;
+    int64_t cfa_offset = 0;
+    int64_t ra_offset = 0;   // return address at CFA + ra_offset
+    int64_t rbp_offset = 0;  // saved rbp at CFA + rbp_offset (Saved::AtOffset)
+};
+
+class CfiRules {
+public:
+    // bytes/size: the whole ELF file, alive as long as this object.
+    CfiRules(const void* bytes, size_t size);
+    ~CfiRules();
+    CfiRules(const CfiRules&) = delete;
+    CfiRules& operator=(const CfiRules&) = delete;
+
+    // The rule at an ELF virtual address.
+    const CfiRule& at(uint64_t vaddr);
+
+private:
+    CfiRule read(uint64_t vaddr) const;
+    Elf* elf_ = nullptr;
+    Dwarf_CFI* cfi_ = nullptr;
+    std::unordered_map<uint64_t, CfiRule> cache_;
+};
+
+}  // namespace kiln::analyzer
