@@ -118,9 +118,15 @@ void report_unwinding(const analyzer::Analysis& a) {
     if (fp) std::fprintf(stderr, "; %.1f%% used frame pointers where CFI was missing", pct(fp));
     std::fprintf(stderr, "\n");
     for (const auto& [dso, h] : u.by_dso) {
-        if (h.truncated == 0 && h.failed == 0) continue;
         auto name = a.unwind_binaries.find(dso);
         const std::string bin = name != a.unwind_binaries.end() ? name->second : "[unknown]";
+        if (h.frame_pointer_fallback)
+            std::fprintf(stderr,
+                         "  %s: %.1f%% of stacks crossed code without CFI here and were unwound with its frame "
+                         "pointer (a caller may be missing); fix: %s\n",
+                         bin.c_str(), pct(h.frame_pointer_fallback),
+                         bin.starts_with("/") ? "build it with -fasynchronous-unwind-tables (keeps .eh_frame)"
+                                              : "none needed if the callers shown are right (JIT or vdso code)");
         for (const auto& [reason, n] : h.reasons) {
             const std::string fix = unwind_fix(reason, u.stack_bytes);
             std::fprintf(stderr, "  %s: %.1f%% of stacks stopped here: %s%s%s\n", bin.c_str(), pct(n), reason.c_str(),

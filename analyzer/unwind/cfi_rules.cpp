@@ -30,11 +30,13 @@ bool cfa_offset_of(const Dwarf_Op* ops, size_t n, int64_t& offset) {
 CfiRules::CfiRules(const void* bytes, size_t size) {
     elf_version(EV_CURRENT);
     elf_ = elf_memory(static_cast<char*>(const_cast<void*>(bytes)), size);
-    if (elf_) cfi_ = dwarf_getcfi_elf(elf_);
+    if (!elf_) return;
+    cfi_ = dwarf_getcfi_elf(elf_);
 }
 
 CfiRules::~CfiRules() {
     if (cfi_) dwarf_cfi_end(cfi_);
+    if (dwarf_) dwarf_end(dwarf_);
     if (elf_) elf_end(elf_);
 }
 
@@ -44,10 +46,20 @@ const CfiRule& CfiRules::at(uint64_t vaddr) {
     return it->second;
 }
 
-CfiRule CfiRules::read(uint64_t vaddr) const {
+CfiRule CfiRules::read(uint64_t vaddr) {
     CfiRule rule;
     Dwarf_Frame* frame = nullptr;
-    if (!cfi_ || dwarf_cfi_addrframe(cfi_, vaddr, &frame) != 0) return rule;
+    const bool in_eh_frame = cfi_ && dwarf_cfi_addrframe(cfi_, vaddr, &frame) == 0;
+    if (!in_eh_frame && !debug_frame_tried_) {
+        // Only now: opening the DWARF may decompress debug sections.
+        debug_frame_tried_ = true;
+        dwarf_ = dwarf_begin_elf(elf_, DWARF_C_READ, nullptr);
+        if (dwarf_) debug_cfi_ = dwarf_getcfi(dwarf_);
+    }
+    if (!in_eh_frame && (!debug_cfi_ || dwarf_cfi_addrframe(debug_cfi_, vaddr, &frame) != 0)) {
+        rule.kind = CfiRule::Kind::NoCfi;
+        return rule;
+    }
     // Frees the frame on every path out.
     struct Free {
         Dwarf_Frame* f;

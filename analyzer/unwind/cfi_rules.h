@@ -1,6 +1,7 @@
 // The unwind rule of one code address in the simple form almost every x86-64 frame has
 // (CFA = rsp or rbp + offset, return address and saved rbp at fixed offsets from the CFA),
-// read once per address from a binary's .eh_frame with libdw and cached. Frames whose CFI
+// read once per address from a binary's .eh_frame, else its .debug_frame (code built with
+// -g but without unwind tables has only that), with libdw, and cached. Frames whose CFI
 // says anything else (expressions, signal frames, other registers) are left to libunwind.
 #pragma once
 
@@ -9,6 +10,7 @@
 #include <unordered_map>
 
 typedef struct Dwarf_CFI_s Dwarf_CFI;
+typedef struct Dwarf Dwarf;
 typedef struct Elf Elf;
 
 namespace kiln::analyzer {
@@ -17,7 +19,8 @@ struct CfiRule {
     enum class Kind : uint8_t {
         Simple,     // the fields below apply
         Outermost,  // the return address is undefined: no caller (_start, thread entry)
-        Other,      // CFI libunwind must interpret, or no CFI for the address
+        NoCfi,      // neither .eh_frame nor .debug_frame covers the address
+        Other,      // CFI libunwind must interpret
     };
     enum class Saved : uint8_t { Same, AtOffset, Undefined };
     Kind kind = Kind::Other;
@@ -40,9 +43,12 @@ public:
     const CfiRule& at(uint64_t vaddr);
 
 private:
-    CfiRule read(uint64_t vaddr) const;
+    CfiRule read(uint64_t vaddr);
     Elf* elf_ = nullptr;
-    Dwarf_CFI* cfi_ = nullptr;
+    Dwarf_CFI* cfi_ = nullptr;        // .eh_frame
+    Dwarf* dwarf_ = nullptr;
+    Dwarf_CFI* debug_cfi_ = nullptr;  // .debug_frame, owned by dwarf_
+    bool debug_frame_tried_ = false;
     std::unordered_map<uint64_t, CfiRule> cache_;
 };
 

@@ -64,6 +64,7 @@ struct DwarfUnwinder::Context {
     std::vector<Loaded> loaded;
     bool read_past_stack = false;
     bool no_cfi = false;
+    uint32_t no_cfi_in = kUnmappedDso;  // dso of the last address find_proc_info was asked about
     std::string last_problem;
 
     bool reg(int perf_reg, uint64_t& v) const {
@@ -80,6 +81,7 @@ namespace {
 int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t* pi, int need_unwind_info, void* arg) {
     auto* ctx = static_cast<DwarfUnwinder::Context*>(arg);
     const MapEntry* m = ctx->self->model().find(ctx->pid, ip);
+    if (m) ctx->no_cfi_in = m->dso;
     if (!m) {
         ctx->no_cfi = true;
         ctx->last_problem = "address outside every mapping";
@@ -241,7 +243,10 @@ UnwindResult DwarfUnwinder::unwind(const format::ParsedSample& s, uint64_t regs_
         }
         ctx.no_cfi = false;
         step = unw_step(&cursor);
-        if (ctx.no_cfi && step > 0) r.used_frame_pointer = true;
+        if (ctx.no_cfi && step > 0) {
+            r.used_frame_pointer = true;
+            r.no_cfi_in = ctx.no_cfi_in;
+        }
     } while (step > 0);
     if (step >= 0 && !ctx.read_past_stack) return r;
     if (ctx.read_past_stack) {
@@ -278,25 +283,41 @@ bool DwarfUnwinder::unwind_simple(const Context& ctx, uint64_t ip, std::vector<R
         const uint64_t at = n == 0 ? ip : ip - 1;
         const MapEntry* m = model_.find(ctx.pid, at);
         if (!m) return fail();
-        const Image* img = image_for(m->dso);
-        if (!img || !img->rules) return fail();
-        const ElfImage::Segment* seg = img->elf->segment_of_offset(m->pgoff);
-        if (!seg) return fail();
-        const uint64_t bias = m->start - m->pgoff + seg->offset - seg->vaddr;
-        const CfiRule& rule = img->rules->at(at - bias);
-        if (rule.kind == CfiRule::Kind::Other) return fail();
-        out.push_back({m->dso, at - m->start + m->pgoff});
+        // Code that is not a file we have (vdso, JIT code) has no CFI here.
+        static const CfiRule kNoCfi{CfiRule::Kind::NoCfi};
+        const CfiRule* rule = &kNoCfi;
+        if (model_.dsos()[m->dso].kind == Dso::Kind::File) {
+            const Image* img = image_for(m->dso);
+            if (!img || !img->rules) return fail();
+            const ElfImage::Segment* seg = img->elf->segment_of_offset(m->pgoff);
+            if (!seg) return fail();
+            const uint64_t bias = m->start - m->pgoff + seg->offset - seg->vaddr;
+            rule = &img->rules->at(at - bias);
+        }
+        if (rule->kind == CfiRule::Kind::Other) return fail();
+        out.push_back(user_frame(model_, ctx.pid, at));
         r.stopped_in = m->dso;
-        if (rule.kind == CfiRule::Kind::Outermost) return true;
-        if (rule.cfa_from_rbp && !bp_known) return fail();
-        const uint64_t cfa = (rule.cfa_from_rbp ? bp : sp) + static_cast<uint64_t>(rule.cfa_offset);
-        uint64_t ra = 0;
-        if (!read(cfa + static_cast<uint64_t>(rule.ra_offset), ra)) return fail();
-        if (rule.rbp == CfiRule::Saved::AtOffset) {
-            if (!read(cfa + static_cast<uint64_t>(rule.rbp_offset), bp)) return fail();
-            bp_known = true;
-        } else if (rule.rbp == CfiRule::Saved::Undefined) {
-            bp_known = false;
+        if (rule->kind == CfiRule::Kind::Outermost) return true;
+        uint64_t cfa = 0, ra = 0;
+        if (rule->kind == CfiRule::Kind::NoCfi) {
+            // The frame pointer stands in for the missing CFI, as in perf's fp callchains
+            // ([rbp] the caller's rbp, [rbp+8] the return address). A frame that keeps no
+            // frame pointer (a leaf) hides its caller: the stack is marked.
+            if (!bp_known || bp < sp) return fail();
+            cfa = bp + 16;
+            if (!read(bp + 8, ra) || !read(bp, bp)) return fail();
+            r.used_frame_pointer = true;
+            r.no_cfi_in = m->dso;
+        } else {
+            if (rule->cfa_from_rbp && !bp_known) return fail();
+            cfa = (rule->cfa_from_rbp ? bp : sp) + static_cast<uint64_t>(rule->cfa_offset);
+            if (!read(cfa + static_cast<uint64_t>(rule->ra_offset), ra)) return fail();
+            if (rule->rbp == CfiRule::Saved::AtOffset) {
+                if (!read(cfa + static_cast<uint64_t>(rule->rbp_offset), bp)) return fail();
+                bp_known = true;
+            } else if (rule->rbp == CfiRule::Saved::Undefined) {
+                bp_known = false;
+            }
         }
         sp = cfa;
         ip = ra;

@@ -31,6 +31,7 @@ enum class UnwindOutcome : uint8_t {
 struct UnwindResult {
     UnwindOutcome outcome = UnwindOutcome::Complete;
     bool used_frame_pointer = false;  // some frame had no CFI: its caller came from the frame pointer
+    uint32_t no_cfi_in = kUnmappedDso;   // dso of (the last) such frame
     uint32_t stopped_in = kUnmappedDso;  // dso of the frame where unwinding stopped
     std::string reason;                  // why it stopped (Truncated / Failed)
 };

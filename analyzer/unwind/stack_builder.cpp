@@ -29,8 +29,8 @@ void StackBuilder::frames(const format::ParsedSample& s, uint64_t regs_mask, boo
     ++health_.samples;
     health_.stack_bytes = std::max<uint32_t>(health_.stack_bytes, static_cast<uint32_t>(s.stack.size()));
     UnwindResult r = dwarf_.unwind(s, regs_mask, out);
+    if (r.used_frame_pointer) ++health_.by_dso[r.no_cfi_in].frame_pointer_fallback;
     auto& h = health_.by_dso[r.stopped_in];
-    if (r.used_frame_pointer) ++h.frame_pointer_fallback;
     switch (r.outcome) {
         case UnwindOutcome::Complete: ++h.complete; break;
         case UnwindOutcome::Truncated: ++h.truncated; ++h.reasons[r.reason]; break;

@@ -18,10 +18,12 @@ namespace kiln::analyzer {
 // Per binary where unwinding ended: how many stacks were complete, truncated or failed.
 struct UnwindHealth {
     struct Binary {
-        uint64_t complete = 0, truncated = 0, failed = 0, frame_pointer_fallback = 0;
+        uint64_t complete = 0, truncated = 0, failed = 0;
+        uint64_t frame_pointer_fallback = 0;  // stacks that crossed a frame of this binary without CFI
         std::map<std::string, uint64_t> reasons;  // failure reason → samples
     };
-    std::map<uint32_t, Binary> by_dso;  // dso of the last frame reached (kUnmappedDso: none)
+    std::map<uint32_t, Binary> by_dso;  // dso of the last frame reached (kUnmappedDso: none), or
+                                        // of a frame without CFI (frame_pointer_fallback)
     uint64_t samples = 0;
     uint32_t stack_bytes = 0;           // the recording's -g dwarf,BYTES
 };

@@ -128,3 +128,73 @@ TEST(PerfSample, RecordWalkStopsAtImpossibleSizes) {
     EXPECT_FALSE(for_each_record(stream, [&](const perf_event_header&, std::span<const uint8_t>) { ++n; }).ok());
     EXPECT_EQ(n, 1);
 }
+
+namespace {
+// A dwarf sample whose 64-byte stack copy holds `dyn` used bytes, followed by a weight field.
+std::vector<uint8_t> sample_with_stack(uint64_t dyn) {
+    ByteWriter w;
+    w.u32(PERF_RECORD_SAMPLE);
+    w.u16(0);
+    w.u16(0);
+    w.u64(77);        // identifier
+    w.u64(0x401000);  // ip
+    w.u32(100);
+    w.u32(101);
+    w.u64(5555);  // time
+    w.u32(1);
+    w.u32(0);
+    w.u64(1000000);  // period
+    w.u64(0);        // callchain nr
+    w.u64(2);        // abi
+    w.u64(10);
+    w.u64(11);
+    w.u64(12);
+    w.u64(64);  // stack size
+    for (int i = 0; i < 64; ++i) w.u8(static_cast<uint8_t>(i));
+    w.u64(dyn);
+    w.u64(4242);  // weight
+    auto bytes = w.take();
+    uint16_t size = static_cast<uint16_t>(bytes.size());
+    std::memcpy(bytes.data() + 6, &size, 2);
+    return bytes;
+}
+SampleLayout weighted_dwarf_layout() {
+    SampleLayout l = dwarf_layout();
+    l.sample_type |= PERF_SAMPLE_WEIGHT;
+    return l;
+}
+}  // namespace
+
+TEST(PerfSample, TrimUserStackKeepsTheUsedBytesAndWhatFollows) {
+    auto rec = sample_with_stack(12);
+    const size_t before = rec.size();
+    const size_t after = trim_user_stack(weighted_dwarf_layout(), rec);
+    EXPECT_EQ(after, before - (64 - 16));  // 12 used bytes kept as 16
+    rec.resize(after);
+    auto s = parse_sample(weighted_dwarf_layout(), rec);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    ASSERT_EQ(s->stack.size(), 12u);
+    for (size_t i = 0; i < 12; ++i) EXPECT_EQ(s->stack[i], i);
+    EXPECT_EQ(s->reg_at(2), 12u);
+    uint64_t weight;
+    std::memcpy(&weight, rec.data() + rec.size() - 8, 8);
+    EXPECT_EQ(weight, 4242u);
+    perf_event_header h;
+    std::memcpy(&h, rec.data(), sizeof h);
+    EXPECT_EQ(h.size, after);
+}
+
+TEST(PerfSample, TrimUserStackLeavesFullOrEmptyCopiesValid) {
+    auto full = sample_with_stack(64);
+    EXPECT_EQ(trim_user_stack(weighted_dwarf_layout(), full), full.size());
+    auto empty = sample_with_stack(0);  // keeps 8 bytes: a size of 0 would drop dyn_size
+    const size_t n = trim_user_stack(weighted_dwarf_layout(), empty);
+    empty.resize(n);
+    auto s = parse_sample(weighted_dwarf_layout(), empty);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_EQ(s->stack.size(), 0u);
+    // A record that does not parse is left alone.
+    auto torn = sample_with_stack(12);
+    torn.resize(40);
+    EXPECT_EQ(trim_user_stack(weighted_dwarf_layout(), torn), 40u);
+}

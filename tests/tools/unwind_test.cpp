@@ -29,17 +29,25 @@ bool ends_with(const std::string& s, const std::string& tail) {
 bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 // Records CMD with -g dwarf at 999 Hz and returns its folded stacks and analyze's stderr.
+Folded parse_folded(const std::string& text);
+
 Folded record_dwarf(const TempDir& tmp, const std::vector<std::string>& cmd, std::string& err,
-                    const std::string& stack = "8192") {
-    std::vector<std::string> argv{kiln_bin(), "record", "-F", "999", "-g", "dwarf," + stack, "-o", tmp.path("d.kiln"), "--"};
+                    const std::string& stack = "8192", const std::vector<std::string>& events = {"-F", "999"}) {
+    std::vector<std::string> argv{kiln_bin(), "record", "-g", "dwarf," + stack, "-o", tmp.path("d.kiln")};
+    argv.insert(argv.end(), events.begin(), events.end());
+    argv.push_back("--");
     argv.insert(argv.end(), cmd.begin(), cmd.end());
     auto r = run(argv);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     auto a = run({kiln_bin(), "analyze", tmp.path("d.kiln"), "--folded", "-"});
     EXPECT_EQ(a.exit_code, 0) << a.err;
     err = a.err;
+    return parse_folded(a.out);
+}
+
+Folded parse_folded(const std::string& text) {
     Folded f;
-    std::istringstream in(a.out);
+    std::istringstream in(text);
     std::string line;
     while (std::getline(in, line)) {
         const size_t sp = line.rfind(' ');
@@ -116,7 +124,9 @@ TEST(Unwind, DeepRecursionIsReportedTruncatedNotWrong) {
         std::string frame;
         bool first = true, in_burn = false;
         while (std::getline(frames, frame, ';')) {
-            if (first) EXPECT_EQ(frame, "descend") << s;
+            if (first) {
+                EXPECT_EQ(frame, "descend") << s;
+            }
             first = false;
             if (frame == "burn") in_burn = true;
             if (!in_burn && frame != "descend" && !frame.ends_with("_[k]")) ADD_FAILURE() << "unexpected frame " << frame << " in " << s;
@@ -124,4 +134,70 @@ TEST(Unwind, DeepRecursionIsReportedTruncatedNotWrong) {
     }
     EXPECT_NE(err.find("truncated"), std::string::npos) << err;
     EXPECT_NE(err.find("-g dwarf,16384"), std::string::npos) << err;
+}
+
+TEST(Unwind, FramesWithoutCfiFallBackToTheFramePointerAndAreReported) {
+    TempDir tmp;
+    std::string err;
+    // No CFI at all for the workload's own code (no .eh_frame entries, no .debug_frame), but
+    // frame pointers: its frames are unwound with them, the rest with CFI, and the report
+    // names the binary and the fix. The frameless leaf hides work(), as in fp callchains.
+    Folded f = record_dwarf(tmp, {workload("cpu_split_nocfi_fp"), "1.0"}, err);
+    ASSERT_GT(f.total, 0);
+    const double a = f.matching([](const std::string& s) { return ends_with(s, ";main;hot_a") || ends_with(s, ";main;work;hot_a"); });
+    const double b = f.matching([](const std::string& s) { return ends_with(s, ";main;hot_b") || ends_with(s, ";main;work;hot_b"); });
+    EXPECT_GT(a + b, 0.95 * f.total) << err;
+    EXPECT_NEAR(a / (a + b), 0.75, 0.05);
+    // Past main the stacks go on through libc's CFI to the outermost frame.
+    const double whole = f.matching([](const std::string& s) { return has(s, "__libc_start_call_main;main;"); });
+    EXPECT_GT(whole, 0.95 * f.total) << err;
+    EXPECT_NE(err.find("cpu_split_nocfi_fp: 100.0% of stacks crossed code without CFI"), std::string::npos) << err;
+    EXPECT_NE(err.find("-fasynchronous-unwind-tables"), std::string::npos) << err;
+}
+
+TEST(Unwind, CfiOnlyInDebugFrameIsUsed) {
+    TempDir tmp;
+    std::string err;
+    // Built with -g but without unwind tables or frame pointers: only .debug_frame has CFI.
+    Folded f = record_dwarf(tmp, {workload("cpu_split_debugframe_nofp"), "1.0"}, err);
+    ASSERT_GT(f.total, 0);
+    const double through = f.matching([](const std::string& s) {
+        return ends_with(s, ";main;work;hot_a") || ends_with(s, ";main;work;hot_b");
+    });
+    EXPECT_GT(through, 0.95 * f.total) << err;
+    EXPECT_EQ(err.find("cpu_split_debugframe_nofp: "), std::string::npos) << err;
+}
+
+TEST(Unwind, FastPathAndLibunwindGiveTheSameStacks) {
+    // Stacks of frames whose CFI is simple go through kiln's cached rules, the rest through
+    // libunwind; forcing libunwind for all must not change any stack (vdso frames aside: they
+    // have no CFI here and each path has its own frame-pointer fallback).
+    for (const std::string w : {"qsort_callback_nofp", "threads_fork_nofp"}) {
+        TempDir tmp;
+        auto r = run({kiln_bin(), "record", "-F", "999", "-g", "dwarf", "-o", tmp.path("d.kiln"), "--", workload(w), "0.5"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        auto fast = run({kiln_bin(), "analyze", tmp.path("d.kiln"), "--folded", "-"});
+        auto slow = run({kiln_bin(), "analyze", tmp.path("d.kiln"), "--folded", "-", "--libunwind-only"});
+        ASSERT_EQ(fast.exit_code, 0) << fast.err;
+        ASSERT_EQ(slow.exit_code, 0) << slow.err;
+        Folded a = parse_folded(fast.out), b = parse_folded(slow.out);
+        std::erase_if(a.stacks, [](const auto& kv) { return has(kv.first, "[vdso]"); });
+        std::erase_if(b.stacks, [](const auto& kv) { return has(kv.first, "[vdso]"); });
+        EXPECT_GT(a.stacks.size(), 3u) << w;
+        EXPECT_EQ(a.stacks, b.stacks) << w;
+    }
+}
+
+TEST(Unwind, SampleAtAFunctionEntryShowsItsCaller) {
+    TempDir tmp;
+    std::string err;
+    // A uprobe fires at probed()'s first instruction, before it has a frame: CFI still
+    // finds the return address, so each hit shows the caller that made it.
+    const std::string target = workload("probe_target_nofp");
+    Folded f = record_dwarf(tmp, {target}, err, "8192", {"-e", "uprobe:" + target + ":probed"});
+    const double a = f.matching([](const std::string& s) { return ends_with(s, ";main;caller_a;probed"); });
+    const double b = f.matching([](const std::string& s) { return ends_with(s, ";main;caller_b;probed"); });
+    EXPECT_EQ(a, 3000) << err;
+    EXPECT_EQ(b, 1000) << err;
+    EXPECT_EQ(f.total, 4000);
 }
