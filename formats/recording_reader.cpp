@@ -177,9 +177,11 @@ Result<std::optional<Chunk>> RecordingReader::read_chunk() {
             ++skipped_unknown_;
             continue;
         }
-        payload_.resize(h.payload_size);
-        KILN_TRY(src_->read_at(at + sizeof h, payload_.data(), payload_.size()));
-        uint32_t crc = static_cast<uint32_t>(crc32(0, payload_.data(), static_cast<uInt>(payload_.size())));
+        // Buffers only grow: resizing down and up again would zero-fill them per chunk.
+        if (payload_.size() < h.payload_size) payload_.resize(h.payload_size);
+        const std::span<const uint8_t> payload(payload_.data(), h.payload_size);
+        KILN_TRY(src_->read_at(at + sizeof h, payload_.data(), payload.size()));
+        uint32_t crc = static_cast<uint32_t>(crc32(0, payload.data(), static_cast<uInt>(payload.size())));
         if (kCheckCrc && crc != h.payload_crc) {
             warn("chunk at byte " + std::to_string(at) + " fails its checksum; skipped");
             continue;
@@ -190,10 +192,10 @@ Result<std::optional<Chunk>> RecordingReader::read_chunk() {
                 warn("uncompressed chunk at byte " + std::to_string(at) + " has inconsistent sizes; skipped");
                 continue;
             }
-            data = payload_;
+            data = payload;
         } else if (h.compression == static_cast<uint16_t>(Compression::kZstd)) {
-            raw_.resize(h.raw_size);
-            size_t n = ZSTD_decompressDCtx(dctx_.get(), raw_.data(), raw_.size(), payload_.data(), payload_.size());
+            if (raw_.size() < h.raw_size) raw_.resize(h.raw_size);
+            size_t n = ZSTD_decompressDCtx(dctx_.get(), raw_.data(), h.raw_size, payload.data(), payload.size());
             if (ZSTD_isError(n) || n != h.raw_size) {
                 warn("chunk at byte " + std::to_string(at) + " does not decompress (" +
                      (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch") + "); skipped");

@@ -54,6 +54,9 @@ public:
             b.bytes = std::move(spare_.back());
             spare_.pop_back();
         }
+        // Every block as big as the largest chunk so far: a recycled block never reallocates.
+        largest_chunk_ = std::max(largest_chunk_, data.size());
+        b.bytes.reserve(largest_chunk_);
         b.bytes.assign(data.begin(), data.end());
         blocks_.push_back(std::move(b));
         chunk_base_ = data.data();
@@ -128,6 +131,7 @@ private:
     uint64_t first_block_ = 0;  // number of blocks_.front() since the start
     std::vector<std::vector<uint8_t>> spare_;
     const uint8_t* chunk_base_ = nullptr;
+    size_t largest_chunk_ = 0;
     std::vector<Pending> pending_;
     uint64_t seq_ = 0;
     uint64_t last_time_ = 0;

@@ -1,35 +1,53 @@
 #!/usr/bin/env bash
 # DWARF unwinding cost, kiln analyze against perf report and perf script, side by side in
 # one run: one workload built without frame pointers, recorded by both tools with
-# `-g dwarf,8192` at the same rate, then unwound and symbolized by each. Prints CPU time per
-# sample and peak memory of each, and the ratios.
-# Usage: unwind_vs_perf.sh KILN_BIN WORKLOAD_BIN [CPU_SECONDS] [HZ]
+# `-g dwarf,8192` at the same rate, then unwound and symbolized by each. Two recording
+# lengths (SECONDS and 4×SECONDS) give each tool's whole cost per sample and its marginal
+# cost per sample (the slope between the two: unwinding throughput without start-up costs
+# such as loading debug info). CPU is user+sys from wait4, peak RSS from the same.
+# Usage: unwind_vs_perf.sh KILN_BIN WORKLOAD_BIN [SECONDS] [HZ]
 set -euo pipefail
 kiln=$1 workload=$2 secs=${3:-5} hz=${4:-999}
+here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-"$kiln" record -F "$hz" -g dwarf,8192 -o "$work/k.kiln" -- "$workload" "$secs" >/dev/null 2>"$work/krec.err"
-perf record -B -N -F "$hz" --call-graph dwarf,8192 -o "$work/perf.data" -- "$workload" "$secs" >/dev/null 2>"$work/prec.err"
-ks=$("$kiln" info --json "$work/k.kiln" | awk -F': ' '/"samples"/{gsub(",","",$2); print $2; exit}')
-ps=$(perf script -i "$work/perf.data" -F period 2>/dev/null | wc -l)
-
-measure() {
+measure() {  # name cmd... → "cpu_s peak_kib"
   local name=$1; shift
-  /usr/bin/time -f "%U %S %M" -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err" || {
-    echo "$name failed:" >&2; tail -3 "$work/$name.err" >&2; }
-  awk '{print $1 + $2, $3}' "$work/$name.time"
+  read -r cpu rss rc < <("$here/cpu_of.py" "$work/$name.out" "$work/$name.err" -- "$@")
+  if [ "$rc" != 0 ]; then echo "$name failed:" >&2; tail -3 "$work/$name.err" >&2; fi
+  echo "$cpu $rss"
 }
 
-read -r kc km < <(measure kiln "$kiln" analyze "$work/k.kiln" --folded "$work/k.folded")
-read -r sc sm < <(measure perf_script perf script -i "$work/perf.data" -F comm,tid,ip,sym)
-read -r rc rm < <(measure perf_report perf report -i "$work/perf.data" --stdio -g caller --no-children)
+declare -A cpu rss samples bytes
+for len in short long; do
+  s=$secs; [ $len = long ] && s=$((secs * 4))
+  "$kiln" record -F "$hz" -g dwarf,8192 -o "$work/k.kiln" -- "$workload" "$s" >/dev/null 2>"$work/krec.err"
+  perf record -B -N -F "$hz" --call-graph dwarf,8192 -o "$work/perf.data" -- "$workload" "$s" >/dev/null 2>"$work/prec.err"
+  samples[kiln,$len]=$("$kiln" info --json "$work/k.kiln" | awk -F': ' '/"samples"/{gsub(",","",$2); print $2; exit}')
+  samples[perf,$len]=$(perf script -i "$work/perf.data" -F period 2>/dev/null | wc -l)
+  bytes[kiln,$len]=$(stat -c %s "$work/k.kiln")
+  bytes[perf,$len]=$(stat -c %s "$work/perf.data")
+  read -r cpu[kiln,$len] rss[kiln,$len] < <(measure kiln "$kiln" analyze "$work/k.kiln" --folded "$work/k.folded")
+  read -r cpu[script,$len] rss[script,$len] < <(measure perf_script perf script -i "$work/perf.data" -F comm,tid,ip,sym)
+  read -r cpu[report,$len] rss[report,$len] < <(measure perf_report perf report -i "$work/perf.data" --stdio -g caller --no-children)
+done
 
-per() { echo "$1 * 1000000 / $2" | bc -l; }
-printf "%-22s %10s %12s %14s %12s\n" tool samples cpu_s us/sample peak_MiB
-printf "%-22s %10d %12.3f %14.2f %12.1f\n" "kiln analyze" "$ks" "$kc" "$(per "$kc" "$ks")" "$(echo "$km / 1024" | bc -l)"
-printf "%-22s %10d %12.3f %14.2f %12.1f\n" "perf script" "$ps" "$sc" "$(per "$sc" "$ps")" "$(echo "$sm / 1024" | bc -l)"
-printf "%-22s %10d %12.3f %14.2f %12.1f\n" "perf report" "$ps" "$rc" "$(per "$rc" "$ps")" "$(echo "$rm / 1024" | bc -l)"
-kps=$(per "$kc" "$ks")
-echo "per-sample speed-up: $(printf %.1f "$(echo "$(per "$sc" "$ps") / ($kps + 0.000001)" | bc -l)")x vs perf script," \
-     "$(printf %.1f "$(echo "$(per "$rc" "$ps") / ($kps + 0.000001)" | bc -l)")x vs perf report"
+us() { echo "$1 * 1000000 / $2" | bc -l; }
+printf "%-14s %9s %9s %12s %14s %12s %12s\n" tool samples cpu_s us/sample marginal_us peak_MiB file_MiB
+row() {  # label tool-key sample-key
+  local t=$2 k=$3
+  local n=${samples[$k,long]} n0=${samples[$k,short]}
+  local whole marg
+  whole=$(us "${cpu[$t,long]}" "$n")
+  marg=$(echo "(${cpu[$t,long]} - ${cpu[$t,short]}) * 1000000 / ($n - $n0)" | bc -l)
+  printf "%-14s %9d %9.3f %12.2f %14.2f %12.1f %12.1f\n" "$1" "$n" "${cpu[$t,long]}" "$whole" "$marg" \
+    "$(echo "${rss[$t,long]} / 1024" | bc -l)" "$(echo "${bytes[$k,long]} / 1048576" | bc -l)"
+  eval "whole_$t=$whole marg_$t=$marg"
+}
+row "kiln analyze" kiln kiln
+row "perf script" script perf
+row "perf report" report perf
+ratio() { printf %.1f "$(echo "$1 / ($2 + 0.000001)" | bc -l)"; }
+echo "kiln is $(ratio "$whole_script" "$whole_kiln")x / $(ratio "$whole_report" "$whole_kiln")x faster per sample than perf script / perf report" \
+     "(whole run), $(ratio "$marg_script" "$marg_kiln")x / $(ratio "$marg_report" "$marg_kiln")x at the margin"
