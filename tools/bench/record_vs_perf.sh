@@ -32,7 +32,7 @@ for mode in fp dwarf; do
   pc=$(measure "perf_$mode" perf record -B -N -a -F "$hz" $pg -o "$work/perf.data" -- sleep "$secs")
   kb=$(stat -c %s "$work/k.kiln"); pb=$(stat -c %s "$work/perf.data")
   kl=$("$kiln" info --json "$work/k.kiln" 2>/dev/null | awk -F': ' '/"lost"/{gsub(",","",$2); print $2; exit}')
-  pl=$(perf report -i "$work/perf.data" --stats 2>/dev/null | awk '/LOST/ && !/LOST_SAMPLES/{print $NF; f=1} END{if(!f) print 0}' | head -1 || echo "?")
+  pl=$(perf report -i "$work/perf.data" --stats 2>/dev/null | awk '/LOST/ && !/LOST_SAMPLES/ && !f{v=$NF; f=1} END{print f ? v : 0}' || echo "?")
   printf "%-6s %-8s %10.2f %10.2f %8.2f %12d %12d %8.3f %10s %10s\n" "$mode" "$hz" "$kc" "$pc" \
     "$(echo "$kc / ($pc + 0.0001)" | bc -l)" "$kb" "$pb" "$(echo "$kb / $pb" | bc -l)" "$kl" "$pl"
   rm -f "$work/k.kiln" "$work/perf.data"
