@@ -193,6 +193,7 @@ Result<std::optional<Chunk>> RecordingReader::read_chunk() {
                 continue;
             }
             data = payload;
+            last_buffer_ = &payload_;
         } else if (h.compression == static_cast<uint16_t>(Compression::kZstd)) {
             if (raw_.size() < h.raw_size) raw_.resize(h.raw_size);
             size_t n = ZSTD_decompressDCtx(dctx_.get(), raw_.data(), h.raw_size, payload.data(), payload.size());
@@ -202,6 +203,7 @@ Result<std::optional<Chunk>> RecordingReader::read_chunk() {
                 continue;
             }
             data = std::span<const uint8_t>(raw_.data(), n);
+            last_buffer_ = &raw_;
         } else {
             warn("chunk at byte " + std::to_string(at) + " uses unknown compression " +
                  std::to_string(h.compression) + "; skipped");
@@ -212,6 +214,14 @@ Result<std::optional<Chunk>> RecordingReader::read_chunk() {
     return std::optional<Chunk>();
 }
 
-Result<std::optional<Chunk>> RecordingReader::next() { return read_chunk(); }
+Result<std::optional<Chunk>> RecordingReader::next() {
+    last_buffer_ = nullptr;
+    return read_chunk();
+}
+
+void RecordingReader::swap_chunk_buffer(std::vector<uint8_t>& buffer) {
+    if (last_buffer_) last_buffer_->swap(buffer);
+    last_buffer_ = nullptr;
+}
 
 }  // namespace kiln::format

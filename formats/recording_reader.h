@@ -49,6 +49,11 @@ public:
     // are skipped. An error here means an I/O failure, not bad bytes.
     Result<std::optional<Chunk>> next();
 
+    // Hands the buffer holding the last chunk's bytes to the caller, which gives one back
+    // (any vector; the reader grows it as needed). The chunk's data span then points into
+    // `buffer` and stays valid after further next() calls: records can be kept without a copy.
+    void swap_chunk_buffer(std::vector<uint8_t>& buffer);
+
     // Problems that did not stop reading: torn tail, skipped corrupt chunks.
     const std::vector<std::string>& warnings() const { return warnings_; }
     bool torn() const { return torn_; }
@@ -69,6 +74,7 @@ private:
     RecordingHeader header_;
     std::vector<uint8_t> payload_;
     std::vector<uint8_t> raw_;
+    std::vector<uint8_t>* last_buffer_ = nullptr;  // payload_ or raw_: where the last chunk is
     std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx_;
     std::vector<std::string> warnings_;
     bool torn_ = false;

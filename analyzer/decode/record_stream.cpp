@@ -47,18 +47,18 @@ class RoundSorter {
 public:
     RoundSorter(const EventTable& events, RecordVisitor& visitor) : events_(events), visitor_(visitor) {}
 
-    // The chunk whose records add() receives next.
-    void begin_chunk(std::span<const uint8_t> data) {
+    // The chunk whose records add() receives next: its buffer moves from the reader into a
+    // block (the reader gets a recycled one back), so records are never copied.
+    void begin_chunk(format::RecordingReader& reader, std::span<const uint8_t> data) {
         Block b;
         if (!spare_.empty()) {
             b.bytes = std::move(spare_.back());
             spare_.pop_back();
         }
-        // Every block as big as the largest chunk so far: a recycled block never reallocates.
-        largest_chunk_ = std::max(largest_chunk_, data.size());
-        b.bytes.reserve(largest_chunk_);
-        b.bytes.assign(data.begin(), data.end());
+        reader.swap_chunk_buffer(b.bytes);
+        if (data.data() != b.bytes.data()) b.bytes.assign(data.begin(), data.end());
         blocks_.push_back(std::move(b));
+        // Offsets are taken against the chunk's span; a block holds the same bytes at them.
         chunk_base_ = data.data();
     }
 
@@ -131,7 +131,6 @@ private:
     uint64_t first_block_ = 0;  // number of blocks_.front() since the start
     std::vector<std::vector<uint8_t>> spare_;
     const uint8_t* chunk_base_ = nullptr;
-    size_t largest_chunk_ = 0;
     std::vector<Pending> pending_;
     uint64_t seq_ = 0;
     uint64_t last_time_ = 0;
@@ -161,7 +160,7 @@ Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVis
         const format::Chunk& c = **next;
         switch (c.type) {
             case format::ChunkType::kPerfRecords: {
-                sorter.begin_chunk(c.data);
+                sorter.begin_chunk(reader, c.data);
                 Status st = format::for_each_record(
                     c.data, [&](const perf_event_header& h, std::span<const uint8_t> rec) { sorter.add(h, rec); });
                 if (!st)

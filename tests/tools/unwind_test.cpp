@@ -188,7 +188,8 @@ TEST(Unwind, FastPathAndLibunwindGiveTheSameStacks) {
         };
         std::erase_if(a.stacks, [&](const auto& kv) { return !compared(kv); });
         std::erase_if(b.stacks, [&](const auto& kv) { return !compared(kv); });
-        EXPECT_GT(a.stacks.size(), 3u) << w;
+        // Nearly all samples are compared.
+        EXPECT_GT(a.matching([](const std::string&) { return true; }), 0.9 * a.total) << w;
         EXPECT_EQ(a.stacks, b.stacks) << w;
     }
 }

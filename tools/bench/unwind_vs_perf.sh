@@ -4,7 +4,8 @@
 # `-g dwarf,8192` at the same rate, then unwound and symbolized by each. Two recording
 # lengths (SECONDS and 4×SECONDS) give each tool's whole cost per sample and its marginal
 # cost per sample (the slope between the two: unwinding throughput without start-up costs
-# such as loading debug info). CPU is user+sys from wait4, peak RSS from the same.
+# such as loading debug info). CPU is user+sys from wait4, the least of REPEAT (3) runs of each
+# analysis; peak RSS from the same run.
 # Usage: unwind_vs_perf.sh KILN_BIN WORKLOAD_BIN [SECONDS] [HZ]
 set -euo pipefail
 kiln=$1 workload=$2 secs=${3:-5} hz=${4:-999}
@@ -12,11 +13,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-measure() {  # name cmd... → "cpu_s peak_kib"
+measure() {  # name cmd... → "cpu_s peak_kib", the least CPU of REPEAT runs (VM noise only adds)
   local name=$1; shift
-  read -r cpu rss rc < <("$here/cpu_of.py" "$work/$name.out" "$work/$name.err" -- "$@")
-  if [ "$rc" != 0 ]; then echo "$name failed:" >&2; tail -3 "$work/$name.err" >&2; fi
-  echo "$cpu $rss"
+  local best="" best_rss=0 cpu rss rc
+  for _ in $(seq "${REPEAT:-3}"); do
+    read -r cpu rss rc < <("$here/cpu_of.py" "$work/$name.out" "$work/$name.err" -- "$@")
+    if [ "$rc" != 0 ]; then echo "$name failed:" >&2; tail -3 "$work/$name.err" >&2; fi
+    if [ -z "$best" ] || [ "$(echo "$cpu < $best" | bc)" = 1 ]; then best=$cpu best_rss=$rss; fi
+  done
+  echo "$best $best_rss"
 }
 
 declare -A cpu rss samples bytes
