@@ -153,6 +153,11 @@ const MapEntry* ProcessModel::find(int32_t pid, uint64_t addr) const {
     return it == processes_.end() ? nullptr : it->second.space->find(addr);
 }
 
+const AddressSpace* ProcessModel::space(int32_t pid) const {
+    auto it = processes_.find(pid);
+    return it == processes_.end() ? nullptr : it->second.space.get();
+}
+
 std::string ProcessModel::process_name(int32_t pid) const {
     auto it = processes_.find(pid);
     if (it != processes_.end() && !it->second.name.empty()) return it->second.name;

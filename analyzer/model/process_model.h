@@ -54,6 +54,9 @@ public:
     void apply_build_ids(const format::BuildIdTable& table);
 
     const MapEntry* find(int32_t pid, uint64_t addr) const;
+    // The process's current address space (nullptr for an unknown pid); valid until the
+    // model next changes.
+    const AddressSpace* space(int32_t pid) const;
     std::string process_name(int32_t pid) const;
     std::string thread_name(int32_t pid, int32_t tid) const;
 

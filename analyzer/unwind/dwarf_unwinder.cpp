@@ -260,6 +260,20 @@ UnwindResult DwarfUnwinder::unwind(const format::ParsedSample& s, uint64_t regs_
     return r;
 }
 
+// The image of a file mapping and its load bias, remembered for the last few mappings seen
+// (a sample's frames fall in a handful of mappings, the same from sample to sample).
+const DwarfUnwinder::MappedImage* DwarfUnwinder::mapped_image(const MapEntry& m) {
+    for (const auto& c : mapped_)
+        if (c.image && c.dso == m.dso && c.start == m.start && c.pgoff == m.pgoff) return &c;
+    const Image* img = image_for(m.dso);
+    if (!img || !img->rules) return nullptr;
+    const ElfImage::Segment* seg = img->elf->segment_of_offset(m.pgoff);
+    if (!seg) return nullptr;
+    MappedImage& slot = mapped_[next_mapped_++ % mapped_.size()];
+    slot = {m.dso, m.start, m.pgoff, img, m.start - m.pgoff + seg->offset - seg->vaddr};
+    return &slot;
+}
+
 // Applies cached simple CFI rules frame by frame, reading only the copied stack. Succeeds
 // only for a stack unwound to its outermost frame; anything else (a frame with other CFI or
 // none, a read outside the copy, too many frames) leaves out as it was and returns false,
@@ -278,24 +292,25 @@ bool DwarfUnwinder::unwind_simple(const Context& ctx, uint64_t ip, std::vector<R
     };
     uint64_t sp = ctx.sp, bp = 0;
     bool bp_known = ctx.reg(6, bp);
+    const AddressSpace* space = model_.space(ctx.pid);
+    if (!space) return fail();
     for (size_t n = 0; n < kMaxFrames; ++n) {
         // Return addresses point after the call: look up the call itself.
         const uint64_t at = n == 0 ? ip : ip - 1;
-        const MapEntry* m = model_.find(ctx.pid, at);
+        const MapEntry* m = space->find(at);
         if (!m) return fail();
         // Code that is not a file we have (vdso, JIT code) has no CFI here.
         static const CfiRule kNoCfi{CfiRule::Kind::NoCfi};
         const CfiRule* rule = &kNoCfi;
         if (model_.dsos()[m->dso].kind == Dso::Kind::File) {
-            const Image* img = image_for(m->dso);
-            if (!img || !img->rules) return fail();
-            const ElfImage::Segment* seg = img->elf->segment_of_offset(m->pgoff);
-            if (!seg) return fail();
-            const uint64_t bias = m->start - m->pgoff + seg->offset - seg->vaddr;
-            rule = &img->rules->at(at - bias);
+            const MappedImage* mapped = mapped_image(*m);
+            if (!mapped) return fail();
+            rule = &mapped->image->rules->at(at - mapped->bias);
+            if (rule->kind == CfiRule::Kind::Other) return fail();
+            out.push_back({m->dso, at - m->start + m->pgoff});
+        } else {
+            out.push_back(user_frame(model_, ctx.pid, at));
         }
-        if (rule->kind == CfiRule::Kind::Other) return fail();
-        out.push_back(user_frame(model_, ctx.pid, at));
         r.stopped_in = m->dso;
         if (rule->kind == CfiRule::Kind::Outermost) return true;
         uint64_t cfa = 0, ra = 0;

@@ -7,6 +7,7 @@
 // (cfi_rules.h), applied directly; a sample with any other frame goes through libunwind.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -59,14 +60,24 @@ public:
     };
     const Counts& counts() const { return counts_; }
 
+    struct MappedImage {
+        uint32_t dso = 0;
+        uint64_t start = 0, pgoff = 0;
+        const Image* image = nullptr;
+        uint64_t bias = 0;  // runtime address = ELF virtual address + bias
+    };
+
 private:
     void* address_space(int32_t pid);
+    const MappedImage* mapped_image(const MapEntry& m);
     bool unwind_simple(const Context& ctx, uint64_t ip, std::vector<RawFrame>& out, UnwindResult& r);
 
     const ProcessModel& model_;
     BinaryLocator& locator_;
     bool libunwind_only_;
     Counts counts_;
+    std::array<MappedImage, 8> mapped_{};
+    size_t next_mapped_ = 0;
     std::unordered_map<uint32_t, std::unique_ptr<Image>> images_;
     std::unordered_map<int32_t, void*> spaces_;  // unw_addr_space_t per process
 };

@@ -151,7 +151,12 @@ TEST(Unwind, FramesWithoutCfiFallBackToTheFramePointerAndAreReported) {
     // Past main the stacks go on through libc's CFI to the outermost frame.
     const double whole = f.matching([](const std::string& s) { return has(s, "__libc_start_call_main;main;"); });
     EXPECT_GT(whole, 0.95 * f.total) << err;
-    EXPECT_NE(err.find("cpu_split_nocfi_fp: 100.0% of stacks crossed code without CFI"), std::string::npos) << err;
+    // "…/cpu_split_nocfi_fp: 99.9% of stacks crossed code without CFI here…" (a sample in
+    // the loader before main need not cross it).
+    const size_t line = err.find("cpu_split_nocfi_fp: ");
+    ASSERT_NE(line, std::string::npos) << err;
+    EXPECT_GT(std::atof(err.c_str() + line + 20), 95.0) << err;
+    EXPECT_NE(err.find("% of stacks crossed code without CFI", line), std::string::npos) << err;
     EXPECT_NE(err.find("-fasynchronous-unwind-tables"), std::string::npos) << err;
 }
 
