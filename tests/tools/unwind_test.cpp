@@ -208,7 +208,12 @@ TEST(Unwind, SampleAtAFunctionEntryShowsItsCaller) {
     Folded f = record_dwarf(tmp, {target}, err, "8192", {"-e", "uprobe:" + target + ":probed"});
     const double a = f.matching([](const std::string& s) { return ends_with(s, ";main;caller_a;probed"); });
     const double b = f.matching([](const std::string& s) { return ends_with(s, ";main;caller_b;probed"); });
-    EXPECT_EQ(a, 3000) << err;
-    EXPECT_EQ(b, 1000) << err;
-    EXPECT_EQ(f.total, 4000);
+    EXPECT_EQ(a + b, f.total) << err;  // every hit shows its caller
+    if (err.find("were lost") == std::string::npos) {
+        EXPECT_EQ(a, 3000) << err;
+        EXPECT_EQ(b, 1000) << err;
+    } else {
+        // A loaded machine may drop some 8 KiB stack copies (counted and reported).
+        EXPECT_GT(f.total, 1000) << err;
+    }
 }
