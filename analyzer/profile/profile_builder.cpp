@@ -1,6 +1,7 @@
 #include "analyzer/profile/profile_builder.h"
 
 #include "analyzer/symbolize/address_resolver.h"
+#include "analyzer/unwind/unwind_mark.h"
 
 namespace kiln::analyzer {
 
@@ -18,6 +19,7 @@ size_t ProfileBuilder::KeyHash::operator()(const Key& k) const {
     mix(static_cast<uint32_t>(k.cpu));
     mix(k.comm);
     mix(k.thread_comm);
+    mix(k.unwind);
     return static_cast<size_t>(h);
 }
 
@@ -28,8 +30,9 @@ uint32_t ProfileBuilder::name_id(const std::string& s) {
 }
 
 void ProfileBuilder::add(const std::vector<RawFrame>& frames, const SampleLabels& labels,
-                         std::span<const int64_t> values) {
+                         std::span<const int64_t> values, uint8_t unwind) {
     scratch_.frames = frames;
+    scratch_.unwind = unwind;
     scratch_.pid = labels.pid;
     scratch_.tid = labels.tid;
     scratch_.cpu = labels.cpu;
@@ -53,6 +56,7 @@ void ProfileBuilder::finish(AddressResolver& resolver, Profile& profile) {
         if (key.cpu >= 0) s.labels.push_back({"cpu", "", key.cpu});
         if (!names_[key.comm].empty()) s.labels.push_back({"comm", names_[key.comm], 0});
         if (!names_[key.thread_comm].empty()) s.labels.push_back({"thread_comm", names_[key.thread_comm], 0});
+        if (const char* mark = unwind_mark_name(key.unwind)) s.labels.push_back({"unwind", mark, 0});
         profile.samples.push_back(std::move(s));
     }
     stacks_.clear();

@@ -29,7 +29,9 @@ public:
     explicit ProfileBuilder(std::vector<SampleType> types);
 
     // frames: leaf first. values: one per sample type.
-    void add(const std::vector<RawFrame>& frames, const SampleLabels& labels, std::span<const int64_t> values);
+    // unwind: how the stack was unwound (UnwindMark), kept as the pprof label "unwind".
+    void add(const std::vector<RawFrame>& frames, const SampleLabels& labels, std::span<const int64_t> values,
+             uint8_t unwind = 0);
     size_t distinct_stacks() const { return stacks_.size(); }
     const std::vector<SampleType>& types() const { return types_; }
 
@@ -42,6 +44,7 @@ private:
         std::vector<RawFrame> frames;
         int32_t pid, tid, cpu;
         uint32_t comm, thread_comm;  // indexes into names_
+        uint8_t unwind;
         bool operator==(const Key&) const = default;
     };
     struct KeyHash {

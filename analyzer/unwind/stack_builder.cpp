@@ -10,6 +10,7 @@ StackBuilder::StackBuilder(const ProcessModel& model, BinaryLocator& locator, bo
     : model_(model), dwarf_(model, locator, libunwind_only) {}
 
 void StackBuilder::frames(const format::ParsedSample& s, uint64_t regs_mask, bool dwarf, std::vector<RawFrame>& out) {
+    last_mark_ = kUnwindComplete;
     if (!dwarf) {
         callchain_frames(s, regs_mask, model_, out);
         return;
@@ -29,12 +30,23 @@ void StackBuilder::frames(const format::ParsedSample& s, uint64_t regs_mask, boo
     ++health_.samples;
     health_.stack_bytes = std::max<uint32_t>(health_.stack_bytes, static_cast<uint32_t>(s.stack.size()));
     UnwindResult r = dwarf_.unwind(s, regs_mask, out);
-    if (r.used_frame_pointer) ++health_.by_dso[r.no_cfi_in].frame_pointer_fallback;
+    if (r.used_frame_pointer) {
+        ++health_.by_dso[r.no_cfi_in].frame_pointer_fallback;
+        last_mark_ = kUnwindFramePointer;
+    }
     auto& h = health_.by_dso[r.stopped_in];
     switch (r.outcome) {
         case UnwindOutcome::Complete: ++h.complete; break;
-        case UnwindOutcome::Truncated: ++h.truncated; ++h.reasons[r.reason]; break;
-        case UnwindOutcome::Failed: ++h.failed; ++h.reasons[r.reason]; break;
+        case UnwindOutcome::Truncated:
+            ++h.truncated;
+            ++h.reasons[r.reason];
+            last_mark_ = kUnwindTruncated;
+            break;
+        case UnwindOutcome::Failed:
+            ++h.failed;
+            ++h.reasons[r.reason];
+            last_mark_ = kUnwindFailed;
+            break;
     }
 }
 

@@ -11,6 +11,7 @@
 #include "analyzer/model/process_model.h"
 #include "analyzer/unwind/dwarf_unwinder.h"
 #include "analyzer/unwind/raw_frame.h"
+#include "analyzer/unwind/unwind_mark.h"
 #include "formats/perf_sample.h"
 
 namespace kiln::analyzer {
@@ -33,11 +34,14 @@ public:
     StackBuilder(const ProcessModel& model, BinaryLocator& locator, bool libunwind_only = false);
     void frames(const format::ParsedSample& s, uint64_t regs_mask, bool dwarf, std::vector<RawFrame>& out);
     const UnwindHealth& health() const { return health_; }
+    // How the stack of the last frames() call was unwound.
+    UnwindMark last_mark() const { return last_mark_; }
 
 private:
     const ProcessModel& model_;
     DwarfUnwinder dwarf_;
     UnwindHealth health_;
+    UnwindMark last_mark_ = kUnwindComplete;
 };
 
 }  // namespace kiln::analyzer

@@ -72,7 +72,7 @@ void CpuView::sample(const format::ParsedSample& s, int event, const SampleLabel
     std::fill(values_.begin(), values_.end(), 0);
     values_[0] = 1;
     values_[static_cast<size_t>(column_of_event_[static_cast<size_t>(event)])] = static_cast<int64_t>(s.period);
-    builder_.add(frames_, labels, values_);
+    builder_.add(frames_, labels, values_, stacks.last_mark());
 }
 
 }  // namespace kiln::analyzer

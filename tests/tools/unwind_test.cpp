@@ -134,6 +134,12 @@ TEST(Unwind, DeepRecursionIsReportedTruncatedNotWrong) {
     }
     EXPECT_NE(err.find("truncated"), std::string::npos) << err;
     EXPECT_NE(err.find("-g dwarf,16384"), std::string::npos) << err;
+    // pprof marks those samples: label unwind=truncated.
+    auto p = run({kiln_bin(), "analyze", tmp.path("d.kiln"), "--pprof", tmp.path("d.pb.gz")});
+    ASSERT_EQ(p.exit_code, 0) << p.err;
+    auto raw = run({"/usr/bin/go", "tool", "pprof", "-raw", "-symbolize=none", tmp.path("d.pb.gz")});
+    ASSERT_EQ(raw.exit_code, 0) << raw.err;
+    EXPECT_NE(raw.out.find("unwind:[truncated]"), std::string::npos) << raw.out.substr(0, 2000);
 }
 
 TEST(Unwind, FramesWithoutCfiFallBackToTheFramePointerAndAreReported) {
@@ -157,6 +163,13 @@ TEST(Unwind, FramesWithoutCfiFallBackToTheFramePointerAndAreReported) {
     ASSERT_NE(line, std::string::npos) << err;
     EXPECT_GT(std::atof(err.c_str() + line + 20), 95.0) << err;
     EXPECT_NE(err.find("% of stacks crossed code without CFI", line), std::string::npos) << err;
+    // The stacks are marked: pprof label unwind=frame-pointer, which `go tool pprof -tags` lists.
+    auto p = run({kiln_bin(), "analyze", tmp.path("d.kiln"), "--pprof", tmp.path("d.pb.gz")});
+    ASSERT_EQ(p.exit_code, 0) << p.err;
+    auto tags = run({"/usr/bin/go", "tool", "pprof", "-tags", "-symbolize=none", tmp.path("d.pb.gz")});
+    ASSERT_EQ(tags.exit_code, 0) << tags.err;
+    EXPECT_NE(tags.out.find("unwind: Total"), std::string::npos) << tags.out;
+    EXPECT_NE(tags.out.find("frame-pointer"), std::string::npos) << tags.out;
     EXPECT_NE(err.find("-fasynchronous-unwind-tables"), std::string::npos) << err;
 }
 
