@@ -17,6 +17,7 @@
 #include <optional>
 #include <vector>
 
+#include "pmu/elf_file.h"
 #include "pmu/suggest.h"
 
 namespace kiln::pmu {
@@ -26,20 +27,6 @@ namespace {
 constexpr std::string_view kUprobe = "uprobe:";
 constexpr std::string_view kUretprobe = "uretprobe:";
 constexpr const char* kSyntax = "expected uprobe:PATH:SYMBOL[+OFFSET] or uretprobe:PATH:SYMBOL, e.g. uprobe:/usr/bin/bash:readline";
-
-// Closes the descriptor and ends the Elf handle on every path out.
-class ElfFile {
-public:
-    ElfFile() = default;
-    ElfFile(const ElfFile&) = delete;
-    ElfFile& operator=(const ElfFile&) = delete;
-    ~ElfFile() {
-        if (elf) elf_end(elf);
-        if (fd >= 0) ::close(fd);
-    }
-    int fd = -1;
-    Elf* elf = nullptr;
-};
 
 std::optional<uint64_t> parse_number(std::string_view s) {
     int base = 10;
@@ -187,8 +174,7 @@ Result<UprobeSpec> parse_uprobe_spec(std::string_view spec) {
 }
 
 Result<SymbolOffset> find_function(const std::string& path, std::string_view symbol) {
-    static const bool libelf_ready = elf_version(EV_CURRENT) != EV_NONE;
-    if (!libelf_ready) return make_error(std::string("libelf failed to initialize: ") + elf_errmsg(-1));
+    if (!libelf_ready()) return make_error(std::string("libelf failed to initialize: ") + elf_errmsg(-1));
     ElfFile f;
     // O_NONBLOCK: naming a FIFO must not hang.
     f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <optional>
 
+#include "pmu/elf_file.h"
 #include "recorder/sideband/note_parser.h"
 #include "recorder/sideband/proc_files.h"
 #include "recorder/sideband/sideband_collect.h"
@@ -20,25 +21,6 @@ namespace {
 
 // Build-id notes are a few dozen bytes; a note area larger than this is not worth reading.
 constexpr uint64_t kMaxNoteBytes = 1u << 20;
-
-bool libelf_ready() {
-    static const bool ready = elf_version(EV_CURRENT) != EV_NONE;
-    return ready;
-}
-
-// Closes the descriptor and ends the Elf handle on every path out.
-class ElfFile {
-public:
-    ElfFile() = default;
-    ElfFile(const ElfFile&) = delete;
-    ElfFile& operator=(const ElfFile&) = delete;
-    ~ElfFile() {
-        if (elf_) elf_end(elf_);
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int fd_ = -1;
-    Elf* elf_ = nullptr;
-};
 
 std::optional<std::vector<uint8_t>> build_id_in(Elf_Data* data) {
     if (!data || !data->d_buf) return std::nullopt;
@@ -85,19 +67,19 @@ std::optional<std::vector<uint8_t>> from_sections(Elf* elf) {
 }  // namespace
 
 Result<std::vector<uint8_t>> read_build_id(const std::string& path) {
-    if (!libelf_ready()) return make_error(path + ": libelf failed to initialize: " + elf_errmsg(-1));
-    ElfFile f;
+    if (!pmu::libelf_ready()) return make_error(path + ": libelf failed to initialize: " + elf_errmsg(-1));
+    pmu::ElfFile f;
     // O_NONBLOCK: opening a FIFO that a maps path now names must not block.
-    f.fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (f.fd_ < 0) return make_error(sideband::read_error(path, errno));
+    f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (f.fd < 0) return make_error(sideband::read_error(path, errno));
     struct stat st;
-    if (::fstat(f.fd_, &st) != 0) return make_error(sideband::read_error(path, errno));
+    if (::fstat(f.fd, &st) != 0) return make_error(sideband::read_error(path, errno));
     if (!S_ISREG(st.st_mode)) return make_error(path + ": not a regular file, no build-id read");
-    f.elf_ = elf_begin(f.fd_, ELF_C_READ, nullptr);
-    if (!f.elf_) return make_error(path + ": cannot read as ELF: " + elf_errmsg(-1));
-    if (elf_kind(f.elf_) != ELF_K_ELF) return make_error(path + ": not an ELF file");
-    if (auto id = from_segments(f.elf_)) return std::move(*id);
-    if (auto id = from_sections(f.elf_)) return std::move(*id);
+    f.elf = elf_begin(f.fd, ELF_C_READ, nullptr);
+    if (!f.elf) return make_error(path + ": cannot read as ELF: " + elf_errmsg(-1));
+    if (elf_kind(f.elf) != ELF_K_ELF) return make_error(path + ": not an ELF file");
+    if (auto id = from_segments(f.elf)) return std::move(*id);
+    if (auto id = from_sections(f.elf)) return std::move(*id);
     return make_error(path + ": no GNU build-id note (link with --build-id to have one)");
 }
 
