@@ -15,19 +15,6 @@ using namespace kiln::test;
 
 namespace {
 
-// Folded text → value per line.
-std::map<std::string, double> parse_folded(const std::string& text) {
-    std::map<std::string, double> out;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        const size_t sp = line.rfind(' ');
-        if (sp == std::string::npos) continue;
-        out[line.substr(0, sp)] += std::atof(line.c_str() + sp + 1);
-    }
-    return out;
-}
-
 // Sum of values of stacks whose leaf is `leaf` (or ends in ";leaf").
 double leaf_value(const std::map<std::string, double>& folded, const std::string& leaf) {
     double v = 0;

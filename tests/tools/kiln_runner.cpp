@@ -129,6 +129,18 @@ std::string read_text(const std::string& path) {
     return ss.str();
 }
 
+std::map<std::string, double> parse_folded(const std::string& text) {
+    std::map<std::string, double> out;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        const size_t sp = line.rfind(' ');
+        if (sp == std::string::npos) continue;
+        out[line.substr(0, sp)] += std::atof(line.c_str() + sp + 1);
+    }
+    return out;
+}
+
 double cpu_seconds_of(int pid, int tid) {
     const std::string path = "/proc/" + std::to_string(pid) + (tid ? "/task/" + std::to_string(tid) : "") + "/stat";
     std::string stat = read_text(path);

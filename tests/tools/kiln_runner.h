@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -49,6 +50,9 @@ nlohmann::json info_json(const std::string& recording);
 uint64_t samples_of_pid(const nlohmann::json& info, int pid);
 
 std::string read_text(const std::string& path);
+
+// Folded stacks ("frame;...;leaf VALUE" lines) → value per stack, repeated stacks summed.
+std::map<std::string, double> parse_folded(const std::string& text);
 
 // CPU seconds (user + system) a process, or one of its threads, has used so far.
 double cpu_seconds_of(int pid, int tid = 0);

@@ -28,9 +28,14 @@ bool ends_with(const std::string& s, const std::string& tail) {
 }
 bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
-// Records CMD with -g dwarf at 999 Hz and returns its folded stacks and analyze's stderr.
-Folded parse_folded(const std::string& text);
+Folded to_folded(const std::string& text) {
+    Folded f;
+    f.stacks = parse_folded(text);
+    for (const auto& [s, v] : f.stacks) f.total += v;
+    return f;
+}
 
+// Records CMD with -g dwarf at 999 Hz and returns its folded stacks and analyze's stderr.
 Folded record_dwarf(const TempDir& tmp, const std::vector<std::string>& cmd, std::string& err,
                     const std::string& stack = "8192", const std::vector<std::string>& events = {"-F", "999"}) {
     std::vector<std::string> argv{kiln_bin(), "record", "-g", "dwarf," + stack, "-o", tmp.path("d.kiln")};
@@ -42,21 +47,7 @@ Folded record_dwarf(const TempDir& tmp, const std::vector<std::string>& cmd, std
     auto a = run({kiln_bin(), "analyze", tmp.path("d.kiln"), "--folded", "-"});
     EXPECT_EQ(a.exit_code, 0) << a.err;
     err = a.err;
-    return parse_folded(a.out);
-}
-
-Folded parse_folded(const std::string& text) {
-    Folded f;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        const size_t sp = line.rfind(' ');
-        if (sp == std::string::npos) continue;
-        const double v = std::atof(line.c_str() + sp + 1);
-        f.stacks[line.substr(0, sp)] += v;
-        f.total += v;
-    }
-    return f;
+    return to_folded(a.out);
 }
 
 }  // namespace
@@ -200,7 +191,7 @@ TEST(Unwind, FastPathAndLibunwindGiveTheSameStacks) {
         auto slow = run({kiln_bin(), "analyze", tmp.path("d.kiln"), "--folded", "-", "--libunwind-only"});
         ASSERT_EQ(fast.exit_code, 0) << fast.err;
         ASSERT_EQ(slow.exit_code, 0) << slow.err;
-        Folded a = parse_folded(fast.out), b = parse_folded(slow.out);
+        Folded a = to_folded(fast.out), b = to_folded(slow.out);
         const auto compared = [](const auto& kv) {
             return !has(kv.first, "[vdso]") && (has(kv.first, ";main;") || has(kv.first, "start_thread;"));
         };

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <sstream>
 
 #include "tests/tools/kiln_runner.h"
 
@@ -29,21 +28,20 @@ RunResult record(const std::string& out, const std::vector<std::string>& flags, 
 std::map<std::string, double> folded(const std::string& recording) {
     auto a = run({kiln_bin(), "analyze", recording, "--folded", "-"});
     EXPECT_EQ(a.exit_code, 0) << a.err;
-    std::map<std::string, double> out;
-    std::istringstream in(a.out);
-    std::string line;
-    while (std::getline(in, line)) {
-        const size_t sp = line.rfind(' ');
-        if (sp == std::string::npos) continue;
-        out[line.substr(0, sp)] += std::atof(line.c_str() + sp + 1);
-    }
-    return out;
+    return parse_folded(a.out);
 }
 
 double total(const std::map<std::string, double>& stacks) {
     double t = 0;
     for (const auto& [s, v] : stacks) t += v;
     return t;
+}
+
+// `kiln info --json` of a recording of one probe event: names it and counts all 4000 hits.
+void expect_one_probe_event(const nlohmann::json& info, const std::string& event) {
+    ASSERT_EQ(info["events"].size(), 1u);
+    EXPECT_EQ(info["events"][0]["name"], event);
+    EXPECT_EQ(info["events"][0]["samples"].get<uint64_t>(), 4000u);
 }
 
 }  // namespace
@@ -60,9 +58,7 @@ TEST(RecordUprobe, EntryProbeCountsEveryCall) {
     for (const auto& [s, v] : stacks) EXPECT_TRUE(ends_with(s, ";probed")) << s << " " << v;
 
     auto info = info_json(tmp.path("u.kiln"));
-    ASSERT_EQ(info["events"].size(), 1u);
-    EXPECT_EQ(info["events"][0]["name"], event);
-    EXPECT_EQ(info["events"][0]["samples"].get<uint64_t>(), 4000u);
+    expect_one_probe_event(info, event);
     EXPECT_EQ(info["lost"].get<uint64_t>(), 0u);
     auto text = run({kiln_bin(), "info", tmp.path("u.kiln")});
     ASSERT_EQ(text.exit_code, 0) << text.err;
@@ -88,10 +84,7 @@ TEST(RecordUprobe, ReturnProbeCountsEveryReturnInTheCaller) {
     EXPECT_EQ(a, 3000.0);
     EXPECT_EQ(b, 1000.0);
 
-    auto info = info_json(tmp.path("r.kiln"));
-    ASSERT_EQ(info["events"].size(), 1u);
-    EXPECT_EQ(info["events"][0]["name"], event);
-    EXPECT_EQ(info["events"][0]["samples"].get<uint64_t>(), 4000u);
+    expect_one_probe_event(info_json(tmp.path("r.kiln")), event);
 }
 
 TEST(RecordUprobe, RecordsWithEveryCallGraphMode) {
