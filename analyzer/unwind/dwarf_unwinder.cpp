@@ -212,11 +212,7 @@ UnwindResult DwarfUnwinder::unwind(const format::ParsedSample& s, uint64_t regs_
         r.reason = "no user registers in the sample (kernel thread, or not recorded with -g dwarf)";
         return r;
     }
-    if (!libunwind_only_ && unwind_simple(ctx, ip, out, r)) {
-        ++counts_.fast;
-        return r;
-    }
-    ++counts_.libunwind;
+    if (!libunwind_only_ && unwind_simple(ctx, ip, out, r)) return r;
     auto space = static_cast<unw_addr_space_t>(address_space(pid));
     unw_cursor_t cursor;
     if (unw_init_remote(&cursor, space, &ctx) != 0) {

@@ -55,11 +55,6 @@ public:
     const Image* image_for(uint32_t dso);
     const ProcessModel& model() const { return model_; }
 
-    struct Counts {
-        uint64_t fast = 0, libunwind = 0;  // samples unwound by each path
-    };
-    const Counts& counts() const { return counts_; }
-
     struct MappedImage {
         uint32_t dso = 0;
         uint64_t start = 0, pgoff = 0;
@@ -75,7 +70,6 @@ private:
     const ProcessModel& model_;
     BinaryLocator& locator_;
     bool libunwind_only_;
-    Counts counts_;
     std::array<MappedImage, 8> mapped_{};
     size_t next_mapped_ = 0;
     std::unordered_map<uint32_t, std::unique_ptr<Image>> images_;
