@@ -1,5 +1,8 @@
 #include "formats/recording_header.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "formats/byte_io.h"
 
 namespace kiln::format {
@@ -8,6 +11,12 @@ namespace {
 constexpr uint32_t kHeaderPayloadVersion = 1;
 constexpr uint32_t kMaxAttrSize = 4096;
 }  // namespace
+
+perf_event_attr EventDescription::perf_attr() const {
+    perf_event_attr a{};
+    std::memcpy(&a, attr.data(), std::min(sizeof a, attr.size()));
+    return a;
+}
 
 std::vector<uint8_t> encode(const RecordingHeader& h) {
     ByteWriter w;

@@ -1,6 +1,8 @@
 // The HEADER chunk: what was recorded, where, and how. Always the first chunk of a file.
 #pragma once
 
+#include <linux/perf_event.h>
+
 #include <cstdint>
 #include <span>
 #include <string>
@@ -15,6 +17,9 @@ struct EventDescription {
     std::vector<uint8_t> attr;       // the perf_event_attr as passed to the kernel (attr.size bytes)
     std::vector<uint64_t> ids;       // kernel event ids (PERF_EVENT_IOC_ID) of every fd opened
     bool is_clock = false;           // sample periods are nanoseconds
+
+    // The stored attr as a perf_event_attr (zero past the bytes stored: an older, shorter attr).
+    perf_event_attr perf_attr() const;
 };
 
 struct RecordingHeader {

@@ -20,9 +20,7 @@ struct EventLayouts {
 EventLayouts layouts_of(const RecordingHeader& h) {
     EventLayouts out;
     for (size_t i = 0; i < h.events.size(); ++i) {
-        perf_event_attr attr{};
-        std::memcpy(&attr, h.events[i].attr.data(), std::min(sizeof attr, h.events[i].attr.size()));
-        out.layouts.push_back(SampleLayout::from_attr(attr));
+        out.layouts.push_back(SampleLayout::from_attr(h.events[i].perf_attr()));
         for (uint64_t id : h.events[i].ids) out.index_of_id[id] = i;
     }
     return out;

@@ -4,7 +4,6 @@
 
 #include <sys/mman.h>
 
-#include <algorithm>
 #include <cstring>
 
 namespace kiln::recorder {
@@ -57,8 +56,7 @@ void DrainLoop::flush() {
 void DrainLoop::trim_stacks_of(const std::vector<format::EventDescription>& events) {
     stack_layouts_.clear();
     for (const auto& ev : events) {
-        perf_event_attr attr{};
-        std::memcpy(&attr, ev.attr.data(), std::min(sizeof attr, ev.attr.size()));
+        const perf_event_attr attr = ev.perf_attr();
         if (!(attr.sample_type & PERF_SAMPLE_STACK_USER)) continue;
         const auto layout = format::SampleLayout::from_attr(attr);
         for (uint64_t id : ev.ids) stack_layouts_.emplace_back(id, layout);

@@ -10,9 +10,7 @@ namespace kiln::analyzer {
 
 EventTable::EventTable(const format::RecordingHeader& header) {
     for (size_t i = 0; i < header.events.size(); ++i) {
-        perf_event_attr attr{};
-        const auto& blob = header.events[i].attr;
-        std::memcpy(&attr, blob.data(), std::min(sizeof attr, blob.size()));
+        const perf_event_attr attr = header.events[i].perf_attr();
         attrs_.push_back(attr);
         layouts_.push_back(format::SampleLayout::from_attr(attr));
         for (uint64_t id : header.events[i].ids) event_of_id_[id] = static_cast<int>(i);
