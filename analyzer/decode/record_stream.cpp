@@ -4,6 +4,7 @@
 #include <cstring>
 #include <deque>
 
+#include "analyzer/decode/chunk_prefetcher.h"
 #include "formats/kiln_format.h"
 
 namespace kiln::analyzer {
@@ -43,21 +44,14 @@ uint64_t sample_time(const format::SampleLayout& layout, std::span<const uint8_t
 // record has been delivered, so no record is copied again however long it waits.
 class RoundSorter {
 public:
-    RoundSorter(const EventTable& events, RecordVisitor& visitor) : events_(events), visitor_(visitor) {}
+    explicit RoundSorter(const EventTable& events, RecordVisitor& visitor, ChunkPrefetcher& chunks)
+        : events_(events), visitor_(visitor), chunks_(chunks) {}
 
-    // The chunk whose records add() receives next: its buffer moves from the reader into a
-    // block (the reader gets a recycled one back), so records are never copied.
-    void begin_chunk(format::RecordingReader& reader, std::span<const uint8_t> data) {
-        Block b;
-        if (!spare_.empty()) {
-            b.bytes = std::move(spare_.back());
-            spare_.pop_back();
-        }
-        reader.swap_chunk_buffer(b.bytes);
-        if (data.data() != b.bytes.data()) b.bytes.assign(data.begin(), data.end());
-        blocks_.push_back(std::move(b));
-        // Offsets are taken against the chunk's span; a block holds the same bytes at them.
-        chunk_base_ = data.data();
+    // The chunk whose records add() receives next: its buffer becomes a block, so records are
+    // never copied; the block goes back to `chunks` once its last record is delivered.
+    void begin_chunk(PrefetchedChunk&& chunk) {
+        chunk_base_ = chunk.buffer.data();
+        blocks_.push_back(Block{std::move(chunk.buffer), 0});
     }
 
     void add(const perf_event_header& h, std::span<const uint8_t> rec) {
@@ -90,7 +84,7 @@ public:
         pending_.erase(pending_.begin(), ready);
         // Recycle delivered blocks, keeping the one records are still being added to.
         while (blocks_.size() > 1 && blocks_.front().live == 0) {
-            if (spare_.size() < 4) spare_.push_back(std::move(blocks_.front().bytes));
+            chunks_.recycle(std::move(blocks_.front().bytes));
             blocks_.pop_front();
             ++first_block_;
         }
@@ -127,7 +121,7 @@ private:
     RecordVisitor& visitor_;
     std::deque<Block> blocks_;
     uint64_t first_block_ = 0;  // number of blocks_.front() since the start
-    std::vector<std::vector<uint8_t>> spare_;
+    ChunkPrefetcher& chunks_;
     const uint8_t* chunk_base_ = nullptr;
     std::vector<Pending> pending_;
     uint64_t seq_ = 0;
@@ -150,15 +144,21 @@ void decode_into(Result<T> r, T& out, const char* what, uint64_t offset, std::ve
 Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVisitor& visitor) {
     StreamResult out;
     EventTable events(reader.header());
-    RoundSorter sorter(events, visitor);
+    ChunkPrefetcher chunks(reader);
+    RoundSorter sorter(events, visitor, chunks);
     while (true) {
-        auto next = reader.next();
+        auto next = chunks.next();
         if (!next) return next.error();
         if (!*next) break;
-        const format::Chunk& c = **next;
+        PrefetchedChunk& chunk = **next;
+        const struct {
+            format::ChunkType type;
+            uint64_t file_offset;
+            std::span<const uint8_t> data;
+        } c{chunk.type, chunk.file_offset, chunk.data()};
         switch (c.type) {
             case format::ChunkType::kPerfRecords: {
-                sorter.begin_chunk(reader, c.data);
+                sorter.begin_chunk(std::move(chunk));  // c.data stays valid: the block owns the bytes
                 Status st = format::for_each_record(
                     c.data, [&](const perf_event_header& h, std::span<const uint8_t> rec) { sorter.add(h, rec); });
                 if (!st)
@@ -209,6 +209,7 @@ Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVis
             }
             case format::ChunkType::kHeader: break;
         }
+        if (c.type != format::ChunkType::kPerfRecords) chunks.recycle(std::move(chunk.buffer));
     }
     sorter.finish();
     out.records = sorter.delivered();

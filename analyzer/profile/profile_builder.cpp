@@ -39,18 +39,23 @@ void ProfileBuilder::add(const std::vector<RawFrame>& frames, const SampleLabels
     scratch_.comm = name_id(labels.comm);
     scratch_.thread_comm = name_id(labels.thread_comm);
     auto it = stacks_.find(scratch_);
-    if (it == stacks_.end()) it = stacks_.emplace(scratch_, std::vector<int64_t>(types_.size(), 0)).first;
-    for (size_t i = 0; i < values.size() && i < types_.size(); ++i) it->second[i] += values[i];
+    if (it == stacks_.end()) {
+        it = stacks_.emplace(scratch_, static_cast<uint32_t>(stacks_.size())).first;
+        values_.resize(values_.size() + types_.size(), 0);
+    }
+    int64_t* sums = values_.data() + size_t{it->second} * types_.size();
+    for (size_t i = 0; i < values.size() && i < types_.size(); ++i) sums[i] += values[i];
 }
 
 void ProfileBuilder::finish(AddressResolver& resolver, Profile& profile) {
     profile.sample_types = types_;
     profile.samples.reserve(profile.samples.size() + stacks_.size());
-    for (auto& [key, values] : stacks_) {
+    for (auto& [key, index] : stacks_) {
         Sample s;
         s.locations.reserve(key.frames.size());
         for (const auto& f : key.frames) s.locations.push_back(resolver.location(f));
-        s.values = std::move(values);
+        const auto* sums = values_.data() + size_t{index} * types_.size();
+        s.values.assign(sums, sums + types_.size());
         s.labels.push_back({"pid", "", key.pid});
         s.labels.push_back({"tid", "", key.tid});
         if (key.cpu >= 0) s.labels.push_back({"cpu", "", key.cpu});
@@ -60,6 +65,7 @@ void ProfileBuilder::finish(AddressResolver& resolver, Profile& profile) {
         profile.samples.push_back(std::move(s));
     }
     stacks_.clear();
+    values_.clear();
 }
 
 }  // namespace kiln::analyzer

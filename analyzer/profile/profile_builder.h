@@ -53,7 +53,10 @@ private:
     uint32_t name_id(const std::string& s);
 
     std::vector<SampleType> types_;
-    std::unordered_map<Key, std::vector<int64_t>, KeyHash> stacks_;
+    // Each distinct stack's values live in one flat array (types_.size() per stack), not in a
+    // vector per stack: one less pointer to chase per sample.
+    std::unordered_map<Key, uint32_t, KeyHash> stacks_;
+    std::vector<int64_t> values_;
     std::unordered_map<std::string, uint32_t> name_ids_;
     std::vector<std::string> names_;
     Key scratch_;

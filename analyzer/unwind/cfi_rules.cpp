@@ -41,8 +41,11 @@ CfiRules::~CfiRules() {
 }
 
 const CfiRule& CfiRules::at(uint64_t vaddr) {
+    Recent& slot = recent_[(vaddr ^ (vaddr >> 10)) % recent_.size()];
+    if (slot.rule && slot.vaddr == vaddr) return *slot.rule;
     auto it = cache_.find(vaddr);
     if (it == cache_.end()) it = cache_.emplace(vaddr, read(vaddr)).first;
+    slot = {vaddr, &it->second};
     return it->second;
 }
 

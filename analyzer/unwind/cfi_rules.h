@@ -5,6 +5,7 @@
 // says anything else (expressions, signal frames, other registers) are left to libunwind.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <unordered_map>
@@ -50,6 +51,13 @@ private:
     Dwarf_CFI* debug_cfi_ = nullptr;  // .debug_frame, owned by dwarf_
     bool debug_frame_tried_ = false;
     std::unordered_map<uint64_t, CfiRule> cache_;
+    // In front of cache_: the rule last looked up in each slot (a sample asks for the same
+    // dozen addresses as the one before it). Map nodes never move, so pointers stay valid.
+    struct Recent {
+        uint64_t vaddr = 0;
+        const CfiRule* rule = nullptr;
+    };
+    std::array<Recent, 1024> recent_{};
 };
 
 }  // namespace kiln::analyzer
