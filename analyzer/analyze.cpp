@@ -48,6 +48,7 @@ public:
           stacks_(model_, locator, libunwind_only) {}
 
     ProcessModel& model() { return model_; }
+    StackBuilder& stacks() { return stacks_; }
     const UnwindHealth& health() const { return stacks_.health(); }
 
     void snapshot(const format::ProcessSnapshot& snap) override { model_.apply_snapshot(snap); }
@@ -200,7 +201,12 @@ Result<Analysis> analyze_reader(format::RecordingReader& reader, const AnalyzeOp
 
     Analysis out;
     BinaryLocator locator(options.locator);
+    BinaryPreloader binaries(locator);
     Session session(header, events, **view, options.filter, locator, options.libunwind_only, out);
+    session.stacks().on_first_frame_in([&binaries, &model = session.model()](uint32_t dso) {
+        const Dso& d = model.dsos()[dso];
+        if (d.kind == Dso::Kind::File) binaries.request(d.path, d.build_id);
+    });
     auto streamed = stream_recording(reader, session);
     if (!streamed) return streamed.error();
     for (auto& w : streamed->warnings) out.warnings.push_back(std::move(w));
@@ -210,7 +216,7 @@ Result<Analysis> analyze_reader(format::RecordingReader& reader, const AnalyzeOp
     model.apply_build_ids(side.build_ids);
     Profile& profile = out.profile;
     AddressResolver resolver(model, KernelSymbolTable(std::move(side.kallsyms), side.modules, side.kernel),
-                             JitSymbolTable(side.perf_maps), locator, profile, side.kernel.build_id);
+                             JitSymbolTable(side.perf_maps), binaries, profile, side.kernel.build_id);
     View& v = **view;
     out.distinct_stacks = v.builder().distinct_stacks();
     v.builder().finish(resolver, profile);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <deque>
+#include <future>
 
 #include "analyzer/decode/chunk_prefetcher.h"
 #include "formats/kiln_format.h"
@@ -144,6 +145,8 @@ void decode_into(Result<T> r, T& out, const char* what, uint64_t offset, std::ve
 Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVisitor& visitor) {
     StreamResult out;
     EventTable events(reader.header());
+    std::future<Result<format::KernelSymbols>> kallsyms;
+    uint64_t kallsyms_offset = 0;
     ChunkPrefetcher chunks(reader);
     RoundSorter sorter(events, visitor, chunks);
     while (true) {
@@ -174,8 +177,13 @@ Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVis
                 break;
             }
             case format::ChunkType::kKallsyms:
-                decode_into(format::decode_kernel_symbols(c.data), out.sideband.kallsyms, "kallsyms", c.file_offset,
-                            out.warnings);
+                // Decoding 100k+ symbols takes a while and nothing needs them before the stream
+                // ends: a thread of its own does it meanwhile, on a buffer it owns.
+                if (kallsyms.valid()) kallsyms.wait();
+                kallsyms = std::async(std::launch::async, [bytes = std::move(chunk.buffer), size = chunk.size] {
+                    return format::decode_kernel_symbols({bytes.data(), size});
+                });
+                kallsyms_offset = c.file_offset;
                 break;
             case format::ChunkType::kModules:
                 decode_into(format::decode_kernel_modules(c.data), out.sideband.modules, "modules", c.file_offset,
@@ -209,8 +217,11 @@ Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVis
             }
             case format::ChunkType::kHeader: break;
         }
-        if (c.type != format::ChunkType::kPerfRecords) chunks.recycle(std::move(chunk.buffer));
+        if (c.type != format::ChunkType::kPerfRecords && c.type != format::ChunkType::kKallsyms)
+            chunks.recycle(std::move(chunk.buffer));
     }
+    if (kallsyms.valid())
+        decode_into(kallsyms.get(), out.sideband.kallsyms, "kallsyms", kallsyms_offset, out.warnings);
     sorter.finish();
     out.records = sorter.delivered();
     for (const auto& w : reader.warnings()) out.warnings.push_back(w);

@@ -31,11 +31,11 @@ struct AddressResolver::Binary {
 };
 
 AddressResolver::AddressResolver(const ProcessModel& model, KernelSymbolTable kernel, JitSymbolTable jit,
-                                 BinaryLocator& locator, Profile& profile, std::vector<uint8_t> kernel_build_id)
+                                 BinaryOpener& binaries, Profile& profile, std::vector<uint8_t> kernel_build_id)
     : model_(model),
       kernel_(std::move(kernel)),
       jit_(std::move(jit)),
-      locator_(locator),
+      opener_(binaries),
       profile_(profile),
       kernel_build_id_(std::move(kernel_build_id)) {}
 
@@ -110,13 +110,14 @@ AddressResolver::Binary& AddressResolver::binary(uint32_t dso_index) {
     m.file = dso.path;
     m.build_id = b.status.build_id;
     if (dso.kind == Dso::Kind::File) {
-        auto found = locator_.locate(dso.path, dso.build_id);
+        OpenedBinary opened = opener_.open(dso.path, dso.build_id);
+        auto& found = opened.located;
         if (!found) {
             b.status.problem = found.error().message;
         } else {
             b.status.found_at = found->path;
             b.status.found_via = found->found_via;
-            auto syms = BinarySymbols::open(*found);
+            auto& syms = opened.symbols;
             if (!syms) {
                 b.status.problem = syms.error().message;
             } else {

@@ -11,7 +11,7 @@
 
 #include "analyzer/model/process_model.h"
 #include "analyzer/profile/profile.h"
-#include "analyzer/symbolize/binary_locator.h"
+#include "analyzer/symbolize/binary_preloader.h"
 #include "analyzer/symbolize/dwarf_symbolizer.h"
 #include "analyzer/symbolize/jit_symbols.h"
 #include "analyzer/symbolize/kernel_symbols.h"
@@ -33,7 +33,7 @@ struct BinaryStatus {
 class AddressResolver {
 public:
     AddressResolver(const ProcessModel& model, KernelSymbolTable kernel, JitSymbolTable jit,
-                    BinaryLocator& locator, Profile& profile, std::vector<uint8_t> kernel_build_id);
+                    BinaryOpener& binaries, Profile& profile, std::vector<uint8_t> kernel_build_id);
     ~AddressResolver();
 
     // Index into profile.locations.
@@ -54,7 +54,7 @@ private:
     const ProcessModel& model_;
     KernelSymbolTable kernel_;
     JitSymbolTable jit_;
-    BinaryLocator& locator_;
+    BinaryOpener& opener_;
     Profile& profile_;
     std::vector<uint8_t> kernel_build_id_;
     uint32_t kernel_mapping_ = 0;

@@ -90,6 +90,7 @@ BinaryLocator::~BinaryLocator() {
 
 Result<LocatedBinary> BinaryLocator::locate(const std::string& recorded_path, std::span<const uint8_t> build_id) {
     const std::string key = recorded_path + '\0' + format::build_id_hex(build_id);
+    std::lock_guard lock(mu_);
     auto it = cache_.find(key);
     if (it == cache_.end()) it = cache_.emplace(key, find(recorded_path, build_id)).first;
     return it->second;

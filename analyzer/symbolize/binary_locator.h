@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -33,6 +34,7 @@ public:
     BinaryLocator& operator=(const BinaryLocator&) = delete;
 
     // build_id empty: unknown, the recorded path (or its symfs copy) is used as it is.
+    // Safe to call from several threads.
     Result<LocatedBinary> locate(const std::string& recorded_path, std::span<const uint8_t> build_id);
 
 private:
@@ -45,6 +47,7 @@ private:
     LocatorOptions options_;
     std::map<std::string, Result<LocatedBinary>> cache_;
     void* debuginfod_ = nullptr;  // debuginfod_client*, created on first use
+    std::mutex mu_;                // guards all of the above in locate()
 };
 
 // The GNU build-id note of an ELF file; empty when it has none. Fails when the file cannot

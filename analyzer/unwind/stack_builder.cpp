@@ -9,10 +9,24 @@ namespace kiln::analyzer {
 StackBuilder::StackBuilder(const ProcessModel& model, BinaryLocator& locator, bool libunwind_only)
     : model_(model), dwarf_(model, locator, libunwind_only) {}
 
+void StackBuilder::note_dsos(const std::vector<RawFrame>& frames, size_t from) {
+    if (!on_new_dso_) return;
+    for (size_t i = from; i < frames.size(); ++i) {
+        const uint32_t dso = frames[i].dso;
+        if (dso >= model_.dsos().size()) continue;  // kernel, unmapped, [truncated]
+        if (dso >= dso_seen_.size()) dso_seen_.resize(model_.dsos().size(), false);
+        if (dso_seen_[dso]) continue;
+        dso_seen_[dso] = true;
+        on_new_dso_(dso);
+    }
+}
+
 void StackBuilder::frames(const format::ParsedSample& s, uint64_t regs_mask, bool dwarf, std::vector<RawFrame>& out) {
     last_mark_ = kUnwindComplete;
+    const size_t first = out.size();
     if (!dwarf) {
         callchain_frames(s, regs_mask, model_, out);
+        note_dsos(out, first);
         return;
     }
     // Kernel frames first (leaf first), from the kernel's own callchain.
@@ -30,6 +44,7 @@ void StackBuilder::frames(const format::ParsedSample& s, uint64_t regs_mask, boo
     ++health_.samples;
     health_.stack_bytes = std::max<uint32_t>(health_.stack_bytes, static_cast<uint32_t>(s.stack.size()));
     UnwindResult r = dwarf_.unwind(s, regs_mask, out);
+    note_dsos(out, first);
     if (r.used_frame_pointer) {
         ++health_.by_dso[r.no_cfi_in].frame_pointer_fallback;
         last_mark_ = kUnwindFramePointer;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -36,12 +37,18 @@ public:
     const UnwindHealth& health() const { return health_; }
     // How the stack of the last frames() call was unwound.
     UnwindMark last_mark() const { return last_mark_; }
+    // Called once for each binary (Dso index) the first time a stack reaches it, so its
+    // symbols can be loaded while the recording still streams.
+    void on_first_frame_in(std::function<void(uint32_t dso)> fn) { on_new_dso_ = std::move(fn); }
 
 private:
     const ProcessModel& model_;
     DwarfUnwinder dwarf_;
     UnwindHealth health_;
     UnwindMark last_mark_ = kUnwindComplete;
+    std::function<void(uint32_t)> on_new_dso_;
+    std::vector<bool> dso_seen_;
+    void note_dsos(const std::vector<RawFrame>& frames, size_t from);
 };
 
 }  // namespace kiln::analyzer
