@@ -127,7 +127,7 @@ private:
         labels_.thread_comm = model_.thread_name(labels_.pid, labels_.tid);
         const double t = time >= header_.start_time_ns ? static_cast<double>(time - header_.start_time_ns) / 1e9 : 0.0;
         if (!filter_.keeps(labels_.pid, labels_.tid, labels_.comm, labels_.thread_comm, t)) {
-            view_.filtered_sample(s, event);
+            view_.filtered_sample(s, event, labels_, stacks_);
             return;
         }
         ++out_.samples_kept;
@@ -232,6 +232,7 @@ Result<Analysis> analyze_reader(format::RecordingReader& reader, const AnalyzeOp
                              JitSymbolTable(side.perf_maps), locator, profile, side.kernel.build_id);
     View& v = **view;
     v.finish(side.has_stats && side.stats.end_time_ns > 0 ? side.stats.end_time_ns : session.last_time());
+    for (auto& w : v.warnings()) out.warnings.push_back(std::move(w));
     out.distinct_stacks = v.builder().distinct_stacks();
     v.builder().finish(resolver, profile);
     profile.default_sample_type = v.default_sample_type();

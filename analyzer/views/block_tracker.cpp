@@ -40,14 +40,25 @@ void BlockTracker::switch_out(int32_t tid, uint64_t time, BlockState state, std:
     b.frames = std::move(frames);
     b.labels = labels;
     b.unwind = unwind;
-    auto [it, inserted] = open_.try_emplace(tid);
-    if (!inserted) ++unpaired_;
-    it->second = std::move(b);
+    open_[tid] = std::move(b);
 }
 
-void BlockTracker::woken(int32_t tid, Waker waker) {
+void BlockTracker::woken(int32_t tid, uint64_t time, std::optional<Waker> waker) {
     auto it = open_.find(tid);
-    if (it != open_.end()) it->second.waker = std::move(waker);
+    if (it == open_.end() || time < it->second.start) return;
+    it->second.woken = time;
+    if (waker) it->second.waker = std::move(waker);
+}
+
+std::optional<Block> BlockTracker::ran(int32_t tid, uint64_t time) {
+    auto it = open_.find(tid);
+    if (it == open_.end() || time < it->second.start) return std::nullopt;
+    Block b = std::move(it->second);
+    open_.erase(it);
+    ++inferred_ends_;
+    b.inferred_end = true;
+    const uint64_t end = b.woken ? std::min(b.woken, time) : time;
+    return close(std::move(b), end, false);
 }
 
 std::optional<Block> BlockTracker::close(Block b, uint64_t end, bool open) {

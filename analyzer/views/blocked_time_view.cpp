@@ -1,6 +1,7 @@
 #include "analyzer/views/blocked_time_view.h"
 
 #include <cstring>
+#include <optional>
 
 namespace kiln::analyzer {
 
@@ -16,7 +17,7 @@ BlockedTimeView::BlockedTimeView(const SchedTracepoints& sched, const EventTable
 }
 
 bool BlockedTimeView::wants(int event) const {
-    return event >= 0 && (event == sched_.switch_event() || (with_wakers_ && event == sched_.wake_event()));
+    return event >= 0 && (event == sched_.switch_event() || event == sched_.wake_event());
 }
 
 void BlockedTimeView::unwind(const format::ParsedSample& s, int e, StackBuilder& stacks,
@@ -31,18 +32,32 @@ void BlockedTimeView::switch_in(int32_t tid, uint64_t time) {
     if (auto b = tracker_.switch_in(tid, time)) add_block(*b);
 }
 
+void BlockedTimeView::running(int32_t tid, uint64_t time) {
+    if (tid <= 0) return;
+    if (auto b = tracker_.ran(tid, time)) add_block(*b);
+}
+
+void BlockedTimeView::wakeup(const format::ParsedSample& s, int event, const SampleLabels& labels,
+                             StackBuilder& stacks) {
+    running(static_cast<int32_t>(s.tid), s.time);  // the waker runs
+    auto wakee = sched_.parse_wakee(s.raw);
+    if (!wakee || !tracker_.is_blocked(*wakee)) return;  // unwind only wakers of tracked blocks
+    std::optional<Waker> w;
+    if (with_wakers_) {
+        w.emplace();
+        unwind(s, event, stacks, w->frames);
+        w->unwind = stacks.last_mark();
+        w->comm = !labels.thread_comm.empty() ? labels.thread_comm
+                  : !labels.comm.empty()      ? labels.comm
+                                              : "[tid " + std::to_string(s.tid) + "]";
+    }
+    tracker_.woken(*wakee, s.time, std::move(w));
+}
+
 void BlockedTimeView::sample(const format::ParsedSample& s, int event, const SampleLabels& labels,
                              StackBuilder& stacks) {
     if (event == sched_.wake_event()) {
-        auto wakee = sched_.parse_wakee(s.raw);
-        if (!wakee || !tracker_.is_blocked(*wakee)) return;
-        Waker w;
-        unwind(s, event, stacks, w.frames);
-        w.unwind = stacks.last_mark();
-        w.comm = !labels.thread_comm.empty() ? labels.thread_comm
-                 : !labels.comm.empty()      ? labels.comm
-                                             : "[tid " + std::to_string(s.tid) + "]";
-        tracker_.woken(*wakee, std::move(w));
+        wakeup(s, event, labels, stacks);
         return;
     }
     auto sw = sched_.parse_switch(s.raw);
@@ -50,6 +65,7 @@ void BlockedTimeView::sample(const format::ParsedSample& s, int event, const Sam
     switch_in(sw->next_tid, s.time);
     const auto tid = static_cast<int32_t>(s.tid);
     if (tid <= 0) return;
+    running(tid, s.time);  // still out here: its switch in was not reported
     auto state = block_state(sw->prev_state);
     if (!state) {
         tracker_.exited(tid);
@@ -60,10 +76,25 @@ void BlockedTimeView::sample(const format::ParsedSample& s, int event, const Sam
     tracker_.switch_out(tid, s.time, *state, std::move(frames), labels, stacks.last_mark());
 }
 
-void BlockedTimeView::filtered_sample(const format::ParsedSample& s, int event) {
-    // A filtered-out task's switch out can still be a kept task's switch in.
+void BlockedTimeView::filtered_sample(const format::ParsedSample& s, int event, const SampleLabels& labels,
+                                      StackBuilder& stacks) {
+    // Filters choose blocked threads: a filtered-out task can still wake a kept one, and its
+    // switch out can be a kept task's switch in. Only blocks of kept threads are tracked.
+    if (event == sched_.wake_event()) {
+        wakeup(s, event, labels, stacks);
+        return;
+    }
     if (event != sched_.switch_event()) return;
     if (auto sw = sched_.parse_switch(s.raw)) switch_in(sw->next_tid, s.time);
+}
+
+std::vector<std::string> BlockedTimeView::warnings() const {
+    std::vector<std::string> out;
+    if (const uint64_t n = tracker_.inferred_ends())
+        out.push_back(name() + ": " + std::to_string(n) +
+                      " switches back in were missing from the recording (the kernel did not report them; perf "
+                      "misses them too); those blocks end at the thread's wakeup, else at its next sign of running");
+    return out;
 }
 
 void BlockedTimeView::side_record(const perf_event_header& h, std::span<const uint8_t> record, int event,

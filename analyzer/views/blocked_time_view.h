@@ -22,13 +22,16 @@ class BlockedTimeView : public View {
 public:
     bool wants(int event) const override;
     void sample(const format::ParsedSample& s, int event, const SampleLabels& labels, StackBuilder& stacks) override;
-    void filtered_sample(const format::ParsedSample& s, int event) override;
+    void filtered_sample(const format::ParsedSample& s, int event, const SampleLabels& labels,
+                         StackBuilder& stacks) override;
     void side_record(const perf_event_header& h, std::span<const uint8_t> record, int event, uint64_t time) override;
     void finish(uint64_t end_time_ns) override;
+    std::vector<std::string> warnings() const override;
     ProfileBuilder& builder() override { return builder_; }
 
 protected:
-    // with_wakers: also unwind the stacks of sched_waking samples and keep them with blocks.
+    // with_wakers: also unwind the stacks of sched_waking samples and keep them with blocks
+    // (wakeup times are kept either way).
     BlockedTimeView(const SchedTracepoints& sched, const EventTable& events, std::vector<SampleType> types,
                     uint64_t min_block_ns, bool with_wakers);
 
@@ -37,6 +40,8 @@ protected:
     // The block's stack, leaf first, under its state frame ([sleep] ...), which sits under
     // "[open at end]" when the block had not ended when recording stopped.
     void block_frames(const Block& b, std::vector<RawFrame>& out);
+    // tid was seen running at time: ends a block whose switch in went missing.
+    void running(int32_t tid, uint64_t time);
     // How event e's user stacks are unwound.
     void unwind(const format::ParsedSample& s, int e, StackBuilder& stacks, std::vector<RawFrame>& out) const;
 
@@ -48,6 +53,7 @@ protected:
 
 private:
     void switch_in(int32_t tid, uint64_t time);
+    void wakeup(const format::ParsedSample& s, int event, const SampleLabels& labels, StackBuilder& stacks);
 
     BlockTracker tracker_;
     bool with_wakers_;

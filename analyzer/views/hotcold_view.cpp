@@ -47,6 +47,7 @@ void HotColdView::sample(const format::ParsedSample& s, int event, const SampleL
         BlockedTimeView::sample(s, event, labels, stacks);
         return;
     }
+    running(static_cast<int32_t>(s.tid), s.time);
     unwind(s, event, stacks, frames_);
     const auto ns = static_cast<int64_t>(s.period);
     const int64_t values[] = {ns, 0, ns};

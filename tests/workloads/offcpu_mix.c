@@ -4,7 +4,7 @@
  *   reader   blocks 600 ms in block_on_pipe, reading a pipe nobody has written to yet
  *   writer   sleeps 600 ms in write_after_600ms, then writes the pipe: it wakes the reader
  *   spinner  spins 300 ms of its own CPU time in spin_300ms
- * Each thread is named after its role (pthread_setname_np). With argv[1] (seconds) the
+ * Each thread then sleeps 1 ms and exits; each is named after its role (pthread_setname_np). With argv[1] (seconds) the
  * threads start only after that delay (to attach with -p first); argv[2] names a file that
  * gets the pid. */
 #define _GNU_SOURCE
@@ -61,6 +61,10 @@ static void* run(void* arg) {
         case 2: write_after_600ms(); break;
         default: spin_300ms(); break;
     }
+    /* A last short sleep, so that the thread switches out once more while alive after its
+     * known block: tools that report a block at the next switch out (perf sched timehist)
+     * see the block too, not only the exit. */
+    sleep_ms(1);
     return NULL;
 }
 
