@@ -32,13 +32,17 @@ measure() {
 }
 
 perf_lost() {
-  perf report -i "$1" --stats 2>/dev/null | awk '/LOST/ && !/LOST_SAMPLES/ && !f{v=$NF; f=1} END{print f ? v : 0}' || echo "?"
+  local stats
+  stats=$(perf report -i "$1" --stats 2>/dev/null) || { echo "?"; return; }
+  # "LOST events:   N  ( x.x%)": the first whole number of the first LOST line
+  awk '/LOST/ && !/LOST_SAMPLES/ && !f {for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) {v = $i; f = 1; break}}
+       END {print f ? v : 0}' <<<"$stats"
 }
 
 echo "storm: perf bench sched messaging -g $groups -l $loops, baseline ${base}s; recorders run ${window}s system-wide"
 printf "%-8s %10s %10s %8s %8s %9s %9s %12s %12s %7s %10s %10s\n" events kiln_storm perf_storm kiln_x perf_x \
   kiln_cpu perf_cpu kiln_bytes perf_bytes size_r kiln_lost perf_lost
-for pair in switch off-cpu; do
+for pair in ${PAIRS:-switch off-cpu}; do
   if [ "$pair" = switch ]; then
     kflags=(-e sched:sched_switch); pflags=(-e sched:sched_switch)
   else
@@ -47,7 +51,8 @@ for pair in switch off-cpu; do
   read -r ks kc < <(measure "kiln_$pair" "$kiln" record -q -a -g fp "${kflags[@]}" -d "$window" -o "$work/k.kiln")
   read -r ps pc < <(measure "perf_$pair" perf record -q -a -g "${pflags[@]}" -o "$work/perf.data" -- sleep "$window")
   kb=$(stat -c %s "$work/k.kiln"); pb=$(stat -c %s "$work/perf.data")
-  kl=$("$kiln" info --json "$work/k.kiln" 2>/dev/null | awk -F': ' '/"lost"/{gsub(",","",$2); print $2; exit}')
+  # (awk reads to the end: an early exit would SIGPIPE kiln info and fail the pipeline)
+  kl=$("$kiln" info --json "$work/k.kiln" 2>/dev/null | awk -F': ' '/"lost"/ && v == "" {gsub(",","",$2); v = $2} END{print v}')
   pl=$(perf_lost "$work/perf.data")
   printf "%-8s %10.3f %10.3f %8.2f %8.2f %9.2f %9.2f %12d %12d %7.3f %10s %10s\n" "$pair" "$ks" "$ps" \
     "$(echo "$ks / $base" | bc -l)" "$(echo "$ps / $base" | bc -l)" "$kc" "$pc" "$kb" "$pb" \
