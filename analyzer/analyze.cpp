@@ -1,5 +1,6 @@
 #include "analyzer/analyze.h"
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <unordered_map>
@@ -8,7 +9,10 @@
 #include "analyzer/decode/record_stream.h"
 #include "analyzer/model/process_model.h"
 #include "analyzer/views/cpu_view.h"
+#include "analyzer/views/hotcold_view.h"
+#include "analyzer/views/offcpu_view.h"
 #include "analyzer/views/probe_view.h"
+#include "analyzer/views/wakeup_view.h"
 #include "formats/recording_reader.h"
 
 namespace kiln::analyzer {
@@ -18,6 +22,11 @@ std::vector<std::string> available_views(const format::RecordingHeader& header) 
     EventTable events(header);
     if (!cpu_events(header, events).empty()) views.push_back("cpu");
     if (!probe_events(header).empty()) views.push_back("probes");
+    if (SchedTracepoints::recorded(header)) {
+        views.push_back("offcpu");
+        if (HotColdView::applies(header, events)) views.push_back("hotcold");
+        if (WakeupView::applies(header)) views.push_back("wakeup");
+    }
     return views;
 }
 
@@ -53,9 +62,14 @@ public:
 
     void snapshot(const format::ProcessSnapshot& snap) override { model_.apply_snapshot(snap); }
 
+    // The newest record time seen: the end of a recording whose recorder was killed.
+    uint64_t last_time() const { return last_time_; }
+
     void record(const perf_event_header& h, std::span<const uint8_t> rec, int event, uint64_t time) override {
         const uint8_t* body = rec.data() + sizeof h;
         const size_t n = rec.size() - sizeof h;
+        last_time_ = std::max(last_time_, time);
+        if (h.type != PERF_RECORD_SAMPLE) view_.side_record(h, rec, event, time);
         switch (h.type) {
             case PERF_RECORD_SAMPLE: sample(rec, event, time); break;
             case PERF_RECORD_MMAP2:
@@ -113,7 +127,10 @@ private:
         labels_.comm = model_.process_name(labels_.pid);
         labels_.thread_comm = model_.thread_name(labels_.pid, labels_.tid);
         const double t = time >= header_.start_time_ns ? static_cast<double>(time - header_.start_time_ns) / 1e9 : 0.0;
-        if (!filter_.keeps(labels_.pid, labels_.tid, labels_.comm, labels_.thread_comm, t)) return;
+        if (!filter_.keeps(labels_.pid, labels_.tid, labels_.comm, labels_.thread_comm, t)) {
+            view_.filtered_sample(s, event, labels_, stacks_);
+            return;
+        }
         ++out_.samples_kept;
         view_.sample(s, event, labels_, stacks_);
     }
@@ -126,20 +143,22 @@ private:
     ProcessModel model_;
     StackBuilder stacks_;
     SampleLabels labels_;
+    uint64_t last_time_ = 0;
 };
 
+template <typename V>
+Result<std::unique_ptr<View>> as_view(Result<std::unique_ptr<V>> v) {
+    if (!v) return v.error();
+    return std::unique_ptr<View>(std::move(*v));
+}
+
 Result<std::unique_ptr<View>> make_view(const std::string& name, const format::RecordingHeader& header,
-                                        const EventTable& events) {
-    if (name == "cpu") {
-        auto v = CpuView::create(header, events);
-        if (!v) return v.error();
-        return std::unique_ptr<View>(std::move(*v));
-    }
-    if (name == "probes") {
-        auto v = ProbeView::create(header, events);
-        if (!v) return v.error();
-        return std::unique_ptr<View>(std::move(*v));
-    }
+                                        const EventTable& events, const AnalyzeOptions& options) {
+    if (name == "cpu") return as_view(CpuView::create(header, events));
+    if (name == "probes") return as_view(ProbeView::create(header, events));
+    if (name == "offcpu") return as_view(OffCpuView::create(header, events, options.min_block_ns));
+    if (name == "hotcold") return as_view(HotColdView::create(header, events, options.min_block_ns));
+    if (name == "wakeup") return as_view(WakeupView::create(header, events, options.min_block_ns));
     std::string known;
     for (const auto& v : available_views(header)) known += (known.empty() ? "" : ", ") + v;
     return make_error("unknown view '" + name + "'; this recording supports: " + (known.empty() ? "none" : known));
@@ -196,7 +215,7 @@ Result<Analysis> analyze_reader(format::RecordingReader& reader, const AnalyzeOp
     const std::string& path = reader.name();
     const format::RecordingHeader& header = reader.header();
     EventTable events(header);
-    auto view = make_view(options.view, header, events);
+    auto view = make_view(options.view, header, events, options);
     if (!view) return Error{path + ": " + view.error().message};
 
     Analysis out;
@@ -218,6 +237,8 @@ Result<Analysis> analyze_reader(format::RecordingReader& reader, const AnalyzeOp
     AddressResolver resolver(model, KernelSymbolTable(std::move(side.kallsyms), side.modules, side.kernel),
                              JitSymbolTable(side.perf_maps), binaries, profile, side.kernel.build_id);
     View& v = **view;
+    v.finish(side.has_stats && side.stats.end_time_ns > 0 ? side.stats.end_time_ns : session.last_time());
+    for (auto& w : v.warnings()) out.warnings.push_back(std::move(w));
     out.distinct_stacks = v.builder().distinct_stacks();
     v.builder().finish(resolver, profile);
     profile.default_sample_type = v.default_sample_type();

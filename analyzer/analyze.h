@@ -23,6 +23,7 @@ struct AnalyzeOptions {
     SampleFilter filter;
     LocatorOptions locator;
     bool libunwind_only = false;  // DWARF stacks without the fast path (to compare the two)
+    uint64_t min_block_ns = 0;    // offcpu, hotcold, wakeup: drop blocks shorter than this
 };
 
 struct BinaryReport {

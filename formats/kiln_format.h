@@ -9,7 +9,7 @@ namespace kiln::format {
 // File preamble: 16 bytes.
 inline constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'R', 'E', 'C', '\0'};
 inline constexpr uint16_t kVersionMajor = 1;
-inline constexpr uint16_t kVersionMinor = 0;
+inline constexpr uint16_t kVersionMinor = 1;  // 1.1: tracepoint formats in the header
 
 struct FilePreamble {
     char magic[8];

@@ -41,6 +41,10 @@ std::vector<uint8_t> encode(const RecordingHeader& h) {
         w.u32(static_cast<uint32_t>(e.ids.size()));
         for (uint64_t id : e.ids) w.u64(id);
     }
+    // Trailing field (added after layout 1 shipped; older readers stop before it): the
+    // tracepoint format text of each event, in event order.
+    w.u32(static_cast<uint32_t>(h.events.size()));
+    for (const auto& e : h.events) w.str(e.tracepoint_format);
     return w.take();
 }
 
@@ -92,6 +96,14 @@ Result<RecordingHeader> decode_recording_header(std::span<const uint8_t> payload
         if (nids > r.remaining() / 8) return make_error("recording header: id count too large");
         e.ids.resize(nids);
         for (auto& id : e.ids) KILN_READ(id, u64);
+    }
+    if (r.remaining() > 0) {  // tracepoint formats; absent in recordings made before them
+        uint32_t nformats = 0;
+        KILN_READ(nformats, u32);
+        if (nformats != h.events.size())
+            return make_error("recording header: " + std::to_string(nformats) + " tracepoint formats for " +
+                              std::to_string(h.events.size()) + " events");
+        for (auto& e : h.events) KILN_READ(e.tracepoint_format, str);
     }
 #undef KILN_READ
     return h;

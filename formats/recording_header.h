@@ -17,6 +17,10 @@ struct EventDescription {
     std::vector<uint8_t> attr;       // the perf_event_attr as passed to the kernel (attr.size bytes)
     std::vector<uint64_t> ids;       // kernel event ids (PERF_EVENT_IOC_ID) of every fd opened
     bool is_clock = false;           // sample periods are nanoseconds
+    // Tracepoints: the text of tracefs events/SUBSYS/NAME/format when recorded (field names,
+    // offsets and sizes of the RAW payload), so the analyzer reads this kernel's layout
+    // (formats/tracepoint_format.h). "" for other events and recordings made before it.
+    std::string tracepoint_format;
 
     // The stored attr as a perf_event_attr (zero past the bytes stored: an older, shorter attr).
     perf_event_attr perf_attr() const;

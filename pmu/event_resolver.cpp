@@ -201,6 +201,9 @@ Result<ResolvedEvent> tracepoint(std::string_view spec, std::string_view subsyst
     ev.attr.size = sizeof(perf_event_attr);
     ev.attr.type = PERF_TYPE_TRACEPOINT;
     ev.attr.config = *id;
+    auto format = tracepoint_format_text(subsystem, name);
+    if (!format) return format.error();
+    ev.tracepoint_format = std::move(*format);
     return ev;
 }
 

@@ -27,6 +27,8 @@ struct ResolvedEvent {
     // kUprobe: the absolute path of the probed binary. attr.config1 stays 0 here; whoever
     // calls perf_event_open points it at probe_path.c_str() (this string, not a copy that dies).
     std::string probe_path;
+    // kTracepoint: the tracefs format text (layout of the RAW payload), kept in the recording.
+    std::string tracepoint_format;
 };
 
 // Resolves one spec. Hardware events that this machine cannot count (no PMU, as in most VMs)

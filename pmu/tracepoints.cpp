@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 
 #include "pmu/event_resolver.h"
@@ -112,6 +113,22 @@ Result<uint64_t> tracepoint_id(std::string_view subsystem, std::string_view name
     }
     if (!(f >> id)) return make_error("tracepoint id file " + path + " does not hold a number");
     return id;
+}
+
+Result<std::string> tracepoint_format_text(std::string_view subsystem, std::string_view name) {
+    const std::string spec = std::string(subsystem) + ":" + std::string(name);
+    if (!valid_component(subsystem) || !valid_component(name)) return make_error("bad tracepoint '" + spec + "'");
+    auto root = tracefs_root();
+    if (!root) return make_error("cannot read the format of tracepoint '" + spec + "': " + root.error().message);
+    const std::string path = *root + "/events/" + std::string(subsystem) + "/" + std::string(name) + "/format";
+    std::ifstream f(path);
+    if (!f) {
+        const int err = errno;
+        return make_error("cannot read tracepoint format " + path + " (" + std::strerror(err) + "); run as root");
+    }
+    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    if (text.empty()) return make_error("tracepoint format " + path + " is empty");
+    return text;
 }
 
 bool has_tracepoint_subsystem(std::string_view subsystem) {

@@ -14,6 +14,8 @@ namespace kiln::pmu {
 // The numeric id of subsys:name from <tracefs>/events/subsys/name/id. An unknown name fails
 // naming the path it looked for and the closest names of that subsystem.
 Result<uint64_t> tracepoint_id(std::string_view subsystem, std::string_view name);
+// The text of <tracefs>/events/subsys/name/format: the layout of the event's RAW payload.
+Result<std::string> tracepoint_format_text(std::string_view subsystem, std::string_view name);
 // Whether <tracefs>/events/subsystem is a directory (false when tracefs is unavailable).
 bool has_tracepoint_subsystem(std::string_view subsystem);
 // Subsystem names, sorted.

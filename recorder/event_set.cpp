@@ -4,7 +4,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <iterator>
 #include <cstdint>
 #include <cstring>
 #include <ctime>
@@ -62,6 +64,10 @@ perf_event_attr EventSet::make_attr(const pmu::ResolvedEvent& ev, const RecordOp
         // Tracepoints and uprobes sample every occurrence unless a period was asked for.
         a.freq = 0;
         a.sample_period = opt.period.value_or(1);
+        // The offcpu view pairs every switch out with its switch in: no sampling of those.
+        if (opt.off_cpu && std::find(std::begin(kOffCpuEvents), std::end(kOffCpuEvents), ev.name) !=
+                               std::end(kOffCpuEvents))
+            a.sample_period = 1;
     } else if (opt.period) {
         a.freq = 0;
         a.sample_period = *opt.period;
@@ -111,7 +117,12 @@ Status EventSet::open(const std::vector<pmu::ResolvedEvent>& events, const Recor
     for (size_t e = 0; e < events.size(); ++e) {
         names_.push_back(events[e].name);
         is_clock_.push_back(events[e].is_clock);
+        tracepoint_formats_.push_back(events[e].tracepoint_format);
         attrs_.push_back(make_attr(events[e], opt, e == 0, target.enable_on_exec, inherit));
+        // Opened per task, sched_switch fires only when the task switches out (it runs in the
+        // context of the task leaving the CPU); PERF_RECORD_SWITCH records add the switch back
+        // in, which the offcpu view pairs with it. System-wide, the next_pid field says it.
+        if (events[e].name == kSchedSwitch && !target.system_wide) attrs_.back().context_switch = 1;
         ids_.emplace_back();
     }
     for (int cpu : target.cpus) {
@@ -179,6 +190,7 @@ std::vector<format::EventDescription> EventSet::describe() const {
         d.attr.assign(p, p + sizeof(perf_event_attr));
         d.ids = ids_[e];
         d.is_clock = is_clock_[e];
+        d.tracepoint_format = tracepoint_formats_[e];
         out.push_back(std::move(d));
     }
     return out;

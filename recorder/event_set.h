@@ -59,6 +59,7 @@ private:
     std::vector<std::string> names_;
     std::vector<perf_event_attr> attrs_;
     std::vector<bool> is_clock_;
+    std::vector<std::string> tracepoint_formats_;
     std::vector<std::vector<uint64_t>> ids_;
 };
 

@@ -27,9 +27,14 @@ struct RecordOptions {
     std::vector<std::string> command;      // -- CMD ARGS
     std::vector<std::string> kiln_argv;    // for the header
     bool quiet = false;
+    bool off_cpu = false;                  // --off-cpu: add kOffCpuEvents (if not given with -e)
 };
 
 inline constexpr uint64_t kDefaultFrequency = 999;
+inline constexpr const char* kSchedSwitch = "sched:sched_switch";
+// What --off-cpu records besides the sampling events: every switch (with the stack of the
+// task leaving the CPU) and every wakeup (with the stack of the task waking another).
+inline constexpr const char* kOffCpuEvents[] = {kSchedSwitch, "sched:sched_waking"};
 inline constexpr uint32_t kMaxDwarfStackBytes = 65528;
 
 }  // namespace kiln::recorder

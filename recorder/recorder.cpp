@@ -129,6 +129,9 @@ Result<Target> resolve_target(const RecordOptions& opt) {
 Result<std::vector<pmu::ResolvedEvent>> resolve_events(const RecordOptions& opt,
                                                       const std::function<void(const std::string&)>& note) {
     std::vector<std::string> specs = opt.events.empty() ? std::vector<std::string>{"cycles"} : opt.events;
+    if (opt.off_cpu)
+        for (const char* ev : kOffCpuEvents)
+            if (std::find(specs.begin(), specs.end(), ev) == specs.end()) specs.push_back(ev);
     std::vector<pmu::ResolvedEvent> out;
     for (const auto& s : specs) {
         auto ev = pmu::resolve_event(s);

@@ -2,8 +2,13 @@
 
 #include <algorithm>
 #include <bit>
+#include <iterator>
 
 namespace kiln::recorder {
+
+namespace {
+constexpr size_t kOffCpuRate = 10000;  // per second and CPU, per off-CPU event
+}  // namespace
 
 size_t ring_data_pages(const RecordOptions& opt, size_t event_count, size_t page_size) {
     if (opt.mmap_pages != 0) return std::bit_ceil(static_cast<size_t>(opt.mmap_pages));
@@ -13,6 +18,9 @@ size_t ring_data_pages(const RecordOptions& opt, size_t event_count, size_t page
     // With -c the rate is unknown; assume the default frequency's worth.
     uint64_t rate = opt.frequency.value_or(kDefaultFrequency);
     size_t bytes = static_cast<size_t>(rate) * per_sample * std::max<size_t>(event_count, 1) / 2;
+    // --off-cpu: a record per context switch and per wakeup, whose rate no flag gives; size
+    // for a busy CPU (10k switches and 10k wakeups a second) so a switch storm's bursts fit.
+    if (opt.off_cpu) bytes = std::max(bytes, kOffCpuRate * per_sample * std::size(kOffCpuEvents) / 2);
     const size_t min_bytes = 512 * 1024;
     const size_t max_bytes = 64 * 1024 * 1024;
     bytes = std::clamp(bytes, min_bytes, max_bytes);

@@ -27,7 +27,7 @@ namespace {
 struct AnalyzeArgs {
     std::string file;
     std::string view;  // empty: the recording's default view (cpu, else probes)
-    std::string folded, svg, pprof, out_dir, time;
+    std::string folded, svg, pprof, out_dir, time, min_block;
     size_t top = 0;
     bool top_given = false;
     std::vector<int32_t> pids, tids;
@@ -166,6 +166,14 @@ int run_analyze(const AnalyzeArgs& args) {
             return 2;
         }
     }
+    if (!args.min_block.empty()) {
+        auto ns = analyzer::parse_duration_ns(args.min_block, "--min-block");
+        if (!ns) {
+            std::fprintf(stderr, "kiln analyze: %s\n", ns.error().message.c_str());
+            return 2;
+        }
+        opt.min_block_ns = *ns;
+    }
     opt.locator.symfs = args.symfs;
     for (const auto& d : args.debug_dirs) opt.locator.debug_dirs.push_back(d);
     opt.locator.use_debuginfod = !args.no_debuginfod;
@@ -231,7 +239,11 @@ Runner add_analyze_command(CLI::App& app) {
     auto args = std::make_shared<AnalyzeArgs>();
     CLI::App* cmd = app.add_subcommand("analyze", "Turn a recording into flame graphs, pprof profiles and tables");
     cmd->add_option("file", args->file, "Recording written by kiln record")->required();
-    cmd->add_option("--view", args->view, "View to build: cpu or probes (default: cpu, else probes)");
+    cmd->add_option("--view", args->view,
+                    "View to build: cpu, probes, offcpu, hotcold or wakeup (default: cpu, else the first the "
+                    "recording supports)");
+    cmd->add_option("--min-block", args->min_block,
+                    "offcpu, hotcold, wakeup: leave out blocks shorter than DURATION (e.g. 1ms, 500us)");
     cmd->add_option("--folded", args->folded, "Write folded stacks to PATH (- for stdout)");
     cmd->add_option("--svg", args->svg, "Write an SVG flame graph to PATH (- for stdout)");
     cmd->add_option("--pprof", args->pprof, "Write a gzipped pprof profile to PATH (- for stdout)");

@@ -80,6 +80,9 @@ Runner add_record_command(CLI::App& app, const std::vector<std::string>& argv) {
     sub->add_option("-z,--compression-level", o.zstd_level, "zstd level, 0 to store uncompressed (default 1)");
     sub->add_option("-m,--mmap-pages", o.mmap_pages, "Ring buffer data pages per CPU (default: sized to the rate)");
     sub->add_flag("-q,--quiet", o.quiet, "Print no summary line");
+    sub->add_flag("--off-cpu", o.off_cpu,
+                  "Also record context switches and wakeups with stacks (sched:sched_switch, "
+                  "sched:sched_waking) for the offcpu, hotcold and wakeup views");
     sub->add_option("command", o.command, "Command to run and record (after --)");
     sub->prefix_command();  // everything from the command on belongs to the command
     return [flags, sub]() {

@@ -96,6 +96,8 @@ double name_hash(const std::string& name, uint64_t salt) {
 
 // One letter per colour family; the CSS class of a frame's <g>.
 char kind_class(const FlameNode& n) {
+    // Off-CPU time (the offcpu view, the cold side of hotcold): blue, whatever the code.
+    if (n.kind == FrameKind::OffCpu || (n.cold > 0 && n.cold == n.total)) return 'o';
     switch (n.kind) {
         case FrameKind::Kernel:
             return 'k';
@@ -103,6 +105,7 @@ char kind_class(const FlameNode& n) {
             return 'j';
         case FrameKind::Unknown:
         case FrameKind::Synthetic:
+        case FrameKind::OffCpu:
             return 's';
         case FrameKind::User:
             break;
@@ -126,6 +129,8 @@ Rgb colour(char cls, const std::string& name) {
             return {lin(60, 60, a), lin(170, 50, b), lin(190, 50, b)};  // aqua
         case 's':
             return {lin(170, 40, a), lin(170, 40, a), lin(170, 40, a)};  // grey
+        case 'o':
+            return {lin(40, 60, a), lin(90, 70, b), lin(200, 55, a)};  // blue: off-CPU
         default:
             return {lin(205, 50, b), lin(35, 80, a), lin(20, 45, b)};  // red to orange-red
     }
@@ -270,10 +275,11 @@ private:
         const struct {
             char cls;
             const char* label;
-        } legend[] = {{'u', "user"}, {'i', "inlined"}, {'k', "kernel"}, {'j', "JIT"}, {'s', "other"}};
+        } legend[] = {{'u', "user"}, {'i', "inlined"}, {'k', "kernel"}, {'j', "JIT"}, {'s', "other"}, {'o', "off-CPU"}};
         double lx = kPad;
         const double ly = height_ - kBottom + 24;
         for (const auto& l : legend) {
+            if (l.cls == 'o' && root_.cold == 0) continue;  // only graphs with off-CPU time
             const Rgb c = colour(l.cls, "");
             emit(
                 "<rect x=\"%.0f\" y=\"%.0f\" width=\"12\" height=\"12\" fill=\"#%02x%02x%02x\"/>"

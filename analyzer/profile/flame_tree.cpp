@@ -21,7 +21,7 @@ namespace {
 struct BuildNode {
     FrameKind kind = FrameKind::User;
     bool inlined = false;
-    int64_t total = 0, self = 0;
+    int64_t total = 0, self = 0, cold = 0;
     std::map<std::string, std::unique_ptr<BuildNode>> children;
 
     BuildNode& child(const std::string& name, FrameKind k, bool inl) {
@@ -42,6 +42,7 @@ FlameNode convert(const std::string& name, BuildNode& b) {
     n.inlined = b.inlined;
     n.total = b.total;
     n.self = b.self;
+    n.cold = b.cold;
     n.children.reserve(b.children.size());
     for (auto& [child_name, child] : b.children) n.children.push_back(convert(child_name, *child));
     b.children.clear();
@@ -66,9 +67,15 @@ FlameNode build_flame_tree(const Profile& p, size_t value_index) {
         if (value_index >= s.values.size()) continue;
         const int64_t v = s.values[value_index];
         if (v == 0) continue;
+        const bool off_cpu = std::any_of(s.locations.begin(), s.locations.end(), [&p](uint32_t li) {
+            return li < p.locations.size() && p.locations[li].kind == FrameKind::OffCpu;
+        });
+        const int64_t cold = off_cpu ? v : 0;
         root.total += v;
+        root.cold += cold;
         BuildNode* node = &root.child(process_frame(s), FrameKind::Synthetic, false);
         node->total += v;
+        node->cold += cold;
         // Locations are leaf first; each location's lines innermost first.
         for (auto loc_it = s.locations.rbegin(); loc_it != s.locations.rend(); ++loc_it) {
             if (*loc_it >= p.locations.size()) continue;
@@ -76,6 +83,7 @@ FlameNode build_flame_tree(const Profile& p, size_t value_index) {
             for (size_t li = loc.lines.size(); li-- > 0;) {
                 node = &node->child(frame_display_name(p, loc, li), loc.kind, li + 1 < loc.lines.size());
                 node->total += v;
+                node->cold += cold;
             }
         }
         node->self += v;

@@ -17,6 +17,7 @@ struct FlameNode {
     bool inlined = false;           // this frame was inlined into its parent
     int64_t total = 0;              // value of this node and everything under it
     int64_t self = 0;               // value of stacks that end here
+    int64_t cold = 0;               // the part of total from off-CPU stacks (a FrameKind::OffCpu frame)
     std::vector<FlameNode> children;  // sorted by name
 };
 

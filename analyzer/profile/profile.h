@@ -14,7 +14,9 @@ enum class FrameKind : uint8_t {
     Kernel,   // kernel or module code
     Jit,      // from a perf-PID.map
     Unknown,  // an address no binary or symbol explains (shown as binary+0xOFF or [unknown])
-    Synthetic // a frame kiln adds: process root, [truncated], [sleep] ...
+    Synthetic, // a frame kiln adds: process root, [truncated] ...
+    OffCpu    // a frame kiln adds to off-CPU stacks ([sleep], [io], [preempted] ...): a sample
+              // with one is off-CPU time, which flame graphs colour apart
 };
 
 struct SampleType {

@@ -29,6 +29,28 @@ uint32_t ProfileBuilder::name_id(const std::string& s) {
     return it->second;
 }
 
+RawFrame ProfileBuilder::synthetic_frame(const std::string& name, FrameKind kind) {
+    for (size_t i = 0; i < synthetic_.size(); ++i)
+        if (synthetic_[i].first == name && synthetic_[i].second == kind) return {kSyntheticFrameDso, i};
+    synthetic_.emplace_back(name, kind);
+    return {kSyntheticFrameDso, synthetic_.size() - 1};
+}
+
+uint32_t ProfileBuilder::synthetic_location(uint64_t index, Profile& profile) {
+    auto it = synthetic_locations_.find(index);
+    if (it != synthetic_locations_.end()) return it->second;
+    const bool known = index < synthetic_.size();
+    const std::string name = known ? synthetic_[index].first : "[unknown]";
+    profile.functions.push_back({name, name, "", 0});
+    Location loc;
+    loc.kind = known ? synthetic_[index].second : FrameKind::Unknown;
+    loc.lines.push_back({static_cast<uint32_t>(profile.functions.size() - 1), 0});
+    profile.locations.push_back(std::move(loc));
+    const auto id = static_cast<uint32_t>(profile.locations.size() - 1);
+    synthetic_locations_.emplace(index, id);
+    return id;
+}
+
 void ProfileBuilder::add(const std::vector<RawFrame>& frames, const SampleLabels& labels,
                          std::span<const int64_t> values, uint8_t unwind) {
     scratch_.frames = frames;
@@ -53,7 +75,8 @@ void ProfileBuilder::finish(AddressResolver& resolver, Profile& profile) {
     for (auto& [key, index] : stacks_) {
         Sample s;
         s.locations.reserve(key.frames.size());
-        for (const auto& f : key.frames) s.locations.push_back(resolver.location(f));
+        for (const auto& f : key.frames)
+            s.locations.push_back(f.dso == kSyntheticFrameDso ? synthetic_location(f.addr, profile) : resolver.location(f));
         const auto* sums = values_.data() + size_t{index} * types_.size();
         s.values.assign(sums, sums + types_.size());
         s.labels.push_back({"pid", "", key.pid});

@@ -24,9 +24,17 @@ struct SampleLabels {
     std::string thread_comm;  // thread name
 };
 
+// RawFrame::dso of a frame named by the view itself ([sleep], a waker's name ...); addr is
+// the index of the name in the builder that made it (ProfileBuilder::synthetic_frame).
+inline constexpr uint32_t kSyntheticFrameDso = 0xfffffff0;
+
 class ProfileBuilder {
 public:
     explicit ProfileBuilder(std::vector<SampleType> types);
+
+    // A frame that shows as name, of the given kind (Synthetic or OffCpu), for stacks added
+    // to this builder. The same name and kind give the same frame.
+    RawFrame synthetic_frame(const std::string& name, FrameKind kind);
 
     // frames: leaf first. values: one per sample type.
     // unwind: how the stack was unwound (UnwindMark), kept as the pprof label "unwind".
@@ -51,6 +59,7 @@ private:
         size_t operator()(const Key& k) const;
     };
     uint32_t name_id(const std::string& s);
+    uint32_t synthetic_location(uint64_t index, Profile& profile);
 
     std::vector<SampleType> types_;
     // Each distinct stack's values live in one flat array (types_.size() per stack), not in a
@@ -60,6 +69,8 @@ private:
     std::unordered_map<std::string, uint32_t> name_ids_;
     std::vector<std::string> names_;
     Key scratch_;
+    std::vector<std::pair<std::string, FrameKind>> synthetic_;  // by RawFrame::addr
+    std::unordered_map<uint64_t, uint32_t> synthetic_locations_;  // addr → location, in finish()
 };
 
 }  // namespace kiln::analyzer

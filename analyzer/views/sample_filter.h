@@ -25,4 +25,8 @@ struct SampleFilter {
 // "START,END" in seconds; either side may be empty ("2," = from 2 s on, ",1.5" = until 1.5 s).
 Status parse_time_range(const std::string& text, SampleFilter& filter);
 
+// "250us", "1.5ms", "2s", "100ns" (a bare number is nanoseconds) → nanoseconds; option names
+// the flag in errors (e.g. "--min-block").
+Result<uint64_t> parse_duration_ns(const std::string& text, const std::string& option);
+
 }  // namespace kiln::analyzer

@@ -1,7 +1,9 @@
 // A view turns the samples of a recording into a profile with its own sample types
-// (cpu: samples + nanoseconds or event counts; later offcpu, memory ...).
+// (cpu: samples + nanoseconds or event counts; offcpu: blocked nanoseconds ...).
 #pragma once
 
+#include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,17 @@ public:
     virtual bool wants(int event) const = 0;
     virtual void sample(const format::ParsedSample& s, int event, const SampleLabels& labels,
                         StackBuilder& stacks) = 0;
+    // A sample of a wanted event that --pid/--tid/--comm/--time dropped. Views that pair
+    // samples still need it (offcpu: system-wide, a switch in is another task's sample;
+    // wakeup: the waker of a kept thread may be any task).
+    virtual void filtered_sample(const format::ParsedSample&, int /*event*/, const SampleLabels&, StackBuilder&) {}
+    // Every record that is not a sample (context switches, exits ...), in time order.
+    virtual void side_record(const perf_event_header&, std::span<const uint8_t> /*record*/, int /*event*/,
+                             uint64_t /*time*/) {}
+    // After the last record; end_time_ns: when recording stopped, on the samples' clock.
+    virtual void finish(uint64_t /*end_time_ns*/) {}
+    // What the reader of the profile should know about how it was built (after finish()).
+    virtual std::vector<std::string> warnings() const { return {}; }
     virtual ProfileBuilder& builder() = 0;
     virtual int default_sample_type() const { return 0; }
     // Sampling period for pprof's period_type/period: the type and its typical value.

@@ -1,0 +1,85 @@
+#include "analyzer/views/sched_tracepoints.h"
+
+namespace kiln::analyzer {
+
+namespace {
+
+constexpr const char* kSwitch = "sched:sched_switch";
+
+int event_named(const format::RecordingHeader& header, const std::string& name) {
+    for (size_t i = 0; i < header.events.size(); ++i)
+        if (header.events[i].name == name) return static_cast<int>(i);
+    return -1;
+}
+
+Result<format::TracepointField> field(const format::TracepointFormat& f, const std::string& event,
+                                      const std::string& name) {
+    const format::TracepointField* found = f.field(name);
+    if (!found) return make_error("the stored format of " + event + " has no field '" + name + "'");
+    if (found->size != 4 && found->size != 8)
+        return make_error("the field '" + name + "' of " + event + " has size " + std::to_string(found->size) +
+                          "; expected an integer of 4 or 8 bytes");
+    return *found;
+}
+
+Result<format::TracepointFormat> stored_format(const format::RecordingHeader& header, int event,
+                                               const std::string& view) {
+    const auto& desc = header.events[static_cast<size_t>(event)];
+    if (desc.tracepoint_format.empty())
+        return make_error("the " + view + " view needs the layout of " + desc.name +
+                          ", which this recording does not hold (it was made by an older kiln); record it again with "
+                          "`kiln record --off-cpu`");
+    auto f = format::parse_tracepoint_format(desc.tracepoint_format);
+    if (!f) return make_error(desc.name + ": " + f.error().message);
+    return f;
+}
+
+}  // namespace
+
+bool SchedTracepoints::recorded(const format::RecordingHeader& header) { return event_named(header, kSwitch) >= 0; }
+
+Result<SchedTracepoints> SchedTracepoints::find(const format::RecordingHeader& header, const std::string& view) {
+    SchedTracepoints t;
+    t.switch_event_ = event_named(header, kSwitch);
+    if (t.switch_event_ < 0) {
+        std::string names;
+        for (const auto& e : header.events) names += (names.empty() ? "" : ", ") + e.name;
+        return make_error("the " + view + " view needs sched:sched_switch events (record with `kiln record --off-cpu`); "
+                          "this recording has: " + (names.empty() ? "no events" : names));
+    }
+    auto sw = stored_format(header, t.switch_event_, view);
+    if (!sw) return sw.error();
+    for (auto [dst, name] : {std::pair{&t.prev_pid_, "prev_pid"}, {&t.prev_state_, "prev_state"}, {&t.next_pid_, "next_pid"}}) {
+        auto f = field(*sw, kSwitch, name);
+        if (!f) return f.error();
+        *dst = *f;
+    }
+    for (const char* wake : {"sched:sched_waking", "sched:sched_wakeup"}) {
+        const int e = event_named(header, wake);
+        if (e < 0) continue;
+        auto wf = stored_format(header, e, view);
+        if (!wf) return wf.error();
+        auto pid = field(*wf, wake, "pid");
+        if (!pid) return pid.error();
+        t.wake_event_ = e;
+        t.wakee_ = *pid;
+        break;
+    }
+    return t;
+}
+
+std::optional<SwitchFields> SchedTracepoints::parse_switch(std::span<const uint8_t> raw) const {
+    auto prev = format::TracepointFormat::integer(prev_pid_, raw);
+    auto state = format::TracepointFormat::integer(prev_state_, raw);
+    auto next = format::TracepointFormat::integer(next_pid_, raw);
+    if (!prev || !state || !next) return std::nullopt;
+    return SwitchFields{static_cast<int32_t>(*prev), *state, static_cast<int32_t>(*next)};
+}
+
+std::optional<int32_t> SchedTracepoints::parse_wakee(std::span<const uint8_t> raw) const {
+    auto pid = format::TracepointFormat::integer(wakee_, raw);
+    if (!pid) return std::nullopt;
+    return static_cast<int32_t>(*pid);
+}
+
+}  // namespace kiln::analyzer

@@ -1,0 +1,37 @@
+// The layout of a tracepoint's RAW payload, read from the text of its tracefs format file
+// (stored per event in the recording header), so readers never hard-code a kernel's layout.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "formats/result.h"
+
+namespace kiln::format {
+
+struct TracepointField {
+    std::string name;  // "prev_state"
+    uint32_t offset = 0;
+    uint32_t size = 0;
+    bool is_signed = false;
+};
+
+struct TracepointFormat {
+    std::string name;  // "sched_switch"
+    std::vector<TracepointField> fields;
+
+    const TracepointField* field(std::string_view name) const;
+    // An integer field (size 1, 2, 4 or 8) of a RAW payload, sign-extended when signed;
+    // nullopt when the payload is too short for it.
+    static std::optional<int64_t> integer(const TracepointField& f, std::span<const uint8_t> raw);
+};
+
+// Parses the text of a tracefs format file ("field:TYPE NAME;\toffset:N;\tsize:N;\tsigned:N;"
+// lines). Fails naming the line that does not parse.
+Result<TracepointFormat> parse_tracepoint_format(std::string_view text);
+
+}  // namespace kiln::format

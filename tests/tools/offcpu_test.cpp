@@ -1,0 +1,284 @@
+// Off-CPU recording end to end: `kiln record --off-cpu` of offcpu_mix, whose threads sleep
+// 400 ms (sleeper), block 600 ms reading a pipe (reader) until another thread writes it after
+// sleeping 600 ms (writer), and spin 300 ms of CPU (spinner). The offcpu, hotcold and wakeup
+// views must show those times within 15%, with every target mode and unwinding mode, and
+// agree with `perf sched timehist` on the same workload.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "tests/tools/kiln_runner.h"
+
+using namespace kiln::test;
+
+namespace {
+
+constexpr double kTolerance = 0.15;
+
+// Milliseconds of one thread in a view, by how its stacks end.
+struct ThreadTimes {
+    double on_cpu = 0;                    // stacks without a state frame (hotcold's on-CPU side)
+    std::map<std::string, double> state;  // "[sleep]", "[io]", "[preempted]", "[stopped]" → ms
+    double open = 0;                      // blocks still open at the end ("[open at end]")
+    std::vector<std::string> stacks;      // the off-CPU stacks
+    double off_cpu() const {
+        double t = 0;
+        for (const auto& [s, v] : state) t += v;
+        return t;
+    }
+};
+
+const char* const kStates[] = {"[sleep]", "[io]", "[preempted]", "[stopped]"};
+
+ThreadTimes times_of(const std::map<std::string, double>& folded) {
+    ThreadTimes t;
+    for (const auto& [stack, ns] : folded) {
+        const double ms = ns / 1e6;
+        std::string state;
+        size_t at = std::string::npos;
+        for (const char* s : kStates) {
+            const size_t pos = stack.rfind(std::string(";") + s);
+            if (pos != std::string::npos && (at == std::string::npos || pos > at)) {
+                at = pos;
+                state = s;
+            }
+        }
+        if (state.empty()) {
+            t.on_cpu += ms;
+            continue;
+        }
+        t.state[state] += ms;
+        t.stacks.push_back(stack);
+        if (stack.find(";[open at end]") != std::string::npos) t.open += ms;
+    }
+    return t;
+}
+
+RunResult run_kiln(std::vector<std::string> args) {
+    args.insert(args.begin(), kiln_bin());
+    return run(args);
+}
+
+// One thread's stacks of a view as folded text (--comm matches the thread name too).
+ThreadTimes thread_times(const std::string& rec, const std::string& view, const std::string& thread,
+                         std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"analyze", rec, "--view", view, "--comm", thread, "--folded", "-"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = run_kiln(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return times_of(parse_folded(r.out));
+}
+
+bool any_stack_has(const ThreadTimes& t, const std::string& frame) {
+    for (const auto& s : t.stacks)
+        if (s.find(";" + frame + ";") != std::string::npos) return true;
+    return false;
+}
+
+std::string joined(const std::vector<std::string>& stacks) {
+    std::string out;
+    for (const auto& s : stacks) out += s + "\n";
+    return out;
+}
+
+#define EXPECT_NEAR_SHARE(actual, truth, what) \
+    EXPECT_NEAR(actual, truth, (truth) * kTolerance) << what
+
+// The sleeper, reader and writer blocked as the workload says.
+void expect_known_blocks(const std::string& rec, const std::string& view, const std::string& what) {
+    const ThreadTimes sleeper = thread_times(rec, view, "sleeper");
+    const ThreadTimes reader = thread_times(rec, view, "reader");
+    const ThreadTimes writer = thread_times(rec, view, "writer");
+    EXPECT_NEAR_SHARE(sleeper.state.count("[sleep]") ? sleeper.state.at("[sleep]") : 0, 400.0, what << " sleeper");
+    EXPECT_NEAR_SHARE(reader.state.count("[sleep]") ? reader.state.at("[sleep]") : 0, 600.0, what << " reader");
+    EXPECT_NEAR_SHARE(writer.state.count("[sleep]") ? writer.state.at("[sleep]") : 0, 600.0, what << " writer");
+    EXPECT_EQ(sleeper.open + reader.open + writer.open, 0.0) << what << ": every block ended before the recording";
+}
+
+}  // namespace
+
+// Frame pointers and DWARF: the same figures, and stacks unwound as CPU samples are.
+TEST(OffCpu, CommandFiguresMatchTheWorkloadWithEveryUnwinding) {
+    struct Case {
+        const char* workload;
+        const char* call_graph;
+    };
+    for (const Case c : {Case{"offcpu_mix_fp", "fp"}, Case{"offcpu_mix_nofp", "dwarf"}}) {
+        TempDir tmp;
+        const std::string rec = tmp.path("o.kiln");
+        auto r = run_kiln({"record", "--off-cpu", "-g", c.call_graph, "-o", rec, "--", workload(c.workload)});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        expect_known_blocks(rec, "offcpu", c.workload);
+
+        const ThreadTimes reader = thread_times(rec, "offcpu", "reader");
+        const ThreadTimes sleeper = thread_times(rec, "offcpu", "sleeper");
+        EXPECT_TRUE(any_stack_has(reader, "run")) << joined(reader.stacks);
+        if (std::string(c.call_graph) == "dwarf") {
+            // DWARF unwinding goes through libc (built without frame pointers) to the caller.
+            EXPECT_TRUE(any_stack_has(reader, "block_on_pipe")) << joined(reader.stacks);
+            EXPECT_TRUE(any_stack_has(sleeper, "sleep_400ms")) << joined(sleeper.stacks);
+        }
+    }
+}
+
+TEST(OffCpu, MinBlockDropsShortBlocks) {
+    TempDir tmp;
+    const std::string rec = tmp.path("o.kiln");
+    auto r = run_kiln({"record", "--off-cpu", "-o", rec, "--", workload("offcpu_mix_fp")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // Only the 600 ms blocks are 500 ms or longer: the sleeper's 400 ms and the spinner's
+    // preemptions go, the reader's block stays whole.
+    EXPECT_EQ(thread_times(rec, "offcpu", "sleeper", {"--min-block", "500ms"}).off_cpu(), 0.0);
+    EXPECT_EQ(thread_times(rec, "offcpu", "spinner", {"--min-block", "500ms"}).off_cpu(), 0.0);
+    EXPECT_NEAR_SHARE(thread_times(rec, "offcpu", "reader", {"--min-block", "500ms"}).off_cpu(), 600.0, "reader");
+    EXPECT_NEAR_SHARE(thread_times(rec, "offcpu", "sleeper", {"--min-block", "300ms"}).off_cpu(), 400.0, "sleeper");
+    auto bad = run_kiln({"analyze", rec, "--view", "offcpu", "--min-block", "5 parsecs"});
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find("--min-block"), std::string::npos) << bad.err;
+}
+
+TEST(OffCpu, HotColdShowsOnAndOffCpuTimeInOneProfile) {
+    TempDir tmp;
+    const std::string rec = tmp.path("hc.kiln");
+    auto r = run_kiln({"record", "--off-cpu", "-e", "cpu-clock", "-o", rec, "--", workload("offcpu_mix_fp")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    expect_known_blocks(rec, "hotcold", "hotcold");
+    const ThreadTimes spinner = thread_times(rec, "hotcold", "spinner");
+    EXPECT_NEAR_SHARE(spinner.on_cpu, 300.0, "spinner on-CPU");
+    EXPECT_LT(thread_times(rec, "hotcold", "sleeper").on_cpu, 20.0) << "the sleeper barely runs";
+
+    // pprof: three sample types, wall the default.
+    auto out = run_kiln({"analyze", rec, "--view", "hotcold", "--pprof", tmp.path("hc.pb.gz"), "--svg", tmp.path("hc.svg")});
+    ASSERT_EQ(out.exit_code, 0) << out.err;
+    setenv("HOME", tmp.dir().c_str(), 1);
+    for (const char* type : {"cpu", "offcpu", "wall"}) {
+        auto top = run({"/usr/bin/go", "tool", "pprof", "-top", "-symbolize=none", std::string("-sample_index=") + type,
+                        tmp.path("hc.pb.gz")});
+        ASSERT_EQ(top.exit_code, 0) << top.err;
+        EXPECT_NE(top.out.find(std::string("Type: ") + type), std::string::npos) << top.out;
+    }
+    // SVG: off-CPU frames (class o, blue) apart from on-CPU ones.
+    const std::string svg = read_text(tmp.path("hc.svg"));
+    EXPECT_TRUE(std::regex_search(svg, std::regex(R"(<g class="o"[^>]*><title>\[sleep\] \()"))) << "blue [sleep]";
+    EXPECT_TRUE(std::regex_search(svg, std::regex(R"(<g class="u"[^>]*><title>spin_300ms \()"))) << "on-CPU spin";
+    EXPECT_NE(svg.find(">off-CPU<"), std::string::npos) << "legend";
+    EXPECT_EQ(run({"/usr/bin/xmllint", "--noout", tmp.path("hc.svg")}).exit_code, 0);
+}
+
+TEST(OffCpu, WakeupViewPutsTheWritersStackOnTheReadersBlock) {
+    TempDir tmp;
+    const std::string rec = tmp.path("w.kiln");
+    auto r = run_kiln({"record", "--off-cpu", "-o", rec, "--", workload("offcpu_mix_fp")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto a = run_kiln({"analyze", rec, "--view", "wakeup", "--comm", "reader", "--folded", "-"});
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    double by_writer = 0;
+    for (const auto& [stack, ns] : parse_folded(a.out)) {
+        const size_t sep = stack.find(";[sleep];--;");
+        if (sep == std::string::npos) continue;
+        const std::string waker = stack.substr(sep);
+        // The waker's stack leaf first, ending in the waking thread's name.
+        if (waker.size() > 7 && waker.compare(waker.size() - 7, 7, ";writer") == 0 &&
+            waker.find("write") != std::string::npos)
+            by_writer += ns / 1e6;
+    }
+    EXPECT_NEAR_SHARE(by_writer, 600.0, a.out);
+}
+
+TEST(OffCpu, AttachToARunningProcess) {
+    TempDir tmp;
+    const std::string pidfile = tmp.path("mix.pid");
+    pid_t pid = spawn({workload("offcpu_mix_fp"), "1.0", pidfile});
+    for (int i = 0; i < 200 && read_text(pidfile).empty(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const std::string rec = tmp.path("p.kiln");
+    auto r = run_kiln({"record", "--off-cpu", "-p", std::to_string(pid), "-o", rec});
+    wait_for(pid);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    expect_known_blocks(rec, "offcpu", "-p");
+}
+
+TEST(OffCpu, SystemWide) {
+    TempDir tmp;
+    const std::string rec = tmp.path("a.kiln");
+    auto r = run_kiln({"record", "--off-cpu", "-a", "-o", rec, "--", workload("offcpu_mix_fp")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    expect_known_blocks(rec, "offcpu", "-a");
+}
+
+// A block still open when recording stops counts up to the stop and is marked.
+TEST(OffCpu, BlocksOpenAtTheEndAreCountedToTheEndAndMarked) {
+    TempDir tmp;
+    // Recording stops 0.3 s after the start, while the reader waits for its 600 ms pipe.
+    const std::string rec = tmp.path("open.kiln");
+    auto r = run_kiln({"record", "--off-cpu", "-d", "0.3", "-o", rec, "--", workload("offcpu_mix_fp")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const ThreadTimes reader = thread_times(rec, "offcpu", "reader");
+    const ThreadTimes pipe_open = [&] {
+        ThreadTimes t;
+        for (size_t i = 0; i < reader.stacks.size(); ++i)
+            if (reader.stacks[i].find("pipe_read") != std::string::npos) t.stacks.push_back(reader.stacks[i]);
+        return t;
+    }();
+    ASSERT_FALSE(pipe_open.stacks.empty()) << joined(reader.stacks);
+    for (const auto& s : pipe_open.stacks) EXPECT_NE(s.find(";[sleep];[open at end]"), std::string::npos) << s;
+    EXPECT_NEAR_SHARE(reader.open, 300.0, joined(reader.stacks));
+}
+
+// Per-thread off-CPU totals against perf's own scheduler analysis of the same workload.
+TEST(OffCpu, AgreesWithPerfSchedTimehist) {
+    TempDir tmp;
+    auto p = run({"/usr/bin/perf", "sched", "record", "-o", tmp.path("perf.data"), "--", workload("offcpu_mix_fp")});
+    ASSERT_EQ(p.exit_code, 0) << p.err;
+    auto th = run({"/usr/bin/perf", "sched", "timehist", "-i", tmp.path("perf.data")});
+    ASSERT_EQ(th.exit_code, 0) << th.err;
+    // "TIME [CPU] NAME[TID/PID] WAIT SCH_DELAY RUN": off-CPU before each switch in is wait + delay.
+    std::map<std::string, double> perf_ms;
+    std::regex row(R"(^\s*[0-9.]+\s+\[[0-9]+\]\s+(\S+)\[[0-9/]+\]\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+))");
+    std::istringstream lines(th.out);
+    for (std::string line; std::getline(lines, line);) {
+        std::smatch m;
+        if (std::regex_search(line, m, row)) perf_ms[m[1]] += std::atof(m[2].str().c_str()) + std::atof(m[3].str().c_str());
+    }
+
+    const std::string rec = tmp.path("o.kiln");
+    auto r = run_kiln({"record", "--off-cpu", "-o", rec, "--", workload("offcpu_mix_fp")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (const char* thread : {"sleeper", "reader", "writer"}) {
+        const double kiln_ms = thread_times(rec, "offcpu", thread).off_cpu();
+        ASSERT_GT(perf_ms[thread], 0) << thread << "\n" << th.out.substr(0, 2000);
+        EXPECT_NEAR(kiln_ms, perf_ms[thread], perf_ms[thread] * kTolerance) << thread;
+        std::printf("off-CPU %s: kiln %.1f ms, perf sched timehist %.1f ms\n", thread, kiln_ms, perf_ms[thread]);
+    }
+}
+
+TEST(OffCpu, ViewsNeedTheirEventsAndSayWhich) {
+    TempDir tmp;
+    const std::string cpu_only = tmp.path("cpu.kiln");
+    auto r = run_kiln({"record", "-o", cpu_only, "--", workload("cpu_split_fp"), "0.2"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (const char* view : {"offcpu", "hotcold", "wakeup"}) {
+        auto a = run_kiln({"analyze", cpu_only, "--view", view});
+        EXPECT_EQ(a.exit_code, 1) << view;
+        EXPECT_NE(a.err.find("sched:sched_switch"), std::string::npos) << a.err;
+        EXPECT_NE(a.err.find("--off-cpu"), std::string::npos) << a.err;
+    }
+    // Sched events but no CPU clock: offcpu works, hotcold says what is missing; -o DIR
+    // writes the views the recording supports.
+    const std::string sched_only = tmp.path("sched.kiln");
+    r = run_kiln({"record", "--off-cpu", "-e", "sched:sched_switch", "-o", sched_only, "--", workload("offcpu_mix_fp")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto a = run_kiln({"analyze", sched_only, "--view", "hotcold"});
+    EXPECT_EQ(a.exit_code, 1);
+    EXPECT_NE(a.err.find("cpu-clock"), std::string::npos) << a.err;
+    a = run_kiln({"analyze", sched_only, "-o", tmp.path("out")});
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    EXPECT_FALSE(read_text(tmp.path("out/offcpu.folded")).empty());
+    EXPECT_FALSE(read_text(tmp.path("out/wakeup.folded")).empty());
+    EXPECT_TRUE(read_text(tmp.path("out/hotcold.folded")).empty());
+    EXPECT_TRUE(read_text(tmp.path("out/cpu.folded")).empty());
+}
