@@ -124,9 +124,12 @@ Error unknown_symbol(const std::string& path, std::string_view symbol, const Loo
 }
 
 Error ifunc_error(const std::string& path, std::string_view symbol, const Lookup& l) {
-    std::string msg = "'" + std::string(symbol) + "' in " + path +
-                      " is an IFUNC: its resolver picks an implementation when the binary is loaded, so a probe "
-                      "on it would not fire per call. Probe the implementation instead";
+    // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string&&.
+    std::string msg = "'";
+    msg += symbol;
+    msg += "' in " + path +
+           " is an IFUNC: its resolver picks an implementation when the binary is loaded, so a probe "
+           "on it would not fire per call. Probe the implementation instead";
     for (size_t i = 0; i < l.implementations.size() && i < 4; ++i) msg += (i ? ", " : ": ") + l.implementations[i];
     if (l.implementations.empty())
         msg += " (glibc names them __" + std::string(symbol) + "_avx2 and the like; a stripped library lists them "
