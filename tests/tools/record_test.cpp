@@ -143,7 +143,9 @@ TEST(Record, SigkillLeavesAReadableFile) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto info = nlohmann::json::parse(r.out);
     EXPECT_FALSE(info["complete"].get<bool>());
-    // Chunks are flushed every second: at least ~1.5 s of samples made it to disk.
-    EXPECT_GT(info["samples"].get<uint64_t>(), 1500u);
+    // Chunks are flushed every second, so most of the 3 s made it to disk (without the
+    // flush nothing would: a chunk buffer holds ~20 s of these samples). On a loaded machine
+    // the spinner gets less than a CPU, so the bound is about half a CPU-second.
+    EXPECT_GT(info["samples"].get<uint64_t>(), 500u);
     EXPECT_NE(r.err.find("no end summary"), std::string::npos) << r.err;
 }
