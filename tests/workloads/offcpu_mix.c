@@ -6,7 +6,7 @@
  *   spinner  spins 300 ms of its own CPU time in spin_300ms
  * Each thread then sleeps 1 ms and exits; each is named after its role (pthread_setname_np). With argv[1] (seconds) the
  * threads start only after that delay (to attach with -p first); argv[2] names a file that
- * gets the pid. */
+ * gets the pid ("-": none); argv[3] sets the writer's sleep in ms (default 600). */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 static int pipe_fds[2];
+static long writer_ms = 600;
 static pthread_barrier_t start_line;
 volatile unsigned long sink;
 
@@ -38,7 +39,7 @@ __attribute__((noinline)) void block_on_pipe(void) {
 }
 
 __attribute__((noinline)) void write_after_600ms(void) {
-    sleep_ms(600);
+    sleep_ms(writer_ms);
     if (write(pipe_fds[1], "x", 1) != 1) perror("write");
 }
 
@@ -69,7 +70,8 @@ static void* run(void* arg) {
 }
 
 int main(int argc, char** argv) {
-    if (argc > 2) {
+    if (argc > 3) writer_ms = atol(argv[3]);
+    if (argc > 2 && argv[2][0] != '-') {
         FILE* f = fopen(argv[2], "w");
         if (f) {
             fprintf(f, "%d\n", (int)getpid());
