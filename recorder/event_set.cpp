@@ -11,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "formats/probe_names.h"
 #include "recorder/user_regs.h"
 
 namespace kiln::recorder {
@@ -68,6 +69,10 @@ perf_event_attr EventSet::make_attr(const pmu::ResolvedEvent& ev, const RecordOp
         if (opt.off_cpu && std::find(std::begin(kOffCpuEvents), std::end(kOffCpuEvents), ev.name) !=
                                std::end(kOffCpuEvents))
             a.sample_period = 1;
+    } else if (opt.mem.faults && ev.name == kPageFaults) {
+        // --mem counts faults: every one, or one in N with -c N (each sample then weighs N).
+        a.freq = 0;
+        a.sample_period = opt.period.value_or(1);
     } else if (opt.period) {
         a.freq = 0;
         a.sample_period = *opt.period;
@@ -84,6 +89,19 @@ perf_event_attr EventSet::make_attr(const pmu::ResolvedEvent& ev, const RecordOp
         a.sample_stack_user = opt.dwarf_stack_bytes;
         // The user part of the stack comes from the DWARF unwind of the copied stack.
         a.exclude_callchain_user = 1;
+    } else if (ev.kind == pmu::EventKind::kUprobe) {
+        // Arguments (at entry) and the return value (uretprobe) are in the user registers.
+        a.sample_type |= PERF_SAMPLE_REGS_USER;
+        a.sample_regs_user = probe_regs_mask();
+        // At a function's first instruction the frame-pointer walk misses the direct caller
+        // (its frame is not pushed yet): its return address is at [sp], copied here and put
+        // back into the stack by the analyzer (SPEC.md, "uprobes in -g fp mode").
+        uint32_t stack = ev.user_stack_bytes;
+        if (stack == 0 && opt.call_graph == CallGraph::kFramePointer && format::is_entry_uprobe_name(ev.name)) stack = 8;
+        if (stack > 0) {
+            a.sample_type |= PERF_SAMPLE_STACK_USER;
+            a.sample_stack_user = (stack + 7) & ~7u;
+        }
     }
     a.disabled = 1;
     a.inherit = inherit ? 1 : 0;
