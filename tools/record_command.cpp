@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -101,10 +102,16 @@ Runner add_record_command(CLI::App& app, const std::vector<std::string>& argv) {
     sub->add_option("command", o.command, "Command to run and record (after --)");
     sub->prefix_command();  // everything from the command on belongs to the command
     return [flags, sub]() {
-        // prefix_command leaves the command's words in remaining().
-        for (auto& r : sub->remaining()) flags->opt.command.push_back(r);
-        if (!flags->opt.command.empty() && flags->opt.command.front() == "--")
-            flags->opt.command.erase(flags->opt.command.begin());
+        // prefix_command leaves the command's words in remaining(), but after `--` CLI11 moves
+        // the separator behind them (`-- cmd a b` arrived as cmd a b --): take the words after
+        // the first `--` of kiln's own argv as they were given.
+        auto& argv_words = flags->opt.kiln_argv;
+        auto sep = std::find(argv_words.begin(), argv_words.end(), "--");
+        if (sep != argv_words.end()) {
+            flags->opt.command.assign(sep + 1, argv_words.end());
+        } else {
+            for (auto& r : sub->remaining()) flags->opt.command.push_back(r);
+        }
         if (auto s = apply(*flags); !s) {
             std::fprintf(stderr, "kiln record: %s\n", s.error().message.c_str());
             return 2;

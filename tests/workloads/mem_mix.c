@@ -3,7 +3,7 @@
  *   churn():       malloc and free of 4096 bytes, 20000 times (0 bytes in use at the end);
  *   touch_pages(): writes every page of a fresh 16 MiB anonymous mapping (4096 faults of 4 KiB
  *                  pages), unmaps it.
- * Each is called once from main. */
+ * Each is called once from main; `mem_mix ROUNDS` runs churn ROUNDS times (benchmarks). */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -52,9 +52,10 @@ KEEP void touch_pages(void) {
     munmap(m, TOUCH_BYTES);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    const int rounds = argc > 1 ? atoi(argv[1]) : 1;
     leak_blocks();
-    churn();
+    for (int r = 0; r < rounds; r++) churn();
     touch_pages();
     return 0;
 }
