@@ -129,7 +129,8 @@ EventSet::~EventSet() {
 }
 
 Status EventSet::open(const std::vector<pmu::ResolvedEvent>& events, const RecordOptions& opt,
-                      const EventTarget& target, const std::function<Status(int fd, int cpu)>& map_ring) {
+                      const EventTarget& target, const std::function<Status(int fd, int cpu)>& map_ring,
+                      pmu::TracefsUprobes& probes) {
     const bool inherit = !target.system_wide && !target.per_thread;
     std::vector<int> tasks = target.system_wide ? std::vector<int>{-1} : target.tasks;
     for (size_t e = 0; e < events.size(); ++e) {
@@ -141,6 +142,16 @@ Status EventSet::open(const std::vector<pmu::ResolvedEvent>& events, const Recor
         // context of the task leaving the CPU); PERF_RECORD_SWITCH records add the switch back
         // in, which the offcpu view pairs with it. System-wide, the next_pid field says it.
         if (events[e].name == kSchedSwitch && !target.system_wide) attrs_.back().context_switch = 1;
+        // An inherited uprobe PMU event makes the target's forks fail (pmu/tracefs_uprobes.h):
+        // followed tasks get a tracefs uprobe, opened as the tracepoint it is.
+        if (events[e].kind == pmu::EventKind::kUprobe && inherit) {
+            perf_event_attr& a = attrs_.back();
+            auto id = probes.add(events[e].probe_path, a.config2, format::is_uretprobe_name(events[e].name));
+            if (!id) return make_error("event '" + names_[e] + "': " + id.error().message);
+            a.type = PERF_TYPE_TRACEPOINT;
+            a.config = *id;
+            a.config1 = a.config2 = 0;
+        }
         ids_.emplace_back();
     }
     for (int cpu : target.cpus) {
@@ -156,7 +167,7 @@ Status EventSet::open(const std::vector<pmu::ResolvedEvent>& events, const Recor
                 }
                 // A uprobe names its binary by a pointer to the path: events[e] outlives this
                 // call; the attr kept for the header (attrs_) holds 0 there, not an address.
-                if (events[e].kind == pmu::EventKind::kUprobe)
+                if (events[e].kind == pmu::EventKind::kUprobe && attr.type != PERF_TYPE_TRACEPOINT)
                     attr.config1 = reinterpret_cast<uintptr_t>(events[e].probe_path.c_str());
                 int fd = perf_event_open(&attr, task, cpu, -1, PERF_FLAG_FD_CLOEXEC);
                 if (fd < 0) {

@@ -261,6 +261,7 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
 
     const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
     const size_t pages = ring_data_pages(opt, events->size(), page);
+    pmu::TracefsUprobes tracefs_probes;  // removed last: after the rings and fds that use them
     std::vector<RingBuffer> rings;
     rings.reserve(target->events.cpus.size());
     EventSet event_set;
@@ -268,7 +269,7 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
         rings.emplace_back();
         return rings.back().map(fd, pages, cpu);
     };
-    if (auto s = event_set.open(*events, opt, target->events, map_ring); !s) {
+    if (auto s = event_set.open(*events, opt, target->events, map_ring, tracefs_probes); !s) {
         launcher.abandon();
         return s.error();
     }

@@ -218,3 +218,17 @@ TEST(Mem, FaultsAgreeWithPerf) {
                 under(view(rec.path, "faults"), "touch_pages"), kTouchPages);
     EXPECT_NEAR(kiln_total, perf_total, perf_total * 0.10);
 }
+
+// A target that forks: uprobes on followed tasks are tracefs probes (the uprobe PMU's events
+// make the fork fail with EFAULT when inherited), removed when recording ends.
+TEST(Mem, TargetsThatForkAreFollowedAndProbesRemoved) {
+    TempDir tmp;
+    const std::string rec = tmp.path("f.kiln");
+    auto r = run_kiln({"record", "--mem=malloc", "-o", rec, "--", "/bin/sh", "-c", workload("mem_mix_fp") + "; true"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    if (info_json(rec)["lost"].get<uint64_t>() == 0) {
+        EXPECT_EQ(calls(view(rec, "allocs"), "churn", "malloc"), kChurnCalls);
+    }
+    const std::string probes = read_text("/sys/kernel/tracing/uprobe_events");
+    EXPECT_EQ(probes.find("kiln_"), std::string::npos) << probes;
+}
