@@ -4,7 +4,7 @@
 // the fork fails with EFAULT. A tracefs probe is named by an id instead, which children
 // inherit like any tracepoint (perf probe works the same way). Probes are removed when the
 // owner is destroyed; a recorder killed with SIGKILL leaves them in uprobe_events under
-// group kiln_PID (`echo '-:kiln_PID/*' >> uprobe_events` removes them).
+// group kiln_PID (`echo '-:kiln_PID/pN' >> uprobe_events` removes each).
 #pragma once
 
 #include <cstdint>
