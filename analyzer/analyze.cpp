@@ -8,8 +8,11 @@
 
 #include "analyzer/decode/record_stream.h"
 #include "analyzer/model/process_model.h"
+#include "analyzer/views/alloc_view.h"
 #include "analyzer/views/cpu_view.h"
+#include "analyzer/views/faults_view.h"
 #include "analyzer/views/hotcold_view.h"
+#include "analyzer/views/mmap_view.h"
 #include "analyzer/views/offcpu_view.h"
 #include "analyzer/views/probe_view.h"
 #include "analyzer/views/wakeup_view.h"
@@ -21,6 +24,10 @@ std::vector<std::string> available_views(const format::RecordingHeader& header) 
     std::vector<std::string> views;
     EventTable events(header);
     if (!cpu_events(header, events).empty()) views.push_back("cpu");
+    if (AllocCalls::recorded(header))
+        for (const char* v : {"alloc", "allocs", "inuse"}) views.push_back(v);
+    if (page_fault_event(header) >= 0) views.push_back("faults");
+    if (MmapView::applies(header)) views.push_back("mmap");
     if (!probe_events(header).empty()) views.push_back("probes");
     if (SchedTracepoints::recorded(header)) {
         views.push_back("offcpu");
@@ -156,6 +163,11 @@ Result<std::unique_ptr<View>> make_view(const std::string& name, const format::R
                                         const EventTable& events, const AnalyzeOptions& options) {
     if (name == "cpu") return as_view(CpuView::create(header, events));
     if (name == "probes") return as_view(ProbeView::create(header, events));
+    if (name == "alloc") return as_view(AllocView::create(header, events, AllocView::Kind::kAlloc));
+    if (name == "allocs") return as_view(AllocView::create(header, events, AllocView::Kind::kAllocs));
+    if (name == "inuse") return as_view(AllocView::create(header, events, AllocView::Kind::kInuse));
+    if (name == "faults") return as_view(FaultsView::create(header, events));
+    if (name == "mmap") return as_view(MmapView::create(header, events));
     if (name == "offcpu") return as_view(OffCpuView::create(header, events, options.min_block_ns));
     if (name == "hotcold") return as_view(HotColdView::create(header, events, options.min_block_ns));
     if (name == "wakeup") return as_view(WakeupView::create(header, events, options.min_block_ns));

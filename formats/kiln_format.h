@@ -9,7 +9,7 @@ namespace kiln::format {
 // File preamble: 16 bytes.
 inline constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'R', 'E', 'C', '\0'};
 inline constexpr uint16_t kVersionMajor = 1;
-inline constexpr uint16_t kVersionMinor = 1;  // 1.1: tracepoint formats in the header
+inline constexpr uint16_t kVersionMinor = 2;  // 1.1: tracepoint formats in the header; 1.2: uprobe registers and entry return address in fp mode
 
 struct FilePreamble {
     char magic[8];

@@ -29,6 +29,10 @@ struct ResolvedEvent {
     std::string probe_path;
     // kTracepoint: the tracefs format text (layout of the RAW payload), kept in the recording.
     std::string tracepoint_format;
+    // Bytes of user stack each sample copies in -g fp mode, set by whoever asks for the event
+    // (recorder/mem_events: posix_memalign's return reads the stored pointer from it).
+    // 0: the recorder's default (none, or 8 at a uprobe at function entry: the return address).
+    uint32_t user_stack_bytes = 0;
 };
 
 // Resolves one spec. Hardware events that this machine cannot count (no PMU, as in most VMs)

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "formats/probe_names.h"
 #include "recorder/user_regs.h"
 
 namespace kiln::recorder {
@@ -68,6 +69,10 @@ perf_event_attr EventSet::make_attr(const pmu::ResolvedEvent& ev, const RecordOp
         if (opt.off_cpu && std::find(std::begin(kOffCpuEvents), std::end(kOffCpuEvents), ev.name) !=
                                std::end(kOffCpuEvents))
             a.sample_period = 1;
+    } else if (opt.mem.faults && ev.name == kPageFaults) {
+        // --mem counts faults: every one, or one in N with -c N (each sample then weighs N).
+        a.freq = 0;
+        a.sample_period = opt.period.value_or(1);
     } else if (opt.period) {
         a.freq = 0;
         a.sample_period = *opt.period;
@@ -84,6 +89,19 @@ perf_event_attr EventSet::make_attr(const pmu::ResolvedEvent& ev, const RecordOp
         a.sample_stack_user = opt.dwarf_stack_bytes;
         // The user part of the stack comes from the DWARF unwind of the copied stack.
         a.exclude_callchain_user = 1;
+    } else if (ev.kind == pmu::EventKind::kUprobe) {
+        // Arguments (at entry) and the return value (uretprobe) are in the user registers.
+        a.sample_type |= PERF_SAMPLE_REGS_USER;
+        a.sample_regs_user = probe_regs_mask();
+        // At a function's first instruction the frame-pointer walk misses the direct caller
+        // (its frame is not pushed yet): its return address is at [sp], copied here and put
+        // back into the stack by the analyzer (SPEC.md, "uprobes in -g fp mode").
+        uint32_t stack = ev.user_stack_bytes;
+        if (stack == 0 && opt.call_graph == CallGraph::kFramePointer && format::is_entry_uprobe_name(ev.name)) stack = 8;
+        if (stack > 0) {
+            a.sample_type |= PERF_SAMPLE_STACK_USER;
+            a.sample_stack_user = (stack + 7) & ~7u;
+        }
     }
     a.disabled = 1;
     a.inherit = inherit ? 1 : 0;
@@ -111,7 +129,8 @@ EventSet::~EventSet() {
 }
 
 Status EventSet::open(const std::vector<pmu::ResolvedEvent>& events, const RecordOptions& opt,
-                      const EventTarget& target, const std::function<Status(int fd, int cpu)>& map_ring) {
+                      const EventTarget& target, const std::function<Status(int fd, int cpu)>& map_ring,
+                      pmu::TracefsUprobes& probes) {
     const bool inherit = !target.system_wide && !target.per_thread;
     std::vector<int> tasks = target.system_wide ? std::vector<int>{-1} : target.tasks;
     for (size_t e = 0; e < events.size(); ++e) {
@@ -123,6 +142,16 @@ Status EventSet::open(const std::vector<pmu::ResolvedEvent>& events, const Recor
         // context of the task leaving the CPU); PERF_RECORD_SWITCH records add the switch back
         // in, which the offcpu view pairs with it. System-wide, the next_pid field says it.
         if (events[e].name == kSchedSwitch && !target.system_wide) attrs_.back().context_switch = 1;
+        // An inherited uprobe PMU event makes the target's forks fail (pmu/tracefs_uprobes.h):
+        // followed tasks get a tracefs uprobe, opened as the tracepoint it is.
+        if (events[e].kind == pmu::EventKind::kUprobe && inherit) {
+            perf_event_attr& a = attrs_.back();
+            auto id = probes.add(events[e].probe_path, a.config2, format::is_uretprobe_name(events[e].name));
+            if (!id) return make_error("event '" + names_[e] + "': " + id.error().message);
+            a.type = PERF_TYPE_TRACEPOINT;
+            a.config = *id;
+            a.config1 = a.config2 = 0;
+        }
         ids_.emplace_back();
     }
     for (int cpu : target.cpus) {
@@ -138,7 +167,7 @@ Status EventSet::open(const std::vector<pmu::ResolvedEvent>& events, const Recor
                 }
                 // A uprobe names its binary by a pointer to the path: events[e] outlives this
                 // call; the attr kept for the header (attrs_) holds 0 there, not an address.
-                if (events[e].kind == pmu::EventKind::kUprobe)
+                if (events[e].kind == pmu::EventKind::kUprobe && attr.type != PERF_TYPE_TRACEPOINT)
                     attr.config1 = reinterpret_cast<uintptr_t>(events[e].probe_path.c_str());
                 int fd = perf_event_open(&attr, task, cpu, -1, PERF_FLAG_FD_CLOEXEC);
                 if (fd < 0) {

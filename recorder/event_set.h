@@ -13,6 +13,7 @@
 #include "formats/recording_header.h"
 #include "formats/result.h"
 #include "pmu/event_resolver.h"
+#include "pmu/tracefs_uprobes.h"
 #include "recorder/record_options.h"
 
 namespace kiln::recorder {
@@ -44,8 +45,11 @@ public:
 
     // map_ring(fd, cpu) is called for the first fd of each CPU as soon as it is open: the
     // kernel redirects other fds (PERF_EVENT_IOC_SET_OUTPUT) only into a mapped buffer.
+    // Uprobes of followed (inherited) tasks are made in probes, which must outlive this set
+    // and the rings mapped from its fds (an event lives while a ring maps it).
     Status open(const std::vector<pmu::ResolvedEvent>& events, const RecordOptions& opt,
-                const EventTarget& target, const std::function<Status(int fd, int cpu)>& map_ring);
+                const EventTarget& target, const std::function<Status(int fd, int cpu)>& map_ring,
+                pmu::TracefsUprobes& probes);
     Status enable();
     void disable();
 

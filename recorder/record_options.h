@@ -10,6 +10,15 @@ namespace kiln::recorder {
 
 enum class CallGraph { kNone, kFramePointer, kDwarf };
 
+// --mem[=faults,mmap,malloc] and --alloc-lib: what recorder/mem_events adds to the events.
+struct MemRecording {
+    bool faults = false;                  // page-faults with stacks, every one unless -c N
+    bool mmap = false;                    // syscalls tracepoints of mmap, munmap, mremap, brk
+    bool malloc = false;                  // uprobes/uretprobes on the allocator functions of libc
+    std::vector<std::string> alloc_libs;  // --alloc-lib: the same functions in these libraries
+    bool any() const { return faults || mmap || malloc; }
+};
+
 struct RecordOptions {
     std::vector<std::string> events;       // -e; empty means the default event (cycles)
     std::optional<uint64_t> frequency;     // -F HZ
@@ -28,6 +37,7 @@ struct RecordOptions {
     std::vector<std::string> kiln_argv;    // for the header
     bool quiet = false;
     bool off_cpu = false;                  // --off-cpu: add kOffCpuEvents (if not given with -e)
+    MemRecording mem;                      // --mem: without -e, only the memory events are recorded
 };
 
 inline constexpr uint64_t kDefaultFrequency = 999;
@@ -36,5 +46,6 @@ inline constexpr const char* kSchedSwitch = "sched:sched_switch";
 // task leaving the CPU) and every wakeup (with the stack of the task waking another).
 inline constexpr const char* kOffCpuEvents[] = {kSchedSwitch, "sched:sched_waking"};
 inline constexpr uint32_t kMaxDwarfStackBytes = 65528;
+inline constexpr const char* kPageFaults = "page-faults";
 
 }  // namespace kiln::recorder

@@ -21,6 +21,7 @@
 #include "recorder/command_launcher.h"
 #include "recorder/drain_loop.h"
 #include "recorder/event_set.h"
+#include "recorder/mem_events.h"
 #include "recorder/output_file.h"
 #include "recorder/ring_sizing.h"
 #include "recorder/sideband/sideband_collect.h"
@@ -128,7 +129,7 @@ Result<Target> resolve_target(const RecordOptions& opt) {
 
 Result<std::vector<pmu::ResolvedEvent>> resolve_events(const RecordOptions& opt,
                                                       const std::function<void(const std::string&)>& note) {
-    std::vector<std::string> specs = opt.events.empty() ? std::vector<std::string>{"cycles"} : opt.events;
+    std::vector<std::string> specs = opt.events.empty() && !opt.mem.any() ? std::vector<std::string>{"cycles"} : opt.events;
     if (opt.off_cpu)
         for (const char* ev : kOffCpuEvents)
             if (std::find(specs.begin(), specs.end(), ev) == specs.end()) specs.push_back(ev);
@@ -138,6 +139,19 @@ Result<std::vector<pmu::ResolvedEvent>> resolve_events(const RecordOptions& opt,
         if (!ev) return ev.error();
         if (!ev->note.empty()) note(ev->note);
         out.push_back(std::move(*ev));
+    }
+    if (opt.mem.any()) {
+        std::string libc;
+        if (opt.mem.malloc) {
+            auto found = target_libc(opt);
+            if (!found) return found.error();
+            libc = *found;
+        }
+        auto mem = mem_events(opt, libc);
+        if (!mem) return mem.error();
+        for (auto& ev : *mem)
+            if (std::none_of(out.begin(), out.end(), [&ev](const pmu::ResolvedEvent& o) { return o.name == ev.name; }))
+                out.push_back(std::move(ev));
     }
     return out;
 }
@@ -247,6 +261,7 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
 
     const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
     const size_t pages = ring_data_pages(opt, events->size(), page);
+    pmu::TracefsUprobes tracefs_probes;  // removed last: after the rings and fds that use them
     std::vector<RingBuffer> rings;
     rings.reserve(target->events.cpus.size());
     EventSet event_set;
@@ -254,7 +269,7 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
         rings.emplace_back();
         return rings.back().map(fd, pages, cpu);
     };
-    if (auto s = event_set.open(*events, opt, target->events, map_ring); !s) {
+    if (auto s = event_set.open(*events, opt, target->events, map_ring, tracefs_probes); !s) {
         launcher.abandon();
         return s.error();
     }

@@ -8,6 +8,7 @@ namespace kiln::recorder {
 
 namespace {
 constexpr size_t kOffCpuRate = 10000;  // per second and CPU, per off-CPU event
+constexpr size_t kMemRate = 32000;     // --mem: allocator calls (or faults) per second and CPU
 }  // namespace
 
 size_t ring_data_pages(const RecordOptions& opt, size_t event_count, size_t page_size) {
@@ -21,6 +22,9 @@ size_t ring_data_pages(const RecordOptions& opt, size_t event_count, size_t page
     // --off-cpu: a record per context switch and per wakeup, whose rate no flag gives; size
     // for a busy CPU (10k switches and 10k wakeups a second) so a switch storm's bursts fit.
     if (opt.off_cpu) bytes = std::max(bytes, kOffCpuRate * per_sample * std::size(kOffCpuEvents) / 2);
+    // --mem: an entry and a return record per allocator call, at a rate only the target sets;
+    // size for an allocation-heavy program (32k calls a second; -m raises it) so bursts fit.
+    if (opt.mem.any()) bytes = std::max(bytes, kMemRate * (per_sample + 64) * 2 / 2);
     const size_t min_bytes = 512 * 1024;
     const size_t max_bytes = 64 * 1024 * 1024;
     bytes = std::clamp(bytes, min_bytes, max_bytes);

@@ -17,4 +17,14 @@ uint64_t user_regs_mask() {
 #endif
 }
 
+uint64_t probe_regs_mask() {
+#if defined(__x86_64__)
+    return (1ULL << PERF_REG_X86_DI) | (1ULL << PERF_REG_X86_SI) | (1ULL << PERF_REG_X86_DX) |
+           (1ULL << PERF_REG_X86_AX) | (1ULL << PERF_REG_X86_SP) | (1ULL << PERF_REG_X86_IP);
+#elif defined(__aarch64__)
+    return (1ULL << PERF_REG_ARM64_X0) | (1ULL << PERF_REG_ARM64_X1) | (1ULL << PERF_REG_ARM64_X2) |
+           (1ULL << PERF_REG_ARM64_SP) | (1ULL << PERF_REG_ARM64_PC);
+#endif
+}
+
 }  // namespace kiln::recorder

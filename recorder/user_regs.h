@@ -7,5 +7,8 @@ namespace kiln::recorder {
 
 // Same set perf uses (PERF_REGS_MASK): every general register, without segment registers.
 uint64_t user_regs_mask();
+// What a uprobe sample needs in -g fp mode: the argument registers of the first three
+// arguments, the return value, the stack pointer and the instruction pointer.
+uint64_t probe_regs_mask();
 
 }  // namespace kiln::recorder

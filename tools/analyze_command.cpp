@@ -240,8 +240,8 @@ Runner add_analyze_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("analyze", "Turn a recording into flame graphs, pprof profiles and tables");
     cmd->add_option("file", args->file, "Recording written by kiln record")->required();
     cmd->add_option("--view", args->view,
-                    "View to build: cpu, probes, offcpu, hotcold or wakeup (default: cpu, else the first the "
-                    "recording supports)");
+                    "View to build: cpu, alloc, allocs, inuse, faults, mmap, probes, offcpu, hotcold or wakeup "
+                    "(default: cpu, else the first the recording supports)");
     cmd->add_option("--min-block", args->min_block,
                     "offcpu, hotcold, wakeup: leave out blocks shorter than DURATION (e.g. 1ms, 500us)");
     cmd->add_option("--folded", args->folded, "Write folded stacks to PATH (- for stdout)");

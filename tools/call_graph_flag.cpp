@@ -13,6 +13,8 @@ std::vector<std::string> normalize_call_graph_flag(std::vector<std::string> args
         if (args[i] == "--") break;
         if ((args[i] == "-g" || args[i] == "--call-graph") && (i + 1 == args.size() || !is_mode(args[i + 1])))
             args.insert(args.begin() + static_cast<long>(i) + 1, "fp");
+        // A bare --mem means all of it; its value only ever follows an '=' (--mem=malloc).
+        if (args[i] == "--mem") args[i] = "--mem=faults,mmap,malloc";
     }
     return args;
 }

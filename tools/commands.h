@@ -17,7 +17,8 @@ Runner add_info_command(CLI::App& app);
 Runner add_list_command(CLI::App& app);
 Runner add_analyze_command(CLI::App& app);
 
-// perf lets `-g` stand alone; CLI11 would take the next word as its value.
+// perf lets `-g` stand alone; CLI11 would take the next word as its value. The same for a
+// bare `--mem` (all memory events), whose list is only given as --mem=LIST.
 std::vector<std::string> normalize_call_graph_flag(std::vector<std::string> args);
 
 }  // namespace kiln::tools

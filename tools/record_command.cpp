@@ -1,6 +1,8 @@
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
+#include "recorder/mem_events.h"
 #include "recorder/recorder.h"
 #include "recorder/targets.h"
 #include "tools/commands.h"
@@ -14,6 +16,7 @@ struct RecordFlags {
     std::string call_graph = "fp";
     std::string pids, tids, cpus;
     uint64_t frequency = 0, period = 0;
+    std::string mem;  // --mem=LIST ("" when not given; a bare --mem arrives as the full list)
 };
 
 Status apply(RecordFlags& f) {
@@ -54,6 +57,14 @@ Status apply(RecordFlags& f) {
         if (!c) return c.error();
         o.cpus = *c;
     }
+    if (!f.mem.empty()) {
+        auto m = recorder::parse_mem_flag(f.mem);
+        if (!m) return m.error();
+        m->alloc_libs = o.mem.alloc_libs;
+        o.mem = *m;
+    }
+    // --alloc-lib alone asks for allocator probes (of libc too).
+    if (!o.mem.alloc_libs.empty()) o.mem.malloc = true;
     int targets = (!o.pids.empty()) + (!o.tids.empty()) + (!o.command.empty() && !o.system_wide);
     if (targets > 1) return make_error("choose one target: a command after --, -p PID or -t TID");
     if (o.zstd_level < 0 || o.zstd_level > 19) return make_error("-z LEVEL must be between 0 (off) and 19");
@@ -83,13 +94,24 @@ Runner add_record_command(CLI::App& app, const std::vector<std::string>& argv) {
     sub->add_flag("--off-cpu", o.off_cpu,
                   "Also record context switches and wakeups with stacks (sched:sched_switch, "
                   "sched:sched_waking) for the offcpu, hotcold and wakeup views");
+    sub->add_option("--mem", flags->mem,
+                    "Record memory use (faults, mmap, malloc; all without =LIST): page faults, mmap/brk "
+                    "syscalls and allocator calls with stacks, for the faults, mmap, alloc, allocs and inuse views");
+    sub->add_option("--alloc-lib", o.mem.alloc_libs,
+                    "With --mem: also probe malloc, free ... in this allocator library (jemalloc, tcmalloc); repeatable");
     sub->add_option("command", o.command, "Command to run and record (after --)");
     sub->prefix_command();  // everything from the command on belongs to the command
     return [flags, sub]() {
-        // prefix_command leaves the command's words in remaining().
-        for (auto& r : sub->remaining()) flags->opt.command.push_back(r);
-        if (!flags->opt.command.empty() && flags->opt.command.front() == "--")
-            flags->opt.command.erase(flags->opt.command.begin());
+        // prefix_command leaves the command's words in remaining(), but after `--` CLI11 moves
+        // the separator behind them (`-- cmd a b` arrived as cmd a b --): take the words after
+        // the first `--` of kiln's own argv as they were given.
+        auto& argv_words = flags->opt.kiln_argv;
+        auto sep = std::find(argv_words.begin(), argv_words.end(), "--");
+        if (sep != argv_words.end()) {
+            flags->opt.command.assign(sep + 1, argv_words.end());
+        } else {
+            for (auto& r : sub->remaining()) flags->opt.command.push_back(r);
+        }
         if (auto s = apply(*flags); !s) {
             std::fprintf(stderr, "kiln record: %s\n", s.error().message.c_str());
             return 2;

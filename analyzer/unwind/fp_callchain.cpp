@@ -2,7 +2,9 @@
 
 #include <linux/perf_event.h>
 
-#include <bit>
+#include <cstring>
+
+#include "analyzer/unwind/user_registers.h"
 
 namespace kiln::analyzer {
 
@@ -13,23 +15,6 @@ RawFrame user_frame(const ProcessModel& model, int32_t pid, uint64_t ip) {
     return {m->dso, ip - m->start + m->pgoff};
 }
 
-namespace {
-
-// Position of the instruction pointer among the sampled user registers (perf's register
-// numbering); -1 when it was not sampled.
-int ip_register_index(uint64_t mask) {
-#if defined(__x86_64__)
-    constexpr int kIp = 8;  // PERF_REG_X86_IP
-#elif defined(__aarch64__)
-    constexpr int kIp = 32;  // PERF_REG_ARM64_PC
-#else
-    constexpr int kIp = -1;
-#endif
-    if (kIp < 0 || !(mask & (1ull << kIp))) return -1;
-    return std::popcount(mask & ((1ull << kIp) - 1));
-}
-
-}  // namespace
 
 void callchain_frames(const format::ParsedSample& s, uint64_t sample_regs_user, const ProcessModel& model,
                       std::vector<RawFrame>& out) {
@@ -71,11 +56,21 @@ void callchain_frames(const format::ParsedSample& s, uint64_t sample_regs_user, 
     // DWARF-mode recordings exclude the user callchain: the interrupted user instruction is
     // in the sampled registers (the rest of the user stack is the DWARF unwinder's job).
     if (!saw_user && s.regs_abi != 0) {
-        const int idx = ip_register_index(sample_regs_user);
-        if (idx >= 0 && static_cast<size_t>(idx) < s.regs.size() / 8) {
-            const uint64_t uip = s.reg_at(static_cast<size_t>(idx));
-            if (uip != 0 && !is_kernel_address(uip)) out.push_back(user_frame(model, pid, uip));
-        }
+        const auto uip = user_register(s, sample_regs_user, UserReg::kIp);
+        if (uip && *uip != 0 && !is_kernel_address(*uip)) out.push_back(user_frame(model, pid, *uip));
+    }
+}
+
+void insert_entry_caller(const format::ParsedSample& s, const ProcessModel& model, size_t first,
+                         std::vector<RawFrame>& out) {
+    if (s.stack.size() < 8) return;
+    uint64_t ret = 0;
+    std::memcpy(&ret, s.stack.data(), 8);
+    if (ret == 0 || is_kernel_address(ret)) return;
+    for (size_t i = first; i < out.size(); ++i) {
+        if (out[i].dso == kKernelDso) continue;
+        out.insert(out.begin() + static_cast<std::ptrdiff_t>(i) + 1, user_frame(model, static_cast<int32_t>(s.pid), ret - 1));
+        return;
     }
 }
 

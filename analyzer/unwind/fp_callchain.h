@@ -16,6 +16,14 @@ namespace kiln::analyzer {
 void callchain_frames(const format::ParsedSample& sample, uint64_t sample_regs_user, const ProcessModel& model,
                       std::vector<RawFrame>& out);
 
+// A sample taken at a function's first instruction (an entry uprobe) in -g fp mode: the
+// kernel's frame-pointer walk goes from the caller's frame pointer straight to the caller's
+// caller, because the function has not pushed its frame yet. The caller's return address is
+// at [sp], the first 8 bytes of the sample's user stack copy (the recorder copies them for
+// such events): inserts it after the first user frame of out[first..]. No copy: no change.
+void insert_entry_caller(const format::ParsedSample& sample, const ProcessModel& model, size_t first,
+                         std::vector<RawFrame>& out);
+
 // Frame of one user-space address of process pid.
 RawFrame user_frame(const ProcessModel& model, int32_t pid, uint64_t ip);
 

@@ -3,6 +3,7 @@
 #include <linux/perf_event.h>
 
 #include "analyzer/unwind/fp_callchain.h"
+#include "formats/probe_names.h"
 
 namespace kiln::analyzer {
 
@@ -21,11 +22,21 @@ void StackBuilder::note_dsos(const std::vector<RawFrame>& frames, size_t from) {
     }
 }
 
-void StackBuilder::frames(const format::ParsedSample& s, uint64_t regs_mask, bool dwarf, std::vector<RawFrame>& out) {
+StackMode stack_mode(const perf_event_attr& a, std::string_view event_name) {
+    const bool stack = (a.sample_type & PERF_SAMPLE_STACK_USER) != 0;
+    // -g dwarf copies the stack and leaves the user callchain out; a small copy beside the
+    // user callchain is the return address of an entry probe (SPEC.md).
+    if (stack && a.exclude_callchain_user) return StackMode::kDwarf;
+    if (stack && format::is_entry_uprobe_name(event_name)) return StackMode::kFramePointerAtEntry;
+    return StackMode::kFramePointer;
+}
+
+void StackBuilder::frames(const format::ParsedSample& s, uint64_t regs_mask, StackMode mode, std::vector<RawFrame>& out) {
     last_mark_ = kUnwindComplete;
     const size_t first = out.size();
-    if (!dwarf) {
+    if (mode != StackMode::kDwarf) {
         callchain_frames(s, regs_mask, model_, out);
+        if (mode == StackMode::kFramePointerAtEntry) insert_entry_caller(s, model_, first, out);
         note_dsos(out, first);
         return;
     }

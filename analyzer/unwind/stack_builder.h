@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analyzer/model/process_model.h"
@@ -30,10 +31,18 @@ struct UnwindHealth {
     uint32_t stack_bytes = 0;           // the recording's -g dwarf,BYTES
 };
 
+// How a sample's user stack was recorded, from its event's attr and name.
+enum class StackMode : uint8_t {
+    kFramePointer,         // the kernel's callchain (-g fp or none)
+    kFramePointerAtEntry,  // the same, at a function's entry: [sp] in the stack copy is the caller
+    kDwarf,                // -g dwarf: kernel callchain + the copied stack, unwound here
+};
+StackMode stack_mode(const perf_event_attr& attr, std::string_view event_name);
+
 class StackBuilder {
 public:
     StackBuilder(const ProcessModel& model, BinaryLocator& locator, bool libunwind_only = false);
-    void frames(const format::ParsedSample& s, uint64_t regs_mask, bool dwarf, std::vector<RawFrame>& out);
+    void frames(const format::ParsedSample& s, uint64_t regs_mask, StackMode mode, std::vector<RawFrame>& out);
     const UnwindHealth& health() const { return health_; }
     // How the stack of the last frames() call was unwound.
     UnwindMark last_mark() const { return last_mark_; }

@@ -11,7 +11,7 @@ BlockedTimeView::BlockedTimeView(const SchedTracepoints& sched, const EventTable
     for (size_t e = 0; e < events.size(); ++e) {
         const perf_event_attr& a = events.attr(static_cast<int>(e));
         regs_masks_.push_back(a.sample_regs_user);
-        dwarf_.push_back((a.sample_type & PERF_SAMPLE_STACK_USER) != 0);
+        modes_.push_back(stack_mode(a, ""));  // sched and CPU events: never entry probes
         layouts_.push_back(events.layout(static_cast<int>(e)));
     }
 }
@@ -24,7 +24,7 @@ void BlockedTimeView::unwind(const format::ParsedSample& s, int e, StackBuilder&
                              std::vector<RawFrame>& out) const {
     out.clear();
     const auto i = static_cast<size_t>(e);
-    stacks.frames(s, i < regs_masks_.size() ? regs_masks_[i] : 0, i < dwarf_.size() && dwarf_[i], out);
+    stacks.frames(s, i < regs_masks_.size() ? regs_masks_[i] : 0, i < modes_.size() ? modes_[i] : StackMode::kFramePointer, out);
 }
 
 void BlockedTimeView::switch_in(int32_t tid, uint64_t time) {

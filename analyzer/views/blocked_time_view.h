@@ -48,7 +48,7 @@ protected:
     ProfileBuilder builder_;
     SchedTracepoints sched_;
     std::vector<uint64_t> regs_masks_;  // per header event: sample_regs_user
-    std::vector<bool> dwarf_;           // per header event: recorded with -g dwarf
+    std::vector<StackMode> modes_;      // per header event: how its user stacks were recorded
     std::vector<RawFrame> frames_;
 
 private:

@@ -15,14 +15,14 @@ EventColumnsView::EventColumnsView(const format::RecordingHeader& header, const 
     : builder_(types_of(columns)),
       column_of_event_(header.events.size(), -1),
       regs_masks_(header.events.size(), 0),
-      dwarf_(header.events.size(), false),
+      modes_(header.events.size(), StackMode::kFramePointer),
       period_(period) {
     for (size_t i = 0; i < columns.size(); ++i) {
         const auto e = static_cast<size_t>(columns[i].event);
         const perf_event_attr& a = events.attr(columns[i].event);
         column_of_event_[e] = static_cast<int>(i + 1);
         regs_masks_[e] = a.sample_regs_user;
-        dwarf_[e] = (a.sample_type & PERF_SAMPLE_STACK_USER) != 0;
+        modes_[e] = stack_mode(a, header.events[e].name);
     }
     values_.assign(builder_.types().size(), 0);
 }
@@ -42,7 +42,7 @@ void EventColumnsView::sample(const format::ParsedSample& s, int event, const Sa
                               StackBuilder& stacks) {
     frames_.clear();
     const auto e = static_cast<size_t>(event);
-    stacks.frames(s, regs_masks_[e], dwarf_[e], frames_);
+    stacks.frames(s, regs_masks_[e], modes_[e], frames_);
     std::fill(values_.begin(), values_.end(), 0);
     values_[0] = 1;
     values_[static_cast<size_t>(column_of_event_[e])] = static_cast<int64_t>(s.period);

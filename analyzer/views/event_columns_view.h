@@ -39,7 +39,7 @@ private:
     ProfileBuilder builder_;
     std::vector<int> column_of_event_;  // per header event: value column, or -1 when not used
     std::vector<uint64_t> regs_masks_;  // per header event: sample_regs_user
-    std::vector<bool> dwarf_;           // per header event: recorded with -g dwarf
+    std::vector<StackMode> modes_;      // per header event: how its user stacks were recorded
     int64_t period_;
     std::vector<RawFrame> frames_;
     std::vector<int64_t> values_;

@@ -1,13 +1,15 @@
 // The probes view: hits of uprobe/uretprobe events per stack.
 #include "analyzer/views/probe_view.h"
 
+#include "formats/probe_names.h"
+
 namespace kiln::analyzer {
 
 std::vector<int> probe_events(const format::RecordingHeader& header) {
     std::vector<int> out;
     for (size_t i = 0; i < header.events.size(); ++i) {
         const std::string& name = header.events[i].name;
-        if (name.starts_with("uprobe:") || name.starts_with("uretprobe:")) out.push_back(static_cast<int>(i));
+        if (format::is_probe_name(name)) out.push_back(static_cast<int>(i));
     }
     return out;
 }

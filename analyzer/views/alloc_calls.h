@@ -1,0 +1,57 @@
+// The allocator probes of a recording (`kiln record --mem=malloc`, or the same uprobes given
+// with -e): which event is the entry or the return of which function, and the arguments and
+// result each sample carries in its user registers (x86-64 SysV: rdi, rsi, rdx; rax).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analyzer/decode/record_stream.h"
+#include "analyzer/unwind/stack_builder.h"
+#include "formats/perf_sample.h"
+#include "formats/recording_header.h"
+#include "formats/result.h"
+
+namespace kiln::analyzer {
+
+enum class AllocFn : uint8_t { kMalloc, kCalloc, kRealloc, kFree, kPosixMemalign, kAlignedAlloc, kMemalign };
+
+// The arguments of one call, read at its entry.
+struct AllocArgs {
+    uint64_t size = 0;    // bytes asked for (calloc: n * size, saturated)
+    uint64_t ptr = 0;     // realloc: the old block; free: the block freed
+    uint64_t memptr = 0;  // posix_memalign: where the result is stored (void**)
+};
+
+class AllocCalls {
+public:
+    struct Probe {
+        AllocFn fn = AllocFn::kMalloc;
+        bool is_return = false;
+        uint64_t regs_mask = 0;
+        StackMode mode = StackMode::kFramePointer;
+    };
+
+    // Fails when the recording has no allocator probes or their samples lack the registers
+    // the arguments are read from; view names the view for the message.
+    static Result<AllocCalls> find(const format::RecordingHeader& header, const EventTable& events,
+                                   const std::string& view);
+    // Whether the recording has allocator probes at all (for the list of available views).
+    static bool recorded(const format::RecordingHeader& header);
+
+    const Probe* probe(int event) const;
+    // nullopt when a register the function's arguments need was not sampled.
+    static std::optional<AllocArgs> args(const Probe& p, const format::ParsedSample& s);
+    // The return value (rax), nullopt when not sampled.
+    static std::optional<uint64_t> result(const Probe& p, const format::ParsedSample& s);
+    // posix_memalign: the pointer stored at memptr, read from the return sample's copy of the
+    // caller's stack (it starts at sp); nullopt when memptr lies outside the copy.
+    static std::optional<uint64_t> stored_pointer(const Probe& p, const format::ParsedSample& s, uint64_t memptr);
+
+private:
+    std::vector<std::optional<Probe>> probes_;  // per header event
+};
+
+}  // namespace kiln::analyzer

@@ -1,0 +1,56 @@
+#include "pmu/tracefs_uprobes.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "pmu/event_resolver.h"
+
+namespace kiln::pmu {
+
+namespace {
+
+Status append_line(const std::string& file, const std::string& line) {
+    const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0) return make_error("cannot open " + file + ": " + std::strerror(errno));
+    const ssize_t n = ::write(fd, line.data(), line.size());
+    const int err = errno;
+    ::close(fd);
+    if (n != static_cast<ssize_t>(line.size()))
+        return make_error("cannot write '" + line + "' to " + file + ": " + std::strerror(err));
+    return {};
+}
+
+}  // namespace
+
+TracefsUprobes::~TracefsUprobes() { remove_all(); }
+
+Result<uint64_t> TracefsUprobes::add(const std::string& path, uint64_t file_offset, bool retprobe) {
+    if (root_.empty()) {
+        auto root = tracefs_root();
+        if (!root) return make_error("uprobes need tracefs: " + root.error().message);
+        root_ = *root;
+    }
+    if (path.find_first_of(" \t\n") != std::string::npos)
+        return make_error("cannot probe " + path + ": tracefs uprobes take no whitespace in paths");
+    const std::string name = "kiln_" + std::to_string(::getpid()) + "/p" + std::to_string(names_.size());
+    char offset[32];
+    std::snprintf(offset, sizeof offset, "0x%llx", static_cast<unsigned long long>(file_offset));
+    KILN_TRY(append_line(root_ + "/uprobe_events", std::string(retprobe ? "r:" : "p:") + name + " " + path + ":" + offset));
+    names_.push_back(name);
+    std::ifstream id_file(root_ + "/events/" + name + "/id");
+    uint64_t id = 0;
+    if (!(id_file >> id)) return make_error("cannot read the id of uprobe " + name + " under " + root_ + "/events");
+    return id;
+}
+
+void TracefsUprobes::remove_all() {
+    for (const auto& name : names_) (void)append_line(root_ + "/uprobe_events", "-:" + name);
+    names_.clear();
+}
+
+}  // namespace kiln::pmu

@@ -1,0 +1,100 @@
+#include "recorder/mem_events.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "pmu/uprobes.h"
+#include "recorder/sideband/proc_maps.h"
+
+namespace kiln::recorder {
+
+namespace {
+
+constexpr const char* kMmapSyscalls[] = {"mmap", "munmap", "mremap", "brk"};
+
+bool is_libc_path(const std::string& path) {
+    const std::string base = path.substr(path.rfind('/') + 1);
+    return base.starts_with("libc.so") || (base.starts_with("libc-") && base.ends_with(".so"));
+}
+
+Result<std::string> libc_in_maps(const std::string& maps_path, const std::string& whose) {
+    std::ifstream f(maps_path);
+    if (!f) return make_error("cannot read " + maps_path + " to find the libc of " + whose);
+    std::stringstream text;
+    text << f.rdbuf();
+    auto maps = sideband::parse_maps(text.str());
+    if (!maps) return make_error(maps_path + ": " + maps.error().message);
+    for (const auto& m : *maps)
+        if (!m.deleted && is_libc_path(m.entry.path)) return m.entry.path;
+    return make_error(whose + " has no libc mapped (" + maps_path +
+                      "): a static binary's allocator cannot be found this way; name it with --alloc-lib");
+}
+
+Status add_event(std::vector<pmu::ResolvedEvent>& out, const std::string& spec) {
+    auto ev = pmu::resolve_event(spec);
+    if (!ev) return ev.error();
+    out.push_back(std::move(*ev));
+    return {};
+}
+
+// Entry probes on every allocator function the library defines, return probes on those that
+// return memory. malloc and free must be there: a library without them is no allocator.
+Status add_allocator(std::vector<pmu::ResolvedEvent>& out, const std::string& lib, bool named_by_user) {
+    for (const char* required : {"malloc", "free"}) {
+        auto fn = pmu::find_function(lib, required);
+        if (!fn)
+            return make_error(std::string(named_by_user ? "--alloc-lib " : "libc ") + lib + ": " + fn.error().message +
+                              (named_by_user ? "; name a shared library that defines malloc and free (jemalloc, tcmalloc)"
+                                             : ""));
+    }
+    for (const char* fn : kAllocFunctions) {
+        if (!pmu::find_function(lib, fn)) continue;  // an allocator without memalign is still one
+        const std::string name = std::string(":") + fn;
+        KILN_TRY(add_event(out, "uprobe:" + lib + name));
+        if (std::string_view(fn) == "free") continue;
+        KILN_TRY(add_event(out, "uretprobe:" + lib + name));
+        if (std::string_view(fn) == "posix_memalign") out.back().user_stack_bytes = kMemalignReturnStackBytes;
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<MemRecording> parse_mem_flag(const std::string& value) {
+    MemRecording m;
+    if (value.empty()) {
+        m.faults = m.mmap = m.malloc = true;
+        return m;
+    }
+    std::stringstream in(value);
+    std::string part;
+    while (std::getline(in, part, ',')) {
+        if (part == "faults") m.faults = true;
+        else if (part == "mmap") m.mmap = true;
+        else if (part == "malloc") m.malloc = true;
+        else return make_error("--mem=" + value + ": unknown part '" + part + "'; expected faults, mmap and/or malloc");
+    }
+    if (!m.any()) return make_error("--mem=" + value + ": expected faults, mmap and/or malloc");
+    return m;
+}
+
+Result<std::string> target_libc(const RecordOptions& opt) {
+    if (!opt.pids.empty()) return libc_in_maps("/proc/" + std::to_string(opt.pids.front()) + "/maps",
+                                               "pid " + std::to_string(opt.pids.front()));
+    if (!opt.tids.empty()) return libc_in_maps("/proc/" + std::to_string(opt.tids.front()) + "/maps",
+                                               "tid " + std::to_string(opt.tids.front()));
+    return libc_in_maps("/proc/self/maps", "kiln");
+}
+
+Result<std::vector<pmu::ResolvedEvent>> mem_events(const RecordOptions& opt, const std::string& libc) {
+    std::vector<pmu::ResolvedEvent> out;
+    if (opt.mem.faults) KILN_TRY(add_event(out, "page-faults"));
+    if (opt.mem.mmap)
+        for (const char* sc : kMmapSyscalls)
+            for (const char* side : {"sys_enter_", "sys_exit_"}) KILN_TRY(add_event(out, std::string("syscalls:") + side + sc));
+    if (opt.mem.malloc) KILN_TRY(add_allocator(out, libc, false));
+    for (const auto& lib : opt.mem.alloc_libs) KILN_TRY(add_allocator(out, lib, true));
+    return out;
+}
+
+}  // namespace kiln::recorder
