@@ -16,6 +16,7 @@ Runner add_record_command(CLI::App& app, const std::vector<std::string>& argv);
 Runner add_info_command(CLI::App& app);
 Runner add_list_command(CLI::App& app);
 Runner add_analyze_command(CLI::App& app);
+Runner add_diff_command(CLI::App& app);
 
 // perf lets `-g` stand alone; CLI11 would take the next word as its value.
 std::vector<std::string> normalize_call_graph_flag(std::vector<std::string> args);
