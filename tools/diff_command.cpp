@@ -62,6 +62,7 @@ Result<std::vector<analyzer::ProfileRun>> load_side(const std::vector<std::strin
     for (const auto& p : paths) {
         auto r = analyzer::load_run(p, opt);
         if (!r) return r.error();
+        for (const auto& w : r->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
         runs.push_back(std::move(*r));
     }
     return runs;

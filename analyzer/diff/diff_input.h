@@ -42,6 +42,9 @@ struct ProfileRun {
     // then estimated as value share × number of distinct stacks, fewer than the real
     // samples, so significance is underestimated (conservative).
     bool counts_exact = true;
+    // Recordings: what analysis reported (binaries not found show as binary+0xOFFSET and
+    // cannot match by name), for the command to print.
+    std::vector<std::string> warnings;
 };
 
 // A function name without compiler clone suffixes (see above).

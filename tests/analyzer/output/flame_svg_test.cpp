@@ -1,4 +1,5 @@
-#include "analyzer/output/flame_svg.h"
+#include "tests/analyzer/output/flame_svg_test_util.h"
+
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -21,126 +22,8 @@
 namespace kiln::analyzer {
 namespace {
 
-FlameNode node(std::string name, int64_t self, std::vector<FlameNode> children = {}, FrameKind kind = FrameKind::User) {
-    FlameNode n;
-    n.name = std::move(name);
-    n.kind = kind;
-    n.self = self;
-    n.total = self;
-    for (const auto& c : children) n.total += c.total;
-    n.children = std::move(children);
-    return n;
-}
+using namespace svg_test;
 
-// all 100 = app 100 = main 100 = {hot_a 75, hot_b 25}
-FlameNode known_tree() {
-    return node("all", 0,
-                {node("app", 0, {node("main", 0, {node("hot_a", 75), node("hot_b", 25)})}, FrameKind::Synthetic)},
-                FrameKind::Synthetic);
-}
-
-std::string svg_of(const FlameNode& root, FlameSvgOptions o = {}) {
-    std::ostringstream out;
-    write_flame_svg(root, o, out);
-    return out.str();
-}
-
-// A fresh directory per use (tests may run side by side under ctest -j), removed after.
-struct TempDir {
-    std::string path = ::testing::TempDir() + "/flame_svg_XXXXXX";
-    TempDir() {
-        if (!mkdtemp(path.data())) ADD_FAILURE() << "mkdtemp " << path;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
-
-// Runs a shell command line; returns its exit status and stdout.
-int sh(const std::string& cmd, std::string* out = nullptr) {
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) return -1;
-    char buf[4096];
-    std::string text;
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
-    const int st = pclose(p);
-    if (out) *out = text;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-void expect_well_formed(const std::string& svg) {
-    const TempDir dir;
-    const std::string path = dir.path + "/graph.svg";
-    std::ofstream(path, std::ios::binary) << svg;
-    std::string out;
-    EXPECT_EQ(sh("/usr/bin/xmllint --noout '" + path + "' 2>&1", &out), 0) << out;
-}
-
-// A drawn frame as found in the SVG (or in the DOM chromium dumps).
-struct Frame {
-    std::string cls, title, name, label, fill;
-    double x = -1, y = -1, w = -1;
-    std::string attrs;  // of the <g>
-};
-
-// Value of attribute name in a tag's attribute text, "" if absent.
-std::string attr(const std::string& attrs, const std::string& name) {
-    for (size_t at = attrs.find(name + "=\""); at != std::string::npos; at = attrs.find(name + "=\"", at + 1)) {
-        if (at > 0 && attrs[at - 1] != ' ' && attrs[at - 1] != '\n') continue;
-        const size_t from = at + name.size() + 2;
-        return attrs.substr(from, attrs.find('"', from) - from);
-    }
-    return "";
-}
-
-// The frames of an SVG or of the DOM chromium dumps: <g class><title/><rect/>[<text/>]</g>.
-std::vector<Frame> frames_of(const std::string& svg) {
-    std::vector<Frame> out;
-    auto between = [&](size_t& at, const std::string& open, const std::string& close) {
-        const size_t from = at + open.size(), to = svg.find(close, from);
-        at = to + close.size();
-        return svg.substr(from, to - from);
-    };
-    for (size_t at = svg.find("<g class=\""); at != std::string::npos; at = svg.find("<g class=\"", at)) {
-        Frame f;
-        const std::string g = between(at, "<g ", ">");
-        f.cls = attr(g, "class");
-        f.attrs = g;
-        if (svg.compare(at, 7, "<title>") != 0) continue;
-        f.title = between(at, "<title>", "</title>");
-        f.name = f.title.substr(0, f.title.rfind(" ("));
-        const std::string r = between(at, "<rect ", ">");
-        f.x = std::atof(attr(r, "x").c_str());
-        f.y = std::atof(attr(r, "y").c_str());
-        f.w = std::atof(attr(r, "width").c_str());
-        f.fill = attr(r, "fill");
-        if (svg.compare(at, 7, "</rect>") == 0) at += 7;
-        if (svg.compare(at, 5, "<text") == 0) {
-            between(at, "<text", ">");
-            f.label = between(at, "", "</text>");
-        }
-        out.push_back(f);
-    }
-    return out;
-}
-
-const Frame* find(const std::vector<Frame>& fs, const std::string& name) {
-    for (const auto& f : fs)
-        if (f.name == name) return &f;
-    return nullptr;
-}
-
-bool has_class(const Frame* f, const std::string& c) {
-    if (!f) return false;
-    std::istringstream in(f->cls);
-    for (std::string w; in >> w;)
-        if (w == c) return true;
-    return false;
-}
 
 TEST(FlameSvg, WidthsAreProportionalAndPositionsCumulative) {
     for (bool inverted : {false, true}) {
@@ -378,99 +261,6 @@ TEST(FlameSvg, LargeTreesStaySmall) {
 }
 
 
-// ---- Differential graphs (kiln diff) ----------------------------------------------------
-
-// NEW: main 100 = {hot_a 50, hot_b 50}; BASE (200 in all): hot_a 150, hot_b 50, i.e. hot_a
-// went from 75% to 50% of the total, hot_b from 25% to 50%.
-FlameNode diff_tree() {
-    FlameNode root = known_tree();
-    root.children[0].children[0].children[0].total = root.children[0].children[0].children[0].self = 50;
-    root.children[0].children[0].children[1].total = root.children[0].children[0].children[1].self = 50;
-    root.base = root.children[0].base = root.children[0].children[0].base = 200;
-    root.children[0].children[0].children[0].base = 150;
-    root.children[0].children[0].children[1].base = 50;
-    return root;
-}
-
-std::string fill_of(const std::string& svg, const std::string& name) {
-    const auto fs = frames_of(svg);
-    const Frame* f = find(fs, name);
-    return f ? f->fill : "";
-}
-
-TEST(FlameSvg, DifferentialColoursByChangeOfShareAndShowsBeforeAndAfter) {
-    FlameSvgOptions o;
-    o.differential = true;
-    o.unit = "ns";
-    const std::string svg = svg_of(diff_tree(), o);
-    expect_well_formed(svg);
-    EXPECT_NE(svg.find("<title>hot_b (50 ns, 50.00%; before 25.00% \u2192 after 50.00%, +25.00 pts)</title>"),
-              std::string::npos)
-        << svg;
-    EXPECT_NE(svg.find("<title>hot_a (50 ns, 50.00%; before 75.00% \u2192 after 50.00%, -25.00 pts)</title>"),
-              std::string::npos);
-    // The largest change is drawn at full intensity: red grew, blue shrank; main did not change.
-    EXPECT_EQ(fill_of(svg, "hot_b"), "#ff0a0a");
-    EXPECT_EQ(fill_of(svg, "hot_a"), "#0a0aff");
-    EXPECT_EQ(fill_of(svg, "main"), "#f5f5f5");
-    EXPECT_NE(svg.find(">grew</text>"), std::string::npos);
-    EXPECT_EQ(svg.find(">kernel</text>"), std::string::npos) << "the kind legend does not apply";
-    // Half the largest change, half the intensity.
-    FlameNode half = diff_tree();
-    half.children[0].children[0].children[1].base = 25;  // hot_b 50 of 175 before
-    half.base = half.children[0].base = half.children[0].children[0].base = 175;
-    const std::string svg2 = svg_of(half, o);
-    const std::string b = fill_of(svg2, "hot_b");
-    EXPECT_EQ(b.substr(0, 3), "#ff");
-    EXPECT_GT(std::stoi(b.substr(3, 2), nullptr, 16), 0x0a);
-}
-
-// ---- The script, run by a real browser -------------------------------------------------
-
-struct Browser {
-    std::string dom, log;
-    int rc = -1;
-};
-
-// Loads the SVG (with an optional extra script, run on window load after the graph's own
-// init) in headless chromium and returns the DOM it ends with and its console log.
-Browser open_in_chromium(std::string svg, const std::string& query = "", const std::string& test_script = "") {
-    if (!test_script.empty())
-        svg.replace(svg.rfind("</svg>"), 6,
-                    "<script type=\"text/ecmascript\"><![CDATA[\nwindow.addEventListener(\"load\", function () {\n" +
-                        test_script + "\n});\n]]></script>\n</svg>\n");
-    const TempDir tmp;
-    const std::string& dir = tmp.path;
-    const std::string path = dir + "/graph.svg";
-    std::ofstream(path, std::ios::binary) << svg;
-    Browser b;
-    b.rc =
-        sh("timeout 90 /usr/bin/chromium --headless --no-sandbox --disable-gpu --no-first-run "
-           "--enable-logging=stderr --v=0 --user-data-dir='" +
-               dir + "/profile' --dump-dom 'file://" + path + query + "' 2>'" + dir + "/log'",
-           &b.dom);
-    std::ifstream in(dir + "/log");
-    std::stringstream log;
-    log << in.rdbuf();
-    b.log = log.str();
-    EXPECT_EQ(b.rc, 0) << b.log;
-    EXPECT_NE(b.dom.find("data-kiln-ready=\"1\""), std::string::npos) << "the script did not finish:\n" << b.log;
-    EXPECT_EQ(b.log.find("Uncaught"), std::string::npos) << b.log;
-    return b;
-}
-
-std::string matched(const std::string& dom) {
-    const size_t tag = dom.find("id=\"matched\""), from = dom.find('>', tag) + 1;
-    return tag == std::string::npos ? "" : dom.substr(from, dom.find('<', from) - from);
-}
-
-class FlameSvgBrowser : public ::testing::Test {
-protected:
-    void SetUp() override {
-        ASSERT_EQ(access("/usr/bin/chromium", X_OK), 0) << "chromium is needed; tools/install-deps installs it";
-    }
-};
-
 TEST_F(FlameSvgBrowser, SearchHighlightsMatchesAndCountsNestedOnes) {
     const std::string svg = svg_of(known_tree());
     std::string dom = open_in_chromium(svg, "?s=hot_b").dom;
@@ -581,26 +371,6 @@ TEST_F(FlameSvgBrowser, MouseAndKeyboard) {
 }
 
 
-TEST_F(FlameSvgBrowser, DifferentialGraphHoverShowsBeforeAndAfter) {
-    FlameSvgOptions o;
-    o.differential = true;
-    o.unit = "ns";
-    const std::string script = R"JS(
-      var root = document.documentElement, gs = document.getElementById("frames").children, hb;
-      for (var i = 0; i < gs.length; i++)
-        if (gs[i].getElementsByTagName("title")[0].textContent.indexOf("hot_b (") === 0) hb = gs[i];
-      hb.getElementsByTagName("rect")[0].dispatchEvent(new MouseEvent("mouseover", {bubbles: true}));
-      root.setAttribute("data-t-hover", document.getElementById("details").textContent);
-    )JS";
-    const std::string dom = open_in_chromium(svg_of(diff_tree(), o), "?z=hot_b", script).dom;
-    const std::string head = dom.substr(0, dom.find('>', dom.find("<svg")));
-    EXPECT_EQ(attr(head, "data-t-hover"), "hot_b (50 ns, 50.00%; before 25.00% \u2192 after 50.00%, +25.00 pts)");
-    const auto fs = frames_of(dom);
-    ASSERT_NE(find(fs, "hot_b"), nullptr);
-    EXPECT_DOUBLE_EQ(find(fs, "hot_b")->w, 1180.0) << "zoom by name works on a differential graph";
-}
-
-// On a big random tree the script's share of matches agrees with one computed here.
 TEST_F(FlameSvgBrowser, SearchShareOnALargeTree) {
     std::mt19937 rng(11);
     const FlameNode root = random_tree(rng, 20'000);
