@@ -120,8 +120,8 @@ int run_diff(DiffArgs args) {
         analyzer::FlameNode tree = analyzer::build_diff_tree(*base, *now);
         analyzer::FlameSvgOptions o;
         o.title = "kiln differential flame graph";
-        o.subtitle = d->type.type + " (" + d->type.unit + ") · NEW's shape · red grew, blue shrank since BASE · " +
-                     std::to_string(d->new_count) + " vs " + std::to_string(d->base_count) + " samples";
+        o.subtitle = d->type.type + " (" + d->type.unit + ") · NEW's shape (" + std::to_string(d->new_count) +
+                     " samples), red grew and blue shrank since BASE (" + std::to_string(d->base_count) + " samples)";
         o.unit = d->type.unit;
         o.differential = true;
         std::ostringstream s;
