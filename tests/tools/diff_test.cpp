@@ -97,8 +97,13 @@ TEST(Diff, HeavierTwinFailsTheGateAndIsNamed) {
     EXPECT_NEAR(rp["total"]["before"].get<double>(), 1.0 / 3, 0.05);
     EXPECT_NEAR(rp["total"]["after"].get<double>(), 0.5, 0.05);
     EXPECT_LT(rp["total"]["p_adjusted"].get<double>(), 1e-6);
-    EXPECT_TRUE(listed(g.report["improvements"], "parse_input"));
-    EXPECT_TRUE(listed(g.report["improvements"], "compress_output"));
+    // The other stages lose share (1/3 → 1/4 each; at ~1200 samples not always significant).
+    for (const char* other : {"parse_input", "compress_output"}) {
+        const auto e = function_in(g.report, other);
+        ASSERT_FALSE(e.is_null()) << other;
+        EXPECT_LT(e["total"]["after"].get<double>(), e["total"]["before"].get<double>()) << other;
+        EXPECT_FALSE(listed(g.report["regressions"], other)) << other;
+    }
 
     // The differential flame graph: well formed, render_page red with before and after shown.
     EXPECT_EQ(run({"/usr/bin/xmllint", "--noout", tmp.path("d.svg")}).exit_code, 0);
