@@ -71,8 +71,9 @@ std::string DiffResult::method() const {
       << "), pooled over its runs; functions are matched by name. Each function's change of self and total share is "
          "tested on sample counts (samples treated as independent draws: a two-proportion z-test; with several runs "
          "per side, Welch's t-test whose variance per side is the larger of the binomial and the between-run "
-         "variance). "
-      << tests << " tests corrected with " << correction_name(options.correction) << "; significant means adjusted p < "
+         "variance). Changes of functions with at least "
+      << kMinTestedShare * 100 << "% of both sides' samples together are tested: "
+      << tests << " tests, corrected with " << correction_name(options.correction) << "; significant means adjusted p < "
       << options.alpha << " (confidence " << percent(1 - options.alpha) << "%).";
     if (!counts_exact)
         s << " An input had no sample count: counts were estimated from its distinct stacks, which understates "
@@ -106,7 +107,7 @@ Result<DiffResult> diff_runs(const std::vector<ProfileRun>& base, const std::vec
     tally(base, t, 0, slots);
     tally(now, t, base.size(), slots);
 
-    std::vector<double> raw;
+    std::vector<std::pair<size_t, bool>> tests;  // function index, total (else self)
     for (auto& [name, per_run] : t) {
         FunctionDiff f;
         f.name = name;
@@ -133,18 +134,32 @@ Result<DiffResult> diff_runs(const std::vector<ProfileRun>& base, const std::vec
         };
         fill(f.self, test_share_change(b_self, n_self), bs, ns, d);
         fill(f.total, test_share_change(b_total, n_total), bt, nt, d);
-        raw.push_back(f.self.p);
-        raw.push_back(f.total.p);
         d.functions.push_back(std::move(f));
+        // Independent filtering: only changes of a function holding at least kMinTestedShare of
+        // both sides' samples together are tested (a criterion that ignores which side they
+        // came from, so it does not bias the tests), keeping the correction's family small.
+        const double all = static_cast<double>(d.base_count + d.new_count);
+        auto tested = [&](const ShareSample& b, const ShareSample& n) {
+            double c = 0;
+            for (double x : b.counts) c += x;
+            for (double x : n.counts) c += x;
+            return all > 0 && c / all >= kMinTestedShare;
+        };
+        if (tested(b_self, n_self)) tests.push_back({d.functions.size() - 1, false});
+        if (tested(b_total, n_total)) tests.push_back({d.functions.size() - 1, true});
+    }
+    std::vector<double> raw;
+    for (const auto& [index, is_total] : tests) {
+        const auto& f = d.functions[index];
+        raw.push_back(is_total ? f.total.p : f.self.p);
     }
     d.tests = raw.size();
     const auto adjusted = adjust_p_values(raw, options.correction);
-    for (size_t i = 0; i < d.functions.size(); ++i) {
-        auto& f = d.functions[i];
-        f.self.p_adjusted = adjusted[2 * i];
-        f.total.p_adjusted = adjusted[2 * i + 1];
-        f.self.significant = f.self.p_adjusted < options.alpha && f.self.change() != 0;
-        f.total.significant = f.total.p_adjusted < options.alpha && f.total.change() != 0;
+    for (size_t i = 0; i < tests.size(); ++i) {
+        auto& f = d.functions[tests[i].first];
+        ShareChange& c = tests[i].second ? f.total : f.self;
+        c.p_adjusted = adjusted[i];
+        c.significant = c.p_adjusted < options.alpha && c.change() != 0;
     }
     std::sort(d.functions.begin(), d.functions.end(), [](const FunctionDiff& a, const FunctionDiff& b) {
         const double ta = std::fabs(a.total.change()), tb = std::fabs(b.total.change());

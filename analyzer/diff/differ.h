@@ -32,6 +32,11 @@ struct FunctionDiff {
     ShareChange self, total;
 };
 
+// Self or total shares under this fraction of both sides' samples together are not tested
+// (their p-values stay 1): they can neither reach significance nor gate, and testing them
+// would only weaken the correction for the others.
+inline constexpr double kMinTestedShare = 0.001;
+
 struct DiffOptions {
     double alpha = 0.01;  // family-wise (Holm, Bonferroni) or false-discovery (BH) level
     Correction correction = Correction::Holm;
@@ -43,7 +48,7 @@ struct DiffResult {
     int64_t base_value = 0, new_value = 0;  // totals, pooled over runs
     int64_t base_count = 0, new_count = 0;  // samples behind them
     bool counts_exact = true;
-    size_t tests = 0;                // hypotheses corrected together (2 per function)
+    size_t tests = 0;                // hypotheses corrected together (self and total per function)
     DiffOptions options;
     std::vector<FunctionDiff> functions;  // sorted by |total change|, then |self change|, then name
     std::string method() const;           // one paragraph for reports

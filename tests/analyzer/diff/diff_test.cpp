@@ -117,7 +117,7 @@ TEST(Differ, DoubledFunctionIsASignificantRegressionAndFailsTheGate) {
     EXPECT_TRUE(b->total.significant);
     EXPECT_TRUE(b->self.significant);
     EXPECT_LT(b->total.p_adjusted, 1e-10);
-    EXPECT_EQ(d->tests, 8u);  // main, run, a, b × self, total
+    EXPECT_EQ(d->tests, 6u);  // a, b × self, total; main, run total (their self share is 0: not tested)
     const FunctionDiff* m = find(*d, "main");
     EXPECT_DOUBLE_EQ(m->total.p, 1.0) << "main holds everything on both sides";
     const GateResult g = apply_gate(*d, {10, 0.01});
@@ -154,6 +154,12 @@ TEST(Differ, SmallNoiseStaysQuietAndSmallFunctionsDoNotGate) {
     EXPECT_TRUE(find(*tiny, "b")->total.significant);
     EXPECT_TRUE(apply_gate(*tiny, {10, 0.001}).failed);
     EXPECT_FALSE(apply_gate(*tiny, {10, 0.01}).failed) << "b is 0.5% of NEW";
+    // Under 0.1% of all samples a change is not tested at all (independent filtering).
+    auto rare = diff_runs(runs_of(100000, 10, "base"), runs_of(100000, 40, "new"), {});
+    ASSERT_TRUE(rare);
+    EXPECT_DOUBLE_EQ(find(*rare, "b")->total.p_adjusted, 1.0);
+    EXPECT_LT(find(*rare, "b")->total.p, 1e-4);
+    EXPECT_EQ(rare->tests, 4u);
 }
 
 TEST(Differ, FunctionNewToNewGrowsWithoutBound) {
