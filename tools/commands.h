@@ -16,6 +16,7 @@ Runner add_record_command(CLI::App& app, const std::vector<std::string>& argv);
 Runner add_info_command(CLI::App& app);
 Runner add_list_command(CLI::App& app);
 Runner add_analyze_command(CLI::App& app);
+Runner add_diff_command(CLI::App& app);
 
 // perf lets `-g` stand alone; CLI11 would take the next word as its value. The same for a
 // bare `--mem` (all memory events), whose list is only given as --mem=LIST.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdarg>
+#include <cmath>
 #include <cstdio>
 
 #include "analyzer/output/flame_svg_script.h"
@@ -160,6 +161,7 @@ public:
         inner_ = width_ - 2 * kPad;
         scale_ = root.total > 0 ? inner_ / static_cast<double>(root.total) : 0;
         depth_ = root.total > 0 && drawn(root) ? max_depth(root) + 1 : 1;
+        if (opts.differential) diff_scale_ = std::max(0.01, max_change(root));
         height_ = kTop + depth_ * kFrameHeight + kBottom;
     }
 
@@ -181,6 +183,29 @@ private:
         for (const auto& c : n.children)
             if (drawn(c)) d = std::max(d, 1 + max_depth(c));
         return d;
+    }
+
+    // Differential graphs: change of a frame's share from base to new (fractions of 1).
+    double share_change(const FlameNode& n) const {
+        const double after = root_.total > 0 ? static_cast<double>(n.total) / static_cast<double>(root_.total) : 0;
+        const double before = root_.base > 0 ? static_cast<double>(n.base) / static_cast<double>(root_.base) : 0;
+        return after - before;
+    }
+
+    double max_change(const FlameNode& n) const {
+        double m = std::abs(share_change(n));
+        for (const auto& c : n.children)
+            if (drawn(c)) m = std::max(m, max_change(c));
+        return m;
+    }
+
+    // Red grew, blue shrank, near-white unchanged; intensity by the size of the change.
+    Rgb diff_colour(double change) const {
+        const double t = std::min(1.0, std::abs(change) / diff_scale_);
+        const int fade = 245 - static_cast<int>(235 * t);
+        if (change > 0) return {255, fade, fade};
+        if (change < 0) return {fade, fade, 255};
+        return {245, 245, 245};
     }
 
     static size_t count_nodes(const FlameNode& n) {
@@ -247,15 +272,20 @@ private:
         const double y = y_of(level);
         const char cls = kind_class(n);
         const std::string name = sanitize_utf8(n.name);
-        const Rgb c = colour(cls, n.name);
+        const Rgb c = opts_.differential ? diff_colour(share_change(n)) : colour(cls, n.name);
         emit("<g class=\"%c\" data-v=\"%lld\"", cls, static_cast<long long>(n.total));
         if (gap != 0) emit(" data-g=\"%lld\"", static_cast<long long>(gap));
         // The script takes the name from the title: everything before the last " (".
         out_ << "><title>" << escape_markup(name) << " ("
              << escape_markup(sanitize_utf8(format_value(static_cast<double>(n.total), opts_.unit)));
-        emit(", %.2f%%)</title><rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%.0f\" fill=\"#%02x%02x%02x\"/>",
-             100.0 * static_cast<double>(n.total) / static_cast<double>(root_.total), x, y, w, kFrameHeight - 1, c.r,
-             c.g, c.b);
+        emit(", %.2f%%", 100.0 * static_cast<double>(n.total) / static_cast<double>(root_.total));
+        if (opts_.differential) {
+            const double after = static_cast<double>(n.total) / static_cast<double>(root_.total);
+            emit("; before %.2f%% \u2192 after %.2f%%, %+.2f pts", 100.0 * (after - share_change(n)), 100.0 * after,
+                 100.0 * share_change(n));
+        }
+        emit(")</title><rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%.0f\" fill=\"#%02x%02x%02x\"/>", x, y, w,
+             kFrameHeight - 1, c.r, c.g, c.b);
         // Frames too narrow for a label get no <text>; the script adds one if a zoom widens them.
         const std::string label = fit(name, w);
         if (!label.empty()) {
@@ -278,7 +308,22 @@ private:
         } legend[] = {{'u', "user"}, {'i', "inlined"}, {'k', "kernel"}, {'j', "JIT"}, {'s', "other"}, {'o', "off-CPU"}};
         double lx = kPad;
         const double ly = height_ - kBottom + 24;
+        if (opts_.differential) {
+            const struct {
+                double change;
+                const char* label;
+            } diff_legend[] = {{diff_scale_, "grew"}, {-diff_scale_, "shrank"}, {0, "unchanged"}};
+            for (const auto& l : diff_legend) {
+                const Rgb c = diff_colour(l.change);
+                emit(
+                    "<rect x=\"%.0f\" y=\"%.0f\" width=\"12\" height=\"12\" fill=\"#%02x%02x%02x\" stroke=\"rgb(150,150,150)\"/>"
+                    "<text x=\"%.0f\" y=\"%.0f\">%s</text>\n",
+                    lx, ly, c.r, c.g, c.b, lx + 16, ly + 10, l.label);
+                lx += 100;
+            }
+        }
         for (const auto& l : legend) {
+            if (opts_.differential) break;
             if (l.cls == 'o' && root_.cold == 0) continue;  // only graphs with off-CPU time
             const Rgb c = colour(l.cls, "");
             emit(
@@ -313,6 +358,7 @@ private:
     double width_ = 0, inner_ = 0, scale_ = 0, height_ = 0;
     int depth_ = 1;
     size_t elided_ = 0;
+    double diff_scale_ = 0.01;  // differential: the change drawn at full intensity
 };
 
 }  // namespace

@@ -19,6 +19,12 @@ struct FlameSvgOptions {
     int width = 1200;              // pixels; at least 200
     double min_width_px = 0.1;     // narrower frames are not drawn (their value still counts above)
     bool inverted = false;         // icicle graph: root at the top
+    // Differential graph (kiln diff): widths are the tree's values (NEW), each frame is
+    // coloured by the change of its share, total/root.total against base/root.base: red
+    // grew, blue shrank, near-white unchanged, the colour's intensity growing with the
+    // change (full at the graph's largest change, or at 1 point of share if none is bigger);
+    // hover shows the share before and after.
+    bool differential = false;
 };
 
 // Writes the graph of root (whose total is 100%). Frames are drawn in the tree's order,
