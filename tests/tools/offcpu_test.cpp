@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <regex>
 #include <sstream>
@@ -271,12 +272,26 @@ TEST(OffCpu, AgreesWithPerfSchedTimehist) {
     const std::string rec = tmp.path("o.kiln");
     auto r = run_kiln({"record", "--off-cpu", "-o", rec, "--", workload("offcpu_mix_fp")});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    for (const char* thread : {"sleeper", "reader", "writer"}) {
+    // perf is the reference where its own figure is right: this kernel sometimes reports no
+    // switch back in after an idle CPU, and perf sched timehist then books a block short (one
+    // CI run: writer 411.7 ms for a 600 ms block; kiln, which ends such blocks at the wakeup,
+    // had 605.1). A thread perf got wrong is checked against the workload's truth instead,
+    // and at least two of the three must be cross-checked.
+    const std::map<std::string, double> truth{{"sleeper", 400.0}, {"reader", 600.0}, {"writer", 600.0}};
+    int cross_checked = 0;
+    for (const auto& [thread, known] : truth) {
         const double kiln_ms = thread_times(rec, "offcpu", thread).off_cpu();
         ASSERT_GT(perf_ms[thread], 0) << thread << "\n" << th.out.substr(0, 2000);
-        EXPECT_NEAR(kiln_ms, perf_ms[thread], perf_ms[thread] * kTolerance) << thread;
-        std::printf("off-CPU %s: kiln %.1f ms, perf sched timehist %.1f ms\n", thread, kiln_ms, perf_ms[thread]);
+        std::printf("off-CPU %s: kiln %.1f ms, perf sched timehist %.1f ms, truth %.0f ms\n", thread.c_str(), kiln_ms,
+                    perf_ms[thread], known);
+        if (std::abs(perf_ms[thread] - known) <= known * kTolerance) {
+            EXPECT_NEAR(kiln_ms, perf_ms[thread], perf_ms[thread] * kTolerance) << thread;
+            ++cross_checked;
+        } else {
+            EXPECT_NEAR(kiln_ms, known, known * kTolerance) << thread << " (perf's figure is off the truth)";
+        }
     }
+    EXPECT_GE(cross_checked, 2) << "perf sched timehist was off the truth for most threads:\n" << th.out.substr(0, 2000);
 }
 
 TEST(OffCpu, ViewsNeedTheirEventsAndSayWhich) {
