@@ -134,8 +134,9 @@ TEST(Diff, SameBinaryPassesTheGateRepeatedlyAlsoPooled) {
     TempDir tmp;
     std::vector<std::string> a, b;
     for (int i = 0; i < 3; ++i) {
-        a.push_back(record(tmp, "a" + std::to_string(i) + ".kiln", "diff_twin"));
-        b.push_back(record(tmp, "b" + std::to_string(i) + ".kiln", "diff_twin"));
+        const std::string n = std::to_string(i);  // (not "a" + to_string(i): GCC 12 -Wrestrict false positive)
+        a.push_back(record(tmp, "a" + n + ".kiln", "diff_twin"));
+        b.push_back(record(tmp, "b" + n + ".kiln", "diff_twin"));
         auto g = gate(tmp, {a.back(), b.back()}, "same" + std::to_string(i));
         EXPECT_EQ(g.r.exit_code, 0) << g.r.out << g.r.err;
         ASSERT_FALSE(g.report.is_null());
