@@ -19,6 +19,7 @@
 #include "analyzer/profile/flame_tree.h"
 #include "formats/recording_reader.h"
 #include "tools/commands.h"
+#include "tools/text_output.h"
 
 namespace kiln::tools {
 
@@ -37,21 +38,6 @@ struct AnalyzeArgs {
     bool no_debuginfod = false;
     bool libunwind_only = false;
 };
-
-// Writes text to path ("-" = standard output); errors name the path.
-Status write_text(const std::string& path, const std::string& text) {
-    if (path == "-") {
-        std::fwrite(text.data(), 1, text.size(), stdout);
-        std::fflush(stdout);
-        return Status::success();
-    }
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    if (!f) return make_error("cannot write " + path + ": " + std::strerror(errno));
-    f << text;
-    f.close();
-    if (!f) return make_error("cannot write " + path + ": " + std::strerror(errno));
-    return Status::success();
-}
 
 std::string svg_subtitle(const analyzer::Analysis& a, const std::string& view, const std::string& file) {
     const auto& type = a.profile.sample_types.at(static_cast<size_t>(a.profile.default_sample_type));

@@ -17,6 +17,7 @@
 #include "analyzer/output/flame_svg.h"
 #include "analyzer/output/pprof_writer.h"
 #include "tools/commands.h"
+#include "tools/text_output.h"
 
 namespace kiln::tools {
 
@@ -33,20 +34,6 @@ struct DiffArgs {
     std::vector<std::string> debug_dirs;
     bool no_debuginfod = false;
 };
-
-Status write_text(const std::string& path, const std::string& text) {
-    if (path == "-") {
-        std::fwrite(text.data(), 1, text.size(), stdout);
-        std::fflush(stdout);
-        return Status::success();
-    }
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    if (!f) return make_error("cannot write " + path + ": " + std::strerror(errno));
-    f << text;
-    f.close();
-    if (!f) return make_error("cannot write " + path + ": " + std::strerror(errno));
-    return Status::success();
-}
 
 bool ends_with(const std::string& s, const std::string& suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;

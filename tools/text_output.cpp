@@ -1,0 +1,24 @@
+#include "tools/text_output.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+namespace kiln::tools {
+
+Status write_text(const std::string& path, const std::string& text) {
+    if (path == "-") {
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        std::fflush(stdout);
+        return Status::success();
+    }
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    if (!f) return make_error("cannot write " + path + ": " + std::strerror(errno));
+    f << text;
+    f.close();
+    if (!f) return make_error("cannot write " + path + ": " + std::strerror(errno));
+    return Status::success();
+}
+
+}  // namespace kiln::tools
