@@ -12,21 +12,9 @@
 namespace kiln::analyzer {
 namespace {
 
+using kiln::testing::build_id_of;
+using kiln::testing::no_system_dirs;
 using kiln::testing::shell;
-
-std::vector<uint8_t> build_id_of(const std::string& path) {
-    auto id = read_elf_build_id(path);
-    EXPECT_TRUE(id.ok());
-    EXPECT_EQ(id.ok() ? id->size() : 0u, 20u);
-    return id.ok() ? *id : std::vector<uint8_t>{};
-}
-
-LocatorOptions no_system_dirs() {
-    LocatorOptions o;
-    o.debug_dirs.clear();
-    o.use_debuginfod = false;
-    return o;
-}
 
 std::string fresh_dir(const std::string& name) {
     const std::string dir = ::testing::TempDir() + "/" + name;

@@ -5,21 +5,13 @@
 
 #include <thread>
 
+#include "tests/analyzer/symbolize/elf_test_util.h"
+
 namespace kiln::analyzer {
 namespace {
 
-std::vector<uint8_t> build_id_of(const std::string& path) {
-    auto id = read_elf_build_id(path);
-    EXPECT_TRUE(id.ok());
-    return id.ok() ? *id : std::vector<uint8_t>{};
-}
-
-LocatorOptions no_system_dirs() {
-    LocatorOptions o;
-    o.debug_dirs.clear();
-    o.use_debuginfod = false;
-    return o;
-}
+using kiln::testing::build_id_of;
+using kiln::testing::no_system_dirs;
 
 TEST(BinaryPreloader, RequestedBinariesOpenAsTheyWouldInline) {
     BinaryLocator locator(no_system_dirs());

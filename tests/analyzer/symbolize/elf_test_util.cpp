@@ -70,4 +70,18 @@ int marker_line(const std::string& source, const std::string& marker) {
 
 void shell(const std::string& cmd) { ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd; }
 
+std::vector<uint8_t> build_id_of(const std::string& path) {
+    auto id = analyzer::read_elf_build_id(path);
+    EXPECT_TRUE(id.ok()) << path;
+    EXPECT_EQ(id.ok() ? id->size() : 0u, 20u) << path;
+    return id.ok() ? *id : std::vector<uint8_t>{};
+}
+
+analyzer::LocatorOptions no_system_dirs() {
+    analyzer::LocatorOptions o;
+    o.debug_dirs.clear();
+    o.use_debuginfod = false;
+    return o;
+}
+
 }  // namespace kiln::testing

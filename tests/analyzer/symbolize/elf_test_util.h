@@ -4,6 +4,9 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "analyzer/symbolize/binary_locator.h"
 
 namespace kiln::testing {
 
@@ -20,5 +23,9 @@ uint64_t file_offset_of(const std::string& path, uint64_t vaddr);
 int marker_line(const std::string& source, const std::string& marker);
 // Runs a shell command, failing the test when it fails.
 void shell(const std::string& cmd);
+// The binary's GNU build-id as the analyzer reads it, failing the test unless it is 20 bytes.
+std::vector<uint8_t> build_id_of(const std::string& path);
+// Locator options that look only where the test points: no system debug dirs, no debuginfod.
+analyzer::LocatorOptions no_system_dirs();
 
 }  // namespace kiln::testing
