@@ -1,6 +1,5 @@
 #include "analyzer/symbolize/binary_locator.h"
 
-#include <elfutils/debuginfod.h>
 #include <elfutils/libdwelf.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -84,9 +83,7 @@ bool elf_has_debug_info(const std::string& path) {
 
 BinaryLocator::BinaryLocator(LocatorOptions options) : options_(std::move(options)) {}
 
-BinaryLocator::~BinaryLocator() {
-    if (debuginfod_) debuginfod_end(static_cast<debuginfod_client*>(debuginfod_));
-}
+BinaryLocator::~BinaryLocator() = default;
 
 Result<LocatedBinary> BinaryLocator::locate(const std::string& recorded_path, std::span<const uint8_t> build_id) {
     const std::string key = recorded_path + '\0' + format::build_id_hex(build_id);
@@ -99,23 +96,10 @@ Result<LocatedBinary> BinaryLocator::locate(const std::string& recorded_path, st
 std::string BinaryLocator::debuginfod_fetch(std::span<const uint8_t> build_id, bool debuginfo, std::string& error) {
     const char* urls = std::getenv("DEBUGINFOD_URLS");
     if (!options_.use_debuginfod || !urls || !*urls) return "";
-    if (!debuginfod_) debuginfod_ = debuginfod_begin();
-    if (!debuginfod_) {
-        error = "debuginfod client could not start";
-        return "";
-    }
-    auto* client = static_cast<debuginfod_client*>(debuginfod_);
-    char* path = nullptr;
-    const int fd = debuginfo ? debuginfod_find_debuginfo(client, build_id.data(), static_cast<int>(build_id.size()), &path)
-                             : debuginfod_find_executable(client, build_id.data(), static_cast<int>(build_id.size()), &path);
-    if (fd < 0) {
-        error = std::string("debuginfod (") + urls + "): " + std::strerror(-fd);
-        return "";
-    }
-    close(fd);
-    std::string out = path ? path : "";
-    std::free(path);
-    return out;
+    std::string why;
+    std::string path = debuginfod_.fetch(build_id, debuginfo, why);
+    if (path.empty()) error = std::string("debuginfod (") + urls + "): " + why;
+    return path;
 }
 
 std::string BinaryLocator::find_debug_file(const std::string& hex, const std::string& binary,

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "analyzer/symbolize/debuginfod_client.h"
 #include "formats/result.h"
 
 namespace kiln::analyzer {
@@ -46,7 +47,7 @@ private:
 
     LocatorOptions options_;
     std::map<std::string, Result<LocatedBinary>> cache_;
-    void* debuginfod_ = nullptr;  // debuginfod_client*, created on first use
+    DebuginfodClient debuginfod_;  // loaded and started on first use
     std::mutex mu_;                // guards all of the above in locate()
 };
 

@@ -149,3 +149,13 @@ TEST(Record, SigkillLeavesAReadableFile) {
     EXPECT_GT(info["samples"].get<uint64_t>(), 500u);
     EXPECT_NE(r.err.find("no end summary"), std::string::npos) << r.err;
 }
+
+// The debuginfod client drags libcurl, GnuTLS, Kerberos and LDAP in; loading them cost the
+// recorder ~10 ms of CPU at every start. It is dlopen'ed by the analyzer when a fetch needs it.
+TEST(Record, KilnDoesNotLinkTheDebuginfodClient) {
+    RunResult r = run({"/usr/bin/ldd", kiln_bin()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_NE(r.out.find("libc.so"), std::string::npos) << r.out;
+    for (const char* lib : {"libdebuginfod", "libcurl", "libgnutls", "libkrb5"})
+        EXPECT_EQ(r.out.find(lib), std::string::npos) << lib << " is linked:\n" << r.out;
+}
