@@ -180,11 +180,11 @@ format::RecordingHeader make_header(const RecordOptions& opt, const Target& targ
 // Kernel symbols, modules and the kernel image: without them kernel frames cannot be named
 // on another machine. Failures are notes, not errors: user-space analysis still works.
 void submit_kernel_sideband(ChunkPipeline& pipeline, const std::function<void(const std::string&)>& note) {
-    auto syms = read_kallsyms();
+    auto syms = read_kallsyms_payload();
     if (syms) {
         auto image = read_kernel_image(*syms);
         if (image) pipeline.submit_sideband(format::ChunkType::kKernelInfo, format::encode(*image));
-        pipeline.submit_sideband(format::ChunkType::kKallsyms, format::encode(*syms));
+        pipeline.submit_sideband(format::ChunkType::kKallsyms, std::move(syms->payload));
     } else {
         note("kernel symbols not recorded: " + syms.error().message);
     }

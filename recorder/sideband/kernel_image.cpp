@@ -33,14 +33,11 @@ Result<format::KernelImage> read_release_and_build_id() {
 
 }  // namespace
 
-Result<format::KernelImage> read_kernel_image(const format::KernelSymbols& symbols) {
+Result<format::KernelImage> read_kernel_image(const KallsymsPayload& symbols) {
     auto image = read_release_and_build_id();
     if (!image) return image;
-    for (const auto& s : symbols.symbols) {
-        if (!s.module.empty()) continue;
-        if (s.name == "_stext") image->text_start = s.address;
-        if (s.name == "_etext") image->text_end = s.address;
-    }
+    image->text_start = symbols.text_start;
+    image->text_end = symbols.text_end;
     return image;
 }
 

@@ -33,8 +33,17 @@ Result<format::ProcessSnapshot> snapshot_processes(const std::vector<int>& pids)
 Result<format::ProcessSnapshot> snapshot_all_processes(std::vector<std::string>* skipped = nullptr);
 
 // Text symbols (types t T w W, non-zero address) of a kallsyms file, with the module name of
-// "[mod]" suffixes, sorted by address. An error when the file is unreadable or when every
-// address is 0 (kernel pointers hidden: the message names /proc/sys/kernel/kptr_restrict).
+// "[mod]" suffixes, sorted by address, encoded straight into a KALLSYMS chunk payload (no
+// string per symbol: this is most of the recorder's start-up). An error when the file is
+// unreadable or when every address is 0 (kernel pointers hidden: the message names
+// /proc/sys/kernel/kptr_restrict).
+struct KallsymsPayload {
+    std::vector<uint8_t> payload;
+    size_t count = 0;
+    uint64_t text_start = 0, text_end = 0;  // _stext and _etext of the kernel image, 0 if absent
+};
+Result<KallsymsPayload> read_kallsyms_payload(const std::string& path = "/proc/kallsyms");
+// The same symbols decoded (tests, tools).
 Result<format::KernelSymbols> read_kallsyms(const std::string& path = "/proc/kallsyms");
 
 // Loaded modules from /proc/modules (name, core size, base address) with the build-id of
@@ -45,7 +54,7 @@ Result<format::KernelModules> read_modules();
 // Kernel release (uname), kernel build-id (/sys/kernel/notes; empty when missing) and the
 // _stext/_etext range (0 when unknown). The first form takes them from symbols already read,
 // the second reads /proc/kallsyms up to the two lines it needs.
-Result<format::KernelImage> read_kernel_image(const format::KernelSymbols& symbols);
+Result<format::KernelImage> read_kernel_image(const KallsymsPayload& symbols);
 Result<format::KernelImage> read_kernel_image();
 
 // The GNU build-id (NT_GNU_BUILD_ID note) of an ELF file, from its PT_NOTE segments or, when

@@ -362,7 +362,7 @@ TEST(KernelImage, ReleaseBuildIdAndTextRange) {
         EXPECT_EQ(image->build_id.size(), 20u);
     }
 
-    auto syms = read_kallsyms();
+    auto syms = read_kallsyms_payload();
     if (!syms.ok()) GTEST_SKIP() << syms.error().message;
     auto from_syms = read_kernel_image(*syms);
     ASSERT_TRUE(from_syms.ok()) << from_syms.error().message;
