@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "formats/kallsyms_compact.h"
 #include "formats/perf_sample.h"
 #include "formats/sideband.h"
 
@@ -188,8 +189,9 @@ Result<RecordingSummary> summarize(RecordingReader& reader) {
                 else s.warnings.push_back(t.error().message);
                 break;
             }
-            case ChunkType::kKallsyms: {
-                auto k = decode_kernel_symbols(c.data);
+            case ChunkType::kKallsyms:
+            case ChunkType::kKallsymsCompact: {
+                auto k = decode_kallsyms_chunk(c.type, c.data);
                 if (k) s.kernel_symbols = k->symbols.size();
                 else s.warnings.push_back(k.error().message);
                 break;

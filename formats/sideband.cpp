@@ -19,7 +19,6 @@
 // ignored: a newer minor version may append fields (SPEC.md, Compatibility).
 #include "formats/sideband.h"
 
-#include <cstring>
 #include <optional>
 #include <utility>
 
@@ -216,45 +215,16 @@ Result<ProcessSnapshot> decode_process_snapshot(std::span<const uint8_t> payload
     return finish(r, std::move(s));
 }
 
-KernelSymbolsEncoder::KernelSymbolsEncoder(size_t reserve_bytes) {
-    buf_.reserve(reserve_bytes + 2 * kU32);
-    const uint32_t header[2] = {kSidebandPayloadVersion, 0};  // the count is patched by finish()
-    const auto* p = reinterpret_cast<const uint8_t*>(header);
-    buf_.insert(buf_.end(), p, p + sizeof header);
-}
-
-void KernelSymbolsEncoder::add(uint64_t address, char type, std::string_view name, std::string_view module) {
-    // One resize and direct stores: this runs once per kernel symbol at every recorder start.
-    const size_t at = buf_.size();
-    buf_.resize(at + kU64 + 1 + kU32 + name.size() + kU32 + module.size());
-    uint8_t* p = buf_.data() + at;
-    const auto put32 = [&p](size_t v) {
-        const uint32_t v32 = count32(v);
-        std::memcpy(p, &v32, kU32);
-        p += kU32;
-    };
-    std::memcpy(p, &address, kU64);
-    p += kU64;
-    *p++ = static_cast<uint8_t>(type);
-    put32(name.size());
-    if (!name.empty()) std::memcpy(p, name.data(), name.size());
-    p += name.size();
-    put32(module.size());
-    if (!module.empty()) std::memcpy(p, module.data(), module.size());
-    ++count_;
-}
-
-std::vector<uint8_t> KernelSymbolsEncoder::finish() {
-    const uint32_t n = count32(count_);
-    std::memcpy(buf_.data() + kU32, &n, kU32);
-    count_ = 0;
-    return std::move(buf_);
-}
-
 std::vector<uint8_t> encode(const KernelSymbols& s) {
-    KernelSymbolsEncoder e;
-    for (const auto& sym : s.symbols) e.add(sym.address, sym.type, sym.name, sym.module);
-    return e.finish();
+    ByteWriter w = start_payload();
+    w.u32(count32(s.symbols.size()));
+    for (const auto& sym : s.symbols) {
+        w.u64(sym.address);
+        w.u8(static_cast<uint8_t>(sym.type));
+        w.str(sym.name);
+        w.str(sym.module);
+    }
+    return w.take();
 }
 
 Result<KernelSymbols> decode_kernel_symbols(std::span<const uint8_t> payload) {

@@ -88,20 +88,6 @@ struct BuildIdTable {
 
 std::vector<uint8_t> encode(const ProcessSnapshot& s);
 std::vector<uint8_t> encode(const KernelSymbols& s);
-
-// Builds a KALLSYMS payload one symbol at a time, with no KernelSymbols in between: the
-// recorder streams /proc/kallsyms' 100k+ lines through it. Symbols go in address order.
-class KernelSymbolsEncoder {
-public:
-    explicit KernelSymbolsEncoder(size_t reserve_bytes = 0);
-    void add(uint64_t address, char type, std::string_view name, std::string_view module);
-    size_t count() const { return count_; }
-    std::vector<uint8_t> finish();  // the payload; the encoder is empty afterwards
-
-private:
-    std::vector<uint8_t> buf_;
-    size_t count_ = 0;
-};
 std::vector<uint8_t> encode(const KernelModules& s);
 std::vector<uint8_t> encode(const KernelImage& s);
 std::vector<uint8_t> encode(const PerfMapFile& s);

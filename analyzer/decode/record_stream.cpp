@@ -6,6 +6,7 @@
 #include <future>
 
 #include "analyzer/decode/chunk_prefetcher.h"
+#include "formats/kallsyms_compact.h"
 #include "formats/kiln_format.h"
 
 namespace kiln::analyzer {
@@ -177,11 +178,12 @@ Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVis
                 break;
             }
             case format::ChunkType::kKallsyms:
+            case format::ChunkType::kKallsymsCompact:
                 // Decoding 100k+ symbols takes a while and nothing needs them before the stream
                 // ends: a thread of its own does it meanwhile, on a buffer it owns.
                 if (kallsyms.valid()) kallsyms.wait();
-                kallsyms = std::async(std::launch::async, [bytes = std::move(chunk.buffer), size = chunk.size] {
-                    return format::decode_kernel_symbols({bytes.data(), size});
+                kallsyms = std::async(std::launch::async, [bytes = std::move(chunk.buffer), size = chunk.size, type = c.type] {
+                    return format::decode_kallsyms_chunk(type, {bytes.data(), size});
                 });
                 kallsyms_offset = c.file_offset;
                 break;
@@ -217,7 +219,7 @@ Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVis
             }
             case format::ChunkType::kHeader: break;
         }
-        if (c.type != format::ChunkType::kPerfRecords && c.type != format::ChunkType::kKallsyms)
+        if (c.type != format::ChunkType::kPerfRecords && !format::is_kallsyms_chunk(c.type))
             chunks.recycle(std::move(chunk.buffer));
     }
     if (kallsyms.valid())

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "formats/kallsyms_compact.h"
 #include "recorder/sideband/proc_files.h"
 #include "recorder/sideband/sideband_collect.h"
 
@@ -127,11 +128,11 @@ Result<KallsymsPayload> read_kallsyms_payload(const std::string& path) {
     // /proc/kallsyms is nearly always in address order already; when it is not, the
     // symbols are decoded, sorted and encoded again.
     if (!sorted) {
-        auto syms = format::decode_kernel_symbols(out.payload);
+        auto syms = format::decode_kernel_symbols_compact(out.payload);
         if (!syms) return make_error("kernel symbols: " + syms.error().message);
         std::stable_sort(syms->symbols.begin(), syms->symbols.end(),
                          [](const format::KernelSymbol& a, const format::KernelSymbol& b) { return a.address < b.address; });
-        out.payload = format::encode(*syms);
+        out.payload = format::encode_compact(*syms);
     }
     return out;
 }
@@ -139,7 +140,7 @@ Result<KallsymsPayload> read_kallsyms_payload(const std::string& path) {
 Result<format::KernelSymbols> read_kallsyms(const std::string& path) {
     auto read = read_kallsyms_payload(path);
     if (!read) return read.error();
-    return format::decode_kernel_symbols(read->payload);
+    return format::decode_kernel_symbols_compact(read->payload);
 }
 
 }  // namespace kiln::recorder

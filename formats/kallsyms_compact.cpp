@@ -1,0 +1,139 @@
+#include "formats/kallsyms_compact.h"
+
+#include <cstring>
+#include <string>
+
+namespace kiln::format {
+
+namespace {
+
+constexpr uint32_t kLayoutVersion = 1;
+constexpr size_t kMinSymbolSize = 4;  // delta, type, name length and module length: a byte each
+
+void put_uleb(std::vector<uint8_t>& out, uint64_t v) {
+    while (v >= 0x80) {
+        out.push_back(static_cast<uint8_t>(v | 0x80));
+        v >>= 7;
+    }
+    out.push_back(static_cast<uint8_t>(v));
+}
+
+void put_u32(std::vector<uint8_t>& out, uint32_t v) {
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));  // little-endian
+}
+
+// Reads untrusted bytes: every length is checked against what is left; the first failure
+// is kept and ends decoding.
+class Cursor {
+public:
+    explicit Cursor(std::span<const uint8_t> data) : data_(data) {}
+    bool failed() const { return !error_.empty(); }
+    const std::string& error() const { return error_; }
+    size_t left() const { return data_.size() - pos_; }
+
+    uint32_t u32() {
+        if (!need(4)) return 0;
+        uint32_t v;
+        std::memcpy(&v, data_.data() + pos_, 4);
+        pos_ += 4;
+        return v;
+    }
+    uint8_t u8() { return need(1) ? data_[pos_++] : 0; }
+    uint64_t uleb() {
+        uint64_t v = 0;
+        for (unsigned shift = 0; shift < 64; shift += 7) {
+            if (!need(1)) return 0;
+            const uint8_t b = data_[pos_++];
+            v |= static_cast<uint64_t>(b & 0x7f) << shift;
+            if (!(b & 0x80)) return v;
+        }
+        fail("a variable-length number longer than 10 bytes");
+        return 0;
+    }
+    std::string_view text() {
+        const uint64_t n = uleb();
+        if (failed() || !need(n)) return {};
+        std::string_view s(reinterpret_cast<const char*>(data_.data() + pos_), static_cast<size_t>(n));
+        pos_ += static_cast<size_t>(n);
+        return s;
+    }
+    void fail(const std::string& what) {
+        if (error_.empty()) error_ = what + " at byte " + std::to_string(pos_);
+    }
+
+private:
+    bool need(uint64_t n) {
+        if (failed()) return false;
+        if (n <= left()) return true;
+        fail("truncated (wanted " + std::to_string(n) + ", " + std::to_string(left()) + " left)");
+        return false;
+    }
+    std::span<const uint8_t> data_;
+    size_t pos_ = 0;
+    std::string error_;
+};
+
+}  // namespace
+
+KernelSymbolsEncoder::KernelSymbolsEncoder(size_t reserve_bytes) {
+    buf_.reserve(reserve_bytes + 8);
+    put_u32(buf_, kLayoutVersion);
+    put_u32(buf_, 0);  // the count, set by finish()
+}
+
+void KernelSymbolsEncoder::add(uint64_t address, char type, std::string_view name, std::string_view module) {
+    put_uleb(buf_, address - last_address_);
+    last_address_ = address;
+    buf_.push_back(static_cast<uint8_t>(type));
+    put_uleb(buf_, name.size());
+    buf_.insert(buf_.end(), name.begin(), name.end());
+    put_uleb(buf_, module.size());
+    buf_.insert(buf_.end(), module.begin(), module.end());
+    ++count_;
+}
+
+std::vector<uint8_t> KernelSymbolsEncoder::finish() {
+    const auto n = static_cast<uint32_t>(count_);
+    std::memcpy(buf_.data() + 4, &n, 4);
+    return std::move(buf_);
+}
+
+std::vector<uint8_t> encode_compact(const KernelSymbols& s) {
+    KernelSymbolsEncoder e;
+    for (const auto& sym : s.symbols) e.add(sym.address, sym.type, sym.name, sym.module);
+    return e.finish();
+}
+
+Result<KernelSymbols> decode_kernel_symbols_compact(std::span<const uint8_t> payload) {
+    const std::string what = "kernel symbols (compact)";
+    Cursor c(payload);
+    const uint32_t version = c.u32();
+    if (!c.failed() && version != kLayoutVersion)
+        return make_error(what + ": unknown layout version " + std::to_string(version) + " (this kiln reads version " +
+                          std::to_string(kLayoutVersion) + "; the recording was written by another kiln)");
+    const uint32_t n = c.u32();
+    if (!c.failed() && n > c.left() / kMinSymbolSize)
+        return make_error(what + ": " + std::to_string(n) + " symbols cannot fit in the " + std::to_string(c.left()) +
+                          " bytes left (corrupt count)");
+    KernelSymbols out;
+    if (!c.failed()) out.symbols.reserve(n);
+    uint64_t address = 0;
+    for (uint32_t i = 0; i < n && !c.failed(); ++i) {
+        KernelSymbol sym;
+        address += c.uleb();
+        sym.address = address;
+        sym.type = static_cast<char>(c.u8());
+        sym.name = c.text();
+        sym.module = c.text();
+        if (!c.failed()) out.symbols.push_back(std::move(sym));
+    }
+    if (c.failed()) return make_error(what + ": " + c.error());
+    return out;
+}
+
+Result<KernelSymbols> decode_kallsyms_chunk(ChunkType type, std::span<const uint8_t> payload) {
+    if (type == ChunkType::kKallsymsCompact) return decode_kernel_symbols_compact(payload);
+    return decode_kernel_symbols(payload);
+}
+
+}  // namespace kiln::format
