@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <optional>
 
 
 namespace kiln::format {
@@ -214,24 +215,59 @@ const char* record_type_name(uint32_t type) {
     }
 }
 
-size_t trim_user_stack(const SampleLayout& layout, std::span<uint8_t> record) {
-    if (!(layout.sample_type & PERF_SAMPLE_STACK_USER)) return record.size();
+namespace {
+
+// Where a sample's user stack copy sits and how much of it to keep.
+struct StackTrim {
+    size_t data_at = 0;  // offset of the copy's first byte (its u64 size is just before)
+    uint64_t size = 0;   // bytes the kernel wrote
+    uint64_t keep = 0;   // dyn_size rounded up to 8, at least 8
+};
+
+std::optional<StackTrim> plan_stack_trim(const SampleLayout& layout, std::span<const uint8_t> record) {
+    if (!(layout.sample_type & PERF_SAMPLE_STACK_USER)) return std::nullopt;
     auto parsed = parse_sample(layout, record);
-    if (!parsed || parsed->stack.data() == nullptr) return record.size();
+    if (!parsed || parsed->stack.data() == nullptr) return std::nullopt;
     // Layout: u64 size; u8 data[size]; u64 dyn_size; then the fields after the stack.
-    const size_t data_at = static_cast<size_t>(parsed->stack.data() - record.data());
-    uint64_t size;
-    std::memcpy(&size, record.data() + data_at - 8, 8);
-    const uint64_t keep = std::max<uint64_t>(8, (parsed->stack.size() + 7) & ~uint64_t{7});
-    if (keep >= size || data_at + size > record.size()) return record.size();
-    std::memmove(record.data() + data_at + keep, record.data() + data_at + size, record.size() - data_at - size);
-    std::memcpy(record.data() + data_at - 8, &keep, 8);
-    const size_t new_size = record.size() - static_cast<size_t>(size - keep);
+    StackTrim t;
+    t.data_at = static_cast<size_t>(parsed->stack.data() - record.data());
+    std::memcpy(&t.size, record.data() + t.data_at - 8, 8);
+    t.keep = std::max<uint64_t>(8, (parsed->stack.size() + 7) & ~uint64_t{7});
+    if (t.keep >= t.size || t.data_at + t.size > record.size()) return std::nullopt;
+    return t;
+}
+
+// Writes the trimmed copy's size word and header length into out (a record already laid out).
+size_t finish_trim(const StackTrim& t, size_t record_size, uint8_t* out) {
+    std::memcpy(out + t.data_at - 8, &t.keep, 8);
+    const size_t new_size = record_size - static_cast<size_t>(t.size - t.keep);
     perf_event_header h;
-    std::memcpy(&h, record.data(), sizeof h);
+    std::memcpy(&h, out, sizeof h);
     h.size = static_cast<uint16_t>(new_size);
-    std::memcpy(record.data(), &h, sizeof h);
+    std::memcpy(out, &h, sizeof h);
     return new_size;
+}
+
+}  // namespace
+
+size_t trim_user_stack(const SampleLayout& layout, std::span<uint8_t> record) {
+    const auto t = plan_stack_trim(layout, record);
+    if (!t) return record.size();
+    const size_t tail_at = t->data_at + t->size;
+    std::memmove(record.data() + t->data_at + t->keep, record.data() + tail_at, record.size() - tail_at);
+    return finish_trim(*t, record.size(), record.data());
+}
+
+size_t copy_trimmed_sample(const SampleLayout& layout, std::span<const uint8_t> record, uint8_t* out) {
+    const auto t = plan_stack_trim(layout, record);
+    if (!t) {
+        std::memcpy(out, record.data(), record.size());
+        return record.size();
+    }
+    const size_t head = t->data_at + t->keep, tail_at = t->data_at + t->size;
+    std::memcpy(out, record.data(), head);
+    std::memcpy(out + head, record.data() + tail_at, record.size() - tail_at);
+    return finish_trim(*t, record.size(), out);
 }
 
 }  // namespace kiln::format

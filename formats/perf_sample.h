@@ -71,6 +71,10 @@ SampleId parse_sample_id(const SampleLayout& layout, std::span<const uint8_t> re
 // up to 8, at least 8). Returns the record's new length (its old one when there is nothing
 // to trim or the record does not parse).
 size_t trim_user_stack(const SampleLayout& layout, std::span<uint8_t> record);
+// The same trim while copying: writes the trimmed record to out (room for record.size() bytes)
+// and returns its length. The recorder drains dwarf samples this way, so the unused tail of
+// each copy is never read out of the ring.
+size_t copy_trimmed_sample(const SampleLayout& layout, std::span<const uint8_t> record, uint8_t* out);
 
 // Event id of any record, read without knowing which event it is from: the first u64 after the
 // header for samples, the last u64 otherwise. Requires PERF_SAMPLE_IDENTIFIER on every event.

@@ -38,7 +38,7 @@ void ChunkPipeline::submit(std::unique_ptr<ChunkBuffer> buf) {
 void ChunkPipeline::submit_sideband(format::ChunkType type, std::vector<uint8_t> payload) {
     auto b = std::make_unique<ChunkBuffer>();
     b->type = type;
-    b->data = std::move(payload);
+    b->sideband = std::move(payload);
     b->pooled = false;
     submit(std::move(b));
 }
@@ -53,8 +53,8 @@ void ChunkPipeline::run() {
             buf = std::move(queue_.front());
             queue_.pop_front();
         }
-        if (status_.ok() && !buf->data.empty()) {
-            Status s = writer_.write_chunk(buf->type, buf->data);
+        if (status_.ok() && !buf->bytes().empty()) {
+            Status s = writer_.write_chunk(buf->type, buf->bytes());
             if (!s.ok()) {
                 std::lock_guard lock(mu_);
                 status_ = s;

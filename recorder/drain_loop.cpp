@@ -65,16 +65,15 @@ void DrainLoop::trim_stacks_of(const std::vector<format::EventDescription>& even
     one_layout_ = events.size() == 1 && !stack_layouts_.empty();
 }
 
-size_t DrainLoop::on_sample(uint8_t* record, size_t n) {
-    if (stack_layouts_.empty()) return n;
+size_t DrainLoop::copy_sample(const uint8_t* record, size_t n, uint8_t* out) {
     const format::SampleLayout* layout = one_layout_ ? &stack_layouts_.front().second : nullptr;
-    if (!layout) {
+    if (!layout && !stack_layouts_.empty()) {
         const uint64_t id = format::record_identifier({record, n});
         for (const auto& [event_id, l] : stack_layouts_)
             if (event_id == id) layout = &l;
-        if (!layout) return n;
     }
-    const size_t kept = format::trim_user_stack(*layout, {record, n});
+    if (!layout) return RecordSink::copy_sample(record, n, out);
+    const size_t kept = format::copy_trimmed_sample(*layout, {record, n}, out);
     current_->data.resize(current_->data.size() - (n - kept));
     return kept;
 }

@@ -22,7 +22,7 @@ public:
     DrainLoop(std::vector<RingBuffer>& rings, ChunkPipeline& pipeline);
 
     // Events whose samples carry user stack copies: their unused tails are dropped as
-    // samples are drained (see format::trim_user_stack).
+    // samples are drained (see format::copy_trimmed_sample).
     void trim_stacks_of(const std::vector<format::EventDescription>& events);
     // Drains every ring once, then marks the round.
     void drain_all();
@@ -37,7 +37,7 @@ public:
 
     uint8_t* reserve(size_t n) override;
     void on_sideband_record(const perf_event_header& h, const uint8_t* record) override;
-    size_t on_sample(uint8_t* record, size_t n) override;
+    size_t copy_sample(const uint8_t* record, size_t n, uint8_t* out) override;
 
 private:
     void swap_buffer();

@@ -8,6 +8,11 @@
 
 namespace kiln::recorder {
 
+size_t RecordSink::copy_sample(const uint8_t* record, size_t n, uint8_t* out) {
+    std::memcpy(out, record, n);
+    return n;
+}
+
 RingBuffer::~RingBuffer() {
     if (base_ != nullptr) ::munmap(base_, map_size_);
 }
@@ -65,11 +70,11 @@ bool RingBuffer::drain(RecordSink& sink, DrainCounters& counters) {
             more = true;
             break;
         }
-        std::memcpy(dst, rec, h.size);
         if (h.type == PERF_RECORD_SAMPLE) {
             ++counters.samples;
-            counters.bytes += sink.on_sample(dst, h.size);
+            counters.bytes += sink.copy_sample(rec, h.size, dst);
         } else {
+            std::memcpy(dst, rec, h.size);
             counters.bytes += h.size;
         }
         switch (h.type) {

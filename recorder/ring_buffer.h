@@ -31,9 +31,9 @@ public:
     virtual uint8_t* reserve(size_t n) = 0;
     // Called for the rare records the recorder inspects (MMAP2, COMM, FORK) after copying.
     virtual void on_sideband_record(const perf_event_header& h, const uint8_t* record) = 0;
-    // Called for each sample just copied (the last n bytes reserved); returns how many bytes
-    // of it to keep, which the sink gives back from its reservation.
-    virtual size_t on_sample(uint8_t* /*record*/, size_t n) { return n; }
+    // Copies a sample of n bytes into out (the n bytes just reserved) and returns how many
+    // it wrote; the sink gives the rest of its reservation back.
+    virtual size_t copy_sample(const uint8_t* record, size_t n, uint8_t* out);
 };
 
 class RingBuffer {

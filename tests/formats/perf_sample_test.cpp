@@ -184,6 +184,27 @@ TEST(PerfSample, TrimUserStackKeepsTheUsedBytesAndWhatFollows) {
     EXPECT_EQ(h.size, after);
 }
 
+TEST(PerfSample, CopyTrimmedSampleWritesWhatTrimInPlaceLeaves) {
+    for (uint64_t dyn : {0u, 12u, 40u, 64u}) {
+        auto in_place = sample_with_stack(dyn);
+        const auto source = in_place;
+        in_place.resize(trim_user_stack(weighted_dwarf_layout(), in_place));
+        std::vector<uint8_t> copied(source.size(), 0xee);
+        const size_t n = copy_trimmed_sample(weighted_dwarf_layout(), source, copied.data());
+        copied.resize(n);
+        EXPECT_EQ(copied, in_place) << "dyn_size " << dyn;
+        if (dyn < 56) {
+            EXPECT_LT(n, source.size()) << "dyn_size " << dyn;
+        }
+    }
+    // A record that does not parse is copied whole.
+    auto torn = sample_with_stack(12);
+    torn.resize(40);
+    std::vector<uint8_t> out(40);
+    EXPECT_EQ(copy_trimmed_sample(weighted_dwarf_layout(), torn, out.data()), 40u);
+    EXPECT_EQ(out, torn);
+}
+
 TEST(PerfSample, TrimUserStackLeavesFullOrEmptyCopiesValid) {
     auto full = sample_with_stack(64);
     EXPECT_EQ(trim_user_stack(weighted_dwarf_layout(), full), full.size());
