@@ -8,10 +8,12 @@ namespace kiln::format {
 
 // File preamble: 16 bytes.
 inline constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'R', 'E', 'C', '\0'};
-inline constexpr uint16_t kVersionMajor = 1;
-// 1.1: tracepoint formats in the header; 1.2: uprobe registers and entry return address in fp
-// mode; 1.3: kernel symbols in a KALLSYMS_COMPACT chunk instead of KALLSYMS.
-inline constexpr uint16_t kVersionMinor = 3;
+// 2.0: DWARF-mode samples as stack deltas (kRecordStackDelta), which a 1.x reader would skip
+// without a word, so the major version changed; readers still read every 1.x file.
+inline constexpr uint16_t kVersionMajor = 2;
+// History of 1.x: 1.1 tracepoint formats in the header; 1.2 uprobe registers and entry return
+// address in fp mode; 1.3 kernel symbols in a KALLSYMS_COMPACT chunk instead of KALLSYMS.
+inline constexpr uint16_t kVersionMinor = 0;
 
 struct FilePreamble {
     char magic[8];
@@ -58,5 +60,8 @@ enum class ChunkType : uint16_t {
 // A user-space record inside PERF_RECORDS marking the end of one drain round over all rings
 // (like perf's FINISHED_ROUND): every record before it came from a ring read before it.
 inline constexpr uint32_t kRecordRoundEnd = 0x4b01;
+// A user-space record inside PERF_RECORDS (2.0): a sample whose user stack copy is stored as
+// the blocks that changed since its thread's last sample (formats/stack_delta.h).
+inline constexpr uint32_t kRecordStackDelta = 0x4b02;
 
 }  // namespace kiln::format

@@ -8,6 +8,7 @@
 #include "formats/kallsyms_compact.h"
 #include "formats/perf_sample.h"
 #include "formats/sideband.h"
+#include "formats/stack_delta.h"
 
 namespace kiln::format {
 
@@ -29,15 +30,24 @@ EventLayouts layouts_of(const RecordingHeader& h) {
 
 class SummaryBuilder {
 public:
-    explicit SummaryBuilder(RecordingSummary& s) : s_(s), ev_(layouts_of(s.header)) {
+    explicit SummaryBuilder(RecordingSummary& s) : s_(s), ev_(layouts_of(s.header)), stacks_(s.header.events) {
         s_.samples_per_event.assign(s.header.events.size(), 0);
     }
 
     void perf_records(std::span<const uint8_t> payload, uint64_t offset) {
+        const std::string where = "chunk at byte " + std::to_string(offset) + ": ";
+        const auto deltas = expand_stack_deltas(stacks_, payload, expanded_);
+        if (deltas.expanded) {
+            payload = expanded_;
+            if (deltas.dropped > 0)
+                s_.warnings.push_back(where + std::to_string(deltas.dropped) +
+                                      " stack delta sample(s) dropped: " + deltas.first_error);
+            if (!deltas.stream_error.empty()) s_.warnings.push_back(where + deltas.stream_error);
+        }
         Status st = for_each_record(payload, [this](const perf_event_header& h, std::span<const uint8_t> rec) {
             record(h, rec);
         });
-        if (!st) s_.warnings.push_back("chunk at byte " + std::to_string(offset) + ": " + st.error().message);
+        if (!st) s_.warnings.push_back(where + st.error().message);
     }
 
     void snapshot(const ProcessSnapshot& snap) {
@@ -156,6 +166,8 @@ public:
 private:
     RecordingSummary& s_;
     EventLayouts ev_;
+    StackLayouts stacks_;
+    std::vector<uint8_t> expanded_;  // a records chunk with its stack deltas expanded
     std::map<int32_t, ProcessSummary> procs_;
     std::map<int32_t, std::set<int32_t>> tids_;
     std::map<int32_t, std::string> names_;

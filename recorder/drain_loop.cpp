@@ -1,6 +1,7 @@
 #include "recorder/drain_loop.h"
 
 #include "formats/kiln_format.h"
+#include "recorder/user_regs.h"
 
 #include <sys/mman.h>
 
@@ -10,7 +11,9 @@ namespace kiln::recorder {
 
 DrainLoop::DrainLoop(std::vector<RingBuffer>& rings, ChunkPipeline& pipeline)
     : rings_(rings), pipeline_(pipeline), current_(pipeline.acquire()),
-      last_flush_(std::chrono::steady_clock::now()) {}
+      last_flush_(std::chrono::steady_clock::now()), stack_deltas_(stack_pointer_register()) {}
+
+static_assert(format::StackDeltaEncoder::kSlack <= RecordSink::kSampleSlack);
 
 uint8_t* DrainLoop::reserve(size_t n) {
     auto& d = current_->data;
@@ -22,6 +25,7 @@ uint8_t* DrainLoop::reserve(size_t n) {
 }
 
 void DrainLoop::swap_buffer() {
+    stack_deltas_.reset();  // every chunk decodes on its own
     pipeline_.submit(std::move(current_));
     current_ = pipeline_.acquire();
     last_flush_ = std::chrono::steady_clock::now();
@@ -54,27 +58,13 @@ void DrainLoop::flush() {
 }
 
 void DrainLoop::trim_stacks_of(const std::vector<format::EventDescription>& events) {
-    stack_layouts_.clear();
-    for (const auto& ev : events) {
-        const perf_event_attr attr = ev.perf_attr();
-        if (!(attr.sample_type & PERF_SAMPLE_STACK_USER)) continue;
-        const auto layout = format::SampleLayout::from_attr(attr);
-        for (uint64_t id : ev.ids) stack_layouts_.emplace_back(id, layout);
-        if (ev.ids.empty()) stack_layouts_.emplace_back(0, layout);
-    }
-    one_layout_ = events.size() == 1 && !stack_layouts_.empty();
+    stack_layouts_ = format::StackLayouts(events);
 }
 
 size_t DrainLoop::copy_sample(const uint8_t* record, size_t n, uint8_t* out) {
-    const format::SampleLayout* layout = one_layout_ ? &stack_layouts_.front().second : nullptr;
-    if (!layout && !stack_layouts_.empty()) {
-        const uint64_t id = format::record_identifier({record, n});
-        for (const auto& [event_id, l] : stack_layouts_)
-            if (event_id == id) layout = &l;
-    }
-    if (!layout) return RecordSink::copy_sample(record, n, out);
-    const size_t kept = format::copy_trimmed_sample(*layout, {record, n}, out);
-    current_->data.resize(current_->data.size() - (n - kept));
+    const format::SampleLayout* layout = stack_layouts_.of({record, n});
+    const size_t kept = layout ? stack_deltas_.encode(*layout, {record, n}, out) : RecordSink::copy_sample(record, n, out);
+    current_->data.resize(current_->data.size() - (n + kSampleSlack - kept));
     return kept;
 }
 

@@ -12,6 +12,7 @@
 
 #include "formats/perf_sample.h"
 #include "formats/recording_header.h"
+#include "formats/stack_delta.h"
 #include "recorder/chunk_pipeline.h"
 #include "recorder/ring_buffer.h"
 
@@ -21,8 +22,8 @@ class DrainLoop final : public RecordSink {
 public:
     DrainLoop(std::vector<RingBuffer>& rings, ChunkPipeline& pipeline);
 
-    // Events whose samples carry user stack copies: their unused tails are dropped as
-    // samples are drained (see format::copy_trimmed_sample).
+    // Events whose samples carry user stack copies: those samples are written as stack deltas
+    // (format/stack_delta.h), without the unused tails of their copies.
     void trim_stacks_of(const std::vector<format::EventDescription>& events);
     // Drains every ring once, then marks the round.
     void drain_all();
@@ -49,8 +50,8 @@ private:
     DrainCounters counters_;
     std::set<int> pids_seen_;
     std::set<std::pair<int, std::string>> no_build_id_;
-    std::vector<std::pair<uint64_t, format::SampleLayout>> stack_layouts_;  // by event id
-    bool one_layout_ = false;  // one event only: every sample has stack_layouts_[0]'s layout
+    format::StackLayouts stack_layouts_;
+    format::StackDeltaEncoder stack_deltas_;
 };
 
 }  // namespace kiln::recorder

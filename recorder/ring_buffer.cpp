@@ -65,12 +65,13 @@ bool RingBuffer::drain(RecordSink& sink, DrainCounters& counters) {
             std::memcpy(wrap_scratch_ + first, data_, h.size - first);
             rec = wrap_scratch_;
         }
-        uint8_t* dst = sink.reserve(h.size);
+        const bool sample = h.type == PERF_RECORD_SAMPLE;
+        uint8_t* dst = sink.reserve(h.size + (sample ? RecordSink::kSampleSlack : 0));
         if (dst == nullptr) {
             more = true;
             break;
         }
-        if (h.type == PERF_RECORD_SAMPLE) {
+        if (sample) {
             ++counters.samples;
             counters.bytes += sink.copy_sample(rec, h.size, dst);
         } else {

@@ -27,4 +27,12 @@ uint64_t probe_regs_mask() {
 #endif
 }
 
+int stack_pointer_register() {
+#if defined(__x86_64__)
+    return PERF_REG_X86_SP;
+#elif defined(__aarch64__)
+    return PERF_REG_ARM64_SP;
+#endif
+}
+
 }  // namespace kiln::recorder

@@ -10,5 +10,7 @@ uint64_t user_regs_mask();
 // What a uprobe sample needs in -g fp mode: the argument registers of the first three
 // arguments, the return value, the stack pointer and the instruction pointer.
 uint64_t probe_regs_mask();
+// The stack pointer's number in those masks.
+int stack_pointer_register();
 
 }  // namespace kiln::recorder

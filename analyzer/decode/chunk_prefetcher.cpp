@@ -5,7 +5,7 @@
 namespace kiln::analyzer {
 
 ChunkPrefetcher::ChunkPrefetcher(format::RecordingReader& reader, size_t depth)
-    : reader_(reader), depth_(std::max<size_t>(1, depth)) {
+    : reader_(reader), stack_layouts_(reader.header().events), depth_(std::max<size_t>(1, depth)) {
     thread_ = std::thread([this] { run(); });
 }
 
@@ -31,23 +31,36 @@ void ChunkPrefetcher::run() {
             }
         }
         auto next = reader_.next();
-        std::lock_guard lock(mu_);
         if (!next || !*next) {
+            std::lock_guard lock(mu_);
             if (!next) error_ = next.error();
             done_ = true;
             cv_.notify_all();
             return;
         }
         const format::Chunk& c = **next;
-        PrefetchedChunk chunk{c.type, c.file_offset, {}, c.data.size()};
+        PrefetchedChunk chunk{c.type, c.file_offset, {}, c.data.size(), {}};
         reader_.swap_chunk_buffer(buffer);
         // After the swap `buffer` holds the chunk's bytes from its start; a reader that kept
         // them elsewhere gets them copied.
         if (c.data.data() != buffer.data()) buffer.assign(c.data.begin(), c.data.end());
         chunk.buffer = std::move(buffer);
+        expand_stack_deltas(chunk);
+        std::lock_guard lock(mu_);
         ready_.push_back(std::move(chunk));
         cv_.notify_all();
     }
+}
+
+void ChunkPrefetcher::expand_stack_deltas(PrefetchedChunk& chunk) {
+    if (chunk.type != format::ChunkType::kPerfRecords || stack_layouts_.empty()) return;
+    const auto r = format::expand_stack_deltas(stack_layouts_, chunk.data(), expanded_);
+    if (!r.expanded) return;
+    std::swap(chunk.buffer, expanded_);
+    chunk.size = chunk.buffer.size();
+    if (r.dropped > 0)
+        chunk.warnings.push_back(std::to_string(r.dropped) + " stack delta sample(s) dropped: " + r.first_error);
+    if (!r.stream_error.empty()) chunk.warnings.push_back(r.stream_error);
 }
 
 Result<std::optional<PrefetchedChunk>> ChunkPrefetcher::next() {

@@ -1,6 +1,7 @@
 // Reads, checks and decompresses a recording's next chunks on a thread of its own while the
 // caller works on the current one: decompressing DWARF stack copies is about a third of the
-// analyzer's per-sample work, and it needs nothing from the rest of the pipeline.
+// analyzer's per-sample work, and it needs nothing from the rest of the pipeline. Records
+// chunks come out with their stack deltas expanded (formats/stack_delta.h), on that thread too.
 #pragma once
 
 #include <condition_variable>
@@ -8,10 +9,12 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "formats/recording_reader.h"
+#include "formats/stack_delta.h"
 #include "formats/result.h"
 
 namespace kiln::analyzer {
@@ -21,6 +24,7 @@ struct PrefetchedChunk {
     uint64_t file_offset = 0;
     std::vector<uint8_t> buffer;  // owns the bytes; give it back with recycle() when done
     size_t size = 0;              // the chunk is buffer[0, size)
+    std::vector<std::string> warnings;  // records dropped while expanding stack deltas
     std::span<const uint8_t> data() const { return {buffer.data(), size}; }
 };
 
@@ -42,8 +46,11 @@ public:
 
 private:
     void run();
+    void expand_stack_deltas(PrefetchedChunk& chunk);
 
     format::RecordingReader& reader_;
+    const format::StackLayouts stack_layouts_;
+    std::vector<uint8_t> expanded_;  // the expansion's buffer, swapped with each expanded chunk's
     const size_t depth_;
     std::mutex mu_;
     std::condition_variable cv_;

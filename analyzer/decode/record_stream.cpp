@@ -155,6 +155,8 @@ Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVis
         if (!next) return next.error();
         if (!*next) break;
         PrefetchedChunk& chunk = **next;
+        for (const auto& w : chunk.warnings)
+            out.warnings.push_back(reader.name() + ": records chunk at byte " + std::to_string(chunk.file_offset) + ": " + w);
         const struct {
             format::ChunkType type;
             uint64_t file_offset;

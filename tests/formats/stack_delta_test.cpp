@@ -1,0 +1,262 @@
+// Stack deltas: what the recorder writes must expand to exactly the trimmed samples it was
+// given, across threads, moving stack pointers, full and empty copies and chunk boundaries;
+// deltas that cannot be decoded are dropped with a reason, never read out of bounds.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+
+#include "formats/byte_io.h"
+#include "formats/kiln_format.h"
+#include "formats/stack_delta.h"
+
+using namespace kiln::format;
+using kiln::ByteWriter;
+
+namespace {
+
+constexpr int kSp = 1;          // register number of the stack pointer in these tests
+constexpr uint64_t kId = 77;    // the one event's id
+constexpr size_t kCopy = 4096;  // bytes each sample asks for (-g dwarf,4096)
+
+perf_event_attr dwarf_attr() {
+    perf_event_attr a{};
+    a.size = sizeof a;
+    a.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
+                    PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER | PERF_SAMPLE_WEIGHT;
+    a.sample_regs_user = 0x7;  // registers 0, 1 (sp) and 2
+    a.sample_id_all = 1;
+    return a;
+}
+SampleLayout layout() { return SampleLayout::from_attr(dwarf_attr()); }
+
+std::vector<EventDescription> events() {
+    EventDescription e;
+    e.name = "cpu-clock";
+    const perf_event_attr a = dwarf_attr();
+    e.attr.assign(reinterpret_cast<const uint8_t*>(&a), reinterpret_cast<const uint8_t*>(&a) + sizeof a);
+    e.ids = {kId};
+    return {e};
+}
+
+// The same event beside one that copies no stacks: records are told apart by their ids.
+std::vector<EventDescription> two_events() {
+    auto out = events();
+    EventDescription other = out[0];
+    perf_event_attr a = dwarf_attr();
+    a.sample_type &= ~uint64_t{PERF_SAMPLE_STACK_USER | PERF_SAMPLE_REGS_USER};
+    other.attr.assign(reinterpret_cast<const uint8_t*>(&a), reinterpret_cast<const uint8_t*>(&a) + sizeof a);
+    other.ids = {kId + 1};
+    out.insert(out.begin(), other);
+    return out;
+}
+
+// A sample of thread `tid` whose copy starts at `sp` and holds stack[0, dyn) of kCopy bytes.
+std::vector<uint8_t> sample(uint32_t tid, uint64_t sp, std::span<const uint8_t> stack, uint64_t weight = 9,
+                            uint8_t unused = 0xcd) {
+    ByteWriter w;
+    w.u32(PERF_RECORD_SAMPLE);
+    w.u16(0);
+    w.u16(0);
+    w.u64(kId);
+    w.u64(0x401000);
+    w.u32(tid);
+    w.u32(tid);
+    w.u64(1000 + weight);
+    w.u64(2);  // abi
+    w.u64(10);
+    w.u64(sp);
+    w.u64(12);
+    w.u64(kCopy);
+    std::vector<uint8_t> copy(kCopy, unused);  // the kernel's unused tail
+    std::memcpy(copy.data(), stack.data(), stack.size());
+    w.raw(copy.data(), copy.size());
+    w.u64(stack.size());
+    w.u64(weight);
+    auto bytes = w.take();
+    const uint16_t size = static_cast<uint16_t>(bytes.size());
+    std::memcpy(bytes.data() + 6, &size, 2);
+    return bytes;
+}
+
+// Encodes each record as the recorder would into one chunk payload.
+std::vector<uint8_t> encode_chunk(StackDeltaEncoder& enc, const std::vector<std::vector<uint8_t>>& records) {
+    std::vector<uint8_t> payload;
+    for (const auto& r : records) {
+        perf_event_header h;
+        std::memcpy(&h, r.data(), sizeof h);
+        if (h.type != PERF_RECORD_SAMPLE) {  // the drain loop copies other records as they are
+            payload.insert(payload.end(), r.begin(), r.end());
+            continue;
+        }
+        const size_t at = payload.size();
+        payload.resize(at + r.size() + StackDeltaEncoder::kSlack);
+        payload.resize(at + enc.encode(layout(), r, payload.data() + at));
+    }
+    return payload;
+}
+
+std::vector<uint8_t> trimmed(const std::vector<std::vector<uint8_t>>& records) {
+    std::vector<uint8_t> out;
+    for (const auto& r : records) {
+        perf_event_header h;
+        std::memcpy(&h, r.data(), sizeof h);
+        if (h.type != PERF_RECORD_SAMPLE) {
+            out.insert(out.end(), r.begin(), r.end());
+            continue;
+        }
+        const size_t at = out.size();
+        out.resize(at + r.size());
+        out.resize(at + copy_trimmed_sample(layout(), r, out.data() + at));
+        // The bytes between dyn_size and the 8-byte boundary mean nothing; a decoded delta
+        // has zeros there.
+        auto s = parse_sample(layout(), std::span(out).subspan(at));
+        EXPECT_TRUE(s.ok());
+        if (s.ok() && s->stack.data() != nullptr) {
+            const size_t data_at = static_cast<size_t>(s->stack.data() - (out.data() + at));
+            const size_t dyn = s->stack.size(), keep = std::max<size_t>(8, (dyn + 7) & ~size_t{7});
+            std::fill(out.begin() + static_cast<std::ptrdiff_t>(at + data_at + dyn),
+                      out.begin() + static_cast<std::ptrdiff_t>(at + data_at + keep), 0);
+        }
+    }
+    return out;
+}
+
+size_t count_type(std::span<const uint8_t> payload, uint32_t type) {
+    size_t n = 0;
+    EXPECT_TRUE(for_each_record(payload, [&](const perf_event_header& h, std::span<const uint8_t>) {
+                    n += h.type == type;
+                }).ok());
+    return n;
+}
+
+// Two threads calling down and back up a stack whose frames change a little each sample.
+std::vector<std::vector<uint8_t>> workload(size_t samples, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::vector<uint8_t> frames[2] = {std::vector<uint8_t>(kCopy), std::vector<uint8_t>(kCopy)};
+    for (auto& f : frames)
+        for (auto& b : f) b = static_cast<uint8_t>(rng());
+    const uint64_t top[2] = {0x7ffc00001000, 0x7f0000802000};
+    std::vector<std::vector<uint8_t>> out;
+    for (size_t i = 0; i < samples; ++i) {
+        const int t = static_cast<int>(rng() % 2);
+        const size_t depth = 1000 + rng() % 3000;  // bytes in use: sp moves, unaligned
+        const uint64_t sp = top[t] - depth;
+        for (int k = 0; k < 3; ++k) frames[t][kCopy - depth + rng() % depth] = static_cast<uint8_t>(rng());
+        // The copy runs from sp to the top of the stack (dyn_size = depth).
+        out.push_back(sample(100 + t, sp, std::span(frames[t]).subspan(kCopy - depth)));
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST(StackDelta, ExpandsToExactlyTheTrimmedSamplesAndIsMuchSmaller) {
+    const auto records = workload(400, 1);
+    StackDeltaEncoder enc(kSp);
+    const auto payload = encode_chunk(enc, records);
+    EXPECT_EQ(count_type(payload, kRecordStackDelta), records.size());
+    const auto plain = trimmed(records);
+    EXPECT_LT(payload.size(), plain.size() / 3) << "a few changed blocks per sample, not the whole copy";
+
+    std::vector<uint8_t> out;
+    const auto r = expand_stack_deltas(StackLayouts(events()), payload, out);
+    EXPECT_TRUE(r.expanded);
+    EXPECT_EQ(r.dropped, 0u) << r.first_error;
+    EXPECT_TRUE(r.stream_error.empty());
+    EXPECT_EQ(out, plain);
+
+    out.clear();
+    const auto two = expand_stack_deltas(StackLayouts(two_events()), payload, out);
+    EXPECT_EQ(two.dropped, 0u) << two.first_error;
+    EXPECT_EQ(out, plain);
+}
+
+TEST(StackDelta, EveryChunkDecodesOnItsOwn) {
+    const auto records = workload(200, 2);
+    StackDeltaEncoder enc(kSp);
+    const std::vector<std::vector<uint8_t>> first(records.begin(), records.begin() + 100);
+    const std::vector<std::vector<uint8_t>> second(records.begin() + 100, records.end());
+    (void)encode_chunk(enc, first);
+    enc.reset();
+    const auto payload = encode_chunk(enc, second);
+    std::vector<uint8_t> out;
+    const auto r = expand_stack_deltas(StackLayouts(events()), payload, out);
+    EXPECT_EQ(r.dropped, 0u) << r.first_error;
+    EXPECT_EQ(out, trimmed(second));
+}
+
+TEST(StackDelta, FullEmptyAndOtherRecordsSurvive) {
+    std::vector<uint8_t> full(kCopy), partial(300), small(100, 0x44);
+    for (size_t i = 0; i < full.size(); ++i) full[i] = static_cast<uint8_t>(i * 7);
+    for (size_t i = 0; i < partial.size(); ++i) partial[i] = static_cast<uint8_t>(i);
+    std::vector<std::vector<uint8_t>> records = {
+        sample(5, 0x7ffc00000000, full),               // dyn_size == size: the copy ran into the limit
+        sample(5, 0x7ffc00000000, full, 3),            // same again: every whole block from the table
+        sample(5, 0x7ffc00000000 + kCopy - 300, partial),  // shallower
+        sample(5, 0x7ffc00000000 + kCopy - 100, small, 9, 0),  // under 256 bytes: a plain sample
+        sample(5, 0x7ffc00000000 + 1, {}, 9, 0),       // no stack bytes at all: stays a plain sample
+    };
+    ByteWriter comm;  // a non-sample record passes through untouched
+    comm.u32(PERF_RECORD_COMM);
+    comm.u16(0);
+    comm.u16(24);
+    comm.u32(5);
+    comm.u32(5);
+    comm.raw("name\0\0\0", 8);
+    records.push_back(comm.take());
+    StackDeltaEncoder enc(kSp);
+    const auto payload = encode_chunk(enc, records);
+    EXPECT_EQ(count_type(payload, kRecordStackDelta), 3u);
+    std::vector<uint8_t> out;
+    const auto r = expand_stack_deltas(StackLayouts(events()), payload, out);
+    EXPECT_EQ(r.dropped, 0u) << r.first_error;
+    EXPECT_EQ(out, trimmed(records));
+}
+
+TEST(StackDelta, PayloadsWithoutDeltasAreLeftAlone) {
+    const auto plain = trimmed(workload(5, 3));
+    std::vector<uint8_t> out{1, 2, 3};
+    EXPECT_FALSE(expand_stack_deltas(StackLayouts(events()), plain, out).expanded);
+    EXPECT_EQ(out, (std::vector<uint8_t>{1, 2, 3}));
+}
+
+TEST(StackDelta, UndecodableDeltasAreDroppedWithAReason) {
+    std::vector<uint8_t> stack(512, 0x11);
+    const std::vector<std::vector<uint8_t>> records = {sample(7, 0x7ffc00000000, stack),
+                                                       sample(7, 0x7ffc00000000, stack, 4)};
+    StackDeltaEncoder enc(kSp);
+    const auto payload = encode_chunk(enc, records);
+    // The second delta refers to blocks only the first one carried: without it, it cannot decode.
+    perf_event_header h;
+    std::memcpy(&h, payload.data(), sizeof h);
+    const std::span<const uint8_t> second = std::span(payload).subspan(h.size);
+    std::vector<uint8_t> out;
+    auto r = expand_stack_deltas(StackLayouts(events()), second, out);
+    EXPECT_EQ(r.dropped, 1u);
+    EXPECT_NE(r.first_error.find("not seen in this chunk"), std::string::npos) << r.first_error;
+    EXPECT_TRUE(out.empty());
+
+    // Every truncation and every flipped byte of the pair: no crash, no out-of-bounds read
+    // (the sanitizer builds check), and whatever comes out is whole records.
+    for (size_t i = 0; i < payload.size(); ++i) {
+        auto bad = payload;
+        bad[i] ^= 0x5a;
+        (void)expand_stack_deltas(StackLayouts(events()), bad, out);
+        (void)expand_stack_deltas(StackLayouts(events()), std::span(payload).first(i), out);
+        EXPECT_TRUE(for_each_record(out, [](const perf_event_header&, std::span<const uint8_t>) {}).ok());
+    }
+    // A delta of an event the header does not list as copying stacks.
+    r = expand_stack_deltas(StackLayouts(), payload, out);
+    EXPECT_EQ(r.dropped, 2u);
+}
+
+TEST(StackDelta, SamplesWithoutRegistersOrStacksArePlainTrimmedCopies) {
+    std::vector<uint8_t> stack(64, 0x22);
+    auto rec = sample(8, 0x7ffc00000000, stack);
+    StackDeltaEncoder no_sp(40);  // a register the mask does not hold: no stack pointer
+    std::vector<uint8_t> out(rec.size() + StackDeltaEncoder::kSlack);
+    out.resize(no_sp.encode(layout(), rec, out.data()));
+    EXPECT_EQ(out, trimmed({rec}));
+}
