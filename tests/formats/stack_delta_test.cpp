@@ -70,7 +70,7 @@ std::vector<uint8_t> sample(uint32_t tid, uint64_t sp, std::span<const uint8_t> 
     w.u64(12);
     w.u64(kCopy);
     std::vector<uint8_t> copy(kCopy, unused);  // the kernel's unused tail
-    std::memcpy(copy.data(), stack.data(), stack.size());
+    if (!stack.empty()) std::memcpy(copy.data(), stack.data(), stack.size());
     w.raw(copy.data(), copy.size());
     w.u64(stack.size());
     w.u64(weight);
