@@ -218,7 +218,6 @@ StackDeltaExpansion expand_stack_deltas(const StackLayouts& layouts, std::span<c
     if (!any) return result;
     result.expanded = true;
     out.clear();
-    out.reserve(payload.size() * 2);
     StackBlockTables tables;
     Status walked = for_each_record(payload, [&](const perf_event_header& h, std::span<const uint8_t> rec) {
         if (h.type != kRecordStackDelta) {

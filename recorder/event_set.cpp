@@ -110,7 +110,7 @@ perf_event_attr EventSet::make_attr(const pmu::ResolvedEvent& ev, const RecordOp
     a.use_clockid = 1;
     a.clockid = CLOCK_MONOTONIC;
     a.watermark = 1;
-    a.wakeup_watermark = 0;  // set per ring size in open()
+    a.wakeup_watermark = 0;  // with watermark set, 0 makes the kernel wake the reader at half the ring
     if (tracks_sideband) {
         a.mmap = 1;
         a.mmap2 = 1;
