@@ -217,32 +217,27 @@ const char* record_type_name(uint32_t type) {
     }
 }
 
-namespace {
-
-// Where a sample's user stack copy sits and how much of it to keep.
-struct StackTrim {
-    size_t data_at = 0;  // offset of the copy's first byte (its u64 size is just before)
-    uint64_t size = 0;   // bytes the kernel wrote
-    uint64_t keep = 0;   // dyn_size rounded up to 8, at least 8
-};
-
-std::optional<StackTrim> plan_stack_trim(const SampleLayout& layout, std::span<const uint8_t> record) {
-    if (!(layout.sample_type & PERF_SAMPLE_STACK_USER)) return std::nullopt;
-    auto parsed = parse_sample(layout, record);
-    if (!parsed || parsed->stack.data() == nullptr) return std::nullopt;
-    // Layout: u64 size; u8 data[size]; u64 dyn_size; then the fields after the stack.
-    StackTrim t;
-    t.data_at = static_cast<size_t>(parsed->stack.data() - record.data());
-    std::memcpy(&t.size, record.data() + t.data_at - 8, 8);
-    t.keep = std::max<uint64_t>(8, (parsed->stack.size() + 7) & ~uint64_t{7});
-    if (t.keep >= t.size || t.data_at + t.size > record.size()) return std::nullopt;
-    return t;
+std::optional<UserStackField> user_stack_field(const ParsedSample& s, std::span<const uint8_t> record) {
+    if (s.stack.data() == nullptr) return std::nullopt;
+    UserStackField f;
+    f.data_at = static_cast<size_t>(s.stack.data() - record.data());
+    std::memcpy(&f.size, record.data() + f.data_at - 8, 8);
+    if (f.size > record.size() - f.data_at || record.size() - f.data_at - f.size < 8) return std::nullopt;
+    return f;
 }
 
-// Writes the trimmed copy's size word and header length into out (a record already laid out).
-size_t finish_trim(const StackTrim& t, size_t record_size, uint8_t* out) {
-    std::memcpy(out + t.data_at - 8, &t.keep, 8);
-    const size_t new_size = record_size - static_cast<size_t>(t.size - t.keep);
+size_t copy_trimmed_sample(const ParsedSample& s, std::span<const uint8_t> record, uint8_t* out) {
+    const auto f = user_stack_field(s, record);
+    const uint64_t keep = std::max<uint64_t>(8, (s.stack.size() + 7) & ~uint64_t{7});
+    if (!f || keep >= f->size) {
+        std::memcpy(out, record.data(), record.size());
+        return record.size();
+    }
+    const size_t head = f->data_at + static_cast<size_t>(keep), tail_at = f->data_at + static_cast<size_t>(f->size);
+    std::memcpy(out, record.data(), head);
+    std::memcpy(out + head, record.data() + tail_at, record.size() - tail_at);
+    std::memcpy(out + f->data_at - 8, &keep, 8);
+    const size_t new_size = record.size() - static_cast<size_t>(f->size - keep);
     perf_event_header h;
     std::memcpy(&h, out, sizeof h);
     h.size = static_cast<uint16_t>(new_size);
@@ -250,26 +245,11 @@ size_t finish_trim(const StackTrim& t, size_t record_size, uint8_t* out) {
     return new_size;
 }
 
-}  // namespace
-
-size_t trim_user_stack(const SampleLayout& layout, std::span<uint8_t> record) {
-    const auto t = plan_stack_trim(layout, record);
-    if (!t) return record.size();
-    const size_t tail_at = t->data_at + t->size;
-    std::memmove(record.data() + t->data_at + t->keep, record.data() + tail_at, record.size() - tail_at);
-    return finish_trim(*t, record.size(), record.data());
-}
-
 size_t copy_trimmed_sample(const SampleLayout& layout, std::span<const uint8_t> record, uint8_t* out) {
-    const auto t = plan_stack_trim(layout, record);
-    if (!t) {
-        std::memcpy(out, record.data(), record.size());
-        return record.size();
-    }
-    const size_t head = t->data_at + t->keep, tail_at = t->data_at + t->size;
-    std::memcpy(out, record.data(), head);
-    std::memcpy(out + head, record.data() + tail_at, record.size() - tail_at);
-    return finish_trim(*t, record.size(), out);
+    if (layout.sample_type & PERF_SAMPLE_STACK_USER)
+        if (auto s = parse_sample(layout, record)) return copy_trimmed_sample(*s, record, out);
+    std::memcpy(out, record.data(), record.size());
+    return record.size();
 }
 
 }  // namespace kiln::format

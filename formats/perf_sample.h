@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -65,16 +66,24 @@ struct SampleId {  // the sample_id trailer of non-sample records
 Result<ParsedSample> parse_sample(const SampleLayout& layout, std::span<const uint8_t> record);
 SampleId parse_sample_id(const SampleLayout& layout, std::span<const uint8_t> record);
 
-// Drops the unused tail of a sample's user stack copy, in place: the kernel writes all
-// `size` bytes of a `-g dwarf,size` copy but only the first dyn_size hold the stack. The
-// record stays a valid sample, as if the copy had been asked for dyn_size bytes (rounded
-// up to 8, at least 8). Returns the record's new length (its old one when there is nothing
-// to trim or the record does not parse).
-size_t trim_user_stack(const SampleLayout& layout, std::span<uint8_t> record);
-// The same trim while copying: writes the trimmed record to out (room for record.size() bytes)
-// and returns its length. The recorder drains dwarf samples this way, so the unused tail of
-// each copy is never read out of the ring.
+// Where a parsed sample's STACK_USER field sits in its record: u64 size; u8 data[size];
+// u64 dyn_size. nullopt when the sample has no copy.
+struct UserStackField {
+    size_t data_at = 0;  // the copy's first byte (its u64 size is just before)
+    uint64_t size = 0;   // bytes the kernel wrote
+    size_t after() const { return data_at + static_cast<size_t>(size) + 8; }  // first byte after dyn_size
+};
+std::optional<UserStackField> user_stack_field(const ParsedSample& s, std::span<const uint8_t> record);
+
+// Copies a sample to out (room for record.size() bytes) without the unused tail of its user
+// stack copy: the kernel writes all `size` bytes of a `-g dwarf,size` copy but only the first
+// dyn_size hold the stack. The copy is a valid sample, as if the copy had been asked for
+// dyn_size bytes (rounded up to 8, at least 8). Returns its length (record.size() when there
+// is nothing to trim or the record does not parse). The recorder drains samples this way, so
+// the unused tail is never read out of the ring.
 size_t copy_trimmed_sample(const SampleLayout& layout, std::span<const uint8_t> record, uint8_t* out);
+// The same for a sample already parsed from `record`.
+size_t copy_trimmed_sample(const ParsedSample& s, std::span<const uint8_t> record, uint8_t* out);
 
 // Event id of any record, read without knowing which event it is from: the first u64 after the
 // header for samples (and stack deltas), the last u64 otherwise. Requires PERF_SAMPLE_IDENTIFIER on every event.

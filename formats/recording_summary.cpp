@@ -39,10 +39,7 @@ public:
         const auto deltas = expand_stack_deltas(stacks_, payload, expanded_);
         if (deltas.expanded) {
             payload = expanded_;
-            if (deltas.dropped > 0)
-                s_.warnings.push_back(where + std::to_string(deltas.dropped) +
-                                      " stack delta sample(s) dropped: " + deltas.first_error);
-            if (!deltas.stream_error.empty()) s_.warnings.push_back(where + deltas.stream_error);
+            for (const auto& w : deltas.warnings()) s_.warnings.push_back(where + w);
         }
         Status st = for_each_record(payload, [this](const perf_event_header& h, std::span<const uint8_t> rec) {
             record(h, rec);

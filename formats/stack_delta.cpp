@@ -48,27 +48,35 @@ namespace {
 
 constexpr size_t kEncodingHeader = 16;  // u64 sp, u32 dyn_size, u32 reserved
 constexpr uint64_t kMinDeltaStack = 256;
-constexpr uint64_t kBlockMask = ~uint64_t{StackBlockTables::kBlock - 1};
 
-size_t entry_of(uint64_t block_address) {
-    return (block_address / StackBlockTables::kBlock) % StackBlockTables::kEntries;
-}
+// The 64-byte blocks, aligned by address, that cover a stack copy [sp, sp + dyn).
+class StackBlocks {
+public:
+    StackBlocks(uint64_t sp, uint64_t dyn)
+        : sp_(sp), end_(sp + dyn), base_(sp & ~uint64_t{StackBlockTables::kBlock - 1}),
+          count_(end_ < sp ? 0 : static_cast<size_t>((end_ - base_ + StackBlockTables::kBlock - 1) / StackBlockTables::kBlock)) {}
+    bool wraps() const { return end_ < sp_; }
+    size_t count() const { return count_; }
+    size_t bitmap_bytes() const { return (count_ + 7) / 8; }
 
-// Where a parsed sample's STACK_USER field sits in its record.
-struct StackField {
-    size_t data_at = 0;   // first byte of the copy (its u64 size is just before)
-    size_t after_at = 0;  // first byte after the u64 dyn_size
+    struct Part {
+        uint64_t address;  // the block's
+        size_t offset;     // where its bytes inside the copy start, counted from the copy's first byte
+        size_t length;     // bytes of it inside the copy: kBlock for a whole block
+        size_t entry;      // its place in a thread's table
+        bool whole() const { return length == StackBlockTables::kBlock; }
+    };
+    Part part(size_t k) const {
+        const uint64_t block = base_ + k * StackBlockTables::kBlock;
+        const uint64_t from = std::max(block, sp_), to = std::min(block + StackBlockTables::kBlock, end_);
+        return {block, static_cast<size_t>(from - sp_), static_cast<size_t>(to - from),
+                static_cast<size_t>((block / StackBlockTables::kBlock) % StackBlockTables::kEntries)};
+    }
+
+private:
+    uint64_t sp_, end_, base_;
+    size_t count_;
 };
-
-bool locate_stack(std::span<const uint8_t> record, const ParsedSample& s, StackField& f) {
-    if (s.stack.data() == nullptr) return false;
-    f.data_at = static_cast<size_t>(s.stack.data() - record.data());
-    uint64_t size;
-    std::memcpy(&size, record.data() + f.data_at - 8, 8);
-    if (size > record.size() - f.data_at || record.size() - f.data_at - size < 8) return false;
-    f.after_at = f.data_at + static_cast<size_t>(size) + 8;
-    return true;
-}
 
 void set_header(uint8_t* out, uint32_t type, size_t size) {
     perf_event_header h;
@@ -81,57 +89,55 @@ void set_header(uint8_t* out, uint32_t type, size_t size) {
 }  // namespace
 
 size_t StackDeltaEncoder::encode(const SampleLayout& layout, std::span<const uint8_t> record, uint8_t* out) {
+    auto s = parse_sample(layout, record);
+    if (!s) {
+        std::memcpy(out, record.data(), record.size());
+        return record.size();
+    }
     const uint64_t mask = layout.sample_regs_user;
     const uint64_t sp_bit = uint64_t{1} << sp_register_;
-    auto s = parse_sample(layout, record);
-    StackField f;
-    if (!s || s->stack.empty() || s->regs.empty() || !(mask & sp_bit) || !(layout.sample_type & PERF_SAMPLE_TID) ||
-        !locate_stack(record, *s, f))
-        return copy_trimmed_sample(layout, record, out);
-    const uint64_t sp = s->reg_at(static_cast<size_t>(std::popcount(mask & (sp_bit - 1))));
+    const auto f = user_stack_field(*s, record);
     const uint64_t dyn = s->stack.size();
-    const uint64_t base = sp & kBlockMask, end = sp + dyn;
-    const size_t tail = record.size() - f.after_at;
     // Small copies (a uprobe's return address, an allocator's result slot) gain nothing.
-    if (dyn < kMinDeltaStack || end < sp) return copy_trimmed_sample(layout, record, out);
-    const size_t blocks = static_cast<size_t>((end - base + StackBlockTables::kBlock - 1) / StackBlockTables::kBlock);
-    const size_t bitmap_bytes = (blocks + 7) / 8;
+    if (!f || dyn < kMinDeltaStack || s->regs.empty() || !(mask & sp_bit) || !(layout.sample_type & PERF_SAMPLE_TID))
+        return copy_trimmed_sample(*s, record, out);
+    const uint64_t sp = s->reg_at(static_cast<size_t>(std::popcount(mask & (sp_bit - 1))));
+    const StackBlocks blocks(sp, dyn);
+    const size_t tail = record.size() - f->after();
     // Every block literal, the worst case, must fit the room and a record's u16 size.
-    const size_t worst = f.data_at + ((kEncodingHeader + bitmap_bytes + dyn + 7) & ~size_t{7}) + 8 + tail;
-    if (worst > record.size() + kSlack || worst > 0xffff) return copy_trimmed_sample(layout, record, out);
+    const size_t worst = f->data_at + ((kEncodingHeader + blocks.bitmap_bytes() + dyn + 7) & ~size_t{7}) + 8 + tail;
+    if (blocks.wraps() || worst > record.size() + kSlack || worst > 0xffff) return copy_trimmed_sample(*s, record, out);
 
-    std::memcpy(out, record.data(), f.data_at - 8);
-    uint8_t* enc = out + f.data_at;
+    std::memcpy(out, record.data(), f->data_at - 8);
+    uint8_t* enc = out + f->data_at;
     const uint32_t dyn32 = static_cast<uint32_t>(dyn), reserved = 0;
     std::memcpy(enc, &sp, 8);
     std::memcpy(enc + 8, &dyn32, 4);
     std::memcpy(enc + 12, &reserved, 4);
     uint8_t* bitmap = enc + kEncodingHeader;
-    std::memset(bitmap, 0, bitmap_bytes);
-    uint8_t* literal = bitmap + bitmap_bytes;
+    std::memset(bitmap, 0, blocks.bitmap_bytes());
+    uint8_t* literal = bitmap + blocks.bitmap_bytes();
     auto& table = tables_.of(s->tid);
-    for (size_t k = 0; k < blocks; ++k) {
-        const uint64_t block = base + k * StackBlockTables::kBlock;
-        const uint64_t from = std::max(block, sp), to = std::min(block + StackBlockTables::kBlock, end);
-        const uint8_t* src = s->stack.data() + (from - sp);
-        const size_t n = static_cast<size_t>(to - from);
-        if (n == StackBlockTables::kBlock) {
-            const size_t e = entry_of(block);
-            if (table.tag[e] == block && std::memcmp(table.bytes[e].data(), src, n) == 0) continue;
-            std::memcpy(table.bytes[e].data(), src, n);
-            table.tag[e] = block;
+    for (size_t k = 0; k < blocks.count(); ++k) {
+        const auto part = blocks.part(k);
+        const uint8_t* src = s->stack.data() + part.offset;
+        if (part.whole()) {
+            if (table.tag[part.entry] == part.address && std::memcmp(table.bytes[part.entry].data(), src, part.length) == 0)
+                continue;
+            std::memcpy(table.bytes[part.entry].data(), src, part.length);
+            table.tag[part.entry] = part.address;
         }
         bitmap[k / 8] |= static_cast<uint8_t>(1u << (k % 8));
-        std::memcpy(literal, src, n);
-        literal += n;
+        std::memcpy(literal, src, part.length);
+        literal += part.length;
     }
     const uint64_t length = static_cast<uint64_t>(literal - enc);
     const uint64_t padded = (length + 7) & ~uint64_t{7};
     std::memset(literal, 0, static_cast<size_t>(padded - length));
-    std::memcpy(out + f.data_at - 8, &padded, 8);
+    std::memcpy(out + f->data_at - 8, &padded, 8);
     std::memcpy(enc + padded, &length, 8);
-    std::memcpy(enc + padded + 8, record.data() + f.after_at, tail);
-    const size_t size = f.data_at + static_cast<size_t>(padded) + 8 + tail;
+    std::memcpy(enc + padded + 8, record.data() + f->after(), tail);
+    const size_t size = f->data_at + static_cast<size_t>(padded) + 8 + tail;
     set_header(out, kRecordStackDelta, size);
     return size;
 }
@@ -143,70 +149,71 @@ Status expand_one(const SampleLayout& layout, StackBlockTables& tables, std::spa
                   std::vector<uint8_t>& out) {
     auto s = parse_sample(layout, record);
     if (!s) return s.error();
-    StackField f;
-    if (!(layout.sample_type & PERF_SAMPLE_TID) || !locate_stack(record, *s, f))
-        return make_error("stack delta without a thread id or a stack field");
+    const auto f = user_stack_field(*s, record);
+    if (!(layout.sample_type & PERF_SAMPLE_TID) || !f) return make_error("stack delta without a thread id or a stack field");
     const auto enc = s->stack;
     if (enc.size() < kEncodingHeader) return make_error("stack delta shorter than its header");
     uint64_t sp;
     uint32_t dyn;
     std::memcpy(&sp, enc.data(), 8);
     std::memcpy(&dyn, enc.data() + 8, 4);
-    const uint64_t base = sp & kBlockMask, end = sp + dyn;
-    if (end < sp) return make_error("stack delta: stack range wraps around");
-    const size_t blocks = static_cast<size_t>((end - base + StackBlockTables::kBlock - 1) / StackBlockTables::kBlock);
-    const size_t bitmap_bytes = (blocks + 7) / 8;
-    if (enc.size() - kEncodingHeader < bitmap_bytes) return make_error("stack delta: bitmap overruns the record");
+    const StackBlocks blocks(sp, dyn);
+    if (blocks.wraps()) return make_error("stack delta: stack range wraps around");
+    if (enc.size() - kEncodingHeader < blocks.bitmap_bytes()) return make_error("stack delta: bitmap overruns the record");
     const uint8_t* bitmap = enc.data() + kEncodingHeader;
-    const uint8_t* literal = bitmap + bitmap_bytes;
+    const uint8_t* literal = bitmap + blocks.bitmap_bytes();
     const uint8_t* literal_end = enc.data() + enc.size();
     const uint64_t keep = std::max<uint64_t>(8, (uint64_t{dyn} + 7) & ~uint64_t{7});
-    const size_t tail = record.size() - f.after_at;
-    const uint64_t size = f.data_at + keep + 8 + tail;
+    const size_t tail = record.size() - f->after();
+    const uint64_t size = f->data_at + keep + 8 + tail;
     if (size > 0xffff) return make_error("stack delta: decoded sample of " + std::to_string(size) + " bytes");
 
     const size_t at = out.size();
     out.resize(at + static_cast<size_t>(size));
     uint8_t* o = out.data() + at;
-    std::memcpy(o, record.data(), f.data_at - 8);
-    std::memcpy(o + f.data_at - 8, &keep, 8);
-    uint8_t* stack = o + f.data_at;
+    std::memcpy(o, record.data(), f->data_at - 8);
+    std::memcpy(o + f->data_at - 8, &keep, 8);
+    uint8_t* stack = o + f->data_at;
     auto& table = tables.of(s->tid);
-    for (size_t k = 0; k < blocks; ++k) {
-        const uint64_t block = base + k * StackBlockTables::kBlock;
-        const uint64_t from = std::max(block, sp), to = std::min(block + StackBlockTables::kBlock, end);
-        uint8_t* dst = stack + (from - sp);
-        const size_t n = static_cast<size_t>(to - from);
-        const size_t e = entry_of(block);
+    for (size_t k = 0; k < blocks.count(); ++k) {
+        const auto part = blocks.part(k);
+        uint8_t* dst = stack + part.offset;
         if (bitmap[k / 8] & (1u << (k % 8))) {
-            if (static_cast<size_t>(literal_end - literal) < n) {
+            if (static_cast<size_t>(literal_end - literal) < part.length) {
                 out.resize(at);
                 return make_error("stack delta: literal blocks overrun the record");
             }
-            std::memcpy(dst, literal, n);
-            literal += n;
-            if (n == StackBlockTables::kBlock) {
-                std::memcpy(table.bytes[e].data(), dst, n);
-                table.tag[e] = block;
+            std::memcpy(dst, literal, part.length);
+            literal += part.length;
+            if (part.whole()) {
+                std::memcpy(table.bytes[part.entry].data(), dst, part.length);
+                table.tag[part.entry] = part.address;
             }
         } else {
-            if (n != StackBlockTables::kBlock || table.tag[e] != block) {
+            if (!part.whole() || table.tag[part.entry] != part.address) {
                 out.resize(at);
                 return make_error("stack delta: refers to a block of thread " + std::to_string(s->tid) +
                                   " not seen in this chunk");
             }
-            std::memcpy(dst, table.bytes[e].data(), n);
+            std::memcpy(dst, table.bytes[part.entry].data(), part.length);
         }
     }
     std::memset(stack + dyn, 0, static_cast<size_t>(keep - dyn));
     const uint64_t dyn64 = dyn;
     std::memcpy(stack + keep, &dyn64, 8);
-    std::memcpy(stack + keep + 8, record.data() + f.after_at, tail);
+    std::memcpy(stack + keep + 8, record.data() + f->after(), tail);
     set_header(o, PERF_RECORD_SAMPLE, static_cast<size_t>(size));
     return {};
 }
 
 }  // namespace
+
+std::vector<std::string> StackDeltaExpansion::warnings() const {
+    std::vector<std::string> out;
+    if (dropped > 0) out.push_back(std::to_string(dropped) + " stack delta sample(s) dropped: " + first_error);
+    if (!stream_error.empty()) out.push_back(stream_error);
+    return out;
+}
 
 StackDeltaExpansion expand_stack_deltas(const StackLayouts& layouts, std::span<const uint8_t> payload,
                                         std::vector<uint8_t>& out) {

@@ -92,6 +92,7 @@ struct StackDeltaExpansion {
     uint64_t dropped = 0;
     std::string first_error;   // why the first dropped record was dropped
     std::string stream_error;  // the payload's own framing error (out holds the records before it)
+    std::vector<std::string> warnings() const;  // what a reader reports of the above
 };
 StackDeltaExpansion expand_stack_deltas(const StackLayouts& layouts, std::span<const uint8_t> payload,
                                         std::vector<uint8_t>& out);

@@ -64,7 +64,7 @@ void DrainLoop::flush() {
     if (!current_->data.empty()) swap_buffer();
 }
 
-void DrainLoop::trim_stacks_of(const std::vector<format::EventDescription>& events) {
+void DrainLoop::encode_stacks_of(const std::vector<format::EventDescription>& events) {
     stack_layouts_ = format::StackLayouts(events);
 }
 

@@ -24,7 +24,7 @@ public:
 
     // Events whose samples carry user stack copies: those samples are written as stack deltas
     // (format/stack_delta.h), without the unused tails of their copies.
-    void trim_stacks_of(const std::vector<format::EventDescription>& events);
+    void encode_stacks_of(const std::vector<format::EventDescription>& events);
     // Drains every ring once, then marks the round.
     void drain_all();
     // Submits the current buffer when it has waited for a second.

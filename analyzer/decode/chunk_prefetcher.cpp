@@ -58,9 +58,7 @@ void ChunkPrefetcher::expand_stack_deltas(PrefetchedChunk& chunk) {
     if (!r.expanded) return;
     std::swap(chunk.buffer, expanded_);
     chunk.size = chunk.buffer.size();
-    if (r.dropped > 0)
-        chunk.warnings.push_back(std::to_string(r.dropped) + " stack delta sample(s) dropped: " + r.first_error);
-    if (!r.stream_error.empty()) chunk.warnings.push_back(r.stream_error);
+    chunk.warnings = r.warnings();
 }
 
 Result<std::optional<PrefetchedChunk>> ChunkPrefetcher::next() {

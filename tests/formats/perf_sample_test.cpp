@@ -1,6 +1,7 @@
 // Parsing raw perf records exactly as the kernel lays them out.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "formats/byte_io.h"
@@ -165,10 +166,20 @@ SampleLayout weighted_dwarf_layout() {
 }
 }  // namespace
 
+namespace {
+// copy_trimmed_sample into a fresh buffer, which then replaces rec; returns the new length.
+size_t trim(std::vector<uint8_t>& rec) {
+    std::vector<uint8_t> out(rec.size());
+    out.resize(copy_trimmed_sample(weighted_dwarf_layout(), rec, out.data()));
+    rec = std::move(out);
+    return rec.size();
+}
+}  // namespace
+
 TEST(PerfSample, TrimUserStackKeepsTheUsedBytesAndWhatFollows) {
     auto rec = sample_with_stack(12);
     const size_t before = rec.size();
-    const size_t after = trim_user_stack(weighted_dwarf_layout(), rec);
+    const size_t after = trim(rec);
     EXPECT_EQ(after, before - (64 - 16));  // 12 used bytes kept as 16
     rec.resize(after);
     auto s = parse_sample(weighted_dwarf_layout(), rec);
@@ -184,15 +195,28 @@ TEST(PerfSample, TrimUserStackKeepsTheUsedBytesAndWhatFollows) {
     EXPECT_EQ(h.size, after);
 }
 
-TEST(PerfSample, CopyTrimmedSampleWritesWhatTrimInPlaceLeaves) {
+TEST(PerfSample, CopyTrimmedSampleCutsTheCopyAtItsRoundedDynSize) {
     for (uint64_t dyn : {0u, 12u, 40u, 64u}) {
-        auto in_place = sample_with_stack(dyn);
-        const auto source = in_place;
-        in_place.resize(trim_user_stack(weighted_dwarf_layout(), in_place));
+        const auto source = sample_with_stack(dyn);
+        // Expected, byte by byte: everything up to the copy, its first `keep` bytes, then
+        // dyn_size and the weight; the copy's size word and the header length say `keep`.
+        auto parsed = parse_sample(weighted_dwarf_layout(), source);
+        ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+        const size_t data_at = static_cast<size_t>(parsed->stack.data() - source.data());
+        const uint64_t keep = std::max<uint64_t>(8, (dyn + 7) & ~uint64_t{7});
+        std::vector<uint8_t> expected(source.begin(), source.begin() + static_cast<std::ptrdiff_t>(data_at + keep));
+        expected.insert(expected.end(), source.begin() + static_cast<std::ptrdiff_t>(data_at + 64), source.end());
+        std::memcpy(expected.data() + data_at - 8, &keep, 8);
+        const uint16_t size = static_cast<uint16_t>(expected.size());
+        std::memcpy(expected.data() + 6, &size, 2);
+
         std::vector<uint8_t> copied(source.size(), 0xee);
         const size_t n = copy_trimmed_sample(weighted_dwarf_layout(), source, copied.data());
         copied.resize(n);
-        EXPECT_EQ(copied, in_place) << "dyn_size " << dyn;
+        EXPECT_EQ(copied, expected) << "dyn_size " << dyn;
+        std::vector<uint8_t> from_parsed(source.size(), 0xee);
+        from_parsed.resize(copy_trimmed_sample(*parsed, source, from_parsed.data()));
+        EXPECT_EQ(from_parsed, expected) << "dyn_size " << dyn << ", already parsed";
         if (dyn < 56) {
             EXPECT_LT(n, source.size()) << "dyn_size " << dyn;
         }
@@ -207,9 +231,10 @@ TEST(PerfSample, CopyTrimmedSampleWritesWhatTrimInPlaceLeaves) {
 
 TEST(PerfSample, TrimUserStackLeavesFullOrEmptyCopiesValid) {
     auto full = sample_with_stack(64);
-    EXPECT_EQ(trim_user_stack(weighted_dwarf_layout(), full), full.size());
+    const size_t full_size = full.size();
+    EXPECT_EQ(trim(full), full_size);
     auto empty = sample_with_stack(0);  // keeps 8 bytes: a size of 0 would drop dyn_size
-    const size_t n = trim_user_stack(weighted_dwarf_layout(), empty);
+    const size_t n = trim(empty);
     empty.resize(n);
     auto s = parse_sample(weighted_dwarf_layout(), empty);
     ASSERT_TRUE(s.ok()) << s.error().message;
@@ -217,5 +242,5 @@ TEST(PerfSample, TrimUserStackLeavesFullOrEmptyCopiesValid) {
     // A record that does not parse is left alone.
     auto torn = sample_with_stack(12);
     torn.resize(40);
-    EXPECT_EQ(trim_user_stack(weighted_dwarf_layout(), torn), 40u);
+    EXPECT_EQ(trim(torn), 40u);
 }
