@@ -50,12 +50,14 @@ Status ChunkWriter::write_chunk(ChunkType type, std::span<const uint8_t> raw) {
     std::span<const uint8_t> payload = raw;
     if (level_ > 0 && !raw.empty()) {
         size_t bound = ZSTD_compressBound(raw.size());
-        if (scratch_.size() < bound) scratch_.resize(bound);
-        size_t n = ZSTD_compressCCtx(cctx_.get(), scratch_.data(), scratch_.size(), raw.data(),
-                                     raw.size(), level_);
+        if (scratch_size_ < bound) {
+            scratch_.reset(new uint8_t[bound]);  // default-initialised: zstd overwrites what it uses
+            scratch_size_ = bound;
+        }
+        size_t n = ZSTD_compressCCtx(cctx_.get(), scratch_.get(), scratch_size_, raw.data(), raw.size(), level_);
         if (ZSTD_isError(n))
             return make_error("compressing a chunk for " + path_ + ": " + ZSTD_getErrorName(n));
-        payload = std::span<const uint8_t>(scratch_.data(), n);
+        payload = std::span<const uint8_t>(scratch_.get(), n);
         h.compression = static_cast<uint16_t>(Compression::kZstd);
     } else {
         h.compression = static_cast<uint16_t>(Compression::kNone);

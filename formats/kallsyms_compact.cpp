@@ -9,6 +9,8 @@ namespace {
 
 constexpr uint32_t kLayoutVersion = 1;
 constexpr size_t kMinSymbolSize = 4;  // delta, type, name length and module length: a byte each
+constexpr uint8_t kFoldedPrefix = 0x80;  // KALLSYMS_FOLDED type flag: a "__pfx_" symbol precedes this one
+constexpr std::string_view kPrefix = "__pfx_";
 
 void put_uleb(std::vector<uint8_t>& out, uint64_t v) {
     while (v >= 0x80) {
@@ -76,37 +78,72 @@ private:
 
 }  // namespace
 
-KernelSymbolsEncoder::KernelSymbolsEncoder(size_t reserve_bytes) {
+KernelSymbolsEncoder::KernelSymbolsEncoder(size_t reserve_bytes, bool fold_prefixes) : fold_(fold_prefixes) {
     buf_.reserve(reserve_bytes + 8);
     put_u32(buf_, kLayoutVersion);
-    put_u32(buf_, 0);  // the count, set by finish()
+    put_u32(buf_, 0);  // the entry count, set by finish()
 }
 
 void KernelSymbolsEncoder::add(uint64_t address, char type, std::string_view name, std::string_view module) {
+    ++count_;
+    if (!fold_) {
+        put_entry(address, static_cast<uint8_t>(type), name, module);
+        return;
+    }
+    // The kernel's types are letters; a byte with the flag bit could not be told from a fold.
+    type = static_cast<char>(static_cast<uint8_t>(type) & static_cast<uint8_t>(~kFoldedPrefix));
+    if (has_pending_) {
+        has_pending_ = false;
+        const bool folds = type == pending_type_ && module == pending_module_ && address > pending_address_ &&
+                           name == std::string_view(pending_name_).substr(kPrefix.size());
+        if (folds) {
+            put_entry(address, static_cast<uint8_t>(type) | kFoldedPrefix, name, module);
+            put_uleb(buf_, address - pending_address_);
+            return;
+        }
+        put_entry(pending_address_, static_cast<uint8_t>(pending_type_), pending_name_, pending_module_);
+    }
+    // Held back until the next symbol shows whether it is the function this prefix pads.
+    if (name.starts_with(kPrefix) && name.size() > kPrefix.size()) {
+        has_pending_ = true;
+        pending_address_ = address;
+        pending_type_ = type;
+        pending_name_.assign(name);
+        pending_module_.assign(module);
+        return;
+    }
+    put_entry(address, static_cast<uint8_t>(type), name, module);
+}
+
+void KernelSymbolsEncoder::put_entry(uint64_t address, uint8_t type, std::string_view name, std::string_view module) {
     put_uleb(buf_, address - last_address_);
     last_address_ = address;
-    buf_.push_back(static_cast<uint8_t>(type));
+    buf_.push_back(type);
     put_uleb(buf_, name.size());
     buf_.insert(buf_.end(), name.begin(), name.end());
     put_uleb(buf_, module.size());
     buf_.insert(buf_.end(), module.begin(), module.end());
-    ++count_;
+    ++entries_;
 }
 
 std::vector<uint8_t> KernelSymbolsEncoder::finish() {
-    const auto n = static_cast<uint32_t>(count_);
+    if (has_pending_) {
+        has_pending_ = false;
+        put_entry(pending_address_, static_cast<uint8_t>(pending_type_), pending_name_, pending_module_);
+    }
+    const auto n = static_cast<uint32_t>(entries_);
     std::memcpy(buf_.data() + 4, &n, 4);
     return std::move(buf_);
 }
 
-std::vector<uint8_t> encode_compact(const KernelSymbols& s) {
-    KernelSymbolsEncoder e;
+std::vector<uint8_t> encode_compact(const KernelSymbols& s, bool fold_prefixes) {
+    KernelSymbolsEncoder e(0, fold_prefixes);
     for (const auto& sym : s.symbols) e.add(sym.address, sym.type, sym.name, sym.module);
     return e.finish();
 }
 
-Result<KernelSymbols> decode_kernel_symbols_compact(std::span<const uint8_t> payload) {
-    const std::string what = "kernel symbols (compact)";
+Result<KernelSymbols> decode_kernel_symbols_compact(std::span<const uint8_t> payload, bool folds) {
+    const std::string what = folds ? "kernel symbols (folded)" : "kernel symbols (compact)";
     Cursor c(payload);
     const uint32_t version = c.u32();
     if (!c.failed() && version != kLayoutVersion)
@@ -117,23 +154,35 @@ Result<KernelSymbols> decode_kernel_symbols_compact(std::span<const uint8_t> pay
         return make_error(what + ": " + std::to_string(n) + " symbols cannot fit in the " + std::to_string(c.left()) +
                           " bytes left (corrupt count)");
     KernelSymbols out;
-    if (!c.failed()) out.symbols.reserve(n);
+    if (!c.failed()) out.symbols.reserve(folds ? n + n / 2 : n);
     uint64_t address = 0;
     for (uint32_t i = 0; i < n && !c.failed(); ++i) {
-        KernelSymbol sym;
         address += c.uleb();
-        sym.address = address;
-        sym.type = static_cast<char>(c.u8());
-        sym.name = c.text();
-        sym.module = c.text();
-        if (!c.failed()) out.symbols.push_back(std::move(sym));
+        uint8_t type = c.u8();
+        const std::string_view name = c.text();
+        const std::string_view module = c.text();
+        if (folds && (type & kFoldedPrefix)) {
+            type &= static_cast<uint8_t>(~kFoldedPrefix);
+            const uint64_t gap = c.uleb();
+            if (c.failed()) break;
+            KernelSymbol pfx;
+            pfx.address = address - gap;
+            pfx.type = static_cast<char>(type);
+            pfx.name.reserve(kPrefix.size() + name.size());
+            pfx.name.append(kPrefix).append(name);
+            pfx.module = module;
+            out.symbols.push_back(std::move(pfx));
+        }
+        if (c.failed()) break;
+        out.symbols.push_back(KernelSymbol{address, static_cast<char>(type), std::string(name), std::string(module)});
     }
     if (c.failed()) return make_error(what + ": " + c.error());
     return out;
 }
 
 Result<KernelSymbols> decode_kallsyms_chunk(ChunkType type, std::span<const uint8_t> payload) {
-    if (type == ChunkType::kKallsymsCompact) return decode_kernel_symbols_compact(payload);
+    if (type == ChunkType::kKallsymsCompact) return decode_kernel_symbols_compact(payload, false);
+    if (type == ChunkType::kKallsymsFolded) return decode_kernel_symbols_compact(payload, true);
     return decode_kernel_symbols(payload);
 }
 

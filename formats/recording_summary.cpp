@@ -199,7 +199,8 @@ Result<RecordingSummary> summarize(RecordingReader& reader) {
                 break;
             }
             case ChunkType::kKallsyms:
-            case ChunkType::kKallsymsCompact: {
+            case ChunkType::kKallsymsCompact:
+            case ChunkType::kKallsymsFolded: {
                 auto k = decode_kallsyms_chunk(c.type, c.data);
                 if (k) s.kernel_symbols = k->symbols.size();
                 else s.warnings.push_back(k.error().message);

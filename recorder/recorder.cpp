@@ -184,7 +184,7 @@ void submit_kernel_sideband(ChunkPipeline& pipeline, const std::function<void(co
     if (syms) {
         auto image = read_kernel_image(*syms);
         if (image) pipeline.submit_sideband(format::ChunkType::kKernelInfo, format::encode(*image));
-        pipeline.submit_sideband(format::ChunkType::kKallsymsCompact, std::move(syms->payload));
+        pipeline.submit_sideband(format::ChunkType::kKallsymsFolded, std::move(syms->payload));
     } else {
         note("kernel symbols not recorded: " + syms.error().message);
     }

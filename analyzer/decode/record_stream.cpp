@@ -181,6 +181,7 @@ Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVis
             }
             case format::ChunkType::kKallsyms:
             case format::ChunkType::kKallsymsCompact:
+            case format::ChunkType::kKallsymsFolded:
                 // Decoding 100k+ symbols takes a while and nothing needs them before the stream
                 // ends: a thread of its own does it meanwhile, on a buffer it owns.
                 if (kallsyms.valid()) kallsyms.wait();

@@ -128,11 +128,11 @@ Result<KallsymsPayload> read_kallsyms_payload(const std::string& path) {
     // /proc/kallsyms is nearly always in address order already; when it is not, the
     // symbols are decoded, sorted and encoded again.
     if (!sorted) {
-        auto syms = format::decode_kernel_symbols_compact(out.payload);
+        auto syms = format::decode_kernel_symbols_compact(out.payload, true);
         if (!syms) return make_error("kernel symbols: " + syms.error().message);
         std::stable_sort(syms->symbols.begin(), syms->symbols.end(),
                          [](const format::KernelSymbol& a, const format::KernelSymbol& b) { return a.address < b.address; });
-        out.payload = format::encode_compact(*syms);
+        out.payload = format::encode_compact(*syms, true);
     }
     return out;
 }
@@ -140,7 +140,7 @@ Result<KallsymsPayload> read_kallsyms_payload(const std::string& path) {
 Result<format::KernelSymbols> read_kallsyms(const std::string& path) {
     auto read = read_kallsyms_payload(path);
     if (!read) return read.error();
-    return format::decode_kernel_symbols_compact(read->payload);
+    return format::decode_kernel_symbols_compact(read->payload, true);
 }
 
 }  // namespace kiln::recorder
