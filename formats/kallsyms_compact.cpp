@@ -142,7 +142,7 @@ std::vector<uint8_t> encode_compact(const KernelSymbols& s, bool fold_prefixes) 
     return e.finish();
 }
 
-Result<KernelSymbols> decode_kernel_symbols_compact(std::span<const uint8_t> payload, bool folds) {
+Status for_each_compact_kernel_symbol(std::span<const uint8_t> payload, bool folds, const KernelSymbolVisitor& visit) {
     const std::string what = folds ? "kernel symbols (folded)" : "kernel symbols (compact)";
     Cursor c(payload);
     const uint32_t version = c.u32();
@@ -153,8 +153,7 @@ Result<KernelSymbols> decode_kernel_symbols_compact(std::span<const uint8_t> pay
     if (!c.failed() && n > c.left() / kMinSymbolSize)
         return make_error(what + ": " + std::to_string(n) + " symbols cannot fit in the " + std::to_string(c.left()) +
                           " bytes left (corrupt count)");
-    KernelSymbols out;
-    if (!c.failed()) out.symbols.reserve(folds ? n + n / 2 : n);
+    std::string prefixed;  // a folded prefix's name, alive for its visit only
     uint64_t address = 0;
     for (uint32_t i = 0; i < n && !c.failed(); ++i) {
         address += c.uleb();
@@ -165,19 +164,32 @@ Result<KernelSymbols> decode_kernel_symbols_compact(std::span<const uint8_t> pay
             type &= static_cast<uint8_t>(~kFoldedPrefix);
             const uint64_t gap = c.uleb();
             if (c.failed()) break;
-            KernelSymbol pfx;
-            pfx.address = address - gap;
-            pfx.type = static_cast<char>(type);
-            pfx.name.reserve(kPrefix.size() + name.size());
-            pfx.name.append(kPrefix).append(name);
-            pfx.module = module;
-            out.symbols.push_back(std::move(pfx));
+            prefixed.assign(kPrefix).append(name);
+            visit(KernelSymbolView{address - gap, static_cast<char>(type), prefixed, module});
         }
         if (c.failed()) break;
-        out.symbols.push_back(KernelSymbol{address, static_cast<char>(type), std::string(name), std::string(module)});
+        visit(KernelSymbolView{address, static_cast<char>(type), name, module});
     }
     if (c.failed()) return make_error(what + ": " + c.error());
+    return {};
+}
+
+Result<KernelSymbols> decode_kernel_symbols_compact(std::span<const uint8_t> payload, bool folded) {
+    KernelSymbols out;
+    Status st = for_each_compact_kernel_symbol(payload, folded, [&](const KernelSymbolView& s) {
+        out.symbols.push_back(KernelSymbol{s.address, s.type, std::string(s.name), std::string(s.module)});
+    });
+    if (!st) return st.error();
     return out;
+}
+
+Status for_each_kernel_symbol(ChunkType type, std::span<const uint8_t> payload, const KernelSymbolVisitor& visit) {
+    if (type == ChunkType::kKallsymsCompact || type == ChunkType::kKallsymsFolded)
+        return for_each_compact_kernel_symbol(payload, type == ChunkType::kKallsymsFolded, visit);
+    auto all = decode_kernel_symbols(payload);
+    if (!all) return all.error();
+    for (const auto& s : all->symbols) visit(KernelSymbolView{s.address, s.type, s.name, s.module});
+    return {};
 }
 
 Result<KernelSymbols> decode_kallsyms_chunk(ChunkType type, std::span<const uint8_t> payload) {

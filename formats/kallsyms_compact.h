@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -53,6 +54,21 @@ private:
 // fold_prefixes / folded: KALLSYMS_FOLDED, else KALLSYMS_COMPACT.
 std::vector<uint8_t> encode_compact(const KernelSymbols& s, bool fold_prefixes);
 Result<KernelSymbols> decode_kernel_symbols_compact(std::span<const uint8_t> payload, bool folded);
+
+// One decoded symbol; the strings point into the payload (a folded prefix's name into the
+// decoder) and live only for the visit.
+struct KernelSymbolView {
+    uint64_t address;
+    char type;
+    std::string_view name;
+    std::string_view module;
+};
+using KernelSymbolVisitor = std::function<void(const KernelSymbolView&)>;
+
+// Visits the symbols of any kernel symbol chunk in stored order, with no KernelSymbol (two
+// strings each) in between: for readers that keep them in a form of their own. An error
+// after some visits means the rest of the payload is corrupt.
+Status for_each_kernel_symbol(ChunkType type, std::span<const uint8_t> payload, const KernelSymbolVisitor& visit);
 
 // Any kernel symbol chunk: KALLSYMS, KALLSYMS_COMPACT or KALLSYMS_FOLDED.
 Result<KernelSymbols> decode_kallsyms_chunk(ChunkType type, std::span<const uint8_t> payload);

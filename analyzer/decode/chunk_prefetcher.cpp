@@ -25,10 +25,9 @@ void ChunkPrefetcher::run() {
             std::unique_lock lock(mu_);
             cv_.wait(lock, [this] { return stopping_ || ready_.size() < depth_; });
             if (stopping_) return;
-            if (!spare_.empty()) {
-                buffer = std::move(spare_.back());
-                spare_.pop_back();
-            }
+            // The reader needs the least room (a chunk as stored); larger buffers are kept
+            // for expanding stack deltas.
+            if (!spare_.empty()) buffer = take_spare(false);
         }
         auto next = reader_.next();
         if (!next || !*next) {
@@ -59,6 +58,27 @@ void ChunkPrefetcher::expand_stack_deltas(PrefetchedChunk& chunk) {
     std::swap(chunk.buffer, expanded_);
     chunk.size = chunk.buffer.size();
     chunk.warnings = r.warnings();
+    // expanded_ now holds the delta-encoded chunk's buffer, too small for the next expansion:
+    // growing it would fault in fresh pages and copy on every chunk. Expand next into the
+    // largest spare buffer (expanded chunks come back through recycle()).
+    std::lock_guard lock(mu_);
+    if (spare_.empty()) return;
+    std::vector<uint8_t> largest = take_spare(true);
+    if (largest.capacity() <= expanded_.capacity()) {
+        spare_.push_back(std::move(largest));
+        return;
+    }
+    spare_.push_back(std::move(expanded_));
+    expanded_ = std::move(largest);
+}
+
+std::vector<uint8_t> ChunkPrefetcher::take_spare(bool largest) {
+    auto pick = spare_.begin();
+    for (auto it = spare_.begin(); it != spare_.end(); ++it)
+        if (largest ? it->capacity() > pick->capacity() : it->capacity() < pick->capacity()) pick = it;
+    std::vector<uint8_t> out = std::move(*pick);
+    spare_.erase(pick);
+    return out;
 }
 
 Result<std::optional<PrefetchedChunk>> ChunkPrefetcher::next() {

@@ -47,6 +47,9 @@ public:
 private:
     void run();
     void expand_stack_deltas(PrefetchedChunk& chunk);
+    // Removes and returns the spare buffer of the largest (else smallest) capacity; mu_ held,
+    // spare_ not empty.
+    std::vector<uint8_t> take_spare(bool largest);
 
     format::RecordingReader& reader_;
     const format::StackLayouts stack_layouts_;

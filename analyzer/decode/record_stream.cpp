@@ -146,7 +146,7 @@ void decode_into(Result<T> r, T& out, const char* what, uint64_t offset, std::ve
 Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVisitor& visitor) {
     StreamResult out;
     EventTable events(reader.header());
-    std::future<Result<format::KernelSymbols>> kallsyms;
+    std::future<Result<KernelSymbolIndex>> kallsyms;
     uint64_t kallsyms_offset = 0;
     ChunkPrefetcher chunks(reader);
     RoundSorter sorter(events, visitor, chunks);
@@ -186,7 +186,13 @@ Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVis
                 // ends: a thread of its own does it meanwhile, on a buffer it owns.
                 if (kallsyms.valid()) kallsyms.wait();
                 kallsyms = std::async(std::launch::async, [bytes = std::move(chunk.buffer), size = chunk.size, type = c.type] {
-                    return format::decode_kallsyms_chunk(type, {bytes.data(), size});
+                    KernelSymbolIndex index;
+                    Status st = format::for_each_kernel_symbol(type, {bytes.data(), size}, [&](const format::KernelSymbolView& s) {
+                        index.add(s.address, s.name, s.module);
+                    });
+                    if (!st) return Result<KernelSymbolIndex>(st.error());
+                    index.finish();
+                    return Result<KernelSymbolIndex>(std::move(index));
                 });
                 kallsyms_offset = c.file_offset;
                 break;

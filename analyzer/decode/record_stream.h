@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "analyzer/symbolize/kernel_symbols.h"
 #include "formats/perf_sample.h"
 #include "formats/recording_header.h"
 #include "formats/recording_reader.h"
@@ -26,7 +27,7 @@ namespace kiln::analyzer {
 // Sideband that arrives in its own chunks. Kernel symbols come before the records; build-ids
 // and perf maps only at the end, so consumers resolve addresses after the stream ends.
 struct RecordingSideband {
-    format::KernelSymbols kallsyms;
+    KernelSymbolIndex kallsyms;
     format::KernelModules modules;
     format::KernelImage kernel;
     std::vector<format::PerfMapFile> perf_maps;

@@ -359,18 +359,44 @@ Result<std::unique_ptr<BinarySymbols>> BinarySymbols::open(const LocatedBinary& 
             s->segments_.push_back({ph.p_offset, ph.p_filesz, ph.p_vaddr});
     }
     if (s->segments_.empty()) return make_error(binary.path + ": no loadable segments (not an executable or library)");
-    Dwarf_Addr dwarf_bias = 0;
-    if (Dwarf* dw = dwfl_module_getdwarf(s->module_, &dwarf_bias)) {
-        s->dwarf_ = std::make_unique<DwarfIndex>(dw, dwarf_bias);
-        s->has_dwarf_ = true;
+    // DWARF of the binary's own comes first, as libdwfl would choose; else the separate debug
+    // file the locator chose, opened here rather than by libdwfl so that its compressed
+    // sections are decompressed (debug_sections.h) before libdw reads them.
+    if (has_debug_info_section(elf) || binary.debug_path.empty()) {
+        s->inflater_.prepare(elf);
+        Dwarf_Addr dwarf_bias = 0;
+        if (Dwarf* dw = dwfl_module_getdwarf(s->module_, &dwarf_bias)) {
+            s->dwarf_ = std::make_unique<DwarfIndex>(dw, dwarf_bias);
+            s->has_dwarf_ = true;
+        }
+        return s;
     }
-    if (!binary.debug_path.empty() && !s->has_dwarf_)
-        return make_error(binary.path + ": separate debug file " + binary.debug_path + " unusable: " + dwfl_errmsg(-1));
+    auto unusable = [&](const std::string& why) {
+        return make_error(binary.path + ": separate debug file " + binary.debug_path + " unusable: " + why);
+    };
+    s->debug_fd_ = ::open(binary.debug_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (s->debug_fd_ < 0) return unusable(std::strerror(errno));
+    s->debug_elf_ = elf_begin(s->debug_fd_, ELF_C_READ_MMAP_PRIVATE, nullptr);
+    if (!s->debug_elf_ || elf_kind(s->debug_elf_) != ELF_K_ELF) return unusable(std::string("not ELF: ") + elf_errmsg(-1));
+    s->inflater_.prepare(s->debug_elf_);
+    if (!s->inflater_.failed().empty()) return unusable("compressed section(s) " + s->inflater_.failed() + " do not decompress");
+    s->debug_dwarf_ = dwarf_begin_elf(s->debug_elf_, DWARF_C_READ, nullptr);
+    if (!s->debug_dwarf_) return unusable(dwarf_errmsg(-1));
+    // Module addresses in the debug file: its segments are the binary's, so the binary's bias,
+    // moved by any difference in where the first segment starts (as libdwfl relates them).
+    const uint64_t main_load = first_load_address(elf);
+    const uint64_t debug_load = first_load_address(s->debug_elf_);
+    const uint64_t dwarf_bias = main_load != ~0ull && debug_load != ~0ull ? bias + main_load - debug_load : bias;
+    s->dwarf_ = std::make_unique<DwarfIndex>(s->debug_dwarf_, dwarf_bias);
+    s->has_dwarf_ = true;
     return s;
 }
 
 BinarySymbols::~BinarySymbols() {
     dwarf_.reset();  // the indexes point into libdw's data
+    if (debug_dwarf_) dwarf_end(debug_dwarf_);
+    if (debug_elf_) elf_end(debug_elf_);
+    if (debug_fd_ >= 0) ::close(debug_fd_);
     if (dwfl_) dwfl_end(dwfl_);
 }
 

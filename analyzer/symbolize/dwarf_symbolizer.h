@@ -12,11 +12,13 @@
 #include <vector>
 
 #include "analyzer/symbolize/binary_locator.h"
+#include "analyzer/symbolize/debug_sections.h"
 #include "formats/result.h"
 
 // libdwfl handles (elfutils/libdwfl.h), kept out of this header.
 struct Dwfl;
 struct Dwfl_Module;
+typedef struct Dwarf Dwarf;
 
 namespace kiln::analyzer {
 
@@ -62,6 +64,13 @@ private:
     std::vector<Segment> segments_;
     uint64_t bias_ = 0;  // module address = ELF virtual address + bias_
     std::string debug_path_;
+    // Decompressed debug sections, for libdw; freed after the destructor has ended libdw's and
+    // libelf's handles.
+    DebugSectionInflater inflater_;
+    // A separate debug file's DWARF, opened here rather than by libdwfl (see open()).
+    int debug_fd_ = -1;
+    ::Elf* debug_elf_ = nullptr;
+    ::Dwarf* debug_dwarf_ = nullptr;
     bool has_dwarf_ = false;
     std::unique_ptr<DwarfIndex> dwarf_;     // null without DWARF
     std::unique_ptr<SymbolIndex> symbols_;  // built on first use

@@ -2,17 +2,59 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 
 namespace kiln::analyzer {
 
-KernelSymbolTable::KernelSymbolTable(format::KernelSymbols symbols, const format::KernelModules& modules,
-                                     const format::KernelImage& image)
-    : symbols_(std::move(symbols.symbols)), modules_(modules.modules), text_end_(image.text_end) {
+KernelSymbolIndex::KernelSymbolIndex(const format::KernelSymbols& symbols) {
+    for (const auto& s : symbols.symbols) add(s.address, s.name, s.module);
+    finish();
+}
+
+void KernelSymbolIndex::add(uint64_t address, std::string_view name, std::string_view module) {
+    // Consecutive symbols nearly always share their module: compare with the last one first.
+    uint16_t mod = 0;
+    if (!module.empty()) {
+        const uint16_t last = entries_.empty() ? 0 : entries_.back().module;
+        if (modules_[last] == module) {
+            mod = last;
+        } else {
+            auto it = std::find(modules_.begin(), modules_.end(), module);
+            if (it == modules_.end()) {
+                if (modules_.size() > std::numeric_limits<uint16_t>::max()) return;  // a corrupt list: drop
+                it = modules_.insert(modules_.end(), std::string(module));
+            }
+            mod = static_cast<uint16_t>(it - modules_.begin());
+        }
+    }
+    if (names_.size() > std::numeric_limits<uint32_t>::max() - 512) return;  // 4 GiB of names: corrupt
+    name = name.substr(0, std::numeric_limits<uint16_t>::max());
+    sorted_ &= entries_.empty() || entries_.back().address <= address;
+    entries_.push_back(Entry{address, static_cast<uint32_t>(names_.size()), static_cast<uint16_t>(name.size()), mod});
+    names_.append(name);
+}
+
+void KernelSymbolIndex::finish() {
     // The recorder stores them sorted; a foreign or damaged file may not be.
-    if (!std::is_sorted(symbols_.begin(), symbols_.end(),
-                        [](const auto& a, const auto& b) { return a.address < b.address; }))
-        std::stable_sort(symbols_.begin(), symbols_.end(),
-                         [](const auto& a, const auto& b) { return a.address < b.address; });
+    if (!sorted_)
+        std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.address < b.address; });
+    sorted_ = true;
+}
+
+bool KernelSymbolIndex::find(uint64_t ip, Found& out) const {
+    auto it = std::upper_bound(entries_.begin(), entries_.end(), ip, [](uint64_t v, const Entry& e) { return v < e.address; });
+    if (it == entries_.begin()) return false;
+    const Entry& e = *std::prev(it);
+    out.address = e.address;
+    out.name = std::string_view(names_).substr(e.name, e.name_len);
+    out.module = modules_[e.module];
+    return true;
+}
+
+KernelSymbolTable::KernelSymbolTable(KernelSymbolIndex symbols, const format::KernelModules& modules,
+                                     const format::KernelImage& image)
+    : symbols_(std::move(symbols)), modules_(modules.modules), text_end_(image.text_end) {
+    symbols_.finish();
     std::sort(modules_.begin(), modules_.end(), [](const auto& a, const auto& b) { return a.base < b.base; });
 }
 
@@ -32,10 +74,8 @@ KernelFrame KernelSymbolTable::resolve(uint64_t ip) const {
                               [](uint64_t v, const format::KernelModule& km) { return v < km.base; });
     if (m != modules_.begin() && ip < std::prev(m)->base + std::prev(m)->size) mod = &*std::prev(m);
 
-    auto it = std::upper_bound(symbols_.begin(), symbols_.end(), ip,
-                               [](uint64_t v, const format::KernelSymbol& s) { return v < s.address; });
-    if (it != symbols_.begin()) {
-        const format::KernelSymbol& s = *std::prev(it);
+    KernelSymbolIndex::Found s;
+    if (symbols_.find(ip, s)) {
         // A module symbol outside every recorded module is trusted only when that module's
         // extent is unknown (its /proc/modules line was not recorded).
         const bool module_unknown = std::none_of(modules_.begin(), modules_.end(),

@@ -115,6 +115,47 @@ TEST(DwarfSymbolizer, StrippedBinaryWithSeparateDebugFile) {
     check_binary({bin, debug, "test"}, TARGET_PIE);
 }
 
+// Distributions ship detached debug files with compressed sections (Debian: zlib; newer
+// toolchains: zstd, which libdw 0.188 cannot read by itself). debug_sections.h decompresses them.
+void check_compressed_debug_file(const std::string& kind) {
+    const std::string dir = ::testing::TempDir() + "/compressed-" + kind;
+    kiln::testing::shell("rm -rf " + dir + " && mkdir -p " + dir);
+    const std::string bin = dir + "/app", debug = dir + "/app.debug";
+    kiln::testing::shell(std::string("cp ") + TARGET_PIE + " " + bin + " && objcopy --only-keep-debug --compress-debug-sections=" +
+                         kind + " " + bin + " " + debug + " && strip --strip-all " + bin);
+    kiln::testing::shell("readelf -W -t " + debug + " 2>/dev/null | grep -qi '" + kind + "'");
+    check_binary({bin, debug, "test"}, TARGET_PIE);
+}
+
+TEST(DwarfSymbolizer, SeparateDebugFileWithZlibCompressedSections) { check_compressed_debug_file("zlib"); }
+
+TEST(DwarfSymbolizer, SeparateDebugFileWithZstdCompressedSections) { check_compressed_debug_file("zstd"); }
+
+TEST(DwarfSymbolizer, ExecutableWithCompressedDebugSections) {
+    const std::string dir = ::testing::TempDir() + "/compressed-embedded";
+    kiln::testing::shell("rm -rf " + dir + " && mkdir -p " + dir);
+    const std::string bin = dir + "/app";
+    kiln::testing::shell(std::string("objcopy --compress-debug-sections=zlib ") + TARGET_PIE + " " + bin);
+    check_binary({bin, "", "test"}, bin);
+}
+
+// A debug file whose .debug_info does not decompress: an error naming the file, no crash.
+TEST(DwarfSymbolizer, CorruptCompressedDebugFileIsAnErrorNamingIt) {
+    const std::string dir = ::testing::TempDir() + "/compressed-corrupt";
+    kiln::testing::shell("rm -rf " + dir + " && mkdir -p " + dir);
+    const std::string bin = dir + "/app", debug = dir + "/app.debug";
+    kiln::testing::shell(std::string("cp ") + TARGET_PIE + " " + bin + " && objcopy --only-keep-debug --compress-debug-sections=zlib " +
+                         bin + " " + debug + " && strip --strip-all " + bin);
+    // Overwrite the compressed stream of .debug_info past its 24-byte Chdr and 2-byte zlib header.
+    kiln::testing::shell("off=0x$(readelf -W -S " + debug + " | awk '$2==\".debug_info\"{print $5}') && " +
+                         "printf '\\377\\377\\377\\377\\377\\377\\377\\377' | dd of=" + debug +
+                         " bs=1 seek=$((off + 26)) conv=notrunc status=none");
+    auto syms = BinarySymbols::open({bin, debug, "test"});
+    ASSERT_FALSE(syms.ok());
+    EXPECT_NE(syms.error().message.find(debug), std::string::npos) << syms.error().message;
+    EXPECT_NE(syms.error().message.find(".debug_info do not decompress"), std::string::npos) << syms.error().message;
+}
+
 TEST(DwarfSymbolizer, SymbolTableOnlyBinaryStillNamesFunctions) {
     const std::string dir = ::testing::TempDir() + "/nodebug";
     kiln::testing::shell("rm -rf " + dir + " && mkdir -p " + dir);

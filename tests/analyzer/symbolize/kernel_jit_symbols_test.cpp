@@ -2,6 +2,7 @@
 
 #include "analyzer/symbolize/jit_symbols.h"
 #include "analyzer/symbolize/kernel_symbols.h"
+#include "formats/kallsyms_compact.h"
 
 namespace kiln::analyzer {
 namespace {
@@ -39,6 +40,42 @@ TEST(KernelSymbols, AddressesNoSymbolCoversKeepTheirOffset) {
     f = t.resolve(0xffffffff83000000);
     EXPECT_FALSE(f.found);
     EXPECT_EQ(f.name, "[kernel]+0xffffffff83000000");
+}
+
+// Symbols streamed from a KALLSYMS_FOLDED payload, out of order and across modules, into the
+// packed index the analyzer keeps.
+TEST(KernelSymbols, PackedIndexFromAFoldedChunk) {
+    format::KernelSymbols in;
+    in.symbols = {{0xffffffffc0000ff0, 't', "__pfx_ext4_read", "ext4"}, {0xffffffffc0001000, 't', "ext4_read", "ext4"},
+                  {0xffffffff81000ff0, 'T', "__pfx_do_syscall_64", ""},  {0xffffffff81001000, 'T', "do_syscall_64", ""},
+                  {0xffffffffc0002000, 't', "xfs_write", "xfs"},          {0xffffffffc0001800, 't', "ext4_write", "ext4"},
+                  {0xffffffff81000000, 't', "_stext", ""}};
+    const auto payload = format::encode_compact(in, true);
+    KernelSymbolIndex index;
+    Status st = format::for_each_kernel_symbol(format::ChunkType::kKallsymsFolded, payload,
+                                               [&](const format::KernelSymbolView& s) { index.add(s.address, s.name, s.module); });
+    ASSERT_TRUE(st.ok()) << st.error().message;
+    index.finish();
+    ASSERT_EQ(index.size(), in.symbols.size());
+    KernelSymbolIndex::Found f;
+    ASSERT_TRUE(index.find(0xffffffff81000ff8, f));
+    EXPECT_EQ(f.name, "__pfx_do_syscall_64");
+    EXPECT_EQ(f.module, "");
+    ASSERT_TRUE(index.find(0xffffffffc0001900, f));
+    EXPECT_EQ(f.name, "ext4_write");
+    EXPECT_EQ(f.module, "ext4");
+    ASSERT_TRUE(index.find(0xffffffffc0002000, f));
+    EXPECT_EQ(f.name, "xfs_write");
+    EXPECT_EQ(f.module, "xfs");
+    EXPECT_FALSE(index.find(0xffffffff80000000, f));
+
+    format::KernelModules mods;
+    mods.modules.push_back({"ext4", 0xffffffffc0000000, 0x1900, {}});
+    mods.modules.push_back({"xfs", 0xffffffffc0002000, 0x1000, {}});
+    KernelSymbolTable t(std::move(index), mods, format::KernelImage{});
+    EXPECT_EQ(t.resolve(0xffffffffc0001004).name, "ext4_read");
+    EXPECT_EQ(t.resolve(0xffffffff81001010).name, "do_syscall_64");
+    EXPECT_EQ(t.resolve(0xffffffffc0002010).module, "xfs");
 }
 
 TEST(JitSymbols, ParsesPerfMapsPerProcess) {
