@@ -1,5 +1,6 @@
 #include "formats/kallsyms_compact.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -11,18 +12,6 @@ constexpr uint32_t kLayoutVersion = 1;
 constexpr size_t kMinSymbolSize = 4;  // delta, type, name length and module length: a byte each
 constexpr uint8_t kFoldedPrefix = 0x80;  // KALLSYMS_FOLDED type flag: a "__pfx_" symbol precedes this one
 constexpr std::string_view kPrefix = "__pfx_";
-
-void put_uleb(std::vector<uint8_t>& out, uint64_t v) {
-    while (v >= 0x80) {
-        out.push_back(static_cast<uint8_t>(v | 0x80));
-        v >>= 7;
-    }
-    out.push_back(static_cast<uint8_t>(v));
-}
-
-void put_u32(std::vector<uint8_t>& out, uint32_t v) {
-    for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));  // little-endian
-}
 
 // Reads untrusted bytes: every length is checked against what is left; the first failure
 // is kept and ends decoding. Not ByteReader: that returns a Result per field and has no
@@ -76,12 +65,33 @@ private:
     std::string error_;
 };
 
+uint8_t* put_uleb(uint8_t* p, uint64_t v) {
+    while (v >= 0x80) {
+        *p++ = static_cast<uint8_t>(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = static_cast<uint8_t>(v);
+    return p;
+}
+
 }  // namespace
 
 KernelSymbolsEncoder::KernelSymbolsEncoder(size_t reserve_bytes, bool fold_prefixes) : fold_(fold_prefixes) {
-    buf_.reserve(reserve_bytes + 8);
-    put_u32(buf_, kLayoutVersion);
-    put_u32(buf_, 0);  // the entry count, set by finish()
+    uint8_t* p = room(reserve_bytes + 8);
+    std::memcpy(p, &kLayoutVersion, 4);
+    std::memset(p + 4, 0, 4);  // the entry count, set by finish()
+    size_ = 8;
+}
+
+uint8_t* KernelSymbolsEncoder::room(size_t n) {
+    if (capacity_ - size_ < n) {
+        const size_t capacity = std::max(size_ + n, capacity_ * 2);
+        std::unique_ptr<uint8_t[]> grown(new uint8_t[capacity]);
+        if (size_ > 0) std::memcpy(grown.get(), buf_.get(), size_);
+        buf_ = std::move(grown);
+        capacity_ = capacity;
+    }
+    return buf_.get() + size_;
 }
 
 void KernelSymbolsEncoder::add(uint64_t address, char type, std::string_view name, std::string_view module) {
@@ -98,7 +108,7 @@ void KernelSymbolsEncoder::add(uint64_t address, char type, std::string_view nam
                            name == std::string_view(pending_name_).substr(kPrefix.size());
         if (folds) {
             put_entry(address, static_cast<uint8_t>(type) | kFoldedPrefix, name, module);
-            put_uleb(buf_, address - pending_address_);
+            size_ = static_cast<size_t>(put_uleb(buf_.get() + size_, address - pending_address_) - buf_.get());
             return;
         }
         put_entry(pending_address_, static_cast<uint8_t>(pending_type_), pending_name_, pending_module_);
@@ -116,13 +126,18 @@ void KernelSymbolsEncoder::add(uint64_t address, char type, std::string_view nam
 }
 
 void KernelSymbolsEncoder::put_entry(uint64_t address, uint8_t type, std::string_view name, std::string_view module) {
-    put_uleb(buf_, address - last_address_);
+    // Written through a pointer: per-byte push_back and insert were most of the encoding cost.
+    uint8_t* p = room(10 + 1 + 10 + name.size() + 10 + module.size() + 10);  // + 10: a fold's gap
+    p = put_uleb(p, address - last_address_);
     last_address_ = address;
-    buf_.push_back(type);
-    put_uleb(buf_, name.size());
-    buf_.insert(buf_.end(), name.begin(), name.end());
-    put_uleb(buf_, module.size());
-    buf_.insert(buf_.end(), module.begin(), module.end());
+    *p++ = type;
+    p = put_uleb(p, name.size());
+    if (!name.empty()) std::memcpy(p, name.data(), name.size());
+    p += name.size();
+    p = put_uleb(p, module.size());
+    if (!module.empty()) std::memcpy(p, module.data(), module.size());
+    p += module.size();
+    size_ = static_cast<size_t>(p - buf_.get());
     ++entries_;
 }
 
@@ -132,8 +147,8 @@ std::vector<uint8_t> KernelSymbolsEncoder::finish() {
         put_entry(pending_address_, static_cast<uint8_t>(pending_type_), pending_name_, pending_module_);
     }
     const auto n = static_cast<uint32_t>(entries_);
-    std::memcpy(buf_.data() + 4, &n, 4);
-    return std::move(buf_);
+    std::memcpy(buf_.get() + 4, &n, 4);
+    return std::vector<uint8_t>(buf_.get(), buf_.get() + size_);
 }
 
 std::vector<uint8_t> encode_compact(const KernelSymbols& s, bool fold_prefixes) {

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -38,7 +39,12 @@ public:
 private:
     void put_entry(uint64_t address, uint8_t type, std::string_view name, std::string_view module);
 
-    std::vector<uint8_t> buf_;
+    // Room for n more bytes at buf_[size_]; grows without zero-filling.
+    uint8_t* room(size_t n);
+
+    std::unique_ptr<uint8_t[]> buf_;
+    size_t size_ = 0;
+    size_t capacity_ = 0;
     bool fold_;
     size_t count_ = 0;
     size_t entries_ = 0;

@@ -303,6 +303,17 @@ TEST(Kallsyms, ParsesLines) {
     EXPECT_FALSE(sideband::parse_kallsyms_line("nothex T x"));
     EXPECT_FALSE(sideband::parse_kallsyms_line("ffff T"));
     EXPECT_FALSE(sideband::parse_kallsyms_line(""));
+    auto upper = sideband::parse_kallsyms_line("FFFFFFFF8100ABCD W Upper");
+    ASSERT_TRUE(upper);
+    EXPECT_EQ(upper->address, 0xffffffff8100abcdu);
+    EXPECT_EQ(upper->type, 'W');
+    EXPECT_FALSE(sideband::parse_kallsyms_line("1ffffffff81000000 T seventeen_digits"));
+    EXPECT_FALSE(sideband::parse_kallsyms_line("ffffz000 T x"));
+    EXPECT_FALSE(sideband::parse_kallsyms_line("ffff TT x"));
+    EXPECT_FALSE(sideband::parse_kallsyms_line("ffff T \t[mod]"));
+    auto bad_module = sideband::parse_kallsyms_line("ffff t f\tmod");
+    ASSERT_TRUE(bad_module);
+    EXPECT_EQ(bad_module->module, "mod");
 }
 
 TEST(Kallsyms, KeepsTextSymbolsSorted) {
