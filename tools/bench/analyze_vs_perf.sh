@@ -11,7 +11,7 @@ trap 'rm -rf "$work"' EXIT
 
 "$kiln" record -F "$hz" -g fp -o "$work/k.kiln" -- "$workload" "$secs" >/dev/null 2>"$work/krec.err"
 perf record -B -N -F "$hz" -g -o "$work/perf.data" -- "$workload" "$secs" >/dev/null 2>"$work/prec.err"
-ks=$("$kiln" info --json "$work/k.kiln" | awk -F': ' '/"samples"/{gsub(",","",$2); print $2; exit}')
+ks=$("$kiln" info --json "$work/k.kiln" | awk -F': ' '!done && /"samples"/{gsub(",","",$2); print $2; done = 1}')
 ps=$(perf script -i "$work/perf.data" -F period 2>/dev/null | wc -l)
 
 # Runs an analysis; prints "cpu_seconds max_rss_kib".

@@ -38,7 +38,7 @@ perf_lost() {  # sum of the per-event lost sample counts
   perf report -i "$1" --stats 2>/dev/null |
     awk '/ stats:$/{ev=1} ev && /LOST_SAMPLES events:/{s+=$NF} END{print s+0}'
 }
-kiln_lost() { "$kiln" info --json "$1" | awk -F': ' '/^  "lost"/{gsub(",","",$2); print $2; exit}'; }
+kiln_lost() { "$kiln" info --json "$1" | awk -F': ' '!done && /^  "lost"/{gsub(",","",$2); print $2; done = 1}'; }
 ratio() { echo "$1 / ($2 + 0.000001)" | bc -l; }
 mb() { echo "$(stat -c %s "$1") / 1000000" | bc -l; }
 
@@ -80,7 +80,7 @@ printf "%-10s %10s %10s %8s %10s %10s %8s\n" ring_pages kiln_kept kiln_lost lost
 for pages in 8 64; do
   run_with kiln_m "$kiln" record -q -a -F 4000 -g dwarf,8192 -m "$pages" -d "$secs" -o "$work/k.kiln" >/dev/null
   run_with perf_m perf record -q -B -N -a -F 4000 --call-graph dwarf,8192 -m "$pages" -o "$work/p.data" -- sleep "$secs" >/dev/null
-  kk=$("$kiln" info --json "$work/k.kiln" | awk -F': ' '/^  "samples"/{gsub(",","",$2); print $2; exit}')
+  kk=$("$kiln" info --json "$work/k.kiln" | awk -F': ' '!done && /^  "samples"/{gsub(",","",$2); print $2; done = 1}')
   kl=$(kiln_lost "$work/k.kiln")
   pk=$(perf report -i "$work/p.data" --stats 2>/dev/null | awk '/ stats:$/{ev=1} ev && /SAMPLE events:/{s+=$NF} END{print s+0}')
   pl=$(perf_lost "$work/p.data")

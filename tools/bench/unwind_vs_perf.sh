@@ -32,7 +32,7 @@ for len in short long; do
   s=$secs; [ $len = long ] && s=$((secs * 4))
   "$kiln" record -F "$hz" -g dwarf,8192 -o "$work/k.kiln" -- "$workload" "$s" >/dev/null 2>"$work/krec.err"
   perf record -B -N -F "$hz" --call-graph dwarf,8192 -o "$work/perf.data" -- "$workload" "$s" >/dev/null 2>"$work/prec.err"
-  samples[kiln,$len]=$("$kiln" info --json "$work/k.kiln" | awk -F': ' '/"samples"/{gsub(",","",$2); print $2; exit}')
+  samples[kiln,$len]=$("$kiln" info --json "$work/k.kiln" | awk -F': ' '!done && /"samples"/{gsub(",","",$2); print $2; done = 1}')
   samples[perf,$len]=$(perf script -i "$work/perf.data" -F period 2>/dev/null | wc -l)
   bytes[kiln,$len]=$(stat -c %s "$work/k.kiln")
   bytes[perf,$len]=$(stat -c %s "$work/perf.data")
