@@ -39,7 +39,7 @@ private:
 bool has_debug_info_section(Elf* elf);
 
 // The virtual address of the first PT_LOAD segment aligned down to its p_align, as libdwfl
-// uses to relate a detached debug file to its binary; nullopt-like ~0 if it has none.
+// uses to relate a detached debug file to its binary; ~0 if it has none.
 uint64_t first_load_address(Elf* elf);
 
 }  // namespace kiln::analyzer
