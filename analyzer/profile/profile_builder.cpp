@@ -24,9 +24,12 @@ size_t ProfileBuilder::KeyHash::operator()(const Key& k) const {
 }
 
 uint32_t ProfileBuilder::name_id(const std::string& s) {
-    auto [it, inserted] = name_ids_.emplace(s, static_cast<uint32_t>(names_.size()));
-    if (inserted) names_.push_back(s);
-    return it->second;
+    // Looked up first: emplace builds its node (a copy of s) before it finds the name is there,
+    // which was two allocations per sample.
+    if (auto it = name_ids_.find(s); it != name_ids_.end()) return it->second;
+    name_ids_.emplace(s, static_cast<uint32_t>(names_.size()));
+    names_.push_back(s);
+    return static_cast<uint32_t>(names_.size() - 1);
 }
 
 RawFrame ProfileBuilder::synthetic_frame(const std::string& name, FrameKind kind) {
