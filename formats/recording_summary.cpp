@@ -201,8 +201,10 @@ Result<RecordingSummary> summarize(RecordingReader& reader) {
             case ChunkType::kKallsyms:
             case ChunkType::kKallsymsCompact:
             case ChunkType::kKallsymsFolded: {
-                auto k = decode_kallsyms_chunk(c.type, c.data);
-                if (k) s.kernel_symbols = k->symbols.size();
+                // Counted as they stream by: a summary needs no 100k+ symbols' strings.
+                uint64_t count = 0;
+                Status k = for_each_kernel_symbol(c.type, c.data, [&count](const KernelSymbolView&) { ++count; });
+                if (k) s.kernel_symbols = count;
                 else s.warnings.push_back(k.error().message);
                 break;
             }

@@ -27,8 +27,8 @@ void KernelSymbolIndex::add(uint64_t address, std::string_view name, std::string
             mod = static_cast<uint16_t>(it - modules_.begin());
         }
     }
-    if (names_.size() > std::numeric_limits<uint32_t>::max() - 512) return;  // 4 GiB of names: corrupt
     name = name.substr(0, std::numeric_limits<uint16_t>::max());
+    if (names_.size() + name.size() > std::numeric_limits<uint32_t>::max()) return;  // 4 GiB of names: corrupt
     sorted_ &= entries_.empty() || entries_.back().address <= address;
     entries_.push_back(Entry{address, static_cast<uint32_t>(names_.size()), static_cast<uint16_t>(name.size()), mod});
     names_.append(name);

@@ -43,7 +43,7 @@ private:
     struct Entry {
         uint64_t address;
         uint32_t name;      // offset in names_
-        uint16_t name_len;  // kallsyms names are at most 512 bytes; longer ones are cut
+        uint16_t name_len;  // kallsyms names are at most 512 bytes; past 64 KiB they are cut
         uint16_t module;    // index in modules_; 0 = the kernel image
     };
     std::vector<Entry> entries_;
