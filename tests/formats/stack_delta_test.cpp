@@ -132,12 +132,13 @@ size_t count_type(std::span<const uint8_t> payload, uint32_t type) {
 }
 
 // Two threads calling down and back up a stack whose frames change a little each sample.
-std::vector<std::vector<uint8_t>> workload(size_t samples, unsigned seed) {
+// The stacks' tops are 64-byte aligned unless `top_offset` says otherwise.
+std::vector<std::vector<uint8_t>> workload(size_t samples, unsigned seed, uint64_t top_offset = 0) {
     std::mt19937 rng(seed);
     std::vector<uint8_t> frames[2] = {std::vector<uint8_t>(kCopy), std::vector<uint8_t>(kCopy)};
     for (auto& f : frames)
         for (auto& b : f) b = static_cast<uint8_t>(rng());
-    const uint64_t top[2] = {0x7ffc00001000, 0x7f0000802000};
+    const uint64_t top[2] = {0x7ffc00001000 + top_offset, 0x7f0000802000 + top_offset};
     std::vector<std::vector<uint8_t>> out;
     for (size_t i = 0; i < samples; ++i) {
         const int t = static_cast<int>(rng() % 2);
@@ -171,6 +172,28 @@ TEST(StackDelta, ExpandsToExactlyTheTrimmedSamplesAndIsMuchSmaller) {
     const auto two = expand_stack_deltas(StackLayouts(two_events()), payload, out);
     EXPECT_EQ(two.dropped, 0u) << two.first_error;
     EXPECT_EQ(out, plain);
+}
+
+// Copies whose last block is cut by the copy's end, and copies as short as a delta gets
+// (256 bytes: a cut first block, whole blocks, a cut last one; or four whole blocks).
+TEST(StackDelta, BlocksCutByEitherEndOfTheCopyRoundTrip) {
+    for (uint64_t top_offset : {8u, 24u, 40u, 56u}) {
+        auto records = workload(300, 7 + static_cast<unsigned>(top_offset), top_offset);
+        std::vector<uint8_t> shortest(256);
+        for (size_t i = 0; i < shortest.size(); ++i) shortest[i] = static_cast<uint8_t>(i * 13);
+        records.push_back(sample(9, 0x7ffc00000040, shortest));  // aligned: four whole blocks
+        records.push_back(sample(9, 0x7ffc00000040, shortest));  // again: all four from the table
+        records.push_back(sample(9, 0x7ffc00000068, shortest));  // cut at both ends
+        shortest[100] ^= 0xff;
+        records.push_back(sample(9, 0x7ffc00000068, shortest));  // again, one middle block changed
+        StackDeltaEncoder enc(kSp);
+        const auto payload = encode_chunk(enc, records);
+        EXPECT_EQ(count_type(payload, kRecordStackDelta), records.size());
+        std::vector<uint8_t> out;
+        const auto r = expand_stack_deltas(StackLayouts(events()), payload, out);
+        EXPECT_EQ(r.dropped, 0u) << r.first_error;
+        EXPECT_EQ(out, trimmed(records)) << "top offset " << top_offset;
+    }
 }
 
 TEST(StackDelta, EveryChunkDecodesOnItsOwn) {
