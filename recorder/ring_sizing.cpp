@@ -18,7 +18,11 @@ size_t ring_data_pages(const RecordOptions& opt, size_t event_count, size_t page
     if (opt.call_graph == CallGraph::kDwarf) per_sample += opt.dwarf_stack_bytes + 8 * 24;
     // With -c the rate is unknown; assume the default frequency's worth.
     uint64_t rate = opt.frequency.value_or(kDefaultFrequency);
-    size_t bytes = static_cast<size_t>(rate) * per_sample * std::max<size_t>(event_count, 1) / 2;
+    // An eighth of a second's worth: the kernel wakes the drain loop at half the ring, so it has
+    // ~60 ms to get a CPU before samples are lost, 4x what perf's default 512 KiB ring leaves at
+    // 4000 Hz with 8 KiB stacks. A larger ring costs its page allocation on every recording
+    // (64 MB took ~6 ms of a 0.2 s recording's CPU at 4000 Hz dwarf) and stays locked in memory.
+    size_t bytes = static_cast<size_t>(rate) * per_sample * std::max<size_t>(event_count, 1) / 8;
     // --off-cpu: a record per context switch and per wakeup, whose rate no flag gives; size
     // for a busy CPU (10k switches and 10k wakeups a second) so a switch storm's bursts fit.
     if (opt.off_cpu) bytes = std::max(bytes, kOffCpuRate * per_sample * std::size(kOffCpuEvents) / 2);

@@ -57,8 +57,9 @@ TEST(RingSizing, GrowsWithStackCopiesAndRate) {
     size_t a = ring_data_pages(fp, 1, page), b = ring_data_pages(dwarf, 1, page);
     EXPECT_GE(a * page, 512u * 1024);
     EXPECT_GT(b, a);
-    // ~0.5 s of 999 Hz samples of 8 KiB stacks fits.
-    EXPECT_GE(b * page, 999u * 8192 / 2);
+    // ~1/8 s of 999 Hz samples of 8 KiB stacks fits, and no more than twice that is mapped.
+    EXPECT_GE(b * page, 999u * 8192 / 8);
+    EXPECT_LE(b * page, 999u * (8192 + 512) / 4);
     EXPECT_EQ(b & (b - 1), 0u) << "power of two";
     RecordOptions fixed;
     fixed.mmap_pages = 100;
