@@ -223,7 +223,7 @@ int run_analyze(const AnalyzeArgs& args) {
 
 Runner add_analyze_command(CLI::App& app) {
     auto args = std::make_shared<AnalyzeArgs>();
-    CLI::App* cmd = app.add_subcommand("analyze", "Turn a recording into flame graphs, pprof profiles and tables");
+    CLI::App* cmd = app.add_subcommand("analyze", kAnalyzeSummary);
     cmd->add_option("file", args->file, "Recording written by kiln record")->required();
     cmd->add_option("--view", args->view,
                     "View to build: cpu, alloc, allocs, inuse, faults, mmap, probes, offcpu, hotcold or wakeup "

@@ -135,8 +135,7 @@ int run_diff(DiffArgs args) {
 
 Runner add_diff_command(CLI::App& app) {
     auto args = std::make_shared<DiffArgs>();
-    CLI::App* cmd = app.add_subcommand(
-        "diff", "Compare two profiles (recordings or pprof files): differential flame graph, report, CI gate");
+    CLI::App* cmd = app.add_subcommand("diff", kDiffSummary);
     cmd->add_option("profiles", args->positional, "BASE NEW: recordings or pprof files (any producer's)")
         ->expected(0, 2);
     cmd->add_option("--base", args->base, "More BASE runs (pooled; their spread widens the significance test)");

@@ -101,6 +101,28 @@ TEST(ListCommand, ShowsSoftwareEventsAndTracepoints) {
     EXPECT_NE(r.out.find("sched"), std::string::npos);
 }
 
+// kiln hands analyze and diff to kiln-analyze beside it: --help still lists them, the
+// arguments arrive unchanged, and a kiln copied without it says what is missing.
+TEST(KilnCommandLine, AnalyzeAndDiffRunBesideKiln) {
+    auto help = run({kiln_bin(), "--help"});
+    ASSERT_EQ(help.exit_code, 0) << help.err;
+    for (const char* verb : {"record", "info", "list", "analyze", "diff"})
+        EXPECT_NE(help.out.find(std::string("\n  ") + verb + " "), std::string::npos) << verb << " missing from:\n" << help.out;
+    auto analyze_help = run({kiln_bin(), "analyze", "--help"});
+    EXPECT_EQ(analyze_help.exit_code, 0) << analyze_help.err;
+    EXPECT_NE(analyze_help.out.find("--pprof"), std::string::npos) << analyze_help.out;
+    expect_clean_failure(run({kiln_bin(), "analyze", "/nonexistent/r.kiln"}), "/nonexistent/r.kiln");
+
+    TempDir dir;
+    const std::string alone = dir.path("kiln");
+    ASSERT_EQ(run({"/bin/cp", kiln_bin(), alone}).exit_code, 0);
+    for (const char* verb : {"analyze", "diff"}) {
+        auto r = run({alone, verb, "x.kiln"});
+        expect_clean_failure(r, dir.path("kiln-analyze"));
+        EXPECT_EQ(r.exit_code, 127);
+    }
+}
+
 TEST(RecordErrors, PermissionDeniedNamesTheFix) {
     if (getuid() != 0) GTEST_SKIP() << "needs root to drop to an unprivileged user";
     const int paranoid = perf_event_paranoid();

@@ -1,0 +1,26 @@
+// kiln-analyze: `kiln analyze` and `kiln diff`, which kiln runs with its own arguments. Kept
+// apart from kiln so that recording never loads the analyzer's libraries (kiln_main.cpp).
+#include <string>
+#include <vector>
+
+#include "tools/commands.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{"kiln: analyze and compare recordings (run as `kiln analyze` and `kiln diff`)."};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "kiln 0.1.0");
+    auto analyze = kiln::tools::add_analyze_command(app);
+    auto diff = kiln::tools::add_diff_command(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int rc = app.exit(e);
+        return rc == 0 ? 0 : 2;
+    }
+    for (auto* sub : app.get_subcommands()) {
+        const std::string& name = sub->get_name();
+        if (name == "analyze") return analyze();
+        if (name == "diff") return diff();
+    }
+    return 2;
+}
