@@ -260,7 +260,10 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
     }
 
     const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    const size_t pages = ring_data_pages(opt, events->size(), page);
+    const auto every_occurrence = static_cast<size_t>(std::count_if(events->begin(), events->end(), [](const auto& ev) {
+        return ev.kind == pmu::EventKind::kTracepoint || ev.kind == pmu::EventKind::kUprobe;
+    }));
+    const size_t pages = ring_data_pages(opt, events->size(), every_occurrence, page);
     pmu::TracefsUprobes tracefs_probes;  // removed last: after the rings and fds that use them
     std::vector<RingBuffer> rings;
     rings.reserve(target->events.cpus.size());

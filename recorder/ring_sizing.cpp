@@ -7,11 +7,12 @@
 namespace kiln::recorder {
 
 namespace {
-constexpr size_t kOffCpuRate = 10000;  // per second and CPU, per off-CPU event
+constexpr size_t kOffCpuRate = 10000;  // per second and CPU, per tracepoint or uprobe
 constexpr size_t kMemRate = 32000;     // --mem: allocator calls (or faults) per second and CPU
 }  // namespace
 
-size_t ring_data_pages(const RecordOptions& opt, size_t event_count, size_t page_size) {
+size_t ring_data_pages(const RecordOptions& opt, size_t event_count, size_t every_occurrence_events,
+                       size_t page_size) {
     if (opt.mmap_pages != 0) return std::bit_ceil(static_cast<size_t>(opt.mmap_pages));
     // Rough bytes per sample: header and fixed fields, a 32-deep callchain, and the stack copy.
     size_t per_sample = 64 + (opt.call_graph == CallGraph::kNone ? 0 : 8 * 32);
@@ -23,9 +24,11 @@ size_t ring_data_pages(const RecordOptions& opt, size_t event_count, size_t page
     // 4000 Hz with 8 KiB stacks. A larger ring costs its page allocation on every recording
     // (64 MB took ~6 ms of a 0.2 s recording's CPU at 4000 Hz dwarf) and stays locked in memory.
     size_t bytes = static_cast<size_t>(rate) * per_sample * std::max<size_t>(event_count, 1) / 8;
-    // --off-cpu: a record per context switch and per wakeup, whose rate no flag gives; size
-    // for a busy CPU (10k switches and 10k wakeups a second) so a switch storm's bursts fit.
-    if (opt.off_cpu) bytes = std::max(bytes, kOffCpuRate * per_sample * std::size(kOffCpuEvents) / 2);
+    // Tracepoints and uprobes (--off-cpu's switches and wakeups among them) record every
+    // occurrence, at a rate no flag gives; size for a busy CPU (10k a second each, for half a
+    // second) so a context-switch storm's bursts fit.
+    const size_t every_occurrence = std::max(every_occurrence_events, opt.off_cpu ? std::size(kOffCpuEvents) : 0);
+    bytes = std::max(bytes, kOffCpuRate * per_sample * every_occurrence / 2);
     // --mem: an entry and a return record per allocator call, at a rate only the target sets;
     // size for an allocation-heavy program (32k calls a second; -m raises it) so bursts fit.
     if (opt.mem.any()) bytes = std::max(bytes, kMemRate * (per_sample + 64) * 2 / 2);

@@ -54,7 +54,7 @@ TEST(RingSizing, GrowsWithStackCopiesAndRate) {
     dwarf.call_graph = CallGraph::kDwarf;
     dwarf.dwarf_stack_bytes = 8192;
     const size_t page = 4096;
-    size_t a = ring_data_pages(fp, 1, page), b = ring_data_pages(dwarf, 1, page);
+    size_t a = ring_data_pages(fp, 1, 0, page), b = ring_data_pages(dwarf, 1, 0, page);
     EXPECT_GE(a * page, 512u * 1024);
     EXPECT_GT(b, a);
     // ~1/8 s of 999 Hz samples of 8 KiB stacks fits, and no more than twice that is mapped.
@@ -63,7 +63,14 @@ TEST(RingSizing, GrowsWithStackCopiesAndRate) {
     EXPECT_EQ(b & (b - 1), 0u) << "power of two";
     RecordOptions fixed;
     fixed.mmap_pages = 100;
-    EXPECT_EQ(ring_data_pages(fixed, 1, page), 128u);
+    EXPECT_EQ(ring_data_pages(fixed, 1, 0, page), 128u);
+    // A tracepoint (a switch storm) gets as much room as --off-cpu's switch event alone.
+    RecordOptions off_cpu;
+    off_cpu.off_cpu = true;
+    const size_t tracepoint = ring_data_pages(fp, 1, 1, page);
+    EXPECT_GT(tracepoint, a);
+    EXPECT_GE(tracepoint * page, 10000u * 320 / 2);
+    EXPECT_GE(ring_data_pages(off_cpu, 3, 0, page), tracepoint) << "switches and wakeups";
 }
 
 TEST(OutputFile, ModeAndOldCopy) {
