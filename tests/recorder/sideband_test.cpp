@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -316,6 +317,36 @@ TEST(Kallsyms, ParsesLines) {
     auto bad_module = sideband::parse_kallsyms_line("ffff t f\tmod");
     ASSERT_TRUE(bad_module);
     EXPECT_EQ(bad_module->module, "mod");
+}
+
+// 16-digit addresses (every 64-bit kernel's) are read 16 digits at a time: any digit in
+// either case at any place gives its value, and anything else at any place is refused.
+TEST(Kallsyms, SixteenDigitAddressesAtEveryPlace) {
+    uint64_t x = 0x9e3779b97f4a7c15;
+    for (int n = 0; n < 2000; ++n) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        char hex[17];
+        std::snprintf(hex, sizeof hex, n % 2 ? "%016llX" : "%016llx", static_cast<unsigned long long>(x));
+        auto sym = sideband::parse_kallsyms_line(std::string(hex) + " t name_" + std::to_string(n));
+        ASSERT_TRUE(sym) << hex;
+        EXPECT_EQ(sym->address, x) << hex;
+        EXPECT_EQ(sym->name, "name_" + std::to_string(n));
+    }
+    for (int place = 0; place < 16; ++place) {
+        for (char bad : {'g', 'G', '/', ':', '@', '`', 'z', '-', '\t', '\x80', '\xe6'}) {
+            std::string line = "ffffffff81000000 T _stext";
+            line[static_cast<size_t>(place)] = bad;
+            EXPECT_FALSE(sideband::parse_kallsyms_line(line)) << "place " << place << " byte " << int(bad);
+        }
+        std::string shorter = "ffffffff81000000 T a_name_long_enough";
+        shorter[static_cast<size_t>(place)] = ' ';  // fewer digits, then a space: not 16 at a time
+        auto sym = sideband::parse_kallsyms_line(shorter);
+        if (place == 0) {
+            EXPECT_FALSE(sym);
+        } else if (sym) {
+            EXPECT_EQ(sym->address, 0xffffffff81000000u >> (4 * (16 - place))) << shorter;
+        }
+    }
 }
 
 TEST(Kallsyms, KeepsTextSymbolsSorted) {
