@@ -62,10 +62,27 @@ Status ChunkWriter::write_chunk(ChunkType type, std::span<const uint8_t> raw) {
     } else {
         h.compression = static_cast<uint16_t>(Compression::kNone);
     }
+    raw_bytes_written_ += raw.size();
+    return write_header_and_payload(h, payload);
+}
+
+Status ChunkWriter::write_compressed_chunk(ChunkType type, uint64_t raw_size, std::span<const uint8_t> zstd_frame) {
+    if (raw_size > kMaxChunkRawSize || zstd_frame.size() > kMaxChunkRawSize)
+        return make_error("writing " + path_ + ": chunk of " + std::to_string(raw_size) +
+                          " bytes exceeds the format's limit");
+    ChunkHeader h{};
+    h.sync = kChunkSync;
+    h.type = static_cast<uint16_t>(type);
+    h.raw_size = static_cast<uint32_t>(raw_size);
+    h.compression = static_cast<uint16_t>(Compression::kZstd);
+    raw_bytes_written_ += raw_size;
+    return write_header_and_payload(h, zstd_frame);
+}
+
+Status ChunkWriter::write_header_and_payload(ChunkHeader& h, std::span<const uint8_t> payload) {
     h.payload_size = static_cast<uint32_t>(payload.size());
     h.payload_crc = static_cast<uint32_t>(crc32(0, payload.data(), static_cast<uInt>(payload.size())));
     h.header_crc = chunk_header_crc(h);
-    raw_bytes_written_ += raw.size();
     KILN_TRY(write_all(&h, sizeof h));
     return write_all(payload.data(), payload.size());
 }

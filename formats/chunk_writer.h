@@ -22,12 +22,16 @@ public:
 
     Status write_preamble();
     Status write_chunk(ChunkType type, std::span<const uint8_t> raw);
+    // A chunk whose payload was compressed before (one zstd frame of raw_size bytes): the
+    // recorder keeps the kernel symbols' compressed chunk from one recording to the next.
+    Status write_compressed_chunk(ChunkType type, uint64_t raw_size, std::span<const uint8_t> zstd_frame);
     uint64_t bytes_written() const { return bytes_written_; }
     // Bytes handed to write_chunk before compression.
     uint64_t raw_bytes_written() const { return raw_bytes_written_; }
 
 private:
     Status write_all(const void* data, size_t size);
+    Status write_header_and_payload(ChunkHeader& h, std::span<const uint8_t> payload);
 
     int fd_;
     std::string path_;

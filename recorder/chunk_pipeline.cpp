@@ -43,6 +43,16 @@ void ChunkPipeline::submit_sideband(format::ChunkType type, std::vector<uint8_t>
     submit(std::move(b));
 }
 
+void ChunkPipeline::submit_compressed_sideband(format::ChunkType type, uint64_t raw_size,
+                                               std::vector<uint8_t> zstd_frame) {
+    auto b = std::make_unique<ChunkBuffer>();
+    b->type = type;
+    b->sideband = std::move(zstd_frame);
+    b->compressed_raw_size = raw_size;
+    b->pooled = false;
+    submit(std::move(b));
+}
+
 void ChunkPipeline::run() {
     for (;;) {
         std::unique_ptr<ChunkBuffer> buf;
@@ -54,7 +64,9 @@ void ChunkPipeline::run() {
             queue_.pop_front();
         }
         if (status_.ok() && !buf->bytes().empty()) {
-            Status s = writer_.write_chunk(buf->type, buf->bytes());
+            Status s = buf->compressed_raw_size > 0
+                           ? writer_.write_compressed_chunk(buf->type, buf->compressed_raw_size, buf->bytes())
+                           : writer_.write_chunk(buf->type, buf->bytes());
             if (!s.ok()) {
                 std::lock_guard lock(mu_);
                 status_ = s;

@@ -43,6 +43,7 @@ struct ChunkBuffer {
     format::ChunkType type = format::ChunkType::kPerfRecords;
     RecordBytes data;  // pooled buffers: capacity reserved once; size() is the used part
     std::vector<uint8_t> sideband;  // one-off buffers: the payload, as its encoder returned it
+    uint64_t compressed_raw_size = 0;  // > 0: `sideband` is already one zstd frame of this many bytes
     bool pooled = true;             // false: a one-off sideband buffer, freed after writing
 
     std::span<const uint8_t> bytes() const { return pooled ? std::span<const uint8_t>(data) : sideband; }
@@ -61,6 +62,8 @@ public:
     // Queues a buffer for writing (pooled or one-off).
     void submit(std::unique_ptr<ChunkBuffer> buf);
     void submit_sideband(format::ChunkType type, std::vector<uint8_t> payload);
+    // A sideband payload compressed already: one zstd frame of raw_size bytes.
+    void submit_compressed_sideband(format::ChunkType type, uint64_t raw_size, std::vector<uint8_t> zstd_frame);
     // Writes everything queued, stops the thread, and returns the first write error if any.
     Status finish();
 

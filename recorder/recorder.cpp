@@ -24,6 +24,7 @@
 #include "recorder/mem_events.h"
 #include "recorder/output_file.h"
 #include "recorder/ring_sizing.h"
+#include "recorder/sideband/compressed_payload_cache.h"
 #include "recorder/sideband/sideband_collect.h"
 #include "recorder/targets.h"
 
@@ -177,14 +178,33 @@ format::RecordingHeader make_header(const RecordOptions& opt, const Target& targ
     return h;
 }
 
+// The kernel symbols' chunk, compressed here once and then taken from the cache for as long
+// as /proc/kallsyms stays the same (compressed_payload_cache.h).
+void submit_kernel_symbols(ChunkPipeline& pipeline, std::vector<uint8_t> payload, int zstd_level) {
+    constexpr auto kType = format::ChunkType::kKallsymsFolded;
+    const std::string dir = sideband::default_cache_dir();
+    if (zstd_level <= 0 || dir.empty() || payload.empty()) {
+        pipeline.submit_sideband(kType, std::move(payload));
+        return;
+    }
+    const sideband::CompressedPayloadCache cache(dir + "/kernel-symbols.zst");
+    auto frame = cache.find(payload, zstd_level);
+    if (!frame) frame = cache.compress_and_store(payload, zstd_level);
+    if (frame)
+        pipeline.submit_compressed_sideband(kType, payload.size(), std::move(*frame));
+    else
+        pipeline.submit_sideband(kType, std::move(payload));
+}
+
 // Kernel symbols, modules and the kernel image: without them kernel frames cannot be named
 // on another machine. Failures are notes, not errors: user-space analysis still works.
-void submit_kernel_sideband(ChunkPipeline& pipeline, const std::function<void(const std::string&)>& note) {
+void submit_kernel_sideband(ChunkPipeline& pipeline, int zstd_level,
+                            const std::function<void(const std::string&)>& note) {
     auto syms = read_kallsyms_payload();
     if (syms) {
         auto image = read_kernel_image(*syms);
         if (image) pipeline.submit_sideband(format::ChunkType::kKernelInfo, format::encode(*image));
-        pipeline.submit_sideband(format::ChunkType::kKallsymsFolded, std::move(syms->payload));
+        submit_kernel_symbols(pipeline, std::move(syms->payload), zstd_level);
     } else {
         note("kernel symbols not recorded: " + syms.error().message);
     }
@@ -288,7 +308,7 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
 
     // Kernel symbols do not change with the target: read them before the clock starts. They
     // wait in the pipeline's queue until the header is written.
-    submit_kernel_sideband(pipeline, note);
+    submit_kernel_sideband(pipeline, opt.zstd_level, note);
 
     if (auto s = target->events.enable_on_exec ? launcher.start() : event_set.enable(); !s) return s.error();
     if (target->events.system_wide && !opt.command.empty())

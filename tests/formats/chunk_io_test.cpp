@@ -6,6 +6,8 @@
 #include <cstring>
 #include <linux/perf_event.h>
 
+#include <zstd.h>
+
 #include "formats/chunk_writer.h"
 #include "formats/recording_reader.h"
 #include "formats/recording_stats.h"
@@ -103,6 +105,38 @@ TEST(ChunkIo, ChunksRoundTripCompressedAndStored) {
             EXPECT_LT(bytes.size(), payload.size() / 4);
         }
     }
+}
+
+// A payload compressed before (the recorder's cached kernel symbols) reads back like any
+// other chunk, whatever level the writer itself uses, and makes the same file.
+TEST(ChunkIo, PrecompressedChunksReadBack) {
+    std::vector<uint8_t> payload(50000);
+    for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<uint8_t>(i * 11 % 17);
+    std::vector<uint8_t> frame(ZSTD_compressBound(payload.size()));
+    frame.resize(ZSTD_compress(frame.data(), frame.size(), payload.data(), payload.size(), 1));
+    for (int level : {0, 1}) {
+        auto bytes = write_file([&](ChunkWriter& w) {
+            ASSERT_TRUE(w.write_compressed_chunk(ChunkType::kKallsymsFolded, payload.size(), frame).ok());
+            EXPECT_GE(w.raw_bytes_written(), payload.size());
+        }, level);
+        std::vector<std::string> warnings;
+        auto chunks = read_all(bytes, &warnings);
+        ASSERT_EQ(chunks.size(), 1u) << "level " << level;
+        EXPECT_EQ(chunks[0], payload);
+        EXPECT_TRUE(warnings.empty());
+    }
+    auto same = write_file([&](ChunkWriter& w) { ASSERT_TRUE(w.write_chunk(ChunkType::kKallsymsFolded, payload).ok()); }, 1);
+    auto pre = write_file([&](ChunkWriter& w) {
+        ASSERT_TRUE(w.write_compressed_chunk(ChunkType::kKallsymsFolded, payload.size(), frame).ok());
+    }, 1);
+    EXPECT_EQ(same, pre) << "the same chunk, byte for byte";
+    // A frame that does not hold raw_size bytes is the reader's to refuse, with a warning.
+    auto wrong = write_file([&](ChunkWriter& w) {
+        ASSERT_TRUE(w.write_compressed_chunk(ChunkType::kKallsymsFolded, payload.size() + 1, frame).ok());
+    }, 1);
+    std::vector<std::string> warnings;
+    EXPECT_TRUE(read_all(wrong, &warnings).empty());
+    EXPECT_FALSE(warnings.empty());
 }
 
 TEST(ChunkIo, UnknownChunkTypesAreSkipped) {

@@ -10,6 +10,9 @@
 #include <cstdlib>
 #include <thread>
 
+#include <filesystem>
+
+#include "formats/recording_reader.h"
 #include "tests/tools/kiln_runner.h"
 
 using namespace kiln::test;
@@ -158,4 +161,45 @@ TEST(Record, KilnDoesNotLinkTheDebuginfodClient) {
     ASSERT_NE(r.out.find("libc.so"), std::string::npos) << r.out;
     for (const char* lib : {"libdebuginfod", "libcurl", "libgnutls", "libkrb5"})
         EXPECT_EQ(r.out.find(lib), std::string::npos) << lib << " is linked:\n" << r.out;
+}
+
+namespace {
+
+// The raw payload of a recording's kernel symbol chunk (empty when it has none).
+std::vector<uint8_t> kernel_symbol_chunk(const std::string& path) {
+    auto r = kiln::format::RecordingReader::open(path);
+    EXPECT_TRUE(r.ok()) << path;
+    if (!r.ok()) return {};
+    for (;;) {
+        auto c = (*r)->next();
+        if (!c.ok() || !c->has_value()) return {};
+        if ((*c)->type == kiln::format::ChunkType::kKallsymsFolded) return {(*c)->data.begin(), (*c)->data.end()};
+    }
+}
+
+}  // namespace
+
+// The kernel symbols' compressed chunk is kept in KILN_CACHE_DIR between recordings: a
+// recording made from the cache, or after the cache was torn, or with the cache turned off,
+// holds the same symbols as the one that filled it.
+TEST(Record, KernelSymbolsThroughTheCompressedCache) {
+    TempDir dir;
+    const std::string cache_dir = dir.path("cache"), cache = cache_dir + "/kernel-symbols.zst";
+    auto record = [&](const std::string& out) {
+        auto r = run({kiln_bin(), "record", "-q", "-a", "-d", "0.1", "-o", out});
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return kernel_symbol_chunk(out);
+    };
+    setenv("KILN_CACHE_DIR", cache_dir.c_str(), 1);
+    const auto first = record(dir.path("1.kiln"));
+    ASSERT_GT(first.size(), 100000u) << "this kernel's symbols";
+    ASSERT_TRUE(std::filesystem::exists(cache));
+    const auto cached_size = std::filesystem::file_size(cache);
+    EXPECT_EQ(record(dir.path("2.kiln")), first);
+    std::filesystem::resize_file(cache, cached_size / 2);
+    EXPECT_EQ(record(dir.path("3.kiln")), first) << "a torn cache is compressed again";
+    EXPECT_EQ(std::filesystem::file_size(cache), cached_size) << "and replaced";
+    setenv("KILN_CACHE_DIR", "", 1);
+    EXPECT_EQ(record(dir.path("4.kiln")), first) << "no cache";
+    unsetenv("KILN_CACHE_DIR");
 }

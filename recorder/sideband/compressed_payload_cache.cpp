@@ -1,0 +1,156 @@
+#include "recorder/sideband/compressed_payload_cache.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include <bit>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+
+namespace kiln::recorder::sideband {
+
+namespace {
+
+constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'Z', 'C', '1', '\n'};
+constexpr uint64_t kMaxFrame = 64u << 20;
+
+// The file: magic, u32 zstd level, u32 0, u64 raw size, u64 raw hash, u64 frame size, frame.
+struct CacheHeader {
+    char magic[8];
+    uint32_t level;
+    uint32_t reserved;
+    uint64_t raw_size;
+    uint64_t raw_hash;
+    uint64_t frame_size;
+};
+static_assert(sizeof(CacheHeader) == 40);
+
+bool read_exactly(int fd, void* out, size_t n) {
+    auto* p = static_cast<uint8_t*>(out);
+    while (n > 0) {
+        const ssize_t got = ::read(fd, p, n);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return false;
+        p += got;
+        n -= static_cast<size_t>(got);
+    }
+    return true;
+}
+
+bool write_exactly(int fd, const void* data, size_t n) {
+    const auto* p = static_cast<const uint8_t*>(data);
+    while (n > 0) {
+        const ssize_t put = ::write(fd, p, n);
+        if (put < 0 && errno == EINTR) continue;
+        if (put <= 0) return false;
+        p += put;
+        n -= static_cast<size_t>(put);
+    }
+    return true;
+}
+
+struct Fd {
+    int fd;
+    ~Fd() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+}  // namespace
+
+std::string default_cache_dir() {
+    if (const char* dir = std::getenv("KILN_CACHE_DIR")) return dir;
+    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/kiln";
+    if (const char* home = std::getenv("HOME"); home != nullptr && home[0] == '/') return std::string(home) + "/.cache/kiln";
+    return "";
+}
+
+uint64_t payload_hash(std::span<const uint8_t> bytes) {
+    // Four independent lanes of multiply-rotate over 8-byte words, then a murmur-style finish.
+    constexpr uint64_t k1 = 0x9e3779b97f4a7c15, k2 = 0xbf58476d1ce4e5b9, k3 = 0x94d049bb133111eb;
+    uint64_t lane[4] = {bytes.size(), k1, k2, k3};
+    const uint8_t* p = bytes.data();
+    size_t n = bytes.size();
+    for (; n >= 32; p += 32, n -= 32) {
+        for (int j = 0; j < 4; ++j) {
+            uint64_t w;
+            std::memcpy(&w, p + 8 * j, 8);
+            lane[j] = std::rotl(lane[j] ^ (w * k2), 31) * k1;
+        }
+    }
+    for (; n > 0; ++p, --n) lane[0] = std::rotl(lane[0] ^ *p, 11) * k1;
+    uint64_t h = lane[0] ^ std::rotl(lane[1], 17) ^ std::rotl(lane[2], 33) ^ std::rotl(lane[3], 49);
+    h ^= h >> 33;
+    h *= k3;
+    h ^= h >> 29;
+    h *= k2;
+    return h ^ (h >> 32);
+}
+
+std::optional<std::vector<uint8_t>> CompressedPayloadCache::find(std::span<const uint8_t> raw, int level) const {
+    Fd f{::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
+    if (f.fd < 0) return std::nullopt;
+    struct stat st{};
+    // Another user's file, or one others may rewrite, could put made-up symbols in recordings.
+    if (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 022) != 0)
+        return std::nullopt;
+    CacheHeader h{};
+    if (!read_exactly(f.fd, &h, sizeof h)) return std::nullopt;
+    if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0 || h.level != static_cast<uint32_t>(level) ||
+        h.raw_size != raw.size() || h.frame_size > kMaxFrame || h.frame_size == 0 ||
+        static_cast<uint64_t>(st.st_size) != sizeof h + h.frame_size)
+        return std::nullopt;
+    if (h.raw_hash != payload_hash(raw)) return std::nullopt;
+    std::vector<uint8_t> frame(static_cast<size_t>(h.frame_size));
+    if (!read_exactly(f.fd, frame.data(), frame.size())) return std::nullopt;
+    // One whole frame that says it holds raw_size bytes (a torn or foreign file fails here).
+    if (ZSTD_findFrameCompressedSize(frame.data(), frame.size()) != frame.size() ||
+        ZSTD_getFrameContentSize(frame.data(), frame.size()) != raw.size())
+        return std::nullopt;
+    return frame;
+}
+
+std::optional<std::vector<uint8_t>> CompressedPayloadCache::compress_and_store(std::span<const uint8_t> raw,
+                                                                               int level) const {
+    const size_t bound = ZSTD_compressBound(raw.size());
+    std::unique_ptr<uint8_t[]> out(new uint8_t[bound]);  // not zero-filled: zstd writes what it uses
+    const size_t n = ZSTD_compress(out.get(), bound, raw.data(), raw.size(), level);
+    if (ZSTD_isError(n)) return std::nullopt;
+    std::vector<uint8_t> frame(out.get(), out.get() + n);
+    (void)store(raw, level, frame);
+    return frame;
+}
+
+bool CompressedPayloadCache::store(std::span<const uint8_t> raw, int level, std::span<const uint8_t> frame) const {
+    const std::filesystem::path file(path_);
+    std::error_code ec;
+    if (!std::filesystem::exists(file.parent_path(), ec)) {
+        std::filesystem::create_directories(file.parent_path(), ec);
+        if (ec) return false;
+        std::filesystem::permissions(file.parent_path(), std::filesystem::perms::owner_all, ec);
+    }
+    // Written aside and renamed over the old file: a reader never sees half of it.
+    const std::string tmp = path_ + ".tmp." + std::to_string(::getpid());
+    CacheHeader h{};
+    std::memcpy(h.magic, kMagic, sizeof kMagic);
+    h.level = static_cast<uint32_t>(level);
+    h.raw_size = raw.size();
+    h.raw_hash = payload_hash(raw);
+    h.frame_size = frame.size();
+    bool ok;
+    {
+        Fd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)};
+        if (f.fd < 0) return false;
+        ok = write_exactly(f.fd, &h, sizeof h) && write_exactly(f.fd, frame.data(), frame.size());
+    }
+    if (ok) ok = ::rename(tmp.c_str(), path_.c_str()) == 0;
+    if (!ok) ::unlink(tmp.c_str());
+    return ok;
+}
+
+}  // namespace kiln::recorder::sideband
