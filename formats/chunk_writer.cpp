@@ -83,6 +83,8 @@ Status ChunkWriter::write_header_and_payload(ChunkHeader& h, std::span<const uin
     h.payload_size = static_cast<uint32_t>(payload.size());
     h.payload_crc = static_cast<uint32_t>(crc32(0, payload.data(), static_cast<uInt>(payload.size())));
     h.header_crc = chunk_header_crc(h);
+    last_payload_ = payload;
+    last_compression_ = static_cast<Compression>(h.compression);
     KILN_TRY(write_all(&h, sizeof h));
     return write_all(payload.data(), payload.size());
 }

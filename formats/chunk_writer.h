@@ -26,6 +26,10 @@ public:
     // recorder keeps the kernel symbols' compressed chunk from one recording to the next.
     Status write_compressed_chunk(ChunkType type, uint64_t raw_size, std::span<const uint8_t> zstd_frame);
     uint64_t bytes_written() const { return bytes_written_; }
+    // The payload of the chunk written last, as stored (compressed when it was): valid until
+    // the next write.
+    std::span<const uint8_t> last_payload() const { return last_payload_; }
+    Compression last_compression() const { return last_compression_; }
     // Bytes handed to write_chunk before compression.
     uint64_t raw_bytes_written() const { return raw_bytes_written_; }
 
@@ -43,6 +47,8 @@ private:
     size_t scratch_size_ = 0;
     uint64_t bytes_written_ = 0;
     uint64_t raw_bytes_written_ = 0;
+    std::span<const uint8_t> last_payload_;
+    Compression last_compression_ = Compression::kNone;
 };
 
 // CRC-32 of a chunk header's first 24 bytes, as stored in header_crc.

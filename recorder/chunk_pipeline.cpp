@@ -35,10 +35,12 @@ void ChunkPipeline::submit(std::unique_ptr<ChunkBuffer> buf) {
     cv_.notify_all();
 }
 
-void ChunkPipeline::submit_sideband(format::ChunkType type, std::vector<uint8_t> payload) {
+void ChunkPipeline::submit_sideband(format::ChunkType type, std::vector<uint8_t> payload,
+                                    std::function<void(std::span<const uint8_t>, format::Compression)> on_written) {
     auto b = std::make_unique<ChunkBuffer>();
     b->type = type;
     b->sideband = std::move(payload);
+    b->on_written = std::move(on_written);
     b->pooled = false;
     submit(std::move(b));
 }
@@ -70,6 +72,8 @@ void ChunkPipeline::run() {
             if (!s.ok()) {
                 std::lock_guard lock(mu_);
                 status_ = s;
+            } else if (buf->on_written) {
+                buf->on_written(writer_.last_payload(), writer_.last_compression());
             }
         }
         if (buf->pooled) {

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -44,6 +45,8 @@ struct ChunkBuffer {
     RecordBytes data;  // pooled buffers: capacity reserved once; size() is the used part
     std::vector<uint8_t> sideband;  // one-off buffers: the payload, as its encoder returned it
     uint64_t compressed_raw_size = 0;  // > 0: `sideband` is already one zstd frame of this many bytes
+    // Called on the writer's thread with the payload as stored, once the chunk is written.
+    std::function<void(std::span<const uint8_t>, format::Compression)> on_written;
     bool pooled = true;             // false: a one-off sideband buffer, freed after writing
 
     std::span<const uint8_t> bytes() const { return pooled ? std::span<const uint8_t>(data) : sideband; }
@@ -61,7 +64,8 @@ public:
     std::unique_ptr<ChunkBuffer> acquire();
     // Queues a buffer for writing (pooled or one-off).
     void submit(std::unique_ptr<ChunkBuffer> buf);
-    void submit_sideband(format::ChunkType type, std::vector<uint8_t> payload);
+    void submit_sideband(format::ChunkType type, std::vector<uint8_t> payload,
+                         std::function<void(std::span<const uint8_t>, format::Compression)> on_written = {});
     // A sideband payload compressed already: one zstd frame of raw_size bytes.
     void submit_compressed_sideband(format::ChunkType type, uint64_t raw_size, std::vector<uint8_t> zstd_frame);
     // Writes everything queued, stops the thread, and returns the first write error if any.

@@ -178,8 +178,9 @@ format::RecordingHeader make_header(const RecordOptions& opt, const Target& targ
     return h;
 }
 
-// The kernel symbols' chunk, compressed here once and then taken from the cache for as long
-// as /proc/kallsyms stays the same (compressed_payload_cache.h).
+// The kernel symbols' chunk, taken compressed from the cache for as long as /proc/kallsyms
+// stays the same (compressed_payload_cache.h); otherwise compressed by the writer thread as
+// any chunk, which then fills the cache.
 void submit_kernel_symbols(ChunkPipeline& pipeline, std::vector<uint8_t> payload, int zstd_level) {
     constexpr auto kType = format::ChunkType::kKallsymsFolded;
     const std::string dir = sideband::default_cache_dir();
@@ -187,13 +188,17 @@ void submit_kernel_symbols(ChunkPipeline& pipeline, std::vector<uint8_t> payload
         pipeline.submit_sideband(kType, std::move(payload));
         return;
     }
-    const sideband::CompressedPayloadCache cache(dir + "/kernel-symbols.zst");
-    auto frame = cache.find(payload, zstd_level);
-    if (!frame) frame = cache.compress_and_store(payload, zstd_level);
-    if (frame)
+    sideband::CompressedPayloadCache cache(dir + "/kernel-symbols.zst");
+    if (auto frame = cache.find(payload, zstd_level)) {
         pipeline.submit_compressed_sideband(kType, payload.size(), std::move(*frame));
-    else
-        pipeline.submit_sideband(kType, std::move(payload));
+        return;
+    }
+    const uint64_t size = payload.size(), hash = sideband::payload_hash(payload);
+    pipeline.submit_sideband(kType, std::move(payload),
+                             [cache = std::move(cache), size, hash, zstd_level](std::span<const uint8_t> stored,
+                                                                                format::Compression how) {
+                                 if (how == format::Compression::kZstd) (void)cache.store(size, hash, zstd_level, stored);
+                             });
 }
 
 // Kernel symbols, modules and the kernel image: without them kernel frames cannot be named

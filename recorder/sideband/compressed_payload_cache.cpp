@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <memory>
 
 namespace kiln::recorder::sideband {
 
@@ -115,18 +114,7 @@ std::optional<std::vector<uint8_t>> CompressedPayloadCache::find(std::span<const
     return frame;
 }
 
-std::optional<std::vector<uint8_t>> CompressedPayloadCache::compress_and_store(std::span<const uint8_t> raw,
-                                                                               int level) const {
-    const size_t bound = ZSTD_compressBound(raw.size());
-    std::unique_ptr<uint8_t[]> out(new uint8_t[bound]);  // not zero-filled: zstd writes what it uses
-    const size_t n = ZSTD_compress(out.get(), bound, raw.data(), raw.size(), level);
-    if (ZSTD_isError(n)) return std::nullopt;
-    std::vector<uint8_t> frame(out.get(), out.get() + n);
-    (void)store(raw, level, frame);
-    return frame;
-}
-
-bool CompressedPayloadCache::store(std::span<const uint8_t> raw, int level, std::span<const uint8_t> frame) const {
+bool CompressedPayloadCache::store(uint64_t raw_size, uint64_t raw_hash, int level, std::span<const uint8_t> frame) const {
     const std::filesystem::path file(path_);
     std::error_code ec;
     if (!std::filesystem::exists(file.parent_path(), ec)) {
@@ -139,8 +127,8 @@ bool CompressedPayloadCache::store(std::span<const uint8_t> raw, int level, std:
     CacheHeader h{};
     std::memcpy(h.magic, kMagic, sizeof kMagic);
     h.level = static_cast<uint32_t>(level);
-    h.raw_size = raw.size();
-    h.raw_hash = payload_hash(raw);
+    h.raw_size = raw_size;
+    h.raw_hash = raw_hash;
     h.frame_size = frame.size();
     bool ok;
     {

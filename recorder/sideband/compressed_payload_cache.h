@@ -30,14 +30,13 @@ public:
     // level, a file this user does not own or others may write, or one that is malformed.
     std::optional<std::vector<uint8_t>> find(std::span<const uint8_t> raw, int level) const;
 
-    // Compresses raw at level (> 0) and replaces the cache with it; the frame is returned even
-    // when the cache cannot be written. nullopt only when zstd fails.
-    std::optional<std::vector<uint8_t>> compress_and_store(std::span<const uint8_t> raw, int level) const;
+    // Replaces the cache with `frame`, the zstd frame (at `level`) of a payload of raw_size
+    // bytes whose payload_hash() is raw_hash. Best effort: false when it cannot be written.
+    bool store(uint64_t raw_size, uint64_t raw_hash, int level, std::span<const uint8_t> frame) const;
 
     const std::string& path() const { return path_; }
 
 private:
-    bool store(std::span<const uint8_t> raw, int level, std::span<const uint8_t> frame) const;
 
     std::string path_;
 };
