@@ -329,7 +329,8 @@ TEST(Kallsyms, SixteenDigitAddressesAtEveryPlace) {
         x = x * 6364136223846793005u + 1442695040888963407u;
         char hex[17];
         std::snprintf(hex, sizeof hex, n % 2 ? "%016llX" : "%016llx", static_cast<unsigned long long>(x));
-        auto sym = sideband::parse_kallsyms_line(std::string(hex) + " t name_" + std::to_string(n));
+        const std::string line = std::string(hex) + " t name_" + std::to_string(n);  // sym points into it
+        auto sym = sideband::parse_kallsyms_line(line);
         ASSERT_TRUE(sym) << hex;
         EXPECT_EQ(sym->address, x) << hex;
         EXPECT_EQ(sym->name, "name_" + std::to_string(n));

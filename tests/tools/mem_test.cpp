@@ -74,6 +74,19 @@ Recorded record_mem(const TempDir& tmp, const std::string& workload_name, const 
     return r;
 }
 
+// touch_pages' page faults: every one, or, when the recording reports lost samples (an
+// AddressSanitizer build of kiln can fall behind the fault burst, 35 MB of 8 KiB stacks in a
+// few ms, after the allocator probes' burst), no more than there were and none unaccounted for.
+void expect_touch_page_faults(const Recorded& rec, const std::map<std::string, double>& faults) {
+    const double seen = under(faults, "touch_pages");
+    if (rec.lost == 0) {
+        EXPECT_NEAR(seen, kTouchPages, kTouchPages * 0.10) << dump(faults);
+    } else {
+        EXPECT_LE(seen, kTouchPages) << dump(faults);
+        EXPECT_GE(seen + static_cast<double>(rec.lost), kTouchPages * 0.90) << rec.lost << " lost\n" << dump(faults);
+    }
+}
+
 // The allocation views against mem_mix's truth; the allocation's caller is the frame right
 // above malloc.
 void expect_alloc_truth(const Recorded& rec, const std::string& what) {
@@ -109,7 +122,7 @@ TEST(Mem, FramePointerFiguresMatchTheWorkload) {
     EXPECT_NEAR(under(inuse, "main;leak_blocks"), kLeakBytes, kLeakBytes * 0.01) << dump(inuse);
 
     const auto faults = view(rec.path, "faults");
-    EXPECT_NEAR(under(faults, "touch_pages"), kTouchPages, kTouchPages * 0.10) << dump(faults);
+    expect_touch_page_faults(rec, faults);
     // libc's mmap and brk wrappers have no frame pointer: in fp mode their caller is lost
     // (the dwarf test checks it); the bytes are all there.
     const auto mmap = view(rec.path, "mmap");
@@ -129,7 +142,7 @@ TEST(Mem, DwarfFiguresMatchTheWorkloadWithoutFramePointers) {
     const auto inuse = view(rec.path, "inuse");
     EXPECT_NEAR(under(inuse, "main;leak_blocks"), kLeakBytes, kLeakBytes * 0.01) << dump(inuse);
     const auto faults = view(rec.path, "faults");
-    EXPECT_NEAR(under(faults, "touch_pages"), kTouchPages, kTouchPages * 0.10) << dump(faults);
+    expect_touch_page_faults(rec, faults);
     // DWARF unwinding goes through libc's syscall wrappers: the mapping under touch_pages, the
     // heap growth (brk) under the malloc called by leak_blocks. Recorded without the malloc
     // probes: while a uretprobe is armed, the allocator's return address on the stack is the
