@@ -57,6 +57,8 @@ public:
         std::array<uint64_t, kEntries> tag;  // block address; 1 (never an address) = empty
         std::array<std::array<uint8_t, kBlock>, kEntries> bytes;
     };
+    // The table entry of the block at `address` (a multiple of kBlock).
+    static size_t entry_of(uint64_t address) { return static_cast<size_t>(address / kBlock) % kEntries; }
     void reset();
     Table& of(uint32_t tid);
 
