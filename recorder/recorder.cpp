@@ -21,6 +21,7 @@
 #include "recorder/command_launcher.h"
 #include "recorder/drain_loop.h"
 #include "recorder/event_set.h"
+#include "recorder/fd_guard.h"
 #include "recorder/mem_events.h"
 #include "recorder/output_file.h"
 #include "recorder/ring_sizing.h"
@@ -47,14 +48,6 @@ uint64_t realtime_ns() {
     clock_gettime(CLOCK_REALTIME, &ts);
     return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
-
-// Closes an fd on scope exit.
-struct FdGuard {
-    int fd = -1;
-    ~FdGuard() {
-        if (fd >= 0) ::close(fd);
-    }
-};
 
 // Blocks the signals the loop handles and reads them from a signalfd instead; restores the
 // old mask on exit.

@@ -1,5 +1,7 @@
 #include "recorder/sideband/compressed_payload_cache.h"
 
+#include "recorder/fd_guard.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -53,13 +55,6 @@ bool write_exactly(int fd, const void* data, size_t n) {
     return true;
 }
 
-struct Fd {
-    int fd;
-    ~Fd() {
-        if (fd >= 0) ::close(fd);
-    }
-};
-
 }  // namespace
 
 std::string default_cache_dir() {
@@ -92,7 +87,7 @@ uint64_t payload_hash(std::span<const uint8_t> bytes) {
 }
 
 std::optional<std::vector<uint8_t>> CompressedPayloadCache::find(std::span<const uint8_t> raw, int level) const {
-    Fd f{::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
+    FdGuard f{::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
     if (f.fd < 0) return std::nullopt;
     struct stat st{};
     // Another user's file, or one others may rewrite, could put made-up symbols in recordings.
@@ -132,7 +127,7 @@ bool CompressedPayloadCache::store(uint64_t raw_size, uint64_t raw_hash, int lev
     h.frame_size = frame.size();
     bool ok;
     {
-        Fd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)};
+        FdGuard f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)};
         if (f.fd < 0) return false;
         ok = write_exactly(f.fd, &h, sizeof h) && write_exactly(f.fd, frame.data(), frame.size());
     }
