@@ -3,7 +3,7 @@
 #include <string>
 
 #include "pmu/event_resolver.h"
-#include "pmu/pfm_events.h"
+#include "pmu/hardware_events.h"
 #include "pmu/software_events.h"
 #include "pmu/tracepoints.h"
 
@@ -30,10 +30,12 @@ std::string software_section() {
 std::string hardware_section() {
     std::string out = "Hardware events usable here:\n";
     size_t usable = 0;
-    for (const auto& hw : generic_hardware_event_names()) {
-        auto ev = resolve_event(hw);  // probes; "cycles" comes back as cpu-clock without a PMU
+    for (const auto& hw : generic_hardware_events()) {
+        auto ev = resolve_event(hw.name);  // probes; "cycles" comes back as cpu-clock without a PMU
         if (!ev || ev->kind != EventKind::kHardware) continue;
-        out += row(hw, ev->note.empty() ? "" : "user space only here");
+        std::string name = hw.name;
+        if (hw.alias != nullptr) name += " OR " + std::string(hw.alias);
+        out += row(name, ev->note.empty() ? "" : "user space only here");
         ++usable;
     }
     if (usable == 0) {

@@ -1,4 +1,4 @@
-// resolve_event: uprobes → software table → tracefs → libpfm4, then a probe of the kernel
+// resolve_event: uprobes → software table → generic hardware table → tracefs → libpfm4, then a probe of the kernel
 // decides between the event itself, a user-space-only variant, the cpu-clock fallback or an error.
 #include "pmu/event_resolver.h"
 
@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "pmu/hardware_events.h"
 #include "pmu/pfm_events.h"
 #include "pmu/probe.h"
 #include "pmu/software_events.h"
@@ -165,9 +166,11 @@ std::vector<std::string> suggestion_candidates() {
     // Conventional spellings first: among equally close names the earlier one wins.
     std::vector<std::string> names;
     for (const auto& sw : software_events()) names.emplace_back(sw.name);
-    for (const auto& hw : generic_hardware_event_names()) names.push_back(hw);
+    for (const auto& hw : generic_hardware_events()) names.emplace_back(hw.name);
     for (const auto& sw : software_events())
         if (sw.alias != nullptr) names.emplace_back(sw.alias);
+    for (const auto& hw : generic_hardware_events())
+        if (hw.alias != nullptr) names.emplace_back(hw.alias);
     for (const auto& n : pfm_event_names()) names.push_back(n);
     return names;
 }
@@ -253,6 +256,13 @@ Result<ResolvedEvent> resolve_event(std::string_view spec) {
     }
     const Modifiers m = split_modifiers(spec);
     if (auto sw = find_software_event(m.name)) return usable_software(software(*sw, m.user_only, m.kernel_only, spec));
+    if (auto hw = find_generic_hardware_event(m.name)) {
+        ResolvedEvent ev;
+        ev.name = ev.requested = std::string(spec);
+        ev.attr = generic_hardware_attr(*hw, m.user_only, m.kernel_only);
+        ev.kind = EventKind::kHardware;
+        return usable_hardware(std::move(ev), spec);
+    }
 
     // subsys:name where subsys is a tracefs subsystem ("pmu::event" is libpfm4's syntax).
     const size_t colon = spec.find(':');

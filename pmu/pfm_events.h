@@ -1,4 +1,5 @@
-// libpfm4: hardware and PMU-specific event names to perf_event_attr encodings.
+// libpfm4 (loaded on first use): hardware and PMU-specific event names to perf_event_attr
+// encodings.
 #pragma once
 
 #include <linux/perf_event.h>
@@ -20,9 +21,5 @@ Result<perf_event_attr> pfm_encode(std::string_view spec, bool* not_found = null
 // Names of every event of every PMU libpfm4 detects here (the generic "perf" PMU
 // included), for suggestions. Computed once.
 const std::vector<std::string>& pfm_event_names();
-
-// The generic hardware events perf users know by name (cycles, instructions, ...), in the
-// order `kiln list` shows them.
-const std::vector<std::string>& generic_hardware_event_names();
 
 }  // namespace kiln::pmu

@@ -8,10 +8,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 #include <string>
+#include <tuple>
 
 #include "pmu/event_resolver.h"
+#include "pmu/hardware_events.h"
+#include "pmu/pfm_events.h"
 #include "pmu/suggest.h"
 
 using namespace kiln::pmu;
@@ -215,6 +219,47 @@ TEST(EventResolver, PfmEncodingsOfGenericHardwareEvents) {
     auto unknown = encode_pfm_event("no_such_event_xyz");
     ASSERT_FALSE(unknown.ok());
     EXPECT_TRUE(contains(unknown.error().message, "no_such_event_xyz")) << unknown.error().message;
+}
+
+// kiln resolves perf's generic hardware names itself so that libpfm4 need not be loaded;
+// its encodings must be libpfm4's to the bit, modifiers included.
+TEST(EventResolver, GenericHardwareTableEncodesAsLibpfm) {
+    size_t compared = 0;
+    for (const auto& hw : generic_hardware_events()) {
+        for (const char* name : {hw.name, hw.alias}) {
+            if (name == nullptr) continue;
+            for (const auto& [suffix, user_only, kernel_only] :
+                 {std::tuple{"", false, false}, std::tuple{":u", true, false}, std::tuple{":k", false, true}}) {
+                const std::string spec = std::string(name) + suffix;
+                auto pfm = pfm_encode(spec);
+                ASSERT_TRUE(pfm.ok()) << spec << ": " << pfm.error().message;
+                const perf_event_attr ours = generic_hardware_attr(hw, user_only, kernel_only);
+                EXPECT_EQ(std::memcmp(&ours, &*pfm, sizeof ours), 0)
+                    << spec << ": type " << ours.type << "/" << pfm->type << " config " << ours.config << "/"
+                    << pfm->config << " exclude u/k/hv/guest " << ours.exclude_user << ours.exclude_kernel
+                    << ours.exclude_hv << ours.exclude_guest << "/" << pfm->exclude_user << pfm->exclude_kernel
+                    << pfm->exclude_hv << pfm->exclude_guest;
+                ++compared;
+            }
+        }
+    }
+    EXPECT_EQ(compared, 3 * (generic_hardware_events().size() + 2));  // two names have an alias
+    EXPECT_FALSE(find_generic_hardware_event("perf::cycles").has_value());  // libpfm4's syntax goes to libpfm4
+}
+
+TEST(EventResolver, LibpfmEncodesWhatTheTableDoesNotKnow) {
+    auto prefixed = resolve_event("perf::instructions");
+    auto cache = encode_pfm_event("L1-dcache-load-misses");
+    ASSERT_TRUE(cache.ok()) << cache.error().message;
+    EXPECT_EQ(cache->attr.type, PERF_TYPE_HW_CACHE);
+    if (hardware_cycles_work()) {
+        ASSERT_TRUE(prefixed.ok()) << prefixed.error().message;
+        EXPECT_EQ(prefixed->attr.config, PERF_COUNT_HW_INSTRUCTIONS);
+    } else {
+        ASSERT_FALSE(prefixed.ok());
+        EXPECT_TRUE(contains(prefixed.error().message, "'perf::instructions' is not supported"))
+            << prefixed.error().message;
+    }
 }
 
 TEST(EventResolver, TracefsRootHasEvents) {

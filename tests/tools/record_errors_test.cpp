@@ -101,6 +101,27 @@ TEST(ListCommand, ShowsSoftwareEventsAndTracepoints) {
     EXPECT_NE(r.out.find("sched"), std::string::npos);
 }
 
+// libpfm4 costs every process that links it ~5 ms of relocations, so kiln loads it only
+// for names its own tables do not know (LD_DEBUG=files shows each library as it loads).
+TEST(KilnCommandLine, LibpfmIsLoadedOnlyForEventsThatNeedIt) {
+    TempDir tmp;
+    auto loads_libpfm = [](const RunResult& r) { return r.err.find("file=libpfm.so.4") != std::string::npos; };
+    auto plain = run({"/usr/bin/env", "LD_DEBUG=files", kiln_bin(), "record", "-q", "-o", tmp.path("c.kiln"), "--",
+                      "/bin/true"});
+    ASSERT_EQ(plain.exit_code, 0) << plain.err;
+    EXPECT_FALSE(loads_libpfm(plain)) << "the default event (cycles) loaded libpfm4";
+    EXPECT_NE(plain.err.find("file="), std::string::npos) << "LD_DEBUG=files printed nothing:\n" << plain.err;
+    auto list = run({"/usr/bin/env", "LD_DEBUG=files", kiln_bin(), "list"});
+    ASSERT_EQ(list.exit_code, 0) << list.err;
+    EXPECT_FALSE(loads_libpfm(list)) << "kiln list loaded libpfm4 for the generic hardware events";
+    // A misspelt name is compared with every name libpfm4 knows here.
+    auto misspelt = run({"/usr/bin/env", "LD_DEBUG=files", kiln_bin(), "record", "-e", "cyclez", "-o",
+                         tmp.path("x.kiln"), "--", "/bin/true"});
+    EXPECT_NE(misspelt.exit_code, 0);
+    EXPECT_TRUE(loads_libpfm(misspelt)) << misspelt.err;
+    EXPECT_NE(misspelt.err.find("did you mean: cycles"), std::string::npos) << misspelt.err;
+}
+
 // kiln hands analyze and diff to kiln-analyze beside it: --help still lists them, the
 // arguments arrive unchanged, and a kiln copied without it says what is missing.
 TEST(KilnCommandLine, AnalyzeAndDiffRunBesideKiln) {

@@ -1,0 +1,39 @@
+#include "pmu/hardware_events.h"
+
+namespace kiln::pmu {
+
+const std::vector<HardwareEvent>& generic_hardware_events() {
+    static const std::vector<HardwareEvent> events = {
+        {"cycles", "cpu-cycles", PERF_COUNT_HW_CPU_CYCLES},
+        {"instructions", nullptr, PERF_COUNT_HW_INSTRUCTIONS},
+        {"cache-references", nullptr, PERF_COUNT_HW_CACHE_REFERENCES},
+        {"cache-misses", nullptr, PERF_COUNT_HW_CACHE_MISSES},
+        {"branch-instructions", "branches", PERF_COUNT_HW_BRANCH_INSTRUCTIONS},
+        {"branch-misses", nullptr, PERF_COUNT_HW_BRANCH_MISSES},
+        {"bus-cycles", nullptr, PERF_COUNT_HW_BUS_CYCLES},
+        {"ref-cycles", nullptr, PERF_COUNT_HW_REF_CPU_CYCLES},
+        {"stalled-cycles-frontend", nullptr, PERF_COUNT_HW_STALLED_CYCLES_FRONTEND},
+        {"stalled-cycles-backend", nullptr, PERF_COUNT_HW_STALLED_CYCLES_BACKEND},
+    };
+    return events;
+}
+
+std::optional<HardwareEvent> find_generic_hardware_event(std::string_view name) {
+    for (const auto& e : generic_hardware_events())
+        if (name == e.name || (e.alias != nullptr && name == e.alias)) return e;
+    return std::nullopt;
+}
+
+perf_event_attr generic_hardware_attr(const HardwareEvent& event, bool user_only, bool kernel_only) {
+    perf_event_attr attr{};
+    attr.size = sizeof attr;
+    attr.type = PERF_TYPE_HARDWARE;
+    attr.config = event.config;
+    attr.exclude_hv = 1;
+    attr.exclude_guest = 1;
+    attr.exclude_kernel = user_only;
+    attr.exclude_user = kernel_only;
+    return attr;
+}
+
+}  // namespace kiln::pmu
