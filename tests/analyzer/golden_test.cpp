@@ -3,11 +3,14 @@
 // unresolved frames depend on the compiler and are compared as +0xOFF.
 // Regenerate the expected files with KILN_UPDATE_GOLDEN=1.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <regex>
+#include <string>
 #include <sstream>
 
 #include "analyzer/analyze.h"
@@ -36,7 +39,9 @@ std::string substitute(std::string text) {
 class Golden : public ::testing::Test {
 protected:
     std::string recording_of(const std::string& name) {
-        const std::string path = ::testing::TempDir() + "/golden_" + name + ".kiln";
+        // ctest runs each test in a process of its own, in parallel: one file per process.
+        const std::string path =
+            ::testing::TempDir() + "/golden_" + name + "." + std::to_string(getpid()) + ".kiln";
         Status st = kiln::testing::write_recording_from_script(
             substitute(read_file(std::string(GOLDEN_DIR) + "/" + name + ".script")), path);
         EXPECT_TRUE(st.ok()) << st.error().message;
@@ -51,7 +56,9 @@ protected:
     }
 
     Analysis analyze(const std::string& name, AnalyzeOptions o = options()) {
-        auto a = analyze_recording(recording_of(name), o);
+        const std::string path = recording_of(name);
+        auto a = analyze_recording(path, o);
+        std::remove(path.c_str());
         EXPECT_TRUE(a.ok()) << (a.ok() ? "" : a.error().message);
         return a.ok() ? std::move(*a) : Analysis{};
     }
