@@ -39,12 +39,11 @@ public:
 private:
     void put_entry(uint64_t address, uint8_t type, std::string_view name, std::string_view module);
 
-    // Room for n more bytes at buf_[size_]; grows without zero-filling.
+    // Room for n more bytes at buf_[size_].
     uint8_t* room(size_t n);
 
-    std::unique_ptr<uint8_t[]> buf_;
+    std::vector<uint8_t> buf_;  // the payload in buf_[0, size_); what lies past is room
     size_t size_ = 0;
-    size_t capacity_ = 0;
     bool fold_;
     size_t count_ = 0;
     size_t entries_ = 0;
