@@ -174,19 +174,27 @@ uint64_t record_identifier(std::span<const uint8_t> record) {
     return v;
 }
 
+Result<std::span<const uint8_t>> record_at(std::span<const uint8_t> payload, size_t pos) {
+    if (pos > payload.size() || payload.size() - pos < sizeof(perf_event_header))
+        return make_error("perf record stream: partial record header at byte " + std::to_string(pos));
+    perf_event_header h;
+    std::memcpy(&h, payload.data() + pos, sizeof h);
+    if (h.size < sizeof h || h.size > payload.size() - pos)
+        return make_error("perf record stream: record at byte " + std::to_string(pos) + " has impossible size " +
+                          std::to_string(h.size));
+    return payload.subspan(pos, h.size);
+}
+
 Status for_each_record(std::span<const uint8_t> payload,
                        const std::function<void(const perf_event_header&, std::span<const uint8_t>)>& fn) {
     size_t pos = 0;
     while (pos < payload.size()) {
-        if (payload.size() - pos < sizeof(perf_event_header))
-            return make_error("perf record stream: partial record header at byte " + std::to_string(pos));
+        auto rec = record_at(payload, pos);
+        if (!rec) return rec.error();
         perf_event_header h;
-        std::memcpy(&h, payload.data() + pos, sizeof h);
-        if (h.size < sizeof h || h.size > payload.size() - pos)
-            return make_error("perf record stream: record at byte " + std::to_string(pos) +
-                              " has impossible size " + std::to_string(h.size));
-        fn(h, payload.subspan(pos, h.size));
-        pos += h.size;
+        std::memcpy(&h, rec->data(), sizeof h);
+        fn(h, *rec);
+        pos += rec->size();
     }
     return {};
 }

@@ -90,6 +90,10 @@ size_t copy_trimmed_sample(const ParsedSample& s, std::span<const uint8_t> recor
 // Returns 0 when the record is too short.
 uint64_t record_identifier(std::span<const uint8_t> record);
 
+// The record that starts at byte pos of a PERF_RECORDS payload, or why there is none (a
+// partial header, an impossible size).
+Result<std::span<const uint8_t>> record_at(std::span<const uint8_t> payload, size_t pos);
+
 // Calls fn(header, whole record bytes) for each record in a PERF_RECORDS payload.
 // Stops with an error at a record whose size is impossible.
 Status for_each_record(std::span<const uint8_t> payload,

@@ -30,21 +30,25 @@ EventLayouts layouts_of(const RecordingHeader& h) {
 
 class SummaryBuilder {
 public:
+    static constexpr size_t kSliceBytes = 4 << 20;
+
     explicit SummaryBuilder(RecordingSummary& s) : s_(s), ev_(layouts_of(s.header)), stacks_(s.header.events) {
         s_.samples_per_event.assign(s.header.events.size(), 0);
     }
 
     void perf_records(std::span<const uint8_t> payload, uint64_t offset) {
         const std::string where = "chunk at byte " + std::to_string(offset) + ": ";
-        const auto deltas = expand_stack_deltas(stacks_, payload, expanded_);
-        if (deltas.expanded) {
-            payload = expanded_;
-            for (const auto& w : deltas.warnings()) s_.warnings.push_back(where + w);
-        }
-        Status st = for_each_record(payload, [this](const perf_event_header& h, std::span<const uint8_t> rec) {
-            record(h, rec);
-        });
-        if (!st) s_.warnings.push_back(where + st.error().message);
+        auto walk = [&](std::span<const uint8_t> records) {
+            Status st = for_each_record(records, [this](const perf_event_header& h, std::span<const uint8_t> rec) {
+                record(h, rec);
+            });
+            if (!st) s_.warnings.push_back(where + st.error().message);
+        };
+        StackDeltaExpander deltas(stacks_, payload);
+        if (!deltas.has_deltas()) return walk(payload);
+        // A slice at a time: memory stays bounded however far the chunk expands.
+        while (deltas.next(expanded_, kSliceBytes)) walk(expanded_);
+        for (const auto& w : deltas.result().warnings()) s_.warnings.push_back(where + w);
     }
 
     void snapshot(const ProcessSnapshot& snap) {

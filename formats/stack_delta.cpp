@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdint>
 #include <cstring>
 
 #if defined(__SSE2__)
@@ -285,32 +286,46 @@ std::vector<std::string> StackDeltaExpansion::warnings() const {
     return out;
 }
 
+StackDeltaExpander::StackDeltaExpander(const StackLayouts& layouts, std::span<const uint8_t> payload)
+    : layouts_(layouts), payload_(payload) {
+    (void)for_each_record(payload, [&](const perf_event_header& h, std::span<const uint8_t>) {
+        result_.expanded |= h.type == kRecordStackDelta;
+    });
+}
+
+bool StackDeltaExpander::next(std::vector<uint8_t>& out, size_t slice_bytes) {
+    if (done()) return false;
+    ExpandedBytes bytes(out);
+    while (!done() && bytes.used() < slice_bytes) {
+        auto rec = record_at(payload_, pos_);
+        if (!rec) {
+            result_.stream_error = rec.error().message;
+            pos_ = payload_.size();
+            break;
+        }
+        pos_ += rec->size();
+        perf_event_header h;
+        std::memcpy(&h, rec->data(), sizeof h);
+        if (h.type != kRecordStackDelta) {
+            std::memcpy(bytes.append(rec->size()), rec->data(), rec->size());
+            continue;
+        }
+        const SampleLayout* layout = layouts_.of(*rec);
+        Status st = layout ? expand_one(*layout, tables_, *rec, bytes)
+                           : Status(make_error("stack delta of an event without stack copies"));
+        if (!st && result_.dropped++ == 0) result_.first_error = st.error().message;
+    }
+    bytes.finish();
+    return true;
+}
+
 StackDeltaExpansion expand_stack_deltas(const StackLayouts& layouts, std::span<const uint8_t> payload,
                                         std::vector<uint8_t>& out) {
-    StackDeltaExpansion result;
-    bool any = false;
-    (void)for_each_record(payload, [&](const perf_event_header& h, std::span<const uint8_t>) {
-        any |= h.type == kRecordStackDelta;
-    });
-    if (!any) return result;
-    result.expanded = true;
-    ExpandedBytes bytes(out);
-    StackBlockTables tables;
-    Status walked = for_each_record(payload, [&](const perf_event_header& h, std::span<const uint8_t> rec) {
-        if (h.type != kRecordStackDelta) {
-            std::memcpy(bytes.append(rec.size()), rec.data(), rec.size());
-            return;
-        }
-        const SampleLayout* layout = layouts.of(rec);
-        Status st = layout ? expand_one(*layout, tables, rec, bytes)
-                           : Status(make_error("stack delta of an event without stack copies"));
-        if (!st) {
-            if (result.dropped++ == 0) result.first_error = st.error().message;
-        }
-    });
-    bytes.finish();
-    if (!walked) result.stream_error = walked.error().message;
-    return result;
+    StackDeltaExpander expander(layouts, payload);
+    if (!expander.has_deltas()) return expander.result();
+    out.clear();
+    (void)expander.next(out, SIZE_MAX);
+    return expander.result();
 }
 
 }  // namespace kiln::format

@@ -85,10 +85,8 @@ private:
     StackBlockTables tables_;
 };
 
-// One PERF_RECORDS payload with every delta record replaced by the sample it encodes (its
-// STACK_USER copy holding dyn_size bytes rounded up to 8, as a trimmed sample). Returns
-// expanded = false, and leaves out alone, when the payload has no delta records. A delta that
-// does not decode (corrupt, or referring to blocks it never saw) is dropped and counted.
+// What expanding a PERF_RECORDS payload's stack deltas came to. A delta that does not decode
+// (corrupt, or referring to blocks it never saw) is dropped and counted.
 struct StackDeltaExpansion {
     bool expanded = false;
     uint64_t dropped = 0;
@@ -96,6 +94,35 @@ struct StackDeltaExpansion {
     std::string stream_error;  // the payload's own framing error (out holds the records before it)
     std::vector<std::string> warnings() const;  // what a reader reports of the above
 };
+
+// Expands one PERF_RECORDS payload a slice at a time: every delta record replaced by the
+// sample it encodes (its STACK_USER copy holding dyn_size bytes rounded up to 8, as a
+// trimmed sample), other records copied as they are. The recorder bounds a chunk's stored
+// bytes, not what they expand to (5-20x with real stacks, far more in a crafted file), so a
+// reader keeps its memory bounded by taking slices of about the size it chooses.
+class StackDeltaExpander {
+public:
+    // layouts and payload must outlive the expander.
+    StackDeltaExpander(const StackLayouts& layouts, std::span<const uint8_t> payload);
+    StackDeltaExpander(StackLayouts&&, std::span<const uint8_t>) = delete;
+    // Whether the payload holds delta records at all (else it can be read as it is).
+    bool has_deltas() const { return result_.expanded; }
+    // Replaces out's contents with the next records, expanded, ending with the record that
+    // brings out to slice_bytes or more (or with the payload). False when nothing is left.
+    bool next(std::vector<uint8_t>& out, size_t slice_bytes);
+    bool done() const { return pos_ >= payload_.size(); }
+    const StackDeltaExpansion& result() const { return result_; }  // dropped and errors so far
+
+private:
+    const StackLayouts& layouts_;
+    std::span<const uint8_t> payload_;
+    size_t pos_ = 0;
+    StackBlockTables tables_;
+    StackDeltaExpansion result_;
+};
+
+// The whole payload in one go (StackDeltaExpander with no slice limit). Returns expanded =
+// false, and leaves out alone, when the payload has no delta records.
 StackDeltaExpansion expand_stack_deltas(const StackLayouts& layouts, std::span<const uint8_t> payload,
                                         std::vector<uint8_t>& out);
 

@@ -17,13 +17,12 @@ static_assert(format::StackDeltaEncoder::kSlack <= RecordSink::kSampleSlack);
 
 uint8_t* DrainLoop::reserve(size_t n) {
     auto& d = current_->data;
-    // A chunk ends when what it holds as drained (every record at its size in the ring, before
-    // trimming and stack deltas) would pass the buffer's capacity, not only its stored bytes:
-    // stack deltas make a chunk some 20x smaller than the samples a reader expands it into, and
-    // the reader's expanded chunk should stay as small as a buffer. The stored bytes never
-    // exceed the drained ones.
-    if (drained_bytes_ + n > d.capacity()) return nullptr;
-    drained_bytes_ += n;
+    // A chunk ends when its stored bytes would pass the buffer's capacity (or after a second,
+    // flush_if_due). Stack deltas make a chunk's samples expand to some 5-20x its bytes; readers
+    // expand it a slice at a time (StackDeltaExpander), so that size needs no bound here. Each
+    // chunk starts the deltas afresh with full stack copies: bounding the expanded size as well
+    // (2 MiB) had made those first copies 31% of a 4000 Hz DWARF recording's bytes.
+    if (d.size() + n > d.capacity()) return nullptr;
     size_t at = d.size();
     // resize within reserved capacity: no allocation.
     d.resize(at + n);
@@ -32,7 +31,6 @@ uint8_t* DrainLoop::reserve(size_t n) {
 
 void DrainLoop::swap_buffer() {
     stack_deltas_.reset();  // every chunk decodes on its own
-    drained_bytes_ = 0;
     pipeline_.submit(std::move(current_));
     current_ = pipeline_.acquire();
     last_flush_ = std::chrono::steady_clock::now();

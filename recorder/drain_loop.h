@@ -46,7 +46,6 @@ private:
     std::vector<RingBuffer>& rings_;
     ChunkPipeline& pipeline_;
     std::unique_ptr<ChunkBuffer> current_;
-    size_t drained_bytes_ = 0;  // ring bytes drained into current_ (see reserve())
     std::chrono::steady_clock::time_point last_flush_;
     DrainCounters counters_;
     std::set<int> pids_seen_;

@@ -4,6 +4,10 @@
 
 namespace kiln::analyzer {
 
+namespace {
+constexpr size_t kMaxRecordBytes = 0x10000;  // a record's size is a u16
+}  // namespace
+
 ChunkPrefetcher::ChunkPrefetcher(format::RecordingReader& reader, size_t depth)
     : reader_(reader), stack_layouts_(reader.header().events), depth_(std::max<size_t>(1, depth)) {
     thread_ = std::thread([this] { run(); });
@@ -44,32 +48,42 @@ void ChunkPrefetcher::run() {
         // them elsewhere gets them copied.
         if (c.data.data() != buffer.data()) buffer.assign(c.data.begin(), c.data.end());
         chunk.buffer = std::move(buffer);
-        expand_stack_deltas(chunk);
-        std::lock_guard lock(mu_);
-        ready_.push_back(std::move(chunk));
-        cv_.notify_all();
+        const bool expanded =
+            chunk.type == format::ChunkType::kPerfRecords && !stack_layouts_.empty() && queue_expanded(chunk);
+        if (!expanded && !queue(std::move(chunk))) return;
     }
 }
 
-void ChunkPrefetcher::expand_stack_deltas(PrefetchedChunk& chunk) {
-    if (chunk.type != format::ChunkType::kPerfRecords || stack_layouts_.empty()) return;
-    const auto r = format::expand_stack_deltas(stack_layouts_, chunk.data(), expanded_);
-    if (!r.expanded) return;
-    std::swap(chunk.buffer, expanded_);
-    chunk.size = chunk.buffer.size();
-    chunk.warnings = r.warnings();
-    // expanded_ now holds the delta-encoded chunk's buffer, too small for the next expansion:
-    // growing it would fault in fresh pages and copy on every chunk. Expand next into the
-    // largest spare buffer (expanded chunks come back through recycle()).
-    std::lock_guard lock(mu_);
-    if (spare_.empty()) return;
-    std::vector<uint8_t> largest = take_spare(true);
-    if (largest.capacity() <= expanded_.capacity()) {
-        spare_.push_back(std::move(largest));
-        return;
+bool ChunkPrefetcher::queue(PrefetchedChunk chunk) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return stopping_ || ready_.size() < depth_; });
+    if (stopping_) return false;
+    ready_.push_back(std::move(chunk));
+    cv_.notify_all();
+    return true;
+}
+
+bool ChunkPrefetcher::queue_expanded(PrefetchedChunk& chunk) {
+    format::StackDeltaExpander expander(stack_layouts_, chunk.data());
+    if (!expander.has_deltas()) return false;
+    while (!expander.done()) {
+        std::vector<uint8_t> out;
+        {
+            // Expanded slices are the largest buffers; the reader takes the smallest.
+            std::lock_guard lock(mu_);
+            if (!spare_.empty()) out = take_spare(true);
+        }
+        // Room for a whole slice at once: grown record by record, a fresh buffer was copied and
+        // faulted in anew at every step.
+        if (out.capacity() < kExpandedSliceBytes + kMaxRecordBytes) out.reserve(kExpandedSliceBytes + kMaxRecordBytes);
+        (void)expander.next(out, kExpandedSliceBytes);
+        PrefetchedChunk slice{chunk.type, chunk.file_offset, std::move(out), 0, {}};
+        slice.size = slice.buffer.size();
+        if (expander.done()) slice.warnings = expander.result().warnings();
+        if (!queue(std::move(slice))) return true;
     }
-    spare_.push_back(std::move(expanded_));
-    expanded_ = std::move(largest);
+    recycle(std::move(chunk.buffer));
+    return true;
 }
 
 std::vector<uint8_t> ChunkPrefetcher::take_spare(bool largest) {

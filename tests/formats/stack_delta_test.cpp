@@ -176,6 +176,42 @@ TEST(StackDelta, ExpandsToExactlyTheTrimmedSamplesAndIsMuchSmaller) {
 
 // Copies whose last block is cut by the copy's end, and copies as short as a delta gets
 // (256 bytes: a cut first block, whole blocks, a cut last one; or four whole blocks).
+// A reader may take a chunk a slice at a time: the slices join to exactly the whole
+// expansion, each ends at a record boundary just past the size asked for, and the block
+// tables carry over from one slice to the next.
+TEST(StackDelta, ExpandsInSlicesThatJoinToTheWhole) {
+    const auto records = workload(400, 5);
+    StackDeltaEncoder enc(kSp);
+    auto payload = encode_chunk(enc, records);
+    // A broken tail: the slices end where the whole expansion does, with the same error.
+    payload.insert(payload.end(), {1, 0, 0, 0, 0, 0, 4, 0});
+    std::vector<uint8_t> whole;
+    const auto all = expand_stack_deltas(StackLayouts(events()), payload, whole);
+    ASSERT_FALSE(all.stream_error.empty());
+    const StackLayouts layouts(events());
+    for (size_t slice : {1u, 5000u, 64000u}) {
+        StackDeltaExpander x(layouts, payload);
+        ASSERT_TRUE(x.has_deltas());
+        std::vector<uint8_t> joined, out;
+        size_t slices = 0;
+        while (x.next(out, slice)) {
+            ++slices;
+            ASSERT_TRUE(for_each_record(out, [](const perf_event_header&, std::span<const uint8_t>) {}).ok());
+            if (!x.done()) {
+                EXPECT_GE(out.size(), slice);
+                EXPECT_LT(out.size(), slice + 0xffff) << "a slice ends with the record that fills it";
+            }
+            joined.insert(joined.end(), out.begin(), out.end());
+        }
+        EXPECT_TRUE(x.done());
+        EXPECT_GT(slices, slice == 1 ? records.size() - 1 : 2u) << slice;
+        EXPECT_EQ(joined, whole) << "slice " << slice;
+        EXPECT_EQ(x.result().dropped, 0u) << x.result().first_error;
+        EXPECT_EQ(x.result().stream_error, all.stream_error);
+        EXPECT_FALSE(x.next(out, slice)) << "nothing left";
+    }
+}
+
 TEST(StackDelta, BlocksCutByEitherEndOfTheCopyRoundTrip) {
     for (uint64_t top_offset : {8u, 24u, 40u, 56u}) {
         auto records = workload(300, 7 + static_cast<unsigned>(top_offset), top_offset);

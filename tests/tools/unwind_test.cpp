@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 
+#include "formats/recording_reader.h"
 #include "tests/tools/kiln_runner.h"
 
 using namespace kiln::test;
@@ -222,4 +223,32 @@ TEST(Unwind, SampleAtAFunctionEntryShowsItsCaller) {
         // A loaded machine may drop some 8 KiB stack copies (counted and reported).
         EXPECT_GT(f.total, 1000) << err;
     }
+}
+
+// A chunk holds up to 2 MiB of stack deltas, or a second: at 4000 Hz with 8 KiB copies its
+// samples expand to tens of MiB, which the analyzer takes a slice at a time. Every sample
+// the recording holds must come out of the analysis, unwound.
+TEST(Unwind, ChunksThatExpandFarPastASliceLoseNoSample) {
+    TempDir tmp;
+    std::string err;
+    Folded f = record_dwarf(tmp, {workload("cpu_split_nofp"), "1.5"}, err, "8192", {"-F", "4000"});
+    const auto info = info_json(tmp.path("d.kiln"));
+    const uint64_t samples = info["samples"].get<uint64_t>();
+    ASSERT_GT(samples, 4000u);
+    EXPECT_EQ(info["lost"].get<uint64_t>(), 0u);
+    EXPECT_NE(err.find("cpu view: " + std::to_string(samples) + " samples"), std::string::npos) << err;
+    EXPECT_EQ(err.find("dropped"), std::string::npos) << err;
+    // The recorder did put thousands of samples in a chunk (not one slice's worth each).
+    auto reader = kiln::format::RecordingReader::open(tmp.path("d.kiln"));
+    ASSERT_TRUE(reader.ok()) << reader.error().message;
+    size_t records_chunks = 0;
+    for (;;) {
+        auto c = (*reader)->next();
+        ASSERT_TRUE(c.ok()) << c.error().message;
+        if (!*c) break;
+        records_chunks += (*c)->type == kiln::format::ChunkType::kPerfRecords;
+    }
+    EXPECT_LE(records_chunks, 4u) << samples << " samples";
+    const double through = f.matching([](const std::string& s) { return has(s, ";main;work;hot_"); });
+    EXPECT_GT(through, 0.95 * f.total) << err;
 }
