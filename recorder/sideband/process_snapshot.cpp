@@ -1,4 +1,4 @@
-// snapshot_process() and friends: /proc/PID/{comm,stat,exe,cmdline,task,maps} into
+// snapshot_process() and friends: /proc/PID/{stat,exe,cmdline,task,maps} into
 // format::ProcessEntry. A process can exit at any point while it is read; that is told
 // apart from other failures so that whole-system snapshots skip it silently.
 #include <time.h>
@@ -55,19 +55,25 @@ uint64_t monotonic_ns() {
     return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-// The parent pid: the second field after the last ')' of /proc/PID/stat (the comm in
-// parentheses may itself contain ')' and spaces).
-int32_t parse_ppid(std::string_view stat) {
-    size_t paren = stat.rfind(')');
-    if (paren == std::string_view::npos) return 0;
-    std::string_view rest = stat.substr(paren + 1);  // " S 1 ..."
-    size_t state = rest.find_first_not_of(' ');
-    if (state == std::string_view::npos) return 0;
-    size_t num = rest.find_first_not_of(' ', state + 1);
-    if (num == std::string_view::npos) return 0;
+// The name and parent pid from /proc/PID/stat: "pid (comm) state ppid ...". The comm (the
+// same as /proc/PID/comm's) runs from the first '(' to the last ')', as it may itself hold
+// ')' and spaces.
+struct StatFields {
+    std::string_view comm;
     int32_t ppid = 0;
-    std::from_chars(rest.data() + num, rest.data() + rest.size(), ppid);
-    return ppid;
+};
+StatFields parse_stat(std::string_view stat) {
+    StatFields f;
+    const size_t open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string_view::npos || close == std::string_view::npos || close < open) return f;
+    f.comm = stat.substr(open + 1, close - open - 1);
+    std::string_view rest = stat.substr(close + 1);  // " S 1 ..."
+    size_t state = rest.find_first_not_of(' ');
+    if (state == std::string_view::npos) return f;
+    size_t num = rest.find_first_not_of(' ', state + 1);
+    if (num == std::string_view::npos) return f;
+    std::from_chars(rest.data() + num, rest.data() + rest.size(), f.ppid);
+    return f;
 }
 
 std::vector<std::string> split_cmdline(std::string_view text) {
@@ -101,17 +107,15 @@ ProcessRead read_process(int pid, sideband::BuildIdCache& cache) {
             ReadFailure{make_error("process snapshot: pid " + std::to_string(pid) + ": not a valid pid"), false};
         return out;
     }
-    if (int err = read_file(dir + "/comm", text, kMaxCommBytes)) {
-        out.failure = failure(pid, dir + "/comm", err);
-        return out;
-    }
-    p.comm = std::string(sideband::trim_newline(text));
-
+    // The name comes from stat too: a system-wide snapshot reads every process, most of them
+    // kernel threads, and each file read is three system calls.
     if (int err = read_file(dir + "/stat", text, kMaxStatBytes)) {
         out.failure = failure(pid, dir + "/stat", err);
         return out;
     }
-    p.ppid = parse_ppid(text);
+    const StatFields stat = parse_stat(text);
+    p.comm = std::string(stat.comm);
+    p.ppid = stat.ppid;
 
     // Unreadable for kernel threads, zombies and (without ptrace access) other users.
     if (sideband::read_link(dir + "/exe", text) == 0) p.exe = strip_deleted(std::move(text));
@@ -133,6 +137,11 @@ ProcessRead read_process(int pid, sideband::BuildIdCache& cache) {
     p.tids.reserve(tids.size());
     p.thread_comms.reserve(tids.size());
     for (int tid : tids) {
+        if (tid == pid) {  // the main thread's name is the process's
+            p.tids.push_back(tid);
+            p.thread_comms.push_back(p.comm);
+            continue;
+        }
         if (read_file(dir + "/task/" + std::to_string(tid) + "/comm", text, kMaxCommBytes) != 0)
             continue;  // the thread exited meanwhile
         p.tids.push_back(tid);

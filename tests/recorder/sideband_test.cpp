@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -192,6 +193,33 @@ TEST(ProcessSnapshot, FindsOwnThreads) {
     ASSERT_NE(it, self->tids.end());
     EXPECT_EQ(self->thread_comms[static_cast<size_t>(it - self->tids.begin())], "kiln-sb-worker");
     EXPECT_NE(std::find(self->tids.begin(), self->tids.end(), ::getpid()), self->tids.end());
+}
+
+// The name is read from /proc/PID/stat, where it sits in parentheses and may hold both.
+TEST(ProcessSnapshot, NameWithParenthesesAndSpacesComesThroughWhole) {
+    constexpr const char* kName = "a) (b c) d";
+    int ready[2];
+    ASSERT_EQ(::pipe(ready), 0);
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        ::prctl(PR_SET_NAME, kName);
+        (void)!::write(ready[1], "x", 1);
+        ::pause();
+        ::_exit(0);
+    }
+    char c;
+    ASSERT_EQ(::read(ready[0], &c, 1), 1);
+    auto snap = snapshot_process(child);
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    ::close(ready[0]);
+    ::close(ready[1]);
+    ASSERT_TRUE(snap.ok()) << snap.error().message;
+    EXPECT_EQ(snap->comm, kName);
+    EXPECT_EQ(snap->ppid, ::getpid());
+    ASSERT_EQ(snap->tids, std::vector<int>{child});
+    EXPECT_EQ(snap->thread_comms, std::vector<std::string>{kName});
 }
 
 TEST(ProcessSnapshot, MissingPidIsAnErrorNamingIt) {
