@@ -323,7 +323,6 @@ StackDeltaExpansion expand_stack_deltas(const StackLayouts& layouts, std::span<c
                                         std::vector<uint8_t>& out) {
     StackDeltaExpander expander(layouts, payload);
     if (!expander.has_deltas()) return expander.result();
-    out.clear();
     (void)expander.next(out, SIZE_MAX);
     return expander.result();
 }

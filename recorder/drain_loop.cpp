@@ -55,7 +55,11 @@ void DrainLoop::drain_all() {
 }
 
 void DrainLoop::flush_if_due(std::chrono::steady_clock::time_point now) {
-    if (!current_->data.empty() && now - last_flush_ >= std::chrono::seconds(1)) swap_buffer();
+    if (!current_->data.empty() && now >= flush_due()) swap_buffer();
+}
+
+std::chrono::steady_clock::time_point DrainLoop::flush_due() const {
+    return current_->data.empty() ? std::chrono::steady_clock::time_point::max() : last_flush_ + std::chrono::seconds(1);
 }
 
 void DrainLoop::flush() {

@@ -29,6 +29,8 @@ public:
     void drain_all();
     // Submits the current buffer when it has waited for a second.
     void flush_if_due(std::chrono::steady_clock::time_point now);
+    // When flush_if_due() will submit the current buffer (time_point::max() while it is empty).
+    std::chrono::steady_clock::time_point flush_due() const;
     // Submits whatever is buffered.
     void flush();
 
