@@ -7,7 +7,7 @@
 namespace kiln::recorder {
 
 namespace {
-constexpr size_t kOffCpuRate = 10000;  // per second and CPU, per tracepoint or uprobe
+constexpr size_t kEveryOccurrenceRate = 10000;  // per second and CPU, per tracepoint or uprobe
 constexpr size_t kMemRate = 32000;     // --mem: allocator calls (or faults) per second and CPU
 }  // namespace
 
@@ -28,7 +28,7 @@ size_t ring_data_pages(const RecordOptions& opt, size_t event_count, size_t ever
     // occurrence, at a rate no flag gives; size for a busy CPU (10k a second each, for half a
     // second) so a context-switch storm's bursts fit.
     const size_t every_occurrence = std::max(every_occurrence_events, opt.off_cpu ? std::size(kOffCpuEvents) : 0);
-    bytes = std::max(bytes, kOffCpuRate * per_sample * every_occurrence / 2);
+    bytes = std::max(bytes, kEveryOccurrenceRate * per_sample * every_occurrence / 2);
     // --mem: an entry and a return record per allocator call, at a rate only the target sets;
     // size for an allocation-heavy program (32k calls a second; -m raises it) so bursts fit.
     if (opt.mem.any()) bytes = std::max(bytes, kMemRate * (per_sample + 64) * 2 / 2);

@@ -31,7 +31,6 @@ constexpr auto kHexValue = [] {
     for (int c = 0; c < 6; ++c) t['a' + c] = t['A' + c] = static_cast<uint8_t>(10 + c);
     return t;
 }();
-}  // namespace
 
 #if defined(__SSE2__)
 // The value of the 16 hex digits at p (p[0] the most significant), or nullopt when one is not
@@ -56,6 +55,7 @@ std::optional<uint64_t> parse_16_hex_digits(const char* p) {
     return __builtin_bswap64(static_cast<uint64_t>(_mm_cvtsi128_si64(packed)));
 }
 #endif
+}  // namespace
 
 // One pass over the address, memchr for the module's tab: this runs for each of
 // /proc/kallsyms' 120k+ lines, and find() + from_chars + find() cost noticeably more.
