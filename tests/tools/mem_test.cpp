@@ -77,12 +77,14 @@ Recorded record_mem(const TempDir& tmp, const std::string& workload_name, const 
 // touch_pages' page faults: every one, or, when the recording reports lost samples (an
 // AddressSanitizer build of kiln can fall behind the fault burst, 35 MB of 8 KiB stacks in a
 // few ms, after the allocator probes' burst), no more than there were and none unaccounted for.
+// Either way a few faults more than the pages it touches are its own (its stack, its code):
+// 4098 were seen once for 4096 pages.
 void expect_touch_page_faults(const Recorded& rec, const std::map<std::string, double>& faults) {
     const double seen = under(faults, "touch_pages");
     if (rec.lost == 0) {
         EXPECT_NEAR(seen, kTouchPages, kTouchPages * 0.10) << dump(faults);
     } else {
-        EXPECT_LE(seen, kTouchPages) << dump(faults);
+        EXPECT_LE(seen, kTouchPages * 1.01) << dump(faults);
         EXPECT_GE(seen + static_cast<double>(rec.lost), kTouchPages * 0.90) << rec.lost << " lost\n" << dump(faults);
     }
 }
