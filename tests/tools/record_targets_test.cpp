@@ -111,7 +111,10 @@ TEST(RecordTargets, OneCpuOnly) {
     auto r = run({kiln_bin(), "record", "-C", "0", "-d", "1", "-o", tmp.path("c.kiln")});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto info = info_json(tmp.path("c.kiln"));
-    EXPECT_NEAR(info["samples"].get<double>(), 999.0, 200.0);
+    // One CPU's cpu-clock at 999 Hz: at most a second's worth. Fewer when the VM's CPU was not
+    // running for part of the second (a CI run saw 556 once; 996-999 otherwise).
+    EXPECT_LE(info["samples"].get<double>(), 999.0 * 1.2);
+    EXPECT_GE(info["samples"].get<double>(), 999.0 * 0.3);
 }
 
 TEST(RecordTargets, CommandWithThreadsAndForkedChild) {
