@@ -4,6 +4,7 @@
 
 #include "pmu/event_resolver.h"
 #include "pmu/hardware_events.h"
+#include "pmu/named_events.h"
 #include "pmu/software_events.h"
 #include "pmu/tracepoints.h"
 
@@ -19,11 +20,7 @@ std::string row(const std::string& name, const std::string& what) {
 
 std::string software_section() {
     std::string out = "Software events (work everywhere):\n";
-    for (const auto& e : software_events()) {
-        std::string name = e.name;
-        if (e.alias != nullptr) name += " OR " + std::string(e.alias);
-        out += row(name, e.description);
-    }
+    for (const auto& e : software_events()) out += row(name_or_alias(e), e.description);
     return out;
 }
 
@@ -33,9 +30,7 @@ std::string hardware_section() {
     for (const auto& hw : generic_hardware_events()) {
         auto ev = resolve_event(hw.name);  // probes; "cycles" comes back as cpu-clock without a PMU
         if (!ev || ev->kind != EventKind::kHardware) continue;
-        std::string name = hw.name;
-        if (hw.alias != nullptr) name += " OR " + std::string(hw.alias);
-        out += row(name, ev->note.empty() ? "" : "user space only here");
+        out += row(name_or_alias(hw), ev->note.empty() ? "" : "user space only here");
         ++usable;
     }
     if (usable == 0) {

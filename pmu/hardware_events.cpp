@@ -1,5 +1,7 @@
 #include "pmu/hardware_events.h"
 
+#include "pmu/named_events.h"
+
 namespace kiln::pmu {
 
 const std::vector<HardwareEvent>& generic_hardware_events() {
@@ -19,9 +21,7 @@ const std::vector<HardwareEvent>& generic_hardware_events() {
 }
 
 std::optional<HardwareEvent> find_generic_hardware_event(std::string_view name) {
-    for (const auto& e : generic_hardware_events())
-        if (name == e.name || (e.alias != nullptr && name == e.alias)) return e;
-    return std::nullopt;
+    return find_by_name_or_alias(generic_hardware_events(), name);
 }
 
 perf_event_attr generic_hardware_attr(const HardwareEvent& event, bool user_only, bool kernel_only) {

@@ -2,6 +2,8 @@
 
 #include <linux/perf_event.h>
 
+#include "pmu/named_events.h"
+
 namespace kiln::pmu {
 
 const std::vector<SoftwareEvent>& software_events() {
@@ -21,9 +23,7 @@ const std::vector<SoftwareEvent>& software_events() {
 }
 
 std::optional<SoftwareEvent> find_software_event(std::string_view name) {
-    for (const auto& e : software_events())
-        if (name == e.name || (e.alias != nullptr && name == e.alias)) return e;
-    return std::nullopt;
+    return find_by_name_or_alias(software_events(), name);
 }
 
 }  // namespace kiln::pmu

@@ -137,15 +137,12 @@ ProcessRead read_process(int pid, sideband::BuildIdCache& cache) {
     p.tids.reserve(tids.size());
     p.thread_comms.reserve(tids.size());
     for (int tid : tids) {
-        if (tid == pid) {  // the main thread's name is the process's
-            p.tids.push_back(tid);
-            p.thread_comms.push_back(p.comm);
-            continue;
+        if (tid != pid) {  // the main thread's name is the process's
+            if (read_file(dir + "/task/" + std::to_string(tid) + "/comm", text, kMaxCommBytes) != 0)
+                continue;  // the thread exited meanwhile
         }
-        if (read_file(dir + "/task/" + std::to_string(tid) + "/comm", text, kMaxCommBytes) != 0)
-            continue;  // the thread exited meanwhile
         p.tids.push_back(tid);
-        p.thread_comms.emplace_back(sideband::trim_newline(text));
+        p.thread_comms.emplace_back(tid == pid ? std::string_view(p.comm) : sideband::trim_newline(text));
     }
 
     if (int err = read_file(dir + "/maps", text, kMaxMapsBytes)) {
