@@ -51,7 +51,7 @@ Status ChunkWriter::write_chunk(ChunkType type, std::span<const uint8_t> raw) {
     if (level_ > 0 && !raw.empty()) {
         size_t bound = ZSTD_compressBound(raw.size());
         if (scratch_size_ < bound) {
-            scratch_.reset(new uint8_t[bound]);  // default-initialised: zstd overwrites what it uses
+            scratch_ = make_large_buffer(bound);  // uninitialised: zstd overwrites what it uses
             scratch_size_ = bound;
         }
         size_t n = ZSTD_compressCCtx(cctx_.get(), scratch_.get(), scratch_size_, raw.data(), raw.size(), level_);

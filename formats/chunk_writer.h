@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "formats/kiln_format.h"
+#include "formats/large_buffer.h"
 #include "formats/result.h"
 
 namespace kiln::format {
@@ -43,7 +44,7 @@ private:
     std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx_;
     // Compressed output; grown, never zero-filled (the kernel-symbol chunk's compressBound is
     // ~3.5 MB, and vector's zero-fill of it was 5% of a short recording's CPU).
-    std::unique_ptr<uint8_t[]> scratch_;
+    LargeBufferPtr scratch_;
     size_t scratch_size_ = 0;
     uint64_t bytes_written_ = 0;
     uint64_t raw_bytes_written_ = 0;

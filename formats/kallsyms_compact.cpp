@@ -141,7 +141,7 @@ void KernelSymbolsEncoder::put_entry(uint64_t address, uint8_t type, std::string
     ++entries_;
 }
 
-std::vector<uint8_t> KernelSymbolsEncoder::finish() {
+LargeBytes KernelSymbolsEncoder::finish() {
     if (has_pending_) {
         has_pending_ = false;
         put_entry(pending_address_, static_cast<uint8_t>(pending_type_), pending_name_, pending_module_);
@@ -154,7 +154,7 @@ std::vector<uint8_t> KernelSymbolsEncoder::finish() {
     return std::move(buf_);
 }
 
-std::vector<uint8_t> encode_compact(const KernelSymbols& s, bool fold_prefixes) {
+LargeBytes encode_compact(const KernelSymbols& s, bool fold_prefixes) {
     KernelSymbolsEncoder e(0, fold_prefixes);
     for (const auto& sym : s.symbols) e.add(sym.address, sym.type, sym.name, sym.module);
     return e.finish();

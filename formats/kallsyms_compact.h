@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "formats/kiln_format.h"
+#include "formats/large_buffer.h"
 #include "formats/result.h"
 #include "formats/sideband.h"
 
@@ -34,7 +35,7 @@ public:
     explicit KernelSymbolsEncoder(size_t reserve_bytes = 0, bool fold_prefixes = true);
     void add(uint64_t address, char type, std::string_view name, std::string_view module);
     size_t count() const { return count_; }  // symbols added so far, folded prefixes included
-    std::vector<uint8_t> finish();  // the payload; use the encoder no more afterwards
+    LargeBytes finish();  // the payload; use the encoder no more afterwards
 
 private:
     void put_entry(uint64_t address, uint8_t type, std::string_view name, std::string_view module);
@@ -42,7 +43,7 @@ private:
     // Room for n more bytes at buf_[size_].
     uint8_t* room(size_t n);
 
-    std::vector<uint8_t> buf_;  // the payload in buf_[0, size_); what lies past is room
+    LargeBytes buf_;  // the payload in buf_[0, size_); what lies past is room
     size_t size_ = 0;
     bool fold_;
     size_t count_ = 0;
@@ -57,7 +58,7 @@ private:
 };
 
 // fold_prefixes / folded: KALLSYMS_FOLDED, else KALLSYMS_COMPACT.
-std::vector<uint8_t> encode_compact(const KernelSymbols& s, bool fold_prefixes);
+LargeBytes encode_compact(const KernelSymbols& s, bool fold_prefixes);
 Result<KernelSymbols> decode_kernel_symbols_compact(std::span<const uint8_t> payload, bool folded);
 
 // One decoded symbol; the strings point into the payload (a folded prefix's name into the

@@ -45,11 +45,21 @@ void ChunkPipeline::submit_sideband(format::ChunkType type, std::vector<uint8_t>
     submit(std::move(b));
 }
 
-void ChunkPipeline::submit_compressed_sideband(format::ChunkType type, uint64_t raw_size,
-                                               std::vector<uint8_t> zstd_frame) {
+void ChunkPipeline::submit_sideband(format::ChunkType type, format::LargeBytes payload,
+                                    std::function<void(std::span<const uint8_t>, format::Compression)> on_written) {
     auto b = std::make_unique<ChunkBuffer>();
     b->type = type;
-    b->sideband = std::move(zstd_frame);
+    b->large_sideband = std::move(payload);
+    b->on_written = std::move(on_written);
+    b->pooled = false;
+    submit(std::move(b));
+}
+
+void ChunkPipeline::submit_compressed_sideband(format::ChunkType type, uint64_t raw_size,
+                                               format::LargeBytes zstd_frame) {
+    auto b = std::make_unique<ChunkBuffer>();
+    b->type = type;
+    b->large_sideband = std::move(zstd_frame);
     b->compressed_raw_size = raw_size;
     b->pooled = false;
     submit(std::move(b));

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "formats/chunk_writer.h"
+#include "formats/large_buffer.h"
 #include "formats/result.h"
 
 namespace kiln::recorder {
@@ -24,7 +25,7 @@ namespace kiln::recorder {
 // buffer by each record's size and overwrites the new bytes at once, so the zero-fill of
 // std::vector::resize was pure cost (5% of the recorder's CPU at 4000 Hz with 8 KiB stacks).
 template <class T>
-struct UninitializedAllocator : std::allocator<T> {
+struct UninitializedAllocator : format::LargeBufferAllocator<T> {
     using value_type = T;
     UninitializedAllocator() = default;
     template <class U>
@@ -44,12 +45,16 @@ struct ChunkBuffer {
     format::ChunkType type = format::ChunkType::kPerfRecords;
     RecordBytes data;  // pooled buffers: capacity reserved once; size() is the used part
     std::vector<uint8_t> sideband;  // one-off buffers: the payload, as its encoder returned it
+    format::LargeBytes large_sideband;  // ... or, for the kernel symbols, in huge-page memory
     uint64_t compressed_raw_size = 0;  // > 0: `sideband` is already one zstd frame of this many bytes
     // Called on the writer's thread with the payload as stored, once the chunk is written.
     std::function<void(std::span<const uint8_t>, format::Compression)> on_written;
     bool pooled = true;             // false: a one-off sideband buffer, freed after writing
 
-    std::span<const uint8_t> bytes() const { return pooled ? std::span<const uint8_t>(data) : sideband; }
+    std::span<const uint8_t> bytes() const {
+        if (pooled) return data;
+        return large_sideband.empty() ? std::span<const uint8_t>(sideband) : std::span<const uint8_t>(large_sideband);
+    }
 };
 
 class ChunkPipeline {
@@ -66,8 +71,10 @@ public:
     void submit(std::unique_ptr<ChunkBuffer> buf);
     void submit_sideband(format::ChunkType type, std::vector<uint8_t> payload,
                          std::function<void(std::span<const uint8_t>, format::Compression)> on_written = {});
+    void submit_sideband(format::ChunkType type, format::LargeBytes payload,
+                         std::function<void(std::span<const uint8_t>, format::Compression)> on_written = {});
     // A sideband payload compressed already: one zstd frame of raw_size bytes.
-    void submit_compressed_sideband(format::ChunkType type, uint64_t raw_size, std::vector<uint8_t> zstd_frame);
+    void submit_compressed_sideband(format::ChunkType type, uint64_t raw_size, format::LargeBytes zstd_frame);
     // Writes everything queued, stops the thread, and returns the first write error if any.
     Status finish();
 

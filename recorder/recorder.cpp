@@ -175,7 +175,7 @@ format::RecordingHeader make_header(const RecordOptions& opt, const Target& targ
 // The kernel symbols' chunk, taken compressed from the cache for as long as /proc/kallsyms
 // stays the same (compressed_payload_cache.h); otherwise compressed by the writer thread as
 // any chunk, which then fills the cache.
-void submit_kernel_symbols(ChunkPipeline& pipeline, std::vector<uint8_t> payload, int zstd_level) {
+void submit_kernel_symbols(ChunkPipeline& pipeline, format::LargeBytes payload, int zstd_level) {
     constexpr auto kType = format::ChunkType::kKallsymsFolded;
     const std::string dir = sideband::default_cache_dir();
     if (zstd_level <= 0 || dir.empty() || payload.empty()) {

@@ -86,7 +86,7 @@ uint64_t payload_hash(std::span<const uint8_t> bytes) {
     return h ^ (h >> 32);
 }
 
-std::optional<std::vector<uint8_t>> CompressedPayloadCache::find(std::span<const uint8_t> raw, int level) const {
+std::optional<format::LargeBytes> CompressedPayloadCache::find(std::span<const uint8_t> raw, int level) const {
     FdGuard f{::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
     if (f.fd < 0) return std::nullopt;
     struct stat st{};
@@ -100,7 +100,7 @@ std::optional<std::vector<uint8_t>> CompressedPayloadCache::find(std::span<const
         static_cast<uint64_t>(st.st_size) != sizeof h + h.frame_size)
         return std::nullopt;
     if (h.raw_hash != payload_hash(raw)) return std::nullopt;
-    std::vector<uint8_t> frame(static_cast<size_t>(h.frame_size));
+    format::LargeBytes frame(static_cast<size_t>(h.frame_size));
     if (!read_exactly(f.fd, frame.data(), frame.size())) return std::nullopt;
     // One whole frame that says it holds raw_size bytes (a torn or foreign file fails here).
     if (ZSTD_findFrameCompressedSize(frame.data(), frame.size()) != frame.size() ||

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "formats/large_buffer.h"
+
 namespace kiln::recorder::sideband {
 
 // $KILN_CACHE_DIR, else $XDG_CACHE_HOME/kiln, else $HOME/.cache/kiln; "" (no cache) when
@@ -28,7 +30,7 @@ public:
 
     // The zstd frame cached for `raw` at `level`, or nullopt: no file, another payload or
     // level, a file this user does not own or others may write, or one that is malformed.
-    std::optional<std::vector<uint8_t>> find(std::span<const uint8_t> raw, int level) const;
+    std::optional<format::LargeBytes> find(std::span<const uint8_t> raw, int level) const;
 
     // Replaces the cache with `frame`, the zstd frame (at `level`) of a payload of raw_size
     // bytes whose payload_hash() is raw_hash. Best effort: false when it cannot be written.

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "formats/large_buffer.h"
 #include "formats/result.h"
 #include "formats/sideband.h"
 
@@ -38,7 +39,7 @@ Result<format::ProcessSnapshot> snapshot_all_processes(std::vector<std::string>*
 // unreadable or when every address is 0 (kernel pointers hidden: the message names
 // /proc/sys/kernel/kptr_restrict).
 struct KallsymsPayload {
-    std::vector<uint8_t> payload;
+    format::LargeBytes payload;
     size_t count = 0;
     uint64_t text_start = 0, text_end = 0;  // _stext and _etext of the kernel image, 0 if absent
 };

@@ -561,7 +561,7 @@ TEST(CompressedPayloadCache, HitsOnlyTheSamePayloadAndLevel) {
 
     auto hit = cache.find(raw, 1);
     ASSERT_TRUE(hit);
-    EXPECT_EQ(*hit, *frame);
+    EXPECT_TRUE(std::ranges::equal(*hit, *frame));
     EXPECT_FALSE(cache.find(raw, 3)) << "another level";
     auto changed = raw;
     changed[raw.size() / 2] ^= 1;
