@@ -10,11 +10,13 @@ namespace kiln::format {
 inline constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'R', 'E', 'C', '\0'};
 // 2.0: DWARF-mode samples as stack deltas (kRecordStackDelta), which a 1.x reader would skip
 // without a word, so the major version changed; readers still read every 1.x file.
-inline constexpr uint16_t kVersionMajor = 2;
+// 3.0: samples with callchains and no stack copies as callchain deltas (kRecordCallchainDelta),
+// which a 2.x reader would skip likewise.
+inline constexpr uint16_t kVersionMajor = 3;
 // History of 1.x: 1.1 tracepoint formats in the header; 1.2 uprobe registers and entry return
 // address in fp mode; 1.3 kernel symbols in a KALLSYMS_COMPACT chunk instead of KALLSYMS.
 // 2.1: kernel symbols in a KALLSYMS_FOLDED chunk (function-padding "__pfx_" symbols folded).
-inline constexpr uint16_t kVersionMinor = 1;
+inline constexpr uint16_t kVersionMinor = 0;
 
 struct FilePreamble {
     char magic[8];
@@ -65,5 +67,8 @@ inline constexpr uint32_t kRecordRoundEnd = 0x4b01;
 // A user-space record inside PERF_RECORDS (2.0): a sample whose user stack copy is stored as
 // the blocks that changed since its thread's last sample (formats/stack_delta.h).
 inline constexpr uint32_t kRecordStackDelta = 0x4b02;
+// A user-space record inside PERF_RECORDS (3.0): a sample whose callchain is stored as the
+// innermost frames that differ from its thread's previous callchain (formats/callchain_delta.h).
+inline constexpr uint32_t kRecordCallchainDelta = 0x4b03;
 
 }  // namespace kiln::format

@@ -9,14 +9,16 @@
 #include <emmintrin.h>
 #endif
 
+#include "formats/callchain_delta.h"
 #include "formats/kiln_format.h"
+#include "formats/record_expansion.h"
 
 namespace kiln::format {
 
 StackLayouts::StackLayouts(const std::vector<EventDescription>& events) {
     for (const auto& ev : events) {
         const perf_event_attr attr = ev.perf_attr();
-        if (!(attr.sample_type & PERF_SAMPLE_STACK_USER)) continue;
+        if (!(attr.sample_type & (PERF_SAMPLE_STACK_USER | PERF_SAMPLE_CALLCHAIN))) continue;
         const auto layout = SampleLayout::from_attr(attr);
         for (uint64_t id : ev.ids) layouts_.emplace_back(id, layout);
         if (ev.ids.empty()) layouts_.emplace_back(0, layout);
@@ -98,13 +100,6 @@ inline bool same_block(const uint8_t* a, const uint8_t* b) {
 #endif
 }
 
-void set_header(uint8_t* out, uint32_t type, size_t size) {
-    perf_event_header h;
-    std::memcpy(&h, out, sizeof h);
-    h.type = type;
-    h.size = static_cast<uint16_t>(size);
-    std::memcpy(out, &h, sizeof h);
-}
 
 }  // namespace
 
@@ -179,32 +174,11 @@ size_t StackDeltaEncoder::encode(const SampleLayout& layout, std::span<const uin
     std::memcpy(enc + padded, &length, 8);
     std::memcpy(enc + padded + 8, record.data() + f->after(), tail);
     const size_t size = f->data_at + static_cast<size_t>(padded) + 8 + tail;
-    set_header(out, kRecordStackDelta, size);
+    set_record_header(out, kRecordStackDelta, size);
     return size;
 }
 
 namespace {
-
-// The expansion's output: bytes are appended at `used`, and out grows without zero-filling
-// what it already holds (a resize per record filled every byte once more: ~4% of analyzing
-// DWARF samples). Its size is trimmed to `used` at the end.
-class ExpandedBytes {
-public:
-    explicit ExpandedBytes(std::vector<uint8_t>& out) : out_(out) {}
-    uint8_t* append(size_t n) {
-        if (used_ + n > out_.size()) out_.resize(std::max(used_ + n, out_.size() + out_.size() / 2));
-        uint8_t* p = out_.data() + used_;
-        used_ += n;
-        return p;
-    }
-    size_t used() const { return used_; }
-    void truncate(size_t used) { used_ = used; }
-    void finish() { out_.resize(used_); }
-
-private:
-    std::vector<uint8_t>& out_;
-    size_t used_ = 0;
-};
 
 // Appends the sample a delta record encodes to out; on error out is as it was.
 Status expand_one(const SampleLayout& layout, StackBlockTables& tables, std::span<const uint8_t> record,
@@ -273,7 +247,7 @@ Status expand_one(const SampleLayout& layout, StackBlockTables& tables, std::spa
     const uint64_t dyn64 = dyn;
     std::memcpy(stack + keep, &dyn64, 8);
     std::memcpy(stack + keep + 8, record.data() + f->after(), tail);
-    set_header(o, PERF_RECORD_SAMPLE, static_cast<size_t>(size));
+    set_record_header(o, PERF_RECORD_SAMPLE, static_cast<size_t>(size));
     return {};
 }
 
@@ -281,7 +255,7 @@ Status expand_one(const SampleLayout& layout, StackBlockTables& tables, std::spa
 
 std::vector<std::string> StackDeltaExpansion::warnings() const {
     std::vector<std::string> out;
-    if (dropped > 0) out.push_back(std::to_string(dropped) + " stack delta sample(s) dropped: " + first_error);
+    if (dropped > 0) out.push_back(std::to_string(dropped) + " delta sample(s) dropped: " + first_error);
     if (!stream_error.empty()) out.push_back(stream_error);
     return out;
 }
@@ -289,7 +263,7 @@ std::vector<std::string> StackDeltaExpansion::warnings() const {
 StackDeltaExpander::StackDeltaExpander(const StackLayouts& layouts, std::span<const uint8_t> payload)
     : layouts_(layouts), payload_(payload) {
     (void)for_each_record(payload, [&](const perf_event_header& h, std::span<const uint8_t>) {
-        result_.expanded |= h.type == kRecordStackDelta;
+        result_.expanded |= h.type == kRecordStackDelta || h.type == kRecordCallchainDelta;
     });
 }
 
@@ -306,13 +280,14 @@ bool StackDeltaExpander::next(std::vector<uint8_t>& out, size_t slice_bytes) {
         pos_ += rec->size();
         perf_event_header h;
         std::memcpy(&h, rec->data(), sizeof h);
-        if (h.type != kRecordStackDelta) {
+        if (h.type != kRecordStackDelta && h.type != kRecordCallchainDelta) {
             std::memcpy(bytes.append(rec->size()), rec->data(), rec->size());
             continue;
         }
         const SampleLayout* layout = layouts_.of(*rec);
-        Status st = layout ? expand_one(*layout, tables_, *rec, bytes)
-                           : Status(make_error("stack delta of an event without stack copies"));
+        Status st = !layout                          ? Status(make_error("delta record of an event without callchains or stack copies"))
+                    : h.type == kRecordStackDelta ? expand_one(*layout, tables_, *rec, bytes)
+                                                  : expand_callchain_delta(*layout, callchains_, *rec, bytes);
         if (!st && result_.dropped++ == 0) result_.first_error = st.error().message;
     }
     bytes.finish();

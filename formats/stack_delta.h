@@ -28,17 +28,19 @@
 #include <unordered_map>
 #include <vector>
 
+#include "formats/callchain_delta.h"
 #include "formats/perf_sample.h"
 #include "formats/recording_header.h"
 
 namespace kiln::format {
 
-// The sample layouts of the events whose samples carry user stack copies, found by record.
+// The sample layouts of the events whose samples carry user stack copies or callchains (the
+// samples that may be stored as deltas), found by record.
 class StackLayouts {
 public:
     StackLayouts() = default;
     explicit StackLayouts(const std::vector<EventDescription>& events);
-    // nullptr when the record's event copies no user stack (or is unknown).
+    // nullptr when the record's event has neither callchains nor user stack copies (or is unknown).
     const SampleLayout* of(std::span<const uint8_t> record) const;
     bool empty() const { return layouts_.empty(); }
 
@@ -85,7 +87,7 @@ private:
     StackBlockTables tables_;
 };
 
-// What expanding a PERF_RECORDS payload's stack deltas came to. A delta that does not decode
+// What expanding a PERF_RECORDS payload's stack and callchain deltas came to. A delta that does not decode
 // (corrupt, or referring to blocks it never saw) is dropped and counted.
 struct StackDeltaExpansion {
     bool expanded = false;
@@ -96,8 +98,8 @@ struct StackDeltaExpansion {
 };
 
 // Expands one PERF_RECORDS payload a slice at a time: every delta record replaced by the
-// sample it encodes (its STACK_USER copy holding dyn_size bytes rounded up to 8, as a
-// trimmed sample), other records copied as they are. The recorder bounds a chunk's stored
+// sample it encodes (a stack delta's STACK_USER copy holding dyn_size bytes rounded up to 8,
+// as a trimmed sample; a callchain delta's whole callchain), other records copied as they are. The recorder bounds a chunk's stored
 // bytes, not what they expand to (5-20x with real stacks, far more in a crafted file), so a
 // reader keeps its memory bounded by taking slices of about the size it chooses.
 class StackDeltaExpander {
@@ -118,6 +120,7 @@ private:
     std::span<const uint8_t> payload_;
     size_t pos_ = 0;
     StackBlockTables tables_;
+    CallchainHistory callchains_;
     StackDeltaExpansion result_;
 };
 

@@ -35,33 +35,38 @@ void ChunkPipeline::submit(std::unique_ptr<ChunkBuffer> buf) {
     cv_.notify_all();
 }
 
-void ChunkPipeline::submit_sideband(format::ChunkType type, std::vector<uint8_t> payload,
-                                    std::function<void(std::span<const uint8_t>, format::Compression)> on_written) {
+namespace {
+
+// A one-off sideband buffer, its payload still to be put in.
+std::unique_ptr<ChunkBuffer> one_off(format::ChunkType type, ChunkBuffer::OnWritten on_written) {
     auto b = std::make_unique<ChunkBuffer>();
     b->type = type;
-    b->sideband = std::move(payload);
     b->on_written = std::move(on_written);
     b->pooled = false;
+    return b;
+}
+
+}  // namespace
+
+void ChunkPipeline::submit_sideband(format::ChunkType type, std::vector<uint8_t> payload,
+                                    ChunkBuffer::OnWritten on_written) {
+    auto b = one_off(type, std::move(on_written));
+    b->sideband = std::move(payload);
     submit(std::move(b));
 }
 
 void ChunkPipeline::submit_sideband(format::ChunkType type, format::LargeBytes payload,
-                                    std::function<void(std::span<const uint8_t>, format::Compression)> on_written) {
-    auto b = std::make_unique<ChunkBuffer>();
-    b->type = type;
+                                    ChunkBuffer::OnWritten on_written) {
+    auto b = one_off(type, std::move(on_written));
     b->large_sideband = std::move(payload);
-    b->on_written = std::move(on_written);
-    b->pooled = false;
     submit(std::move(b));
 }
 
 void ChunkPipeline::submit_compressed_sideband(format::ChunkType type, uint64_t raw_size,
                                                format::LargeBytes zstd_frame) {
-    auto b = std::make_unique<ChunkBuffer>();
-    b->type = type;
+    auto b = one_off(type, {});
     b->large_sideband = std::move(zstd_frame);
     b->compressed_raw_size = raw_size;
-    b->pooled = false;
     submit(std::move(b));
 }
 

@@ -48,7 +48,8 @@ struct ChunkBuffer {
     format::LargeBytes large_sideband;  // ... or, for the kernel symbols, in huge-page memory
     uint64_t compressed_raw_size = 0;  // > 0: `sideband` is already one zstd frame of this many bytes
     // Called on the writer's thread with the payload as stored, once the chunk is written.
-    std::function<void(std::span<const uint8_t>, format::Compression)> on_written;
+    using OnWritten = std::function<void(std::span<const uint8_t>, format::Compression)>;
+    OnWritten on_written;
     bool pooled = true;             // false: a one-off sideband buffer, freed after writing
 
     std::span<const uint8_t> bytes() const {
@@ -69,10 +70,8 @@ public:
     std::unique_ptr<ChunkBuffer> acquire();
     // Queues a buffer for writing (pooled or one-off).
     void submit(std::unique_ptr<ChunkBuffer> buf);
-    void submit_sideband(format::ChunkType type, std::vector<uint8_t> payload,
-                         std::function<void(std::span<const uint8_t>, format::Compression)> on_written = {});
-    void submit_sideband(format::ChunkType type, format::LargeBytes payload,
-                         std::function<void(std::span<const uint8_t>, format::Compression)> on_written = {});
+    void submit_sideband(format::ChunkType type, std::vector<uint8_t> payload, ChunkBuffer::OnWritten on_written = {});
+    void submit_sideband(format::ChunkType type, format::LargeBytes payload, ChunkBuffer::OnWritten on_written = {});
     // A sideband payload compressed already: one zstd frame of raw_size bytes.
     void submit_compressed_sideband(format::ChunkType type, uint64_t raw_size, format::LargeBytes zstd_frame);
     // Writes everything queued, stops the thread, and returns the first write error if any.

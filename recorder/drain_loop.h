@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "formats/callchain_delta.h"
 #include "formats/perf_sample.h"
 #include "formats/recording_header.h"
 #include "formats/stack_delta.h"
@@ -22,9 +23,10 @@ class DrainLoop final : public RecordSink {
 public:
     DrainLoop(std::vector<RingBuffer>& rings, ChunkPipeline& pipeline);
 
-    // Events whose samples carry user stack copies: those samples are written as stack deltas
-    // (format/stack_delta.h), without the unused tails of their copies.
-    void encode_stacks_of(const std::vector<format::EventDescription>& events);
+    // Events whose samples carry user stack copies or callchains: samples with copies are
+    // written as stack deltas (formats/stack_delta.h), without the unused tails of their
+    // copies; the others with callchains as callchain deltas (formats/callchain_delta.h).
+    void encode_deltas_of(const std::vector<format::EventDescription>& events);
     // Drains every ring once, then marks the round.
     void drain_all();
     // Submits the current buffer when it has waited for a second.
@@ -52,8 +54,9 @@ private:
     DrainCounters counters_;
     std::set<int> pids_seen_;
     std::set<std::pair<int, std::string>> no_build_id_;
-    format::StackLayouts stack_layouts_;
+    format::StackLayouts delta_layouts_;
     format::StackDeltaEncoder stack_deltas_;
+    format::CallchainDeltaEncoder callchain_deltas_;
 };
 
 }  // namespace kiln::recorder

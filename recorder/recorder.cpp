@@ -327,7 +327,7 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
         submit_process_snapshot(pipeline, *target, note);
 
     DrainLoop drain(rings, pipeline);
-    drain.encode_stacks_of(event_set.describe());
+    drain.encode_deltas_of(event_set.describe());
     std::vector<pollfd> pfds;
     pfds.push_back({signals.fd(), POLLIN, 0});
     for (auto& r : rings) pfds.push_back({r.fd(), POLLIN, 0});

@@ -1,0 +1,107 @@
+#include "formats/callchain_delta.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "formats/kiln_format.h"
+
+namespace kiln::format {
+
+void CallchainHistory::reset() {
+    ++generation_;
+    last_ = nullptr;
+    // A system-wide recording sees threads come and go: forget them now and then.
+    if (threads_.size() > 4096) threads_.clear();
+}
+
+std::vector<uint64_t>& CallchainHistory::of(uint32_t tid) {
+    if (last_ == nullptr || last_tid_ != tid) {
+        last_ = &threads_[tid];
+        last_tid_ = tid;
+    }
+    if (last_->generation != generation_) {
+        last_->ips.clear();
+        last_->generation = generation_;
+    }
+    return last_->ips;
+}
+
+namespace {
+
+// Where a parsed sample's callchain entries start in its record (its u64 nr is just before).
+size_t callchain_offset(const ParsedSample& s, std::span<const uint8_t> record) {
+    return static_cast<size_t>(s.callchain.data() - record.data());
+}
+
+}  // namespace
+
+size_t CallchainDeltaEncoder::encode(const SampleLayout& layout, std::span<const uint8_t> record, uint8_t* out) {
+    auto s = parse_sample(layout, record);
+    if (!s || !(layout.sample_type & PERF_SAMPLE_CALLCHAIN) || !(layout.sample_type & PERF_SAMPLE_TID) ||
+        s->callchain_size() == 0 || record.size() + kSlack > 0xffff) {
+        std::memcpy(out, record.data(), record.size());
+        return record.size();
+    }
+    const size_t at = callchain_offset(*s, record);
+    const size_t n = s->callchain_size();
+    const uint8_t* ips = record.data() + at;
+    auto& previous = history_.of(s->tid);
+    const size_t p = previous.size(), most = std::min(n, p);
+    uint64_t shared = 0;
+    for (; shared < most; ++shared) {
+        uint64_t ip;
+        std::memcpy(&ip, ips + 8 * (n - 1 - shared), 8);
+        if (ip != previous[p - 1 - shared]) break;
+    }
+    const size_t fresh = n - static_cast<size_t>(shared);
+    const uint64_t nr = fresh + 1;
+    std::memcpy(out, record.data(), at - 8);
+    std::memcpy(out + at - 8, &nr, 8);
+    std::memcpy(out + at, &shared, 8);
+    std::memcpy(out + at + 8, ips, 8 * fresh);
+    const size_t after = at + 8 * n;
+    std::memcpy(out + at + 8 + 8 * fresh, record.data() + after, record.size() - after);
+    const size_t size = record.size() + 8 - 8 * static_cast<size_t>(shared);
+    set_record_header(out, kRecordCallchainDelta, size);
+    previous.resize(n);
+    if (n > 0) std::memcpy(previous.data(), ips, 8 * n);
+    return size;
+}
+
+Status expand_callchain_delta(const SampleLayout& layout, CallchainHistory& history, std::span<const uint8_t> record,
+                              ExpandedBytes& out) {
+    auto s = parse_sample(layout, record);
+    if (!s) return s.error();
+    if (!(layout.sample_type & PERF_SAMPLE_TID) || !(layout.sample_type & PERF_SAMPLE_CALLCHAIN))
+        return make_error("callchain delta of an event without thread ids or callchains");
+    if (s->callchain_size() == 0) return make_error("callchain delta without its count of shared frames");
+    const uint64_t shared = s->callchain_at(0);
+    const size_t fresh = s->callchain_size() - 1;
+    auto& previous = history.of(s->tid);
+    if (shared > previous.size())
+        return make_error("callchain delta: shares " + std::to_string(shared) + " frames of thread " +
+                          std::to_string(s->tid) + ", whose previous callchain in this chunk has " +
+                          std::to_string(previous.size()));
+    const size_t at = callchain_offset(*s, record);
+    const size_t after = at + 8 + 8 * fresh;  // the first byte past the encoded callchain
+    const size_t n = fresh + static_cast<size_t>(shared);
+    const size_t size = record.size() - 8 + 8 * static_cast<size_t>(shared);
+    if (size > 0xffff) return make_error("callchain delta: decoded sample of " + std::to_string(size) + " bytes");
+
+    uint8_t* o = out.append(size);
+    const uint64_t nr = n;
+    std::memcpy(o, record.data(), at - 8);
+    std::memcpy(o + at - 8, &nr, 8);
+    std::memcpy(o + at, record.data() + at + 8, 8 * fresh);
+    if (shared > 0)
+        std::memcpy(o + at + 8 * fresh, previous.data() + (previous.size() - shared), 8 * static_cast<size_t>(shared));
+    std::memcpy(o + at + 8 * n, record.data() + after, record.size() - after);
+    set_record_header(o, PERF_RECORD_SAMPLE, size);
+    // The whole callchain is in o now; previous's tail was read before it is overwritten.
+    previous.resize(n);
+    if (n > 0) std::memcpy(previous.data(), o + at, 8 * n);
+    return {};
+}
+
+}  // namespace kiln::format
