@@ -84,8 +84,8 @@ size_t CallchainDeltaEncoder::encode(const SampleLayout& layout, std::span<const
     std::memcpy(out + at + 8 + 8 * fresh, record.data() + after, record.size() - after);
     const size_t size = record.size() + 8 - 8 * static_cast<size_t>(shared);
     set_record_header(out, kRecordCallchainDelta, size);
-    previous.resize(n);
-    if (n > 0) std::memcpy(previous.data(), ips, 8 * n);
+    previous.resize(n);  // n >= 1: empty callchains were copied as they are
+    std::memcpy(previous.data(), ips, 8 * n);
     return size;
 }
 

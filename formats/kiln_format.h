@@ -70,5 +70,9 @@ inline constexpr uint32_t kRecordStackDelta = 0x4b02;
 // A user-space record inside PERF_RECORDS (3.0): a sample whose callchain is stored as the
 // innermost frames that differ from its thread's previous callchain (formats/callchain_delta.h).
 inline constexpr uint32_t kRecordCallchainDelta = 0x4b03;
+// Whether a PERF_RECORDS record is one of kiln's delta-encoded samples.
+inline constexpr bool is_delta_record(uint32_t type) {
+    return type == kRecordStackDelta || type == kRecordCallchainDelta;
+}
 
 }  // namespace kiln::format

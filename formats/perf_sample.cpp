@@ -167,7 +167,7 @@ uint64_t record_identifier(std::span<const uint8_t> record) {
     perf_event_header h;
     std::memcpy(&h, record.data(), sizeof h);
     uint64_t v;
-    if (h.type == PERF_RECORD_SAMPLE || h.type == kRecordStackDelta || h.type == kRecordCallchainDelta)  // deltas are samples too
+    if (h.type == PERF_RECORD_SAMPLE || is_delta_record(h.type))  // deltas are samples too
         std::memcpy(&v, record.data() + sizeof h, 8);
     else
         std::memcpy(&v, record.data() + record.size() - 8, 8);

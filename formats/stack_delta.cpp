@@ -100,7 +100,6 @@ inline bool same_block(const uint8_t* a, const uint8_t* b) {
 #endif
 }
 
-
 }  // namespace
 
 size_t StackDeltaEncoder::encode(const SampleLayout& layout, std::span<const uint8_t> record, uint8_t* out) {
@@ -263,7 +262,7 @@ std::vector<std::string> StackDeltaExpansion::warnings() const {
 StackDeltaExpander::StackDeltaExpander(const StackLayouts& layouts, std::span<const uint8_t> payload)
     : layouts_(layouts), payload_(payload) {
     (void)for_each_record(payload, [&](const perf_event_header& h, std::span<const uint8_t>) {
-        result_.expanded |= h.type == kRecordStackDelta || h.type == kRecordCallchainDelta;
+        result_.expanded |= is_delta_record(h.type);
     });
 }
 
@@ -280,7 +279,7 @@ bool StackDeltaExpander::next(std::vector<uint8_t>& out, size_t slice_bytes) {
         pos_ += rec->size();
         perf_event_header h;
         std::memcpy(&h, rec->data(), sizeof h);
-        if (h.type != kRecordStackDelta && h.type != kRecordCallchainDelta) {
+        if (!is_delta_record(h.type)) {
             std::memcpy(bytes.append(rec->size()), rec->data(), rec->size());
             continue;
         }

@@ -10,6 +10,7 @@
 #include "formats/byte_io.h"
 #include "formats/callchain_delta.h"
 #include "formats/kiln_format.h"
+#include "formats/record_expansion.h"
 #include "formats/stack_delta.h"
 
 using namespace kiln::format;
@@ -56,8 +57,7 @@ std::vector<uint8_t> sample(uint32_t tid, const std::vector<uint64_t>& chain, ui
     w.u32(4);
     w.u32(static_cast<uint32_t>(time));  // raw: {u32 size; u8 data[size]}, padded to 8
     auto bytes = w.take();
-    const uint16_t size = static_cast<uint16_t>(bytes.size());
-    std::memcpy(bytes.data() + 6, &size, 2);
+    set_record_header(bytes.data(), PERF_RECORD_SAMPLE, bytes.size());
     return bytes;
 }
 

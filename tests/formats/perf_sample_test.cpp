@@ -6,6 +6,7 @@
 
 #include "formats/byte_io.h"
 #include "formats/perf_sample.h"
+#include "formats/record_expansion.h"
 
 using namespace kiln;
 using namespace kiln::format;
@@ -47,8 +48,7 @@ std::vector<uint8_t> dwarf_sample() {
     for (int i = 0; i < 16; ++i) w.u8(static_cast<uint8_t>(i));
     w.u64(12);              // dyn size
     auto bytes = w.take();
-    uint16_t size = static_cast<uint16_t>(bytes.size());
-    std::memcpy(bytes.data() + 6, &size, 2);
+    set_record_header(bytes.data(), PERF_RECORD_SAMPLE, bytes.size());
     return bytes;
 }
 
@@ -155,8 +155,7 @@ std::vector<uint8_t> sample_with_stack(uint64_t dyn) {
     w.u64(dyn);
     w.u64(4242);  // weight
     auto bytes = w.take();
-    uint16_t size = static_cast<uint16_t>(bytes.size());
-    std::memcpy(bytes.data() + 6, &size, 2);
+    set_record_header(bytes.data(), PERF_RECORD_SAMPLE, bytes.size());
     return bytes;
 }
 SampleLayout weighted_dwarf_layout() {
@@ -207,8 +206,7 @@ TEST(PerfSample, CopyTrimmedSampleCutsTheCopyAtItsRoundedDynSize) {
         std::vector<uint8_t> expected(source.begin(), source.begin() + static_cast<std::ptrdiff_t>(data_at + keep));
         expected.insert(expected.end(), source.begin() + static_cast<std::ptrdiff_t>(data_at + 64), source.end());
         std::memcpy(expected.data() + data_at - 8, &keep, 8);
-        const uint16_t size = static_cast<uint16_t>(expected.size());
-        std::memcpy(expected.data() + 6, &size, 2);
+        set_record_header(expected.data(), PERF_RECORD_SAMPLE, expected.size());
 
         std::vector<uint8_t> copied(source.size(), 0xee);
         const size_t n = copy_trimmed_sample(weighted_dwarf_layout(), source, copied.data());

@@ -9,6 +9,7 @@
 
 #include "formats/byte_io.h"
 #include "formats/kiln_format.h"
+#include "formats/record_expansion.h"
 #include "formats/stack_delta.h"
 
 using namespace kiln::format;
@@ -75,8 +76,7 @@ std::vector<uint8_t> sample(uint32_t tid, uint64_t sp, std::span<const uint8_t> 
     w.u64(stack.size());
     w.u64(weight);
     auto bytes = w.take();
-    const uint16_t size = static_cast<uint16_t>(bytes.size());
-    std::memcpy(bytes.data() + 6, &size, 2);
+    set_record_header(bytes.data(), PERF_RECORD_SAMPLE, bytes.size());
     return bytes;
 }
 
