@@ -9,25 +9,6 @@
 
 namespace kiln::format {
 
-void CallchainHistory::reset() {
-    ++generation_;
-    last_ = nullptr;
-    // A system-wide recording sees threads come and go: forget them now and then.
-    if (threads_.size() > 4096) threads_.clear();
-}
-
-std::vector<uint64_t>& CallchainHistory::of(uint32_t tid) {
-    if (last_ == nullptr || last_tid_ != tid) {
-        last_ = &threads_[tid];
-        last_tid_ = tid;
-    }
-    if (last_->generation != generation_) {
-        last_->ips.clear();
-        last_->generation = generation_;
-    }
-    return last_->ips;
-}
-
 namespace {
 
 // Where a parsed sample's callchain entries start in its record (its u64 nr is just before).
@@ -66,7 +47,7 @@ size_t CallchainDeltaEncoder::encode(const SampleLayout& layout, std::span<const
     const size_t at = nr_at + 8;
     const size_t n = static_cast<size_t>(nr_in);
     const uint8_t* ips = record.data() + at;
-    auto& previous = history_.of(tid);
+    auto& previous = history_.of(tid).ips;
     const size_t p = previous.size(), most = std::min(n, p);
     uint64_t shared = 0;
     for (; shared < most; ++shared) {
@@ -98,7 +79,7 @@ Status expand_callchain_delta(const SampleLayout& layout, CallchainHistory& hist
     if (s->callchain_size() == 0) return make_error("callchain delta without its count of shared frames");
     const uint64_t shared = s->callchain_at(0);
     const size_t fresh = s->callchain_size() - 1;
-    auto& previous = history.of(s->tid);
+    auto& previous = history.of(s->tid).ips;
     if (shared > previous.size())
         return make_error("callchain delta: shares " + std::to_string(shared) + " frames of thread " +
                           std::to_string(s->tid) + ", whose previous callchain in this chunk has " +

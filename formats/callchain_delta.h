@@ -1,9 +1,9 @@
 // Callchain deltas (format 3.0): consecutive samples of a thread mostly share the outer part
 // of their callchain (main, the loop, the function being profiled) and differ in the few
-// innermost frames. The recorder writes each sample of an event that has callchains but no
-// user stack copies as a kRecordCallchainDelta that keeps only the frames that differ: at 4000
-// Hz with frame pointers, compressing whole callchains was most of the recorder's work per
-// sample.
+// innermost frames. 3.x recorders wrote each sample of an event that has callchains but no
+// user stack copies as a kRecordCallchainDelta that keeps only the frames that differ; 4.0
+// recorders write sample deltas instead (sample_delta.h), which also shrink the fixed fields.
+// Readers expand both; the encoder stays as the reference for 3.x files and their tests.
 //
 // A callchain delta is the sample it encodes, with header type kRecordCallchainDelta and its
 // CALLCHAIN field {u64 nr; u64 ips[nr]} holding {u64 nr = fresh + 1; u64 shared; u64
@@ -15,33 +15,18 @@
 
 #include <cstdint>
 #include <span>
-#include <unordered_map>
 #include <vector>
 
 #include "formats/perf_sample.h"
 #include "formats/record_expansion.h"
 #include "formats/result.h"
+#include "formats/sample_delta.h"
 
 namespace kiln::format {
 
-// Each thread's previous callchain (PERF_CONTEXT_* markers included), as both sides keep it.
-class CallchainHistory {
-public:
-    // Forgets every thread's callchain: a new chunk starts.
-    void reset();
-    std::vector<uint64_t>& of(uint32_t tid);
-
-private:
-    struct Entry {
-        uint64_t generation = 0;
-        std::vector<uint64_t> ips;
-    };
-    std::unordered_map<uint32_t, Entry> threads_;
-    uint64_t generation_ = 1;
-    // The thread asked for last: a CPU's ring holds runs of one thread's samples.
-    uint32_t last_tid_ = 0;
-    Entry* last_ = nullptr;
-};
+// Each thread's previous callchain is kept in a SampleHistory's `ips`; its other fields are
+// unused by callchain deltas.
+using CallchainHistory = SampleHistory;
 
 class CallchainDeltaEncoder {
 public:

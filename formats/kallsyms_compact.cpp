@@ -1,5 +1,7 @@
 #include "formats/kallsyms_compact.h"
 
+#include "formats/varint.h"
+
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -64,15 +66,6 @@ private:
     size_t pos_ = 0;
     std::string error_;
 };
-
-uint8_t* put_uleb(uint8_t* p, uint64_t v) {
-    while (v >= 0x80) {
-        *p++ = static_cast<uint8_t>(v | 0x80);
-        v >>= 7;
-    }
-    *p++ = static_cast<uint8_t>(v);
-    return p;
-}
 
 }  // namespace
 

@@ -12,7 +12,9 @@ inline constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'R', 'E', 'C', '\0'};
 // without a word, so the major version changed; readers still read every 1.x file.
 // 3.0: samples with callchains and no stack copies as callchain deltas (kRecordCallchainDelta),
 // which a 2.x reader would skip likewise.
-inline constexpr uint16_t kVersionMajor = 3;
+// 4.0: every sample without a stack copy as a sample delta (kRecordSampleDelta), fixed fields
+// included, which a 3.x reader would skip likewise.
+inline constexpr uint16_t kVersionMajor = 4;
 // History of 1.x: 1.1 tracepoint formats in the header; 1.2 uprobe registers and entry return
 // address in fp mode; 1.3 kernel symbols in a KALLSYMS_COMPACT chunk instead of KALLSYMS.
 // 2.1: kernel symbols in a KALLSYMS_FOLDED chunk (function-padding "__pfx_" symbols folded).
@@ -70,9 +72,13 @@ inline constexpr uint32_t kRecordStackDelta = 0x4b02;
 // A user-space record inside PERF_RECORDS (3.0): a sample whose callchain is stored as the
 // innermost frames that differ from its thread's previous callchain (formats/callchain_delta.h).
 inline constexpr uint32_t kRecordCallchainDelta = 0x4b03;
+// A user-space record inside PERF_RECORDS (4.0): a sample without a user stack copy, its fixed
+// fields as varint differences from its thread's previous sample and its callchain as the
+// frames that changed (formats/sample_delta.h). 4.0 recorders write these instead of 0x4b03.
+inline constexpr uint32_t kRecordSampleDelta = 0x4b04;
 // Whether a PERF_RECORDS record is one of kiln's delta-encoded samples.
 inline constexpr bool is_delta_record(uint32_t type) {
-    return type == kRecordStackDelta || type == kRecordCallchainDelta;
+    return type == kRecordStackDelta || type == kRecordCallchainDelta || type == kRecordSampleDelta;
 }
 
 }  // namespace kiln::format

@@ -1,6 +1,7 @@
 #include "formats/perf_sample.h"
 
 #include "formats/kiln_format.h"
+#include "formats/varint.h"
 
 #include <algorithm>
 #include <bit>
@@ -163,10 +164,15 @@ SampleId parse_sample_id(const SampleLayout& layout, std::span<const uint8_t> re
 }
 
 uint64_t record_identifier(std::span<const uint8_t> record) {
-    if (record.size() < sizeof(perf_event_header) + 8) return 0;
+    if (record.size() < sizeof(perf_event_header)) return 0;
     perf_event_header h;
     std::memcpy(&h, record.data(), sizeof h);
     uint64_t v;
+    if (h.type == kRecordSampleDelta) {  // a varint right after the header
+        const uint8_t* p = record.data() + sizeof h;
+        return get_uleb(p, record.data() + record.size(), v) ? v : 0;
+    }
+    if (record.size() < sizeof h + 8) return 0;
     if (h.type == PERF_RECORD_SAMPLE || is_delta_record(h.type))  // deltas are samples too
         std::memcpy(&v, record.data() + sizeof h, 8);
     else

@@ -86,7 +86,8 @@ size_t copy_trimmed_sample(const SampleLayout& layout, std::span<const uint8_t> 
 size_t copy_trimmed_sample(const ParsedSample& s, std::span<const uint8_t> record, uint8_t* out);
 
 // Event id of any record, read without knowing which event it is from: the first u64 after the
-// header for samples (and stack deltas), the last u64 otherwise. Requires PERF_SAMPLE_IDENTIFIER on every event.
+// header for samples (and stack and callchain deltas), the varint after the header for sample
+// deltas, the last u64 otherwise. Requires PERF_SAMPLE_IDENTIFIER on every event.
 // Returns 0 when the record is too short.
 uint64_t record_identifier(std::span<const uint8_t> record);
 

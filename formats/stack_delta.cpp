@@ -18,8 +18,8 @@ namespace kiln::format {
 StackLayouts::StackLayouts(const std::vector<EventDescription>& events) {
     for (const auto& ev : events) {
         const perf_event_attr attr = ev.perf_attr();
-        if (!(attr.sample_type & (PERF_SAMPLE_STACK_USER | PERF_SAMPLE_CALLCHAIN))) continue;
         const auto layout = SampleLayout::from_attr(attr);
+        if (!(attr.sample_type & (PERF_SAMPLE_STACK_USER | PERF_SAMPLE_CALLCHAIN)) && !sample_delta_fits(layout)) continue;
         for (uint64_t id : ev.ids) layouts_.emplace_back(id, layout);
         if (ev.ids.empty()) layouts_.emplace_back(0, layout);
     }
@@ -284,9 +284,10 @@ bool StackDeltaExpander::next(std::vector<uint8_t>& out, size_t slice_bytes) {
             continue;
         }
         const SampleLayout* layout = layouts_.of(*rec);
-        Status st = !layout                          ? Status(make_error("delta record of an event without callchains or stack copies"))
-                    : h.type == kRecordStackDelta ? expand_one(*layout, tables_, *rec, bytes)
-                                                  : expand_callchain_delta(*layout, callchains_, *rec, bytes);
+        Status st = !layout                             ? Status(make_error("delta record of an unknown event, or one that has none"))
+                    : h.type == kRecordStackDelta     ? expand_one(*layout, tables_, *rec, bytes)
+                    : h.type == kRecordCallchainDelta ? expand_callchain_delta(*layout, callchains_, *rec, bytes)
+                                                      : expand_sample_delta(*layout, samples_, *rec, bytes);
         if (!st && result_.dropped++ == 0) result_.first_error = st.error().message;
     }
     bytes.finish();

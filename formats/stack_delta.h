@@ -31,16 +31,17 @@
 #include "formats/callchain_delta.h"
 #include "formats/perf_sample.h"
 #include "formats/recording_header.h"
+#include "formats/sample_delta.h"
 
 namespace kiln::format {
 
-// The sample layouts of the events whose samples carry user stack copies or callchains (the
-// samples that may be stored as deltas), found by record.
+// The sample layouts of the events whose samples may be stored as deltas (those with user stack
+// copies, callchains, or sample_delta_fits), found by record.
 class StackLayouts {
 public:
     StackLayouts() = default;
     explicit StackLayouts(const std::vector<EventDescription>& events);
-    // nullptr when the record's event has neither callchains nor user stack copies (or is unknown).
+    // nullptr when the record's event cannot have delta samples (or is unknown).
     const SampleLayout* of(std::span<const uint8_t> record) const;
     bool empty() const { return layouts_.empty(); }
 
@@ -99,7 +100,8 @@ struct StackDeltaExpansion {
 
 // Expands one PERF_RECORDS payload a slice at a time: every delta record replaced by the
 // sample it encodes (a stack delta's STACK_USER copy holding dyn_size bytes rounded up to 8,
-// as a trimmed sample; a callchain delta's whole callchain), other records copied as they are. The recorder bounds a chunk's stored
+// as a trimmed sample; a callchain or sample delta's fixed fields and whole callchain), other
+// records copied as they are. The recorder bounds a chunk's stored
 // bytes, not what they expand to (5-20x with real stacks, far more in a crafted file), so a
 // reader keeps its memory bounded by taking slices of about the size it chooses.
 class StackDeltaExpander {
@@ -121,6 +123,7 @@ private:
     size_t pos_ = 0;
     StackBlockTables tables_;
     CallchainHistory callchains_;
+    SampleHistory samples_;
     StackDeltaExpansion result_;
 };
 

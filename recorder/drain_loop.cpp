@@ -14,7 +14,7 @@ DrainLoop::DrainLoop(std::vector<RingBuffer>& rings, ChunkPipeline& pipeline)
       last_flush_(std::chrono::steady_clock::now()), stack_deltas_(stack_pointer_register()) {}
 
 static_assert(format::StackDeltaEncoder::kSlack <= RecordSink::kSampleSlack);
-static_assert(format::CallchainDeltaEncoder::kSlack <= RecordSink::kSampleSlack);
+static_assert(format::SampleDeltaEncoder::max_encoded_size(0xffff) <= RecordSink::sample_room(0xffff));
 
 uint8_t* DrainLoop::reserve(size_t n) {
     auto& d = current_->data;
@@ -32,7 +32,7 @@ uint8_t* DrainLoop::reserve(size_t n) {
 
 void DrainLoop::swap_buffer() {
     stack_deltas_.reset();  // every chunk decodes on its own
-    callchain_deltas_.reset();
+    sample_deltas_.reset();
     pipeline_.submit(std::move(current_));
     current_ = pipeline_.acquire();
     last_flush_ = std::chrono::steady_clock::now();
@@ -76,8 +76,8 @@ size_t DrainLoop::copy_sample(const uint8_t* record, size_t n, uint8_t* out) {
     const format::SampleLayout* layout = delta_layouts_.of({record, n});
     const size_t kept = !layout                                          ? RecordSink::copy_sample(record, n, out)
                         : (layout->sample_type & PERF_SAMPLE_STACK_USER) ? stack_deltas_.encode(*layout, {record, n}, out)
-                                                                         : callchain_deltas_.encode(*layout, {record, n}, out);
-    current_->data.resize(current_->data.size() - (n + kSampleSlack - kept));
+                                                                         : sample_deltas_.encode(*layout, {record, n}, out);
+    current_->data.resize(current_->data.size() - (sample_room(n) - kept));
     return kept;
 }
 

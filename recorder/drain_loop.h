@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "formats/callchain_delta.h"
 #include "formats/perf_sample.h"
 #include "formats/recording_header.h"
+#include "formats/sample_delta.h"
 #include "formats/stack_delta.h"
 #include "recorder/chunk_pipeline.h"
 #include "recorder/ring_buffer.h"
@@ -23,9 +23,9 @@ class DrainLoop final : public RecordSink {
 public:
     DrainLoop(std::vector<RingBuffer>& rings, ChunkPipeline& pipeline);
 
-    // Events whose samples carry user stack copies or callchains: samples with copies are
-    // written as stack deltas (formats/stack_delta.h), without the unused tails of their
-    // copies; the others with callchains as callchain deltas (formats/callchain_delta.h).
+    // The recording's events: samples with user stack copies are written as stack deltas
+    // (formats/stack_delta.h), without the unused tails of their copies; the others as sample
+    // deltas (formats/sample_delta.h).
     void encode_deltas_of(const std::vector<format::EventDescription>& events);
     // Drains every ring once, then marks the round.
     void drain_all();
@@ -56,7 +56,7 @@ private:
     std::set<std::pair<int, std::string>> no_build_id_;
     format::StackLayouts delta_layouts_;
     format::StackDeltaEncoder stack_deltas_;
-    format::CallchainDeltaEncoder callchain_deltas_;
+    format::SampleDeltaEncoder sample_deltas_;
 };
 
 }  // namespace kiln::recorder

@@ -66,7 +66,7 @@ bool RingBuffer::drain(RecordSink& sink, DrainCounters& counters) {
             rec = wrap_scratch_;
         }
         const bool sample = h.type == PERF_RECORD_SAMPLE;
-        uint8_t* dst = sink.reserve(h.size + (sample ? RecordSink::kSampleSlack : 0));
+        uint8_t* dst = sink.reserve(sample ? RecordSink::sample_room(h.size) : h.size);
         if (dst == nullptr) {
             more = true;
             break;

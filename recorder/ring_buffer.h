@@ -31,11 +31,13 @@ public:
     virtual uint8_t* reserve(size_t n) = 0;
     // Called for the rare records the recorder inspects (MMAP2, COMM, FORK) after copying.
     virtual void on_sideband_record(const perf_event_header& h, const uint8_t* record) = 0;
-    // Copies a sample of n bytes into out (n + kSampleSlack bytes just reserved) and returns
+    // Copies a sample of n bytes into out (sample_room(n) bytes just reserved) and returns
     // how many it wrote; the sink gives the rest of its reservation back.
     virtual size_t copy_sample(const uint8_t* record, size_t n, uint8_t* out);
-    // Room a sink may use beyond a sample's own size (a re-encoded sample can grow a little).
+    // Room a sink may use for a sample of n bytes: a re-encoded sample can grow a little (by a
+    // quarter at worst, when every u64 becomes a 10-byte varint).
     static constexpr size_t kSampleSlack = 64;
+    static constexpr size_t sample_room(size_t n) { return n + n / 4 + kSampleSlack; }
 };
 
 class RingBuffer {

@@ -11,8 +11,10 @@
 #include "formats/kiln_format.h"
 #include "formats/record_expansion.h"
 #include "formats/stack_delta.h"
+#include "tests/formats/record_test_helpers.h"
 
 using namespace kiln::format;
+using namespace kiln::format::testing;
 using kiln::ByteWriter;
 
 namespace {
@@ -121,14 +123,6 @@ std::vector<uint8_t> trimmed(const std::vector<std::vector<uint8_t>>& records) {
         }
     }
     return out;
-}
-
-size_t count_type(std::span<const uint8_t> payload, uint32_t type) {
-    size_t n = 0;
-    EXPECT_TRUE(for_each_record(payload, [&](const perf_event_header& h, std::span<const uint8_t>) {
-                    n += h.type == type;
-                }).ok());
-    return n;
 }
 
 // Two threads calling down and back up a stack whose frames change a little each sample.
