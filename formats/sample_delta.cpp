@@ -56,7 +56,11 @@ SampleHistory::Thread& SampleHistory::of(uint32_t tid) {
 
 size_t SampleDeltaEncoder::encode(const SampleLayout& layout, std::span<const uint8_t> record, uint8_t* out) {
     const uint64_t st = layout.sample_type;
-    const size_t head = fixed_bytes(st);
+    if (st != head_type_) {
+        head_type_ = st;
+        head_ = fixed_bytes(st);
+    }
+    const size_t head = head_;
     const bool has_chain = st & PERF_SAMPLE_CALLCHAIN;
     uint64_t n = 0;
     if (has_chain && record.size() >= head + 8) std::memcpy(&n, record.data() + head, 8);
