@@ -36,6 +36,23 @@ inline std::vector<uint8_t> expanded_in_slices(const StackLayouts& layouts, std:
     return all;
 }
 
+// Every truncation and every flipped byte of payload: no crash, no out-of-bounds read (the
+// sanitizer builds check), and whatever comes out is whole records.
+inline void expect_damage_survived(const StackLayouts& layouts, const std::vector<uint8_t>& payload) {
+    std::vector<uint8_t> out;
+    auto whole_records = [&] {
+        return for_each_record(out, [](const perf_event_header&, std::span<const uint8_t>) {}).ok();
+    };
+    for (size_t i = 0; i < payload.size(); ++i) {
+        auto flipped = payload;
+        flipped[i] ^= 0x5a;
+        (void)expand_stack_deltas(layouts, flipped, out);
+        EXPECT_TRUE(whole_records()) << "flipped byte " << i;
+        (void)expand_stack_deltas(layouts, std::span(payload).first(i), out);
+        EXPECT_TRUE(whole_records()) << "cut at byte " << i;
+    }
+}
+
 // The next callchain (leaf first, as the kernel writes them) of a thread walking down and up a
 // call tree whose user frames, outermost first, are in `user`: outer frames stay, inner ones
 // change; now and then the sample lands in the kernel. Leaves lie within leaf_spread bytes.

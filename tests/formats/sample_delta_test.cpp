@@ -258,16 +258,6 @@ TEST(SampleDelta, UndecodableDeltasAreDroppedWithAReason) {
     EXPECT_NE(r.first_error.find("delta record of an unknown event"), std::string::npos) << r.first_error;
     r = expand_stack_deltas(StackLayouts(events(kFpType | PERF_SAMPLE_READ)), payload, out);
     EXPECT_EQ(r.dropped, 2u);
-    // Every truncation and every flipped byte: no crash, no out-of-bounds read (the sanitizer
-    // builds check), and whatever comes out is whole records.
     enc.reset();
-    const auto many = encode_chunk(enc, kFpType, workload(kFpType, 40, 5));
-    for (size_t i = 0; i < many.size(); ++i) {
-        auto flipped = many;
-        flipped[i] ^= 0x5a;
-        (void)expand_stack_deltas(StackLayouts(events()), flipped, out);
-        EXPECT_TRUE(for_each_record(out, [](const perf_event_header&, std::span<const uint8_t>) {}).ok());
-        (void)expand_stack_deltas(StackLayouts(events()), std::span(many).first(i), out);
-        EXPECT_TRUE(for_each_record(out, [](const perf_event_header&, std::span<const uint8_t>) {}).ok());
-    }
+    expect_damage_survived(StackLayouts(events()), encode_chunk(enc, kFpType, workload(kFpType, 40, 5)));
 }
