@@ -1,6 +1,5 @@
 #include "formats/callchain_delta.h"
 
-#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <string>
@@ -48,13 +47,7 @@ size_t CallchainDeltaEncoder::encode(const SampleLayout& layout, std::span<const
     const size_t n = static_cast<size_t>(nr_in);
     const uint8_t* ips = record.data() + at;
     auto& previous = history_.of(tid).ips;
-    const size_t p = previous.size(), most = std::min(n, p);
-    uint64_t shared = 0;
-    for (; shared < most; ++shared) {
-        uint64_t ip;
-        std::memcpy(&ip, ips + 8 * (n - 1 - shared), 8);
-        if (ip != previous[p - 1 - shared]) break;
-    }
+    const uint64_t shared = shared_outer_frames(ips, n, previous);
     const size_t fresh = n - static_cast<size_t>(shared);
     const uint64_t nr = fresh + 1;
     std::memcpy(out, record.data(), at - 8);

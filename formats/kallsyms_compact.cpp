@@ -34,14 +34,19 @@ public:
     }
     uint8_t u8() { return need(1) ? data_[pos_++] : 0; }
     uint64_t uleb() {
-        uint64_t v = 0;
-        for (unsigned shift = 0; shift < 64; shift += 7) {
-            if (!need(1)) return 0;
-            const uint8_t b = data_[pos_++];
-            v |= static_cast<uint64_t>(b & 0x7f) << shift;
-            if (!(b & 0x80)) return v;
+        if (failed()) return 0;
+        const uint8_t* start = data_.data() + pos_;
+        const uint8_t* p = start;
+        uint64_t v;
+        const bool ok = get_uleb(p, data_.data() + data_.size(), v);
+        const auto used = static_cast<size_t>(p - start);
+        pos_ += used;
+        if (ok) return v;
+        if (used == 10) {
+            fail("a variable-length number longer than 10 bytes");
+        } else {
+            (void)need(1);  // cut off: fails with what was wanted and what was left
         }
-        fail("a variable-length number longer than 10 bytes");
         return 0;
     }
     std::string_view text() {

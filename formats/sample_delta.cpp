@@ -1,5 +1,6 @@
 #include "formats/sample_delta.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <string>
@@ -29,6 +30,17 @@ uint64_t same_depth(const std::vector<uint64_t>& previous, size_t n, size_t k) {
 }
 
 }  // namespace
+
+size_t shared_outer_frames(const uint8_t* ips, size_t n, const std::vector<uint64_t>& previous) {
+    const size_t p = previous.size(), most = std::min(n, p);
+    size_t shared = 0;
+    for (; shared < most; ++shared) {
+        uint64_t ip;
+        std::memcpy(&ip, ips + 8 * (n - 1 - shared), 8);
+        if (ip != previous[p - 1 - shared]) break;
+    }
+    return shared;
+}
 
 bool sample_delta_fits(const SampleLayout& layout) {
     return (layout.sample_type & PERF_SAMPLE_TID) && !(layout.sample_type & PERF_SAMPLE_READ);
@@ -97,13 +109,7 @@ size_t SampleDeltaEncoder::encode(const SampleLayout& layout, std::span<const ui
         const size_t count = static_cast<size_t>(n);
         const uint8_t* ips = record.data() + head + 8;
         auto& previous = thread.ips;
-        const size_t p = previous.size(), most = std::min(count, p);
-        size_t shared = 0;
-        for (; shared < most; ++shared) {
-            uint64_t ip;
-            std::memcpy(&ip, ips + 8 * (count - 1 - shared), 8);
-            if (ip != previous[p - 1 - shared]) break;
-        }
+        const size_t shared = shared_outer_frames(ips, count, previous);
         const size_t fresh = count - shared;
         o = put_uleb(o, fresh);
         o = put_uleb(o, shared);

@@ -39,6 +39,10 @@ inline constexpr std::array<uint64_t, 8> kSampleDeltaFields = {
 // and every field before the callchain one u64 (no READ) so both sides find them in place.
 bool sample_delta_fits(const SampleLayout& layout);
 
+// How many outermost entries of the n-entry callchain at ips (u64s, innermost first, as the
+// kernel writes them) equal the last entries of `previous`: what a delta need not store.
+size_t shared_outer_frames(const uint8_t* ips, size_t n, const std::vector<uint64_t>& previous);
+
 // Each thread's previous sample, as both sides keep it.
 class SampleHistory {
 public:
