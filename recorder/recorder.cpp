@@ -27,6 +27,7 @@
 #include "recorder/output_file.h"
 #include "recorder/ring_sizing.h"
 #include "recorder/sideband/compressed_payload_cache.h"
+#include "recorder/sideband/kernel_symbols_generation.h"
 #include "recorder/sideband/sideband_collect.h"
 #include "recorder/targets.h"
 
@@ -172,40 +173,77 @@ format::RecordingHeader make_header(const RecordOptions& opt, const Target& targ
     return h;
 }
 
-// The kernel symbols' chunk, taken compressed from the cache for as long as /proc/kallsyms
-// stays the same (compressed_payload_cache.h); otherwise compressed by the writer thread as
-// any chunk, which then fills the cache.
-void submit_kernel_symbols(ChunkPipeline& pipeline, format::LargeBytes payload, int zstd_level) {
-    constexpr auto kType = format::ChunkType::kKallsymsFolded;
-    const std::string dir = sideband::default_cache_dir();
-    if (zstd_level <= 0 || dir.empty() || payload.empty()) {
-        pipeline.submit_sideband(kType, std::move(payload));
-        return;
+// The kernel symbols' chunk, taken compressed from the cache (compressed_payload_cache.h):
+// without reading /proc/kallsyms at all while its generation stays the one cached, or after
+// reading it when it gives the payload cached; otherwise compressed by the writer thread as any
+// chunk, which then fills the cache.
+class KernelSymbolsSubmitter {
+public:
+    KernelSymbolsSubmitter(ChunkPipeline& pipeline, int zstd_level) : pipeline_(pipeline), level_(zstd_level) {
+        const std::string dir = sideband::default_cache_dir();
+        if (zstd_level > 0 && !dir.empty()) cache_.emplace(dir + "/kernel-symbols.zst");
+        // Before /proc/kallsyms is read: a module or BPF program that comes meanwhile then
+        // makes the next recording read it again, never reuse symbols older than its key.
+        if (cache_) generation_ = sideband::kernel_symbols_generation().value_or(0);
     }
-    sideband::CompressedPayloadCache cache(dir + "/kernel-symbols.zst");
-    if (auto frame = cache.find(payload, zstd_level)) {
-        pipeline.submit_compressed_sideband(kType, payload.size(), std::move(*frame));
-        return;
+
+    // True when the cached symbols of this generation were submitted, with the kernel image
+    // of their text range.
+    bool submit_cached() {
+        if (!cache_) return false;
+        auto hit = cache_->find_generation(generation_, level_);
+        if (!hit) return false;
+        KallsymsPayload range;
+        range.text_start = hit->info.extra[0];
+        range.text_end = hit->info.extra[1];
+        if (auto image = read_kernel_image(range))
+            pipeline_.submit_sideband(format::ChunkType::kKernelInfo, format::encode(*image));
+        pipeline_.submit_compressed_sideband(kType, hit->info.raw_size, std::move(hit->frame));
+        return true;
     }
-    const uint64_t size = payload.size(), hash = sideband::payload_hash(payload);
-    pipeline.submit_sideband(kType, std::move(payload),
-                             [cache = std::move(cache), size, hash, zstd_level](std::span<const uint8_t> stored,
-                                                                                format::Compression how) {
-                                 if (how == format::Compression::kZstd) (void)cache.store(size, hash, zstd_level, stored);
-                             });
-}
+
+    void submit(KallsymsPayload syms) {
+        if (!cache_ || syms.payload.empty()) {
+            pipeline_.submit_sideband(kType, std::move(syms.payload));
+            return;
+        }
+        const sideband::CachedPayloadInfo info{syms.payload.size(), sideband::payload_hash(syms.payload), level_,
+                                               generation_, {syms.text_start, syms.text_end}};
+        if (auto frame = cache_->find(syms.payload, level_)) {
+            // The same symbols under another generation (a BPF program came and went): keep
+            // the frame, with the generation it is now known for.
+            (void)cache_->store(info, *frame);
+            pipeline_.submit_compressed_sideband(kType, syms.payload.size(), std::move(*frame));
+            return;
+        }
+        pipeline_.submit_sideband(kType, std::move(syms.payload),
+                                  [cache = *cache_, info](std::span<const uint8_t> stored, format::Compression how) {
+                                      if (how == format::Compression::kZstd) (void)cache.store(info, stored);
+                                  });
+    }
+
+private:
+    static constexpr auto kType = format::ChunkType::kKallsymsFolded;
+    ChunkPipeline& pipeline_;
+    int level_;
+    std::optional<sideband::CompressedPayloadCache> cache_;
+    uint64_t generation_ = 0;
+};
 
 // Kernel symbols, modules and the kernel image: without them kernel frames cannot be named
 // on another machine. Failures are notes, not errors: user-space analysis still works.
 void submit_kernel_sideband(ChunkPipeline& pipeline, int zstd_level,
                             const std::function<void(const std::string&)>& note) {
-    auto syms = read_kallsyms_payload();
-    if (syms) {
-        auto image = read_kernel_image(*syms);
-        if (image) pipeline.submit_sideband(format::ChunkType::kKernelInfo, format::encode(*image));
-        submit_kernel_symbols(pipeline, std::move(syms->payload), zstd_level);
-    } else {
-        note("kernel symbols not recorded: " + syms.error().message);
+    KernelSymbolsSubmitter symbols(pipeline, zstd_level);
+    if (!symbols.submit_cached()) {
+        auto syms = read_kallsyms_payload();
+        if (syms) {
+            auto image = read_kernel_image(*syms);
+            if (image) pipeline.submit_sideband(format::ChunkType::kKernelInfo, format::encode(*image));
+            symbols.submit(std::move(*syms));
+        } else {
+            note("kernel symbols not recorded: " + syms.error().message);
+        }
     }
     auto mods = read_modules();
     if (mods) pipeline.submit_sideband(format::ChunkType::kModules, format::encode(*mods));

@@ -17,19 +17,22 @@ namespace kiln::recorder::sideband {
 
 namespace {
 
-constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'Z', 'C', '1', '\n'};
+constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'Z', 'C', '2', '\n'};
 constexpr uint64_t kMaxFrame = 64u << 20;
 
-// The file: magic, u32 zstd level, u32 0, u64 raw size, u64 raw hash, u64 frame size, frame.
+// The file: magic, u32 zstd level, u32 0, u64 raw size, u64 raw hash, u64 source generation,
+// u64 extra[2], u64 frame size, frame.
 struct CacheHeader {
     char magic[8];
     uint32_t level;
     uint32_t reserved;
     uint64_t raw_size;
     uint64_t raw_hash;
+    uint64_t source_generation;
+    uint64_t extra[2];
     uint64_t frame_size;
 };
-static_assert(sizeof(CacheHeader) == 40);
+static_assert(sizeof(CacheHeader) == 64);
 
 bool read_exactly(int fd, void* out, size_t n) {
     auto* p = static_cast<uint8_t*>(out);
@@ -86,7 +89,8 @@ uint64_t payload_hash(std::span<const uint8_t> bytes) {
     return h ^ (h >> 32);
 }
 
-std::optional<format::LargeBytes> CompressedPayloadCache::find(std::span<const uint8_t> raw, int level) const {
+template <class Accept>
+std::optional<CompressedPayloadCache::GenerationHit> CompressedPayloadCache::load(int level, Accept accept) const {
     FdGuard f{::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
     if (f.fd < 0) return std::nullopt;
     struct stat st{};
@@ -96,20 +100,35 @@ std::optional<format::LargeBytes> CompressedPayloadCache::find(std::span<const u
     CacheHeader h{};
     if (!read_exactly(f.fd, &h, sizeof h)) return std::nullopt;
     if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0 || h.level != static_cast<uint32_t>(level) ||
-        h.raw_size != raw.size() || h.frame_size > kMaxFrame || h.frame_size == 0 ||
-        static_cast<uint64_t>(st.st_size) != sizeof h + h.frame_size)
+        h.frame_size > kMaxFrame || h.frame_size == 0 || static_cast<uint64_t>(st.st_size) != sizeof h + h.frame_size)
         return std::nullopt;
-    if (h.raw_hash != payload_hash(raw)) return std::nullopt;
-    format::LargeBytes frame(static_cast<size_t>(h.frame_size));
-    if (!read_exactly(f.fd, frame.data(), frame.size())) return std::nullopt;
+    GenerationHit hit;
+    hit.info = {h.raw_size, h.raw_hash, level, h.source_generation, {h.extra[0], h.extra[1]}};
+    if (!accept(hit.info)) return std::nullopt;
+    hit.frame = format::LargeBytes(static_cast<size_t>(h.frame_size));
+    if (!read_exactly(f.fd, hit.frame.data(), hit.frame.size())) return std::nullopt;
     // One whole frame that says it holds raw_size bytes (a torn or foreign file fails here).
-    if (ZSTD_findFrameCompressedSize(frame.data(), frame.size()) != frame.size() ||
-        ZSTD_getFrameContentSize(frame.data(), frame.size()) != raw.size())
+    if (ZSTD_findFrameCompressedSize(hit.frame.data(), hit.frame.size()) != hit.frame.size() ||
+        ZSTD_getFrameContentSize(hit.frame.data(), hit.frame.size()) != h.raw_size)
         return std::nullopt;
-    return frame;
+    return hit;
 }
 
-bool CompressedPayloadCache::store(uint64_t raw_size, uint64_t raw_hash, int level, std::span<const uint8_t> frame) const {
+std::optional<format::LargeBytes> CompressedPayloadCache::find(std::span<const uint8_t> raw, int level) const {
+    auto hit = load(level, [&](const CachedPayloadInfo& info) {
+        return info.raw_size == raw.size() && info.raw_hash == payload_hash(raw);
+    });
+    if (!hit) return std::nullopt;
+    return std::move(hit->frame);
+}
+
+std::optional<CompressedPayloadCache::GenerationHit> CompressedPayloadCache::find_generation(uint64_t source_generation,
+                                                                                             int level) const {
+    if (source_generation == 0) return std::nullopt;
+    return load(level, [&](const CachedPayloadInfo& info) { return info.source_generation == source_generation; });
+}
+
+bool CompressedPayloadCache::store(const CachedPayloadInfo& info, std::span<const uint8_t> frame) const {
     const std::filesystem::path file(path_);
     std::error_code ec;
     if (!std::filesystem::exists(file.parent_path(), ec)) {
@@ -121,9 +140,12 @@ bool CompressedPayloadCache::store(uint64_t raw_size, uint64_t raw_hash, int lev
     const std::string tmp = path_ + ".tmp." + std::to_string(::getpid());
     CacheHeader h{};
     std::memcpy(h.magic, kMagic, sizeof kMagic);
-    h.level = static_cast<uint32_t>(level);
-    h.raw_size = raw_size;
-    h.raw_hash = raw_hash;
+    h.level = static_cast<uint32_t>(info.level);
+    h.raw_size = info.raw_size;
+    h.raw_hash = info.raw_hash;
+    h.source_generation = info.source_generation;
+    h.extra[0] = info.extra[0];
+    h.extra[1] = info.extra[1];
     h.frame_size = frame.size();
     bool ok;
     {

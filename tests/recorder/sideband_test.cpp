@@ -1,7 +1,6 @@
 // Sideband collection against this machine's /proc and /sys, and the parsers behind it fed
 // fixed text.
 #include <gtest/gtest.h>
-#include <zstd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -25,7 +24,6 @@
 #include <thread>
 #include <vector>
 
-#include "recorder/sideband/compressed_payload_cache.h"
 #include "recorder/sideband/kallsyms.h"
 #include "recorder/sideband/kernel_modules.h"
 #include "recorder/sideband/note_parser.h"
@@ -539,66 +537,4 @@ TEST(PerfMap, IgnoresSymlinksAndDirectories) {
     EXPECT_FALSE(read_perf_map(1234, dir.path()));
     fs::create_directory(dir.path() + "/perf-1235.map");
     EXPECT_FALSE(read_perf_map(1235, dir.path()));
-}
-
-// The compressed kernel-symbol cache: a hit only for the very payload and level it holds,
-// never for a file that is torn, foreign or writable by others.
-TEST(CompressedPayloadCache, HitsOnlyTheSamePayloadAndLevel) {
-    char tmpl[] = "/tmp/kiln_cache_XXXXXX";
-    const std::string dir = std::string(mkdtemp(tmpl)) + "/nested/kiln";
-    const sideband::CompressedPayloadCache cache(dir + "/kernel-symbols.zst");
-    std::vector<uint8_t> raw(300000);
-    for (size_t i = 0; i < raw.size(); ++i) raw[i] = static_cast<uint8_t>((i * 2654435761u) >> 13);
-    EXPECT_FALSE(cache.find(raw, 1)) << "nothing stored yet";
-    auto frame = std::make_optional<std::vector<uint8_t>>(ZSTD_compressBound(raw.size()));
-    frame->resize(ZSTD_compress(frame->data(), frame->size(), raw.data(), raw.size(), 1));
-    ASSERT_TRUE(cache.store(raw.size(), sideband::payload_hash(raw), 1, *frame));
-    struct stat st{};
-    ASSERT_EQ(stat(dir.c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 0777, 0700u);
-    ASSERT_EQ(stat(cache.path().c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 0777, 0600u);
-
-    auto hit = cache.find(raw, 1);
-    ASSERT_TRUE(hit);
-    EXPECT_TRUE(std::ranges::equal(*hit, *frame));
-    EXPECT_FALSE(cache.find(raw, 3)) << "another level";
-    auto changed = raw;
-    changed[raw.size() / 2] ^= 1;
-    EXPECT_FALSE(cache.find(changed, 1)) << "one bit changed";
-    changed = raw;
-    changed.push_back(0);
-    EXPECT_FALSE(cache.find(changed, 1)) << "one byte longer";
-    EXPECT_NE(sideband::payload_hash(raw), sideband::payload_hash(std::span(raw).subspan(1)));
-
-    ASSERT_EQ(chmod(cache.path().c_str(), 0620), 0);
-    EXPECT_FALSE(cache.find(raw, 1)) << "group-writable";
-    ASSERT_EQ(chmod(cache.path().c_str(), 0600), 0);
-    if (geteuid() == 0) {
-        ASSERT_EQ(chown(cache.path().c_str(), 65534, 65534), 0);
-        EXPECT_FALSE(cache.find(raw, 1)) << "another user's file";
-        ASSERT_EQ(chown(cache.path().c_str(), 0, 0), 0);
-    }
-    ASSERT_TRUE(cache.find(raw, 1));
-    // Every truncation, and a flipped byte in the frame, is a miss.
-    std::vector<uint8_t> file;
-    {
-        std::ifstream in(cache.path(), std::ios::binary);
-        file.assign(std::istreambuf_iterator<char>(in), {});
-    }
-    for (size_t cut : {size_t{0}, size_t{8}, size_t{39}, size_t{40}, file.size() / 2, file.size() - 1}) {
-        std::ofstream(cache.path(), std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(file.data()),
-                                                                               static_cast<std::streamsize>(cut));
-        EXPECT_FALSE(cache.find(raw, 1)) << "cut at " << cut;
-    }
-    auto flipped = file;
-    flipped[44] ^= 0xff;  // inside the zstd frame header
-    std::ofstream(cache.path(), std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(flipped.data()),
-                                                                           static_cast<std::streamsize>(flipped.size()));
-    EXPECT_FALSE(cache.find(raw, 1)) << "corrupt frame header";
-    // A cache that cannot be written says so and leaves nothing behind.
-    const sideband::CompressedPayloadCache nowhere("/proc/kiln-no-such-dir/kernel-symbols.zst");
-    EXPECT_FALSE(nowhere.store(raw.size(), sideband::payload_hash(raw), 1, *frame));
-    EXPECT_FALSE(nowhere.find(raw, 1));
-    std::filesystem::remove_all(std::string(tmpl));
 }

@@ -1,18 +1,24 @@
 // `kiln record -- CMD` on workloads of known CPU time, checked against that truth and
 // against perf itself.
 #include <gtest/gtest.h>
+#include <linux/bpf.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <thread>
 
 #include <filesystem>
 
 #include "formats/recording_reader.h"
+#include "formats/sideband.h"
 #include "tests/tools/kiln_runner.h"
 
 using namespace kiln::test;
@@ -165,23 +171,60 @@ TEST(Record, KilnDoesNotLinkTheDebuginfodClient) {
 
 namespace {
 
-// The raw payload of a recording's kernel symbol chunk (empty when it has none).
-std::vector<uint8_t> kernel_symbol_chunk(const std::string& path) {
+// The raw payload of the first chunk of this type in a recording (empty when it has none).
+std::vector<uint8_t> chunk_of(const std::string& path, kiln::format::ChunkType type) {
     auto r = kiln::format::RecordingReader::open(path);
     EXPECT_TRUE(r.ok()) << path;
     if (!r.ok()) return {};
     for (;;) {
         auto c = (*r)->next();
         if (!c.ok() || !c->has_value()) return {};
-        if ((*c)->type == kiln::format::ChunkType::kKallsymsFolded) return {(*c)->data.begin(), (*c)->data.end()};
+        if ((*c)->type == type) return {(*c)->data.begin(), (*c)->data.end()};
     }
+}
+
+std::vector<uint8_t> kernel_symbol_chunk(const std::string& path) {
+    return chunk_of(path, kiln::format::ChunkType::kKallsymsFolded);
+}
+
+uint64_t kernel_text_start(const std::string& path) {
+    auto image = kiln::format::decode_kernel_image(chunk_of(path, kiln::format::ChunkType::kKernelInfo));
+    EXPECT_TRUE(image.ok()) << path;
+    return image.ok() ? image->text_start : 0;
+}
+
+// The cache file's header: magic, level, reserved, raw size, raw hash, generation, then the
+// kernel's text range (compressed_payload_cache.cpp).
+constexpr std::streamoff kCachedTextStartOffset = 8 + 4 + 4 + 8 + 8 + 8;
+
+void overwrite_u64(const std::string& file, std::streamoff offset, uint64_t value) {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(offset);
+    f.write(reinterpret_cast<const char*>(&value), sizeof value);
+}
+
+// A socket filter that returns 0: loading it changes what /proc/kallsyms may show.
+int load_bpf_program() {
+    bpf_insn insns[2] = {};
+    insns[0].code = BPF_ALU64 | BPF_MOV | BPF_K;
+    insns[1].code = BPF_JMP | BPF_EXIT;
+    static const char license[] = "GPL";
+    union bpf_attr attr;
+    std::memset(&attr, 0, sizeof attr);
+    attr.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+    attr.insn_cnt = 2;
+    attr.insns = reinterpret_cast<uint64_t>(insns);
+    attr.license = reinterpret_cast<uint64_t>(license);
+    return static_cast<int>(::syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr));
 }
 
 }  // namespace
 
-// The kernel symbols' compressed chunk is kept in KILN_CACHE_DIR between recordings: a
-// recording made from the cache, or after the cache was torn, or with the cache turned off,
-// holds the same symbols as the one that filled it.
+// The kernel symbols' compressed chunk is kept in KILN_CACHE_DIR between recordings. While
+// nothing that changes /proc/kallsyms happened (no reboot, module or BPF program), the next
+// recording takes it without reading /proc/kallsyms: a text range planted in the cache shows
+// up in the recording. Once a BPF program is loaded, or after the cache was torn, or with the
+// cache turned off, /proc/kallsyms is read again, and every recording holds the same symbols.
 TEST(Record, KernelSymbolsThroughTheCompressedCache) {
     TempDir dir;
     const std::string cache_dir = dir.path("cache"), cache = cache_dir + "/kernel-symbols.zst";
@@ -194,12 +237,28 @@ TEST(Record, KernelSymbolsThroughTheCompressedCache) {
     const auto first = record(dir.path("1.kiln"));
     ASSERT_GT(first.size(), 100000u) << "this kernel's symbols";
     ASSERT_TRUE(std::filesystem::exists(cache));
+    const uint64_t text_start = kernel_text_start(dir.path("1.kiln"));
+    ASSERT_NE(text_start, 0u);
     const auto cached_size = std::filesystem::file_size(cache);
+
+    const uint64_t planted = text_start + 0x1000;
+    overwrite_u64(cache, kCachedTextStartOffset, planted);
     EXPECT_EQ(record(dir.path("2.kiln")), first);
+    EXPECT_EQ(kernel_text_start(dir.path("2.kiln")), planted) << "taken from the cache, /proc/kallsyms not read";
+
+    const int prog = load_bpf_program();
+    ASSERT_GE(prog, 0) << "BPF_PROG_LOAD: " << std::strerror(errno);
+    // Not compared with the first: with net.core.bpf_jit_kallsyms=1 the program is a symbol.
+    EXPECT_GT(record(dir.path("3.kiln")).size(), 100000u);
+    ::close(prog);
+    EXPECT_EQ(kernel_text_start(dir.path("3.kiln")), text_start) << "a BPF program came: /proc/kallsyms read again";
+
     std::filesystem::resize_file(cache, cached_size / 2);
-    EXPECT_EQ(record(dir.path("3.kiln")), first) << "a torn cache is compressed again";
+    EXPECT_EQ(record(dir.path("4.kiln")), first) << "a torn cache is compressed again";
     EXPECT_EQ(std::filesystem::file_size(cache), cached_size) << "and replaced";
+    EXPECT_EQ(kernel_text_start(dir.path("4.kiln")), text_start);
     setenv("KILN_CACHE_DIR", "", 1);
-    EXPECT_EQ(record(dir.path("4.kiln")), first) << "no cache";
+    EXPECT_EQ(record(dir.path("5.kiln")), first) << "no cache";
+    EXPECT_EQ(kernel_text_start(dir.path("5.kiln")), text_start);
     unsetenv("KILN_CACHE_DIR");
 }
