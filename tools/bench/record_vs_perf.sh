@@ -9,6 +9,11 @@
 # its units while the recorder ran: the recorder's CPU plus what sampling costs the workload
 # (interrupts, callchains, stack copies). Lost samples: kiln info's count and the sum of perf's
 # PERF_RECORD_LOST samples (perf report --stats, per event), not the number of LOST records.
+#
+# kiln keeps the kernel's symbols in its cache ($KILN_CACHE_DIR, else ~/.cache/kiln) and does
+# not read /proc/kallsyms again until a reboot, a module or a BPF program changes it; the
+# cache is filled before the first row, and kiln_cold is kiln with the cache turned off
+# (what the first recording after such a change costs).
 set -euo pipefail
 kiln=$1 meter=$2 secs=${3:-10}
 shift $(($# < 3 ? $# : 3))
@@ -42,6 +47,7 @@ kiln_lost() { "$kiln" info --json "$1" | awk -F': ' '!done && /^  "lost"/{gsub("
 ratio() { echo "$1 / ($2 + 0.000001)" | bc -l; }
 mb() { echo "$(stat -c %s "$1") / 1000000" | bc -l; }
 
+"$kiln" record -q -a -d 0.1 -o "$work/warm.kiln" 2>/dev/null  # fills the kernel-symbol cache
 read -r base_prev _ < <(run_with base0)
 cpu_rows=() size_rows=()
 for hz in $hzs; do
@@ -50,24 +56,27 @@ for hz in $hzs; do
     # shellcheck disable=SC2086
     read -r ku kc < <(run_with kiln "$kiln" record -q -a -F "$hz" $kg -d "$secs" -o "$work/k.kiln")
     # shellcheck disable=SC2086
+    read -r _ cc < <(run_with kilncold env KILN_CACHE_DIR= "$kiln" record -q -a -F "$hz" $kg -d "$secs" -o "$work/c.kiln")
+    # shellcheck disable=SC2086
     read -r pu pc < <(run_with perf perf record -q -B -N -a -F "$hz" $pg -o "$work/p.data" -- sleep "$secs")
     # shellcheck disable=SC2086
     read -r zu zc < <(run_with perfz perf record -q -z -B -N -a -F "$hz" $pg -o "$work/z.data" -- sleep "$secs")
     read -r base_next _ < <(run_with "base_$hz$mode")
     base=$(echo "($base_prev + $base_next) / 2" | bc -l)
     base_prev=$base_next
-    cpu_rows+=("$(printf "%-6s %5s %9.3f %9.3f %7.2f %9.3f %7.2f %11.3f %11.3f %11.3f" "$mode" "$hz" "$kc" "$pc" \
-      "$(ratio "$kc" "$pc")" "$zc" "$(ratio "$kc" "$zc")" "$(ratio "$base" "$ku")" "$(ratio "$base" "$pu")" \
-      "$(ratio "$base" "$zu")")")
+    cpu_rows+=("$(printf "%-6s %5s %9.3f %9.3f %7.2f %9.3f %7.2f %9.3f %7.2f %11.3f %11.3f %11.3f" "$mode" "$hz" "$kc" "$pc" \
+      "$(ratio "$kc" "$pc")" "$zc" "$(ratio "$kc" "$zc")" "$cc" "$(ratio "$cc" "$pc")" "$(ratio "$base" "$ku")" \
+      "$(ratio "$base" "$pu")" "$(ratio "$base" "$zu")")")
     kb=$(mb "$work/k.kiln") pb=$(mb "$work/p.data") zb=$(mb "$work/z.data")
     size_rows+=("$(printf "%-6s %5s %9.2f %9.2f %7.3f %9.2f %7.3f %9s %9s" "$mode" "$hz" "$kb" "$pb" \
       "$(ratio "$kb" "$pb")" "$zb" "$(ratio "$kb" "$zb")" "$(kiln_lost "$work/k.kiln")" "$(perf_lost "$work/p.data")")")
-    rm -f "$work/k.kiln" "$work/p.data" "$work/z.data"
+    rm -f "$work/k.kiln" "$work/c.kiln" "$work/p.data" "$work/z.data"
   done
 done
 
 echo "-- recorder CPU seconds (ratio kiln/perf) and workload slowdown (units alone / units while recording)"
-printf "%-6s %5s %9s %9s %7s %9s %7s %11s %11s %11s\n" mode hz kiln perf ratio perf_-z ratio slow_kiln slow_perf slow_perf-z
+printf "%-6s %5s %9s %9s %7s %9s %7s %9s %7s %11s %11s %11s\n" mode hz kiln perf ratio perf_-z ratio kiln_cold ratio \
+  slow_kiln slow_perf slow_perf-z
 printf "%s\n" "${cpu_rows[@]}"
 echo "-- file size MB (ratio kiln/perf) and lost samples, each tool with its default ring size"
 printf "%-6s %5s %9s %9s %7s %9s %7s %9s %9s\n" mode hz kiln perf ratio perf_-z ratio kiln_lost perf_lost
