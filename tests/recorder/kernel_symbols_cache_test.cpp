@@ -1,7 +1,6 @@
 // The kernel symbols' cache between recordings: the compressed payload file and the
 // generation of /proc/kallsyms that lets a recorder skip reading it.
 #include <gtest/gtest.h>
-#include <linux/bpf.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 
 #include "recorder/sideband/compressed_payload_cache.h"
 #include "recorder/sideband/kernel_symbols_generation.h"
+#include "tests/tiny_bpf_program.h"
 
 using namespace kiln::recorder;
 
@@ -38,20 +38,6 @@ sideband::CachedPayloadInfo info_of(const std::vector<uint8_t>& raw, uint64_t ge
     return {raw.size(), sideband::payload_hash(raw), 1, generation, {0xffffffff81000000, 0xffffffff82000000}};
 }
 
-// A socket filter that returns 0: the smallest BPF program, to make the generation change.
-int load_bpf_program() {
-    bpf_insn insns[2] = {};
-    insns[0].code = BPF_ALU64 | BPF_MOV | BPF_K;  // r0 = 0
-    insns[1].code = BPF_JMP | BPF_EXIT;
-    static const char license[] = "GPL";
-    union bpf_attr attr;
-    std::memset(&attr, 0, sizeof attr);
-    attr.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
-    attr.insn_cnt = 2;
-    attr.insns = reinterpret_cast<uint64_t>(insns);
-    attr.license = reinterpret_cast<uint64_t>(license);
-    return static_cast<int>(::syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr));
-}
 
 }  // namespace
 
@@ -154,7 +140,7 @@ TEST(KernelSymbolsGeneration, StableUntilABpfProgramComesOrGoes) {
     ASSERT_TRUE(before) << "root could not list BPF programs";
     EXPECT_NE(*before, 0u);
     EXPECT_EQ(sideband::kernel_symbols_generation(), before);
-    const int prog = load_bpf_program();
+    const int prog = kiln::test::load_tiny_bpf_program();
     ASSERT_GE(prog, 0) << "BPF_PROG_LOAD: " << std::strerror(errno);
     const auto loaded = sideband::kernel_symbols_generation();
     ASSERT_TRUE(loaded);

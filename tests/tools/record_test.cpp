@@ -1,8 +1,6 @@
 // `kiln record -- CMD` on workloads of known CPU time, checked against that truth and
 // against perf itself.
 #include <gtest/gtest.h>
-#include <linux/bpf.h>
-#include <sys/syscall.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -19,6 +17,7 @@
 
 #include "formats/recording_reader.h"
 #include "formats/sideband.h"
+#include "tests/tiny_bpf_program.h"
 #include "tests/tools/kiln_runner.h"
 
 using namespace kiln::test;
@@ -203,20 +202,6 @@ void overwrite_u64(const std::string& file, std::streamoff offset, uint64_t valu
     f.write(reinterpret_cast<const char*>(&value), sizeof value);
 }
 
-// A socket filter that returns 0: loading it changes what /proc/kallsyms may show.
-int load_bpf_program() {
-    bpf_insn insns[2] = {};
-    insns[0].code = BPF_ALU64 | BPF_MOV | BPF_K;
-    insns[1].code = BPF_JMP | BPF_EXIT;
-    static const char license[] = "GPL";
-    union bpf_attr attr;
-    std::memset(&attr, 0, sizeof attr);
-    attr.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
-    attr.insn_cnt = 2;
-    attr.insns = reinterpret_cast<uint64_t>(insns);
-    attr.license = reinterpret_cast<uint64_t>(license);
-    return static_cast<int>(::syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr));
-}
 
 }  // namespace
 
@@ -246,7 +231,7 @@ TEST(Record, KernelSymbolsThroughTheCompressedCache) {
     EXPECT_EQ(record(dir.path("2.kiln")), first);
     EXPECT_EQ(kernel_text_start(dir.path("2.kiln")), planted) << "taken from the cache, /proc/kallsyms not read";
 
-    const int prog = load_bpf_program();
+    const int prog = kiln::test::load_tiny_bpf_program();
     ASSERT_GE(prog, 0) << "BPF_PROG_LOAD: " << std::strerror(errno);
     // Not compared with the first: with net.core.bpf_jit_kallsyms=1 the program is a symbol.
     EXPECT_GT(record(dir.path("3.kiln")).size(), 100000u);

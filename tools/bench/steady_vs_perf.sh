@@ -3,7 +3,8 @@
 # start-up (kernel symbols, process snapshot, ring setup) and teardown are most of a short
 # recording's CPU, so a 10 s ratio hides what a long recording costs. Each recorder runs
 # system-wide for SECS with every CPU busy; its threads' CPU time (schedstat, ns) is read at
-# 2 s and at SECS-2 s, and the difference is divided by the seconds between.
+# 2 s and at SECS-2 s, and the difference is divided by the seconds between. perf -z is
+# measured too: like kiln it compresses what it writes, and per second that is most of the cost.
 # Usage: steady_vs_perf.sh KILN_BIN WORK_METER_BIN [SECS] [RUNS] [HZ]   (default 14 s, 3 runs, 4000 Hz)
 set -euo pipefail
 kiln=$1 meter=$2 secs=${3:-14} runs=${4:-3} hz=${5:-4000}
@@ -29,7 +30,7 @@ steady() {
   echo $(((c1 - c0) / 1000 / (secs - 4)))
 }
 
-printf "%-6s %5s %4s %12s %12s %7s\n" mode hz run kiln_us/s perf_us/s ratio
+printf "%-6s %5s %4s %12s %12s %7s %12s %7s\n" mode hz run kiln_us/s perf_us/s ratio perf-z_us/s ratio
 for mode in fp dwarf; do
   if [ "$mode" = fp ]; then kg="-g fp"; pg="-g"; else kg="-g dwarf,8192"; pg="--call-graph dwarf,8192"; fi
   for run in $(seq "$runs"); do
@@ -37,7 +38,10 @@ for mode in fp dwarf; do
     k=$(steady "$kiln" record -q -a -F "$hz" $kg -d "$secs" -o "$work/k.kiln")
     # shellcheck disable=SC2086
     p=$(steady perf record -q -B -N -a -F "$hz" $pg -o "$work/p.data" -- sleep "$secs")
-    printf "%-6s %5s %4s %12s %12s %7.2f\n" "$mode" "$hz" "$run" "$k" "$p" "$(echo "$k / ($p + 0.000001)" | bc -l)"
-    rm -f "$work/k.kiln" "$work/p.data"
+    # shellcheck disable=SC2086
+    z=$(steady perf record -q -z -B -N -a -F "$hz" $pg -o "$work/z.data" -- sleep "$secs")
+    printf "%-6s %5s %4s %12s %12s %7.2f %12s %7.2f\n" "$mode" "$hz" "$run" "$k" "$p" "$(echo "$k / ($p + 0.000001)" | bc -l)" \
+      "$z" "$(echo "$k / ($z + 0.000001)" | bc -l)"
+    rm -f "$work/k.kiln" "$work/p.data" "$work/z.data"
   done
 done
