@@ -211,8 +211,8 @@ public:
                                                generation_, {syms.text_start, syms.text_end}};
         if (auto frame = cache_->find(syms.payload, level_)) {
             // The same symbols under another generation (a BPF program came and went): keep
-            // the frame, with the generation it is now known for.
-            (void)cache_->store(info, *frame);
+            // the frame, with the generation it is now known for (with none, the file as is).
+            if (generation_ != 0) (void)cache_->store(info, *frame);
             pipeline_.submit_compressed_sideband(kType, syms.payload.size(), std::move(*frame));
             return;
         }
