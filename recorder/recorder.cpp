@@ -209,7 +209,7 @@ public:
         }
         const sideband::CachedPayloadInfo info{syms.payload.size(), sideband::payload_hash(syms.payload), level_,
                                                generation_, {syms.text_start, syms.text_end}};
-        if (auto frame = cache_->find(syms.payload, level_)) {
+        if (auto frame = cache_->find(info.raw_size, info.raw_hash, level_)) {
             // The same symbols under another generation (a BPF program came and went): keep
             // the frame, with the generation it is now known for (with none, the file as is).
             if (generation_ != 0) (void)cache_->store(info, *frame);

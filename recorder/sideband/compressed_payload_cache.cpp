@@ -115,8 +115,12 @@ std::optional<CompressedPayloadCache::GenerationHit> CompressedPayloadCache::loa
 }
 
 std::optional<format::LargeBytes> CompressedPayloadCache::find(std::span<const uint8_t> raw, int level) const {
+    return find(raw.size(), payload_hash(raw), level);
+}
+
+std::optional<format::LargeBytes> CompressedPayloadCache::find(uint64_t raw_size, uint64_t raw_hash, int level) const {
     auto hit = load(level, [&](const CachedPayloadInfo& info) {
-        return info.raw_size == raw.size() && info.raw_hash == payload_hash(raw);
+        return info.raw_size == raw_size && info.raw_hash == raw_hash;
     });
     if (!hit) return std::nullopt;
     return std::move(hit->frame);

@@ -44,6 +44,8 @@ public:
     // The zstd frame cached for `raw` at `level`, or nullopt: no file, another payload or
     // level, a file this user does not own or others may write, or one that is malformed.
     std::optional<format::LargeBytes> find(std::span<const uint8_t> raw, int level) const;
+    // The same for a payload of raw_size bytes whose payload_hash() is raw_hash.
+    std::optional<format::LargeBytes> find(uint64_t raw_size, uint64_t raw_hash, int level) const;
 
     // The frame cached for a payload read from a source of this generation, at `level`, and
     // what was stored with it; nullopt as find() does, or for generation 0.

@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "recorder/sideband/compressed_payload_cache.h"
+#include "recorder/sideband/kernel_modules.h"
 #include "recorder/sideband/proc_files.h"
 
 namespace kiln::recorder::sideband {
@@ -37,23 +39,14 @@ bool append_bpf_ids(int command, std::string& out) {
 
 }  // namespace
 
-std::string modules_layout(std::string_view modules) {
+std::optional<std::string> modules_layout(std::string_view modules) {
+    auto parsed = parse_modules(modules);
+    if (!parsed) return std::nullopt;
     std::string out;
-    size_t pos = 0;
-    while (pos < modules.size()) {
-        size_t end = modules.find('\n', pos);
-        if (end == std::string::npos) end = modules.size();
-        const std::string_view line(modules.data() + pos, end - pos);
-        pos = end + 1;
-        // name size refcount users state address [taint]
-        size_t field = 0, start = 0;
-        for (size_t i = 0; i <= line.size(); ++i) {
-            if (i < line.size() && line[i] != ' ') continue;
-            if (field == 0 || field == 1 || field == 5) out.append(line.substr(start, i - start)).push_back(' ');
-            ++field;
-            start = i + 1;
-        }
-        out.push_back('\n');
+    char address[32];
+    for (const auto& m : parsed->modules) {
+        std::snprintf(address, sizeof address, "0x%llx", static_cast<unsigned long long>(m.base));
+        out += m.name + ' ' + std::to_string(m.size) + ' ' + address + " \n";
     }
     return out;
 }
@@ -64,8 +57,10 @@ std::optional<uint64_t> kernel_symbols_generation() {
     if (read_file("/proc/sys/kernel/kptr_restrict", kptr_restrict, 64) != 0) return std::nullopt;
     // No /proc/modules: a kernel without module support.
     if (const int err = read_file("/proc/modules", modules, 16u << 20); err != 0 && err != ENOENT) return std::nullopt;
+    const auto layout = modules_layout(modules);
+    if (!layout) return std::nullopt;
     std::string key = "kernel-symbols-v1\n" + boot_id + kptr_restrict + std::to_string(::geteuid()) + "\n" +
-                      modules_layout(modules) + "bpf\n";
+                      *layout + "bpf\n";
     if (!append_bpf_ids(BPF_PROG_GET_NEXT_ID, key)) return std::nullopt;
     key += "links\n";
     if (!append_bpf_ids(BPF_LINK_GET_NEXT_ID, key)) return std::nullopt;

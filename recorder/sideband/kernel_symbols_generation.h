@@ -21,8 +21,9 @@ namespace kiln::recorder::sideband {
 // that this process may not list (then only a fresh read of /proc/kallsyms is right).
 std::optional<uint64_t> kernel_symbols_generation();
 
-// "name size address \n" of each /proc/modules line: where each module's symbols are. The
-// reference count and the list of users change while the symbols stay the same.
-std::string modules_layout(std::string_view modules);
+// "name size address \n" of each /proc/modules line (parse_modules): where each module's
+// symbols are. The reference count and the list of users change while the symbols stay the
+// same. nullopt when a line is malformed.
+std::optional<std::string> modules_layout(std::string_view modules);
 
 }  // namespace kiln::recorder::sideband

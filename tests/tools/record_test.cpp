@@ -202,7 +202,6 @@ void overwrite_u64(const std::string& file, std::streamoff offset, uint64_t valu
     f.write(reinterpret_cast<const char*>(&value), sizeof value);
 }
 
-
 }  // namespace
 
 // The kernel symbols' compressed chunk is kept in KILN_CACHE_DIR between recordings. While
