@@ -253,45 +253,74 @@ TEST(OffCpu, BlocksOpenAtTheEndAreCountedToTheEndAndMarked) {
     EXPECT_LT(open_ms, 1050.0) << joined(reader.stacks);
 }
 
-// Per-thread off-CPU totals against perf's own scheduler analysis of the same workload.
-TEST(OffCpu, AgreesWithPerfSchedTimehist) {
-    TempDir tmp;
-    auto p = run({"/usr/bin/perf", "sched", "record", "-o", tmp.path("perf.data"), "--", workload("offcpu_mix_fp")});
-    ASSERT_EQ(p.exit_code, 0) << p.err;
+// perf sched timehist's off-CPU time per thread name: "TIME [CPU] NAME[TID/PID] WAIT SCH_DELAY
+// RUN", where the time off CPU before each switch in is wait + delay. Also the raw table.
+struct PerfSchedTimes {
+    std::map<std::string, double> ms;
+    std::string table;
+};
+
+static PerfSchedTimes perf_sched_timehist(const TempDir& tmp, const std::string& workload_path) {
+    PerfSchedTimes t;
+    auto p = run({"/usr/bin/perf", "sched", "record", "-o", tmp.path("perf.data"), "--", workload_path});
+    EXPECT_EQ(p.exit_code, 0) << p.err;
     auto th = run({"/usr/bin/perf", "sched", "timehist", "-i", tmp.path("perf.data")});
-    ASSERT_EQ(th.exit_code, 0) << th.err;
-    // "TIME [CPU] NAME[TID/PID] WAIT SCH_DELAY RUN": off-CPU before each switch in is wait + delay.
-    std::map<std::string, double> perf_ms;
+    EXPECT_EQ(th.exit_code, 0) << th.err;
     std::regex row(R"(^\s*[0-9.]+\s+\[[0-9]+\]\s+(\S+)\[[0-9/]+\]\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+))");
     std::istringstream lines(th.out);
     for (std::string line; std::getline(lines, line);) {
         std::smatch m;
-        if (std::regex_search(line, m, row)) perf_ms[m[1]] += std::atof(m[2].str().c_str()) + std::atof(m[3].str().c_str());
+        if (std::regex_search(line, m, row)) t.ms[m[1]] += std::atof(m[2].str().c_str()) + std::atof(m[3].str().c_str());
+    }
+    t.table = th.out.substr(0, 2000);
+    return t;
+}
+
+// Per-thread off-CPU totals against perf's own scheduler analysis of the same workload.
+TEST(OffCpu, AgreesWithPerfSchedTimehist) {
+    TempDir tmp;
+    const std::map<std::string, double> truth{{"sleeper", 400.0}, {"reader", 600.0}, {"writer", 600.0}};
+    const auto right_in = [&](const PerfSchedTimes& t) {
+        int right = 0;
+        for (const auto& [thread, known] : truth) {
+            const auto it = t.ms.find(thread);
+            if (it != t.ms.end() && std::abs(it->second - known) <= known * kTolerance) ++right;
+        }
+        return right;
+    };
+    // perf is the reference where its own figure is right. This kernel (in a VM) sometimes
+    // records no sched_switch from the idle task to a thread it wakes, and perf sched timehist
+    // then books that thread's block short, from the switch out to some later switch in (runs
+    // seen: writer 565.6 or 429.5 ms for a 600 ms block, sleeper 329.7 for 400; kiln ends such
+    // a block at the wakeup). One perf run in a dozen has a thread off, rarely two: perf is run
+    // again, up to three times, until at least two of the three threads are right in it.
+    PerfSchedTimes perf = perf_sched_timehist(tmp, workload("offcpu_mix_fp"));
+    for (int attempt = 1; attempt < 3 && right_in(perf) < 2; ++attempt) {
+        std::printf("perf sched timehist was off the truth for most threads, running it again:\n%s\n",
+                    perf.table.c_str());
+        perf = perf_sched_timehist(tmp, workload("offcpu_mix_fp"));
     }
 
     const std::string rec = tmp.path("o.kiln");
     auto r = run_kiln({"record", "--off-cpu", "-o", rec, "--", workload("offcpu_mix_fp")});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    // perf is the reference where its own figure is right: this kernel sometimes reports no
-    // switch back in after an idle CPU, and perf sched timehist then books a block short (one
-    // CI run: writer 411.7 ms for a 600 ms block; kiln, which ends such blocks at the wakeup,
-    // had 605.1). A thread perf got wrong is checked against the workload's truth instead,
-    // and at least two of the three must be cross-checked.
-    const std::map<std::string, double> truth{{"sleeper", 400.0}, {"reader", 600.0}, {"writer", 600.0}};
+    // A thread perf got wrong is checked against the workload's truth instead.
     int cross_checked = 0;
     for (const auto& [thread, known] : truth) {
         const double kiln_ms = thread_times(rec, "offcpu", thread).off_cpu();
-        ASSERT_GT(perf_ms[thread], 0) << thread << "\n" << th.out.substr(0, 2000);
+        const double perf_ms = perf.ms[thread];
+        ASSERT_GT(perf_ms, 0) << thread << "\n" << perf.table;
         std::printf("off-CPU %s: kiln %.1f ms, perf sched timehist %.1f ms, truth %.0f ms\n", thread.c_str(), kiln_ms,
-                    perf_ms[thread], known);
-        if (std::abs(perf_ms[thread] - known) <= known * kTolerance) {
-            EXPECT_NEAR(kiln_ms, perf_ms[thread], perf_ms[thread] * kTolerance) << thread;
+                    perf_ms, known);
+        if (std::abs(perf_ms - known) <= known * kTolerance) {
+            EXPECT_NEAR(kiln_ms, perf_ms, perf_ms * kTolerance) << thread;
             ++cross_checked;
         } else {
             EXPECT_NEAR(kiln_ms, known, known * kTolerance) << thread << " (perf's figure is off the truth)";
         }
     }
-    EXPECT_GE(cross_checked, 2) << "perf sched timehist was off the truth for most threads:\n" << th.out.substr(0, 2000);
+    EXPECT_GE(cross_checked, 2) << "perf sched timehist was off the truth for most threads in three runs:\n"
+                                << perf.table;
 }
 
 TEST(OffCpu, ViewsNeedTheirEventsAndSayWhich) {
