@@ -280,11 +280,12 @@ static PerfSchedTimes perf_sched_timehist(const TempDir& tmp, const std::string&
 TEST(OffCpu, AgreesWithPerfSchedTimehist) {
     TempDir tmp;
     const std::map<std::string, double> truth{{"sleeper", 400.0}, {"reader", 600.0}, {"writer", 600.0}};
+    const auto near_truth = [](double ms, double known) { return std::abs(ms - known) <= known * kTolerance; };
     const auto right_in = [&](const PerfSchedTimes& t) {
         int right = 0;
         for (const auto& [thread, known] : truth) {
             const auto it = t.ms.find(thread);
-            if (it != t.ms.end() && std::abs(it->second - known) <= known * kTolerance) ++right;
+            if (it != t.ms.end() && near_truth(it->second, known)) ++right;
         }
         return right;
     };
@@ -312,7 +313,7 @@ TEST(OffCpu, AgreesWithPerfSchedTimehist) {
         ASSERT_GT(perf_ms, 0) << thread << "\n" << perf.table;
         std::printf("off-CPU %s: kiln %.1f ms, perf sched timehist %.1f ms, truth %.0f ms\n", thread.c_str(), kiln_ms,
                     perf_ms, known);
-        if (std::abs(perf_ms - known) <= known * kTolerance) {
+        if (near_truth(perf_ms, known)) {
             EXPECT_NEAR(kiln_ms, perf_ms, perf_ms * kTolerance) << thread;
             ++cross_checked;
         } else {
