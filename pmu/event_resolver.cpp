@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "pmu/event_modifiers.h"
 #include "pmu/hardware_events.h"
 #include "pmu/pfm_events.h"
 #include "pmu/probe.h"
@@ -30,49 +31,54 @@ Error with_kiln_list(std::string msg) {
     return make_error(msg + " " + kSeeKilnList);
 }
 
-// Splits "name:u" / "name:k" / "name:uk" into the name and perf's privilege modifiers.
-struct Modifiers {
+// Splits "name:MODS" into the name and perf's modifier letters when MODS is made of them only;
+// otherwise the whole spec is the name ("sched:sched_switch").
+struct NameAndModifiers {
     std::string_view name;
-    bool user_only = false;
-    bool kernel_only = false;
-    bool any() const { return user_only || kernel_only; }
+    std::string_view mods;
+    bool any() const { return !mods.empty(); }
 };
 
-Modifiers split_modifiers(std::string_view spec) {
-    Modifiers m{spec};
+NameAndModifiers split_modifiers(std::string_view spec) {
     const size_t colon = spec.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) return m;
+    if (colon == std::string_view::npos || colon == 0) return {spec, {}};
     const std::string_view mods = spec.substr(colon + 1);
-    if (mods.empty() || mods.find_first_not_of("uk") != std::string_view::npos) return m;
-    m.name = spec.substr(0, colon);
-    const bool u = mods.find('u') != std::string_view::npos;
-    const bool k = mods.find('k') != std::string_view::npos;
-    m.user_only = u && !k;
-    m.kernel_only = k && !u;
-    return m;
+    if (mods.empty() || mods.find_first_not_of(kModifierLetters) != std::string_view::npos) return {spec, {}};
+    return {spec.substr(0, colon), mods};
 }
 
-std::string modifier_suffix(bool user_only, bool kernel_only) {
-    return user_only ? ":u" : kernel_only ? ":k" : "";
-}
-
-ResolvedEvent software(const SoftwareEvent& sw, bool user_only, bool kernel_only, std::string_view requested) {
+// A software or generic hardware event of kiln's tables with perf's modifiers applied.
+Result<ResolvedEvent> table_event(std::string_view canonical, uint32_t type, uint64_t config, std::string_view mods,
+                                  std::string_view requested) {
+    auto m = parse_event_modifiers(mods);
+    if (!m) return make_error("event '" + std::string(requested) + "': " + m.error().message);
     ResolvedEvent ev;
-    ev.name = sw.name + modifier_suffix(user_only, kernel_only);
+    ev.name = std::string(canonical);
+    if (!mods.empty()) ev.name += ":" + std::string(mods);
     ev.requested = std::string(requested);
-    ev.kind = EventKind::kSoftware;
+    ev.kind = type == PERF_TYPE_HARDWARE ? EventKind::kHardware : EventKind::kSoftware;
     ev.attr.size = sizeof(perf_event_attr);
-    ev.attr.type = PERF_TYPE_SOFTWARE;
-    ev.attr.config = sw.config;
-    ev.attr.exclude_kernel = user_only;
-    ev.attr.exclude_user = kernel_only;
-    ev.is_clock = sw.config == PERF_COUNT_SW_CPU_CLOCK || sw.config == PERF_COUNT_SW_TASK_CLOCK;
+    ev.attr.type = type;
+    ev.attr.config = config;
+    apply_event_modifiers(*m, ev.attr);
+    ev.is_clock = type == PERF_TYPE_SOFTWARE && (config == PERF_COUNT_SW_CPU_CLOCK || config == PERF_COUNT_SW_TASK_CLOCK);
     return ev;
 }
 
+// cpu-clock with the privilege bits the hardware event asked for (precise_ip has no meaning
+// for a software clock and is dropped).
 ResolvedEvent cpu_clock_fallback(const perf_event_attr& wanted, std::string_view spec, int err) {
-    ResolvedEvent ev = software(*find_software_event("cpu-clock"), wanted.exclude_kernel && !wanted.exclude_user,
-                                wanted.exclude_user && !wanted.exclude_kernel, spec);
+    ResolvedEvent ev;
+    ev.name = "cpu-clock";
+    ev.requested = std::string(spec);
+    ev.kind = EventKind::kSoftware;
+    ev.is_clock = true;
+    ev.attr = wanted;
+    ev.attr.type = PERF_TYPE_SOFTWARE;
+    ev.attr.config = PERF_COUNT_SW_CPU_CLOCK;
+    ev.attr.precise_ip = 0;
+    if (wanted.exclude_kernel && !wanted.exclude_user) ev.name += ":u";
+    if (wanted.exclude_user && !wanted.exclude_kernel) ev.name += ":k";
     ev.note = "no hardware PMU here (" + std::string(spec) + " not supported: " + std::strerror(err) +
               "); falling back to cpu-clock";
     return ev;
@@ -211,7 +217,7 @@ Result<ResolvedEvent> tracepoint(std::string_view spec, std::string_view subsyst
 }
 
 // libpfm4 did not know spec: say why in the terms the user most likely meant.
-Error not_encodable(std::string_view spec, const Modifiers& m, bool pfm_not_found, const Error& pfm_error) {
+Error not_encodable(std::string_view spec, const NameAndModifiers& m, bool pfm_not_found, const Error& pfm_error) {
     if (m.any()) return unknown_event(spec, m.name);
     const size_t colon = spec.find(':');
     if (colon != std::string_view::npos) {
@@ -246,6 +252,14 @@ Result<ResolvedEvent> encode_pfm_event(std::string_view spec) {
     return ev;
 }
 
+Result<ResolvedEvent> encode_named_event(std::string_view spec) {
+    const NameAndModifiers m = split_modifiers(spec);
+    if (auto sw = find_software_event(m.name)) return table_event(sw->name, PERF_TYPE_SOFTWARE, sw->config, m.mods, spec);
+    if (auto hw = find_generic_hardware_event(m.name))
+        return table_event(hw->name, PERF_TYPE_HARDWARE, hw->config, m.mods, spec);
+    return make_error("'" + std::string(spec) + "' is not one of kiln's software or generic hardware events");
+}
+
 Result<ResolvedEvent> resolve_event(std::string_view spec) {
     if (spec.empty()) return with_kiln_list("empty event name");
     // Before the :u/:k modifiers are split off: "uprobe:/bin/x:u" probes the function u.
@@ -254,14 +268,16 @@ Result<ResolvedEvent> resolve_event(std::string_view spec) {
         if (!ev) return ev.error();
         return usable_uprobe(std::move(*ev));
     }
-    const Modifiers m = split_modifiers(spec);
-    if (auto sw = find_software_event(m.name)) return usable_software(software(*sw, m.user_only, m.kernel_only, spec));
+    const NameAndModifiers m = split_modifiers(spec);
+    if (auto sw = find_software_event(m.name)) {
+        auto ev = table_event(sw->name, PERF_TYPE_SOFTWARE, sw->config, m.mods, spec);
+        if (!ev) return with_kiln_list(ev.error().message);
+        return usable_software(std::move(*ev));
+    }
     if (auto hw = find_generic_hardware_event(m.name)) {
-        ResolvedEvent ev;
-        ev.name = ev.requested = std::string(spec);
-        ev.attr = generic_hardware_attr(*hw, m.user_only, m.kernel_only);
-        ev.kind = EventKind::kHardware;
-        return usable_hardware(std::move(ev), spec);
+        auto ev = table_event(hw->name, PERF_TYPE_HARDWARE, hw->config, m.mods, spec);
+        if (!ev) return with_kiln_list(ev.error().message);
+        return usable_hardware(std::move(*ev), spec);
     }
 
     // subsys:name where subsys is a tracefs subsystem ("pmu::event" is libpfm4's syntax).

@@ -44,6 +44,11 @@ Result<ResolvedEvent> resolve_event(std::string_view spec);
 // path on machines without a PMU). Uses the generic perf_event PMU tables of libpfm4.
 Result<ResolvedEvent> encode_pfm_event(std::string_view spec);
 
+// Encodes one of kiln's own software or generic hardware events ("cycles:u", "page-faults:k")
+// with perf's modifier rules (pmu/event_modifiers.h), without probing the hardware or the
+// kernel: the attr perf would open for the same spec.
+Result<ResolvedEvent> encode_named_event(std::string_view spec);
+
 // Tracefs root, mounting tracefs at /sys/kernel/tracing when nothing is mounted.
 Result<std::string> tracefs_root();
 

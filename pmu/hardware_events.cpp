@@ -24,16 +24,4 @@ std::optional<HardwareEvent> find_generic_hardware_event(std::string_view name) 
     return find_by_name_or_alias(generic_hardware_events(), name);
 }
 
-perf_event_attr generic_hardware_attr(const HardwareEvent& event, bool user_only, bool kernel_only) {
-    perf_event_attr attr{};
-    attr.size = sizeof attr;
-    attr.type = PERF_TYPE_HARDWARE;
-    attr.config = event.config;
-    attr.exclude_hv = 1;
-    attr.exclude_guest = 1;
-    attr.exclude_kernel = user_only;
-    attr.exclude_user = kernel_only;
-    return attr;
-}
-
 }  // namespace kiln::pmu

@@ -21,8 +21,4 @@ struct HardwareEvent {
 const std::vector<HardwareEvent>& generic_hardware_events();
 std::optional<HardwareEvent> find_generic_hardware_event(std::string_view name);
 
-// The attr libpfm4 gives the event at user+kernel privilege (hypervisor and guests
-// excluded), with the kernel or user space left out when asked.
-perf_event_attr generic_hardware_attr(const HardwareEvent& event, bool user_only, bool kernel_only);
-
 }  // namespace kiln::pmu

@@ -164,7 +164,7 @@ TEST(Analyze, PprofOpensInGoToolPprofAndSvgIsWellFormed) {
 // Speedscope (the web viewer, installed by tools/install-deps) imports the pprof file in a
 // headless browser: it titles the page after a profile it could read.
 TEST(Analyze, PprofOpensInSpeedscope) {
-    const std::string speedscope = "/opt/kiln-deps/speedscope-1.20.0/dist/release";
+    const std::string speedscope = "/opt/kiln-deps/speedscope-1.20.0/node_modules/speedscope/dist/release";
     ASSERT_EQ(access((speedscope + "/index.html").c_str(), R_OK), 0) << "run tools/install-deps (it fetches speedscope)";
     TempDir tmp;
     const std::string rec = record(tmp, "cpu.kiln", {workload("cpu_split_fp"), "0.5"});
