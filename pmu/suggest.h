@@ -7,6 +7,7 @@
 
 namespace kiln::pmu {
 
+// Edits (insert, delete, substitute, swap adjacent letters) from a to b, case ignored.
 size_t edit_distance(std::string_view a, std::string_view b);
 // Up to max_results candidates within a distance that scales with the name's length,
 // closest first.

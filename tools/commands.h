@@ -18,14 +18,13 @@ inline constexpr const char* kAnalyzeSummary = "Turn a recording into flame grap
 inline constexpr const char* kDiffSummary =
     "Compare two profiles (recordings or pprof files): differential flame graph, report, CI gate";
 
-Runner add_record_command(CLI::App& app, const std::vector<std::string>& argv);
+// argv as given (kept in the recording's header); the runner takes the words that
+// prepare_command_line() made of it, to find the command after their `--`.
+using RecordRunner = std::function<int(const std::vector<std::string>& prepared)>;
+RecordRunner add_record_command(CLI::App& app, const std::vector<std::string>& argv);
 Runner add_info_command(CLI::App& app);
 Runner add_list_command(CLI::App& app);
 Runner add_analyze_command(CLI::App& app);
 Runner add_diff_command(CLI::App& app);
-
-// perf lets `-g` stand alone; CLI11 would take the next word as its value. The same for a
-// bare `--mem` (all memory events), whose list is only given as --mem=LIST.
-std::vector<std::string> normalize_call_graph_flag(std::vector<std::string> args);
 
 }  // namespace kiln::tools

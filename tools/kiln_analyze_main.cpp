@@ -2,10 +2,12 @@
 // apart from kiln so that recording never loads the analyzer's libraries (kiln_main.cpp).
 #include <malloc.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
 #include "tools/commands.h"
+#include "tools/command_line_words.h"
 
 int main(int argc, char** argv) {
     // The analyzer frees and allocates buffers of a few MiB all along (decompressed chunks,
@@ -19,12 +21,8 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "kiln 0.1.0");
     auto analyze = kiln::tools::add_analyze_command(app);
     auto diff = kiln::tools::add_diff_command(app);
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        int rc = app.exit(e);
-        return rc == 0 ? 0 : 2;
-    }
+    std::vector<std::string> prepared;
+    if (auto stop = kiln::tools::parse_command_line(app, std::vector<std::string>(argv, argv + argc), prepared)) return *stop;
     for (auto* sub : app.get_subcommands()) {
         const std::string& name = sub->get_name();
         if (name == "analyze") return analyze();

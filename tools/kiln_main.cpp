@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tools/commands.h"
+#include "tools/command_line_words.h"
 
 namespace {
 
@@ -38,7 +39,6 @@ int main(int argc, char** argv) {
         return run_analyze_executable(argv);
 
     std::vector<std::string> args(argv, argv + argc);
-    std::vector<std::string> normalized = kiln::tools::normalize_call_graph_flag(args);
 
     CLI::App app{"kiln: a sampling profiler. Record with `kiln record`, turn it into flame graphs and pprof with `kiln analyze`, compare with `kiln diff`, inspect with `kiln info`."};
     app.require_subcommand(1);
@@ -50,17 +50,11 @@ int main(int argc, char** argv) {
     app.add_subcommand("analyze", kiln::tools::kAnalyzeSummary)->allow_extras();
     app.add_subcommand("diff", kiln::tools::kDiffSummary)->allow_extras();
 
-    std::vector<const char*> cargv;
-    for (const auto& a : normalized) cargv.push_back(a.c_str());
-    try {
-        app.parse(static_cast<int>(cargv.size()), cargv.data());
-    } catch (const CLI::ParseError& e) {
-        int rc = app.exit(e);
-        return rc == 0 ? 0 : 2;
-    }
+    std::vector<std::string> prepared;
+    if (auto stop = kiln::tools::parse_command_line(app, args, prepared)) return *stop;
     for (auto* sub : app.get_subcommands()) {
         const std::string& name = sub->get_name();
-        if (name == "record") return record();
+        if (name == "record") return record(prepared);
         if (name == "info") return info();
         if (name == "list") return list();
     }

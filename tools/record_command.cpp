@@ -5,6 +5,7 @@
 #include "recorder/mem_events.h"
 #include "recorder/recorder.h"
 #include "recorder/targets.h"
+#include "tools/command_line_words.h"
 #include "tools/commands.h"
 
 namespace kiln::tools {
@@ -73,7 +74,7 @@ Status apply(RecordFlags& f) {
 
 }  // namespace
 
-Runner add_record_command(CLI::App& app, const std::vector<std::string>& argv) {
+RecordRunner add_record_command(CLI::App& app, const std::vector<std::string>& argv) {
     auto flags = std::make_shared<RecordFlags>();
     flags->opt.kiln_argv = argv;
     auto* sub = app.add_subcommand("record", "Record samples of a command, processes, threads or the whole machine");
@@ -100,18 +101,9 @@ Runner add_record_command(CLI::App& app, const std::vector<std::string>& argv) {
     sub->add_option("--alloc-lib", o.mem.alloc_libs,
                     "With --mem: also probe malloc, free ... in this allocator library (jemalloc, tcmalloc); repeatable");
     sub->add_option("command", o.command, "Command to run and record (after --)");
-    sub->prefix_command();  // everything from the command on belongs to the command
-    return [flags, sub]() {
-        // prefix_command leaves the command's words in remaining(), but after `--` CLI11 moves
-        // the separator behind them (`-- cmd a b` arrived as cmd a b --): take the words after
-        // the first `--` of kiln's own argv as they were given.
-        auto& argv_words = flags->opt.kiln_argv;
-        auto sep = std::find(argv_words.begin(), argv_words.end(), "--");
-        if (sep != argv_words.end()) {
-            flags->opt.command.assign(sep + 1, argv_words.end());
-        } else {
-            for (auto& r : sub->remaining()) flags->opt.command.push_back(r);
-        }
+    sub->prefix_command();  // everything from the command on belongs to the command (command_line_words.h)
+    return [flags](const std::vector<std::string>& prepared) {
+        flags->opt.command = command_after_separator(prepared);
         if (auto s = apply(*flags); !s) {
             std::fprintf(stderr, "kiln record: %s\n", s.error().message.c_str());
             return 2;

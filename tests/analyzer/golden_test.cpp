@@ -18,6 +18,7 @@
 #include "analyzer/output/top_table.h"
 #include "analyzer/profile/flame_tree.h"
 #include "tests/analyzer/recording_script.h"
+#include "tests/temp_dir.h"
 
 namespace kiln::analyzer {
 namespace {
@@ -38,10 +39,9 @@ std::string substitute(std::string text) {
 
 class Golden : public ::testing::Test {
 protected:
+    kiln::test::TempDir tmp_;
     std::string recording_of(const std::string& name) {
-        // ctest runs each test in a process of its own, in parallel: one file per process.
-        const std::string path =
-            ::testing::TempDir() + "/golden_" + name + "." + std::to_string(getpid()) + ".kiln";
+        const std::string path = tmp_.path("golden_" + name + ".kiln");
         Status st = kiln::testing::write_recording_from_script(
             substitute(read_file(std::string(GOLDEN_DIR) + "/" + name + ".script")), path);
         EXPECT_TRUE(st.ok()) << st.error().message;
@@ -151,8 +151,8 @@ TEST_F(Golden, TopTableSelfAndTotal) {
 }
 
 TEST(RecordingScript, BadScriptNamesTheLine) {
-    Status st = kiln::testing::write_recording_from_script("event cpu-clock clock 1000\nbogus 1 2\n",
-                                                           ::testing::TempDir() + "/bad.kiln");
+    const kiln::test::TempDir tmp;
+    Status st = kiln::testing::write_recording_from_script("event cpu-clock clock 1000\nbogus 1 2\n", tmp.path("bad.kiln"));
     ASSERT_FALSE(st.ok());
     EXPECT_NE(st.error().message.find("line 2"), std::string::npos);
 }

@@ -555,6 +555,10 @@ TEST(Suggest, EditDistance) {
     EXPECT_EQ(edit_distance("abc", ""), 3u);
     EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
     EXPECT_EQ(edit_distance("CYCLES", "cycles"), 0u);
+    EXPECT_EQ(edit_distance("cylces", "cycles"), 1u);  // two letters swapped: one edit
+    EXPECT_EQ(edit_distance("--tiem", "--time"), 1u);
+    EXPECT_EQ(edit_distance("ab", "ba"), 1u);
+    EXPECT_EQ(edit_distance("abc", "ca"), 3u);  // optimal string alignment: no edit of a swapped pair
 }
 
 TEST(Suggest, ClosestNamesRanksAndLimits) {

@@ -29,6 +29,7 @@
 #include "recorder/sideband/note_parser.h"
 #include "recorder/sideband/proc_maps.h"
 #include "recorder/sideband/sideband_collect.h"
+#include "tests/temp_dir.h"
 
 using namespace kiln;
 using namespace kiln::recorder;
@@ -39,27 +40,6 @@ namespace {
 // A pid above the largest pid_max (2^22): never a process.
 constexpr int kNoSuchPid = 1 << 30;
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "kiln-sideband-XXXXXX").string();
-        char* p = ::mkdtemp(tmpl.data());
-        if (p) path_ = p;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        if (!path_.empty()) fs::remove_all(path_, ec);
-    }
-    const std::string& path() const { return path_; }
-    std::string write(const std::string& name, const std::string& contents) const {
-        std::string file = path_ + "/" + name;
-        std::ofstream(file, std::ios::binary) << contents;
-        return file;
-    }
-
-private:
-    std::string path_;
-};
 
 std::string self_exe() {
     std::error_code ec;
@@ -99,6 +79,8 @@ private:
 };
 
 }  // namespace
+
+using kiln::test::TempDir;
 
 TEST(ProcMaps, ParsesFileBackedLine) {
     auto m = sideband::parse_maps_line(
@@ -272,10 +254,10 @@ TEST(BuildId, SelfIsTwentyBytes) {
 
 TEST(BuildId, ErrorsNameThePath) {
     TempDir dir;
-    ASSERT_FALSE(dir.path().empty());
+    ASSERT_FALSE(dir.dir().empty());
     const std::string text = dir.write("not-elf.txt", "hello, world\n");
-    const std::string missing = dir.path() + "/missing";
-    for (const std::string& path : {text, missing, dir.path(), std::string("/dev/null")}) {
+    const std::string missing = dir.dir() + "/missing";
+    for (const std::string& path : {text, missing, dir.dir(), std::string("/dev/null")}) {
         auto r = read_build_id(path);
         ASSERT_FALSE(r.ok()) << path;
         EXPECT_NE(r.error().message.find(path), std::string::npos) << r.error().message;
@@ -403,7 +385,7 @@ TEST(Kallsyms, KeepsTextSymbolsSorted) {
 // parse of the same bytes: nothing lost, renamed or moved (57k "__pfx_" symbols fold on 6.x).
 TEST(Kallsyms, ThisKernelsSymbolsSurviveFoldingExactly) {
     TempDir dir;
-    const std::string file = dir.path() + "/kallsyms";
+    const std::string file = dir.dir() + "/kallsyms";
     ASSERT_EQ(std::system(("cat /proc/kallsyms > " + file).c_str()), 0);
     std::vector<format::KernelSymbol> expected;
     std::ifstream in(file);
@@ -452,9 +434,9 @@ TEST(Kallsyms, HiddenAddressesNameKptrRestrict) {
     auto syms = read_kallsyms(file);
     ASSERT_FALSE(syms.ok());
     EXPECT_NE(syms.error().message.find("/proc/sys/kernel/kptr_restrict"), std::string::npos) << syms.error().message;
-    auto missing = read_kallsyms(dir.path() + "/nope");
+    auto missing = read_kallsyms(dir.dir() + "/nope");
     ASSERT_FALSE(missing.ok());
-    EXPECT_NE(missing.error().message.find(dir.path() + "/nope"), std::string::npos);
+    EXPECT_NE(missing.error().message.find(dir.dir() + "/nope"), std::string::npos);
 }
 
 TEST(Kallsyms, ReadsThisKernel) {
@@ -522,9 +504,9 @@ TEST(PerfMap, ReadsWholeLinesOfTheFile) {
     TempDir dir;
     const int pid = ::getpid();
     const std::string name = "perf-" + std::to_string(pid) + ".map";
-    EXPECT_FALSE(read_perf_map(pid, dir.path()));
+    EXPECT_FALSE(read_perf_map(pid, dir.dir()));
     dir.write(name, "7f0000001000 40 jitted_a\n7f0000002000 10 jitted_b\n7f00000030");
-    auto map = read_perf_map(pid, dir.path());
+    auto map = read_perf_map(pid, dir.dir());
     ASSERT_TRUE(map);
     EXPECT_EQ(map->pid, pid);
     EXPECT_EQ(map->contents, "7f0000001000 40 jitted_a\n7f0000002000 10 jitted_b\n");
@@ -533,8 +515,8 @@ TEST(PerfMap, ReadsWholeLinesOfTheFile) {
 TEST(PerfMap, IgnoresSymlinksAndDirectories) {
     TempDir dir;
     const std::string target = dir.write("secret", "ffff 1 secret\n");
-    fs::create_symlink(target, dir.path() + "/perf-1234.map");
-    EXPECT_FALSE(read_perf_map(1234, dir.path()));
-    fs::create_directory(dir.path() + "/perf-1235.map");
-    EXPECT_FALSE(read_perf_map(1235, dir.path()));
+    fs::create_symlink(target, dir.dir() + "/perf-1234.map");
+    EXPECT_FALSE(read_perf_map(1234, dir.dir()));
+    fs::create_directory(dir.dir() + "/perf-1235.map");
+    EXPECT_FALSE(read_perf_map(1235, dir.dir()));
 }

@@ -178,9 +178,23 @@ TEST(Analyze, PprofOpensInSpeedscope) {
     }
     std::filesystem::create_directory_symlink(speedscope, tmp.path("www/speedscope"));
     // Speedscope fetches the profile, which browsers refuse over file://: serve it over HTTP.
-    const int port = 20000 + getpid() % 20000;
-    const pid_t server = spawn({"/usr/bin/python3", "-m", "http.server", std::to_string(port), "--bind", "127.0.0.1",
-                                "--directory", tmp.path("www")});
+    // The server binds port 0 and writes the port the kernel gave it: no two runs share one.
+    const std::string port_file = tmp.path("port");
+    const pid_t server = spawn(
+        {"/usr/bin/python3", "-c",
+         "import functools, http.server, os, sys\n"
+         "handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])\n"
+         "server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)\n"
+         "with open(sys.argv[2] + '.tmp', 'w') as f: f.write(str(server.server_port))\n"
+         "os.rename(sys.argv[2] + '.tmp', sys.argv[2])\n"
+         "server.serve_forever()\n",
+         tmp.path("www"), port_file});
+    if (!wait_until([&] { return !read_text(port_file).empty(); })) {
+        kill(-server, SIGTERM);
+        wait_for(server);
+        FAIL() << "the HTTP server did not start";
+    }
+    const int port = std::atoi(read_text(port_file).c_str());
     // A profile speedscope cannot read makes it raise an alert, which keeps headless chromium
     // waiting until the timeout: the bad case gets one short try.
     auto title_of = [&](const std::string& profile, int attempts, const std::string& timeout) {

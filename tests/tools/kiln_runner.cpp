@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace kiln::test {
 
@@ -92,18 +93,6 @@ int wait_for(pid_t pid) {
 std::string kiln_bin() { return KILN_BIN; }
 std::string workload(const std::string& name) { return std::string(WORKLOAD_DIR) + "/" + name; }
 
-TempDir::TempDir() {
-    char tmpl[] = "/tmp/kiln_test_XXXXXX";
-    char* d = mkdtemp(tmpl);
-    EXPECT_NE(d, nullptr);
-    dir_ = d ? d : "/tmp";
-}
-
-TempDir::~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-}
-
 nlohmann::json info_json(const std::string& recording) {
     auto r = run({kiln_bin(), "info", "--json", recording});
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -157,6 +146,24 @@ double cpu_seconds_of(int pid, int tid) {
         }
     }
     return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+bool wait_until(const std::function<bool()>& cond, double timeout_s) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+    while (!cond()) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+}
+
+int threads_now(int pid) {
+    int n = 0;
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+        ++n;
+    return n;
 }
 
 CpuWindow::CpuWindow(int p, int t)

@@ -4,10 +4,13 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "tests/temp_dir.h"
 
 namespace kiln::test {
 
@@ -29,19 +32,6 @@ int wait_for(pid_t pid);
 std::string kiln_bin();
 std::string workload(const std::string& name);  // e.g. "cpu_split_fp"
 
-// A fresh directory under /tmp, removed with its files at destruction.
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    std::string path(const std::string& name) const { return dir_ + "/" + name; }
-    const std::string& dir() const { return dir_; }
-
-private:
-    std::string dir_;
-};
 
 // `kiln info --json FILE`, parsed; fails the test when it cannot run.
 nlohmann::json info_json(const std::string& recording);
@@ -50,6 +40,13 @@ nlohmann::json info_json(const std::string& recording);
 uint64_t samples_of_pid(const nlohmann::json& info, int pid);
 
 std::string read_text(const std::string& path);
+
+// Polls cond every 10 ms until it holds (true) or timeout_s have passed (false): tests wait
+// for conditions, never for a time that stands in for one.
+bool wait_until(const std::function<bool()>& cond, double timeout_s = 30);
+
+// Threads of a process now (entries of /proc/PID/task; 0 when it is gone).
+int threads_now(int pid);
 
 // Folded stacks ("frame;...;leaf VALUE" lines) → value per stack, repeated stacks summed.
 std::map<std::string, double> parse_folded(const std::string& text);

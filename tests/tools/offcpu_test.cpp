@@ -212,8 +212,7 @@ TEST(OffCpu, AttachToARunningProcess) {
     TempDir tmp;
     const std::string pidfile = tmp.path("mix.pid");
     pid_t pid = spawn({workload("offcpu_mix_fp"), "1.0", pidfile});
-    for (int i = 0; i < 200 && read_text(pidfile).empty(); ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_TRUE(wait_until([&] { return !read_text(pidfile).empty(); })) << "the workload never wrote its pid";
     const std::string rec = tmp.path("p.kiln");
     auto r = run_kiln({"record", "--off-cpu", "-p", std::to_string(pid), "-o", rec});
     wait_for(pid);

@@ -78,6 +78,57 @@ TEST(RecordErrors, BadFlags) {
     expect_clean_failure(run({kiln_bin(), "record", "-o", tmp.path("x")}), "nothing to record");
 }
 
+// An unknown option before `--` (or before the command's first word) is an error naming it,
+// with close names, exit 2 and nothing recorded: a mistyped --off-cpus must not give a
+// recording without off-CPU data.
+TEST(KilnCommandLine, UnknownOptionsAreRefusedWithASuggestion) {
+    TempDir tmp;
+    struct Case {
+        std::vector<std::string> args;
+        std::string named;    // what the message must quote
+        std::string suggest;  // a close name it must offer ("" for none)
+    } cases[] = {
+        {{"record", "--nonsense-flag", "-o", tmp.path("a"), "--", "/bin/true"}, "'--nonsense-flag'", ""},
+        {{"record", "--off-cpus", "-o", tmp.path("b"), "--", "/bin/true"}, "'--off-cpus'", "--off-cpu"},
+        {{"record", "-o", tmp.path("c"), "--sched", "/bin/true"}, "'--sched'", ""},
+        {{"record", "-qx", "-o", tmp.path("d"), "/bin/true"}, "'-x' in '-qx'", ""},
+        {{"record", "--duraton=1", "-a", "-o", tmp.path("e")}, "'--duraton'", "--duration"},
+        {{"info", "--jsno", tmp.path("a")}, "'--jsno'", "--json"},
+        {{"list", "--bogus"}, "'--bogus'", ""},
+        {{"analyze", tmp.path("a"), "--tiem", "0,1"}, "'--tiem'", "--time"},
+        {{"diff", "--bogus", tmp.path("a"), tmp.path("b")}, "'--bogus'", ""},
+        {{"--bogus", "record", "-o", tmp.path("f"), "/bin/true"}, "'--bogus'", ""},
+    };
+    for (auto& c : cases) {
+        std::vector<std::string> argv{kiln_bin()};
+        argv.insert(argv.end(), c.args.begin(), c.args.end());
+        const auto r = run(argv);
+        std::string joined;
+        for (const auto& a : c.args) joined += a + " ";
+        EXPECT_EQ(r.exit_code, 2) << joined << "\n" << r.err;
+        EXPECT_NE(r.err.find("unknown option " + c.named), std::string::npos) << joined << "\n" << r.err;
+        if (!c.suggest.empty()) {
+            EXPECT_NE(r.err.find("did you mean " + c.suggest), std::string::npos) << joined << "\n" << r.err;
+        }
+        EXPECT_NE(r.err.find("--help` lists the options"), std::string::npos) << r.err;
+    }
+    for (const char* name : {"a", "b", "c", "d", "e", "f"})
+        EXPECT_NE(access(tmp.path(name).c_str(), F_OK), 0) << name << ": nothing is recorded";
+}
+
+// What follows the command's first word is the command's, known to kiln or not; so are
+// grouped short flags, attached values and a bare -g or --mem.
+TEST(KilnCommandLine, OptionsAfterTheCommandBelongToIt) {
+    TempDir tmp;
+    auto r = run({kiln_bin(), "record", "-q", "-e", "cpu-clock", "-o", tmp.path("a"), "/bin/sh", "-c",
+                  "exit 0", "--off-cpus"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(access(tmp.path("a").c_str(), F_OK), 0);
+    r = run({kiln_bin(), "record", "-qe", "cpu-clock", "-F99", "-g", "-o", tmp.path("b"), "--", "/bin/true"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(access(tmp.path("b").c_str(), F_OK), 0);
+}
+
 TEST(InfoErrors, MissingTruncatedAndForeignFiles) {
     TempDir tmp;
     expect_clean_failure(run({kiln_bin(), "info", tmp.path("missing.kiln")}), "No such file");

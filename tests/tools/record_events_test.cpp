@@ -1,6 +1,10 @@
 // Events and sampling settings: several -e, tracepoints, -c periods, and losses that are
 // counted rather than hidden.
 #include <gtest/gtest.h>
+#include <sched.h>
+
+#include <cstdlib>
+#include <string>
 
 #include "tests/tools/kiln_runner.h"
 
@@ -53,12 +57,25 @@ TEST(RecordEvents, TracepointSamplesCarryTheirPayload) {
 
 TEST(RecordEvents, LossesAreCountedNotHidden) {
     TempDir tmp;
-    // A one-page ring cannot hold a single 16 KiB stack copy: the kernel drops them and
-    // says so with LOST records, which kiln must keep and report.
-    auto r = run({kiln_bin(), "record", "-m", "1", "-g", "dwarf,16384", "-F", "999", "-o", tmp.path("l.kiln"), "--",
-                  workload("cpu_split_nofp"), "0.5"});
+    // One data page per CPU cannot hold a single sample with a 16 KiB stack copy: the kernel
+    // drops every sample, counts it in the ring, and reports the count in a LOST record written
+    // with the next record that fits in that ring. Pinned to one CPU, the workload's own exit
+    // record is that record, so every sample taken must show up as lost: one per millisecond of
+    // the workload's CPU time (cpu-clock counts CPU time, so a busy machine changes nothing).
+    const int cpu = sched_getcpu();
+    ASSERT_GE(cpu, 0);
+    auto r = run({"/usr/bin/taskset", "-c", std::to_string(cpu), kiln_bin(), "record", "-e", "cpu-clock", "-c", "1000000",
+                  "-m", "1", "-g", "dwarf,16384", "-o", tmp.path("l.kiln"), "--", workload("cpu_split_nofp"),
+                  "0.5"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
+    const double workload_cpu_s = std::strtod(r.out.c_str(), nullptr);  // cpu_split prints its CPU time
+    ASSERT_GE(workload_cpu_s, 0.5) << r.out;
     auto info = info_json(tmp.path("l.kiln"));
-    EXPECT_GT(info["lost"].get<uint64_t>(), 100u) << info.dump(1);
-    EXPECT_EQ(r.err.find(" 0 lost"), std::string::npos) << r.err;
+    EXPECT_EQ(info["samples"].get<uint64_t>(), 0u) << "no sample fits in the ring";
+    const double taken = workload_cpu_s * 1000;
+    const auto lost = info["lost"].get<uint64_t>();
+    EXPECT_GE(static_cast<double>(lost), 0.9 * taken) << "samples taken: " << taken << "\n" << info.dump(1);
+    EXPECT_LE(static_cast<double>(lost), 1.1 * taken + 10) << "samples taken: " << taken << "\n" << info.dump(1);
+    // The summary line says it too.
+    EXPECT_NE(r.err.find(", " + std::to_string(lost) + " lost"), std::string::npos) << r.err;
 }

@@ -19,8 +19,7 @@ namespace {
 pid_t start_spinner(const TempDir& tmp, const std::string& seconds) {
     const std::string pidfile = tmp.path("spinner.pid");
     pid_t pid = spawn({workload("spinner_fp"), seconds, pidfile});
-    for (int i = 0; i < 200 && read_text(pidfile).empty(); ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_TRUE(wait_until([&] { return !read_text(pidfile).empty(); })) << "the spinner never wrote its pid";
     return pid;
 }
 
@@ -95,8 +94,11 @@ TEST(RecordTargets, SystemWideSeesOtherProcesses) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto info = info_json(tmp.path("a.kiln"));
     EXPECT_EQ(info["target"], "system-wide");
-    // Two CPUs for one second: about 2 x 999 samples across all processes (idle included).
-    EXPECT_NEAR(info["samples"].get<double>(), 2 * 999.0, 0.2 * 2 * 999.0);
+    // Every online CPU for the recording's duration: 999 samples a second each, across all
+    // processes (idle included).
+    const double cpu_seconds = static_cast<double>(sysconf(_SC_NPROCESSORS_ONLN)) *
+                               info["duration_ns"].get<double>() / 1e9;
+    EXPECT_NEAR(info["samples"].get<double>(), 999.0 * cpu_seconds, 0.2 * 999.0 * cpu_seconds);
     EXPECT_NEAR(static_cast<double>(samples_of_pid(info, spinner)), 999 * cpu_s, 0.25 * 999 * cpu_s);
     EXPECT_GT(info["kernel_symbols"].get<uint64_t>(), 1000u);
     // The spinner was running before recording: its name comes from the /proc snapshot.
@@ -144,12 +146,12 @@ TEST(RecordTargets, SystemWideWhileACommandRuns) {
 TEST(RecordTargets, AttachToAProcessThatAlreadyHasThreads) {
     TempDir tmp;
     pid_t spinner = start_spinner(tmp, "10");
-    std::this_thread::sleep_for(std::chrono::milliseconds(600));  // its second thread is running
+    ASSERT_TRUE(wait_until([&] { return threads_now(spinner) == 2; })) << "the spinner's second thread never started";
     auto [r, cpu_s] = record_spinner(spinner, {"-p", std::to_string(spinner), "-o", tmp.path("m.kiln")}, 1.0);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto info = info_json(tmp.path("m.kiln"));
     EXPECT_EQ(threads_of_pid(info, spinner), 2);
-    // Two spinning threads: ~2 CPU-s on an idle two-CPU machine.
+    // One sample per millisecond of the two spinning threads' CPU time.
     EXPECT_NEAR(static_cast<double>(samples_of_pid(info, spinner)), 999 * cpu_s, 0.25 * 999 * cpu_s);
 }
 

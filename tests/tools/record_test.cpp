@@ -124,8 +124,13 @@ TEST(Record, OutputIsPrivateAndKeepsThePreviousFile) {
 TEST(Record, SigintFinishesTheFileAndReachesTheCommand) {
     TempDir tmp;
     const std::string out = tmp.path("int.kiln");
-    pid_t kiln = spawn({kiln_bin(), "record", "-o", out, "--", workload("spinner_fp"), "30"}, tmp.path("err"));
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    const std::string pidfile = tmp.path("spinner.pid");
+    pid_t kiln = spawn({kiln_bin(), "record", "-o", out, "--", workload("spinner_fp"), "30", pidfile}, tmp.path("err"));
+    ASSERT_TRUE(wait_until([&] { return !read_text(pidfile).empty(); })) << read_text(tmp.path("err"));
+    const int spinner = std::atoi(read_text(pidfile).c_str());
+    // Until the spinner has used a CPU-second, however busy the machine is.
+    double spinner_cpu_s = 0;
+    EXPECT_TRUE(wait_until([&] { return (spinner_cpu_s = cpu_seconds_of(spinner)) >= 1.0; }));
     kill(kiln, SIGINT);
     int status = wait_for(kiln);
     ASSERT_TRUE(WIFEXITED(status)) << read_text(tmp.path("err"));
@@ -133,7 +138,8 @@ TEST(Record, SigintFinishesTheFileAndReachesTheCommand) {
     auto info = info_json(out);
     EXPECT_TRUE(info["complete"].get<bool>());
     EXPECT_FALSE(info["torn"].get<bool>());
-    EXPECT_GT(info["samples"].get<uint64_t>(), 1000u);  // ~1.2 s of two spinning threads
+    // One sample per millisecond of the spinner's CPU time, at least up to the signal.
+    EXPECT_GT(info["samples"].get<double>(), 0.75 * 999 * spinner_cpu_s);
     // The command got SIGINT too: its wait status says so.
     const int child_status = info["exit_status"].get<int>();
     EXPECT_TRUE(WIFSIGNALED(child_status) && WTERMSIG(child_status) == SIGINT) << child_status;
@@ -143,18 +149,25 @@ TEST(Record, SigkillLeavesAReadableFile) {
     TempDir tmp;
     const std::string out = tmp.path("killed.kiln");
     pid_t kiln = spawn({kiln_bin(), "record", "-o", out, "--", workload("spinner_fp"), "30"}, tmp.path("err"));
-    std::this_thread::sleep_for(std::chrono::milliseconds(3000));
-    // kiln and the spinner share the spawned process group.
+    // Chunks are flushed every second while kiln runs (a chunk buffer holds ~20 s of these
+    // samples, so without the flush nothing would be on disk): wait until the file being
+    // written shows 500 samples, then kill kiln and the spinner (one process group).
+    uint64_t on_disk = 0;
+    EXPECT_TRUE(wait_until([&] {
+        auto live = run({kiln_bin(), "info", "--json", out});
+        if (live.exit_code != 0) return false;
+        on_disk = nlohmann::json::parse(live.out)["samples"].get<uint64_t>();
+        return on_disk >= 500;
+    })) << "samples on disk: " << on_disk << "\n" << read_text(tmp.path("err"));
     kill(-kiln, SIGKILL);
     wait_for(kiln);
     auto r = run({kiln_bin(), "info", "--json", out});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto info = nlohmann::json::parse(r.out);
     EXPECT_FALSE(info["complete"].get<bool>());
-    // Chunks are flushed every second, so most of the 3 s made it to disk (without the
-    // flush nothing would: a chunk buffer holds ~20 s of these samples). On a loaded machine
-    // the spinner gets less than a CPU, so the bound is about half a CPU-second.
-    EXPECT_GT(info["samples"].get<uint64_t>(), 500u);
+    // What was on disk before the kill is still there.
+    EXPECT_GE(info["samples"].get<uint64_t>(), on_disk);
+    EXPECT_GE(info["samples"].get<uint64_t>(), 500u);
     EXPECT_NE(r.err.find("no end summary"), std::string::npos) << r.err;
 }
 

@@ -7,14 +7,16 @@
 
 #include "formats/chunk_writer.h"
 #include "formats/recording_header.h"
+#include "tests/temp_dir.h"
+#include "tests/thread_count.h"
 
 namespace kiln::analyzer {
 namespace {
 
 // A recording of `chunks` records chunks of different sizes and contents (every 8th stored
 // uncompressed), the reader's buffers grow and shrink under the prefetcher.
-std::string write_chunks(const std::string& name, int chunks) {
-    const std::string path = ::testing::TempDir() + "/" + name;
+std::string write_chunks(const kiln::test::TempDir& dir, int chunks) {
+    const std::string path = dir.path("chunks.kiln");
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     EXPECT_GE(fd, 0);
     {
@@ -54,7 +56,8 @@ std::vector<SeenChunk> read_plainly(const std::string& path) {
 }
 
 TEST(ChunkPrefetcher, DeliversEveryChunkInFileOrderWithItsBytes) {
-    const std::string path = write_chunks("prefetch_order.kiln", 40);
+    const kiln::test::TempDir tmp;
+    const std::string path = write_chunks(tmp, 40);
     const auto expected = read_plainly(path);
     ASSERT_EQ(expected.size(), 40u);  // the header chunk is not among them
     for (size_t depth : {1u, 2u, 8u}) {
@@ -83,16 +86,20 @@ TEST(ChunkPrefetcher, DeliversEveryChunkInFileOrderWithItsBytes) {
 }
 
 TEST(ChunkPrefetcher, StopsCleanlyWhenTheCallerLeavesEarly) {
-    const std::string path = write_chunks("prefetch_early.kiln", 40);
+    const kiln::test::TempDir tmp;
+    const std::string path = write_chunks(tmp, 40);
     auto reader = format::RecordingReader::open(path);
     ASSERT_TRUE(reader.ok());
+    const size_t threads_before = kiln::test::threads_of_this_process();
     {
         ChunkPrefetcher chunks(**reader, 2);
         auto c = chunks.next();
         ASSERT_TRUE(c.ok());
         ASSERT_TRUE(c->has_value());
+        EXPECT_EQ((*c)->type, format::ChunkType::kPerfRecords);
+        EXPECT_EQ(kiln::test::threads_of_this_process(), threads_before + 1) << "no prefetching thread";
     }  // the destructor stops the thread while it waits for room
-    SUCCEED();
+    EXPECT_EQ(kiln::test::threads_of_this_process(), threads_before) << "the prefetching thread outlived its prefetcher";
 }
 
 }  // namespace

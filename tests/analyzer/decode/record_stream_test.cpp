@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/analyzer/recording_script.h"
+#include "tests/temp_dir.h"
 
 namespace kiln::analyzer {
 namespace {
@@ -30,7 +31,8 @@ TEST(RecordStream, DeliversRecordsOfARoundInTimeOrder) {
         "sample 4000 1 1 1 1 a:0x1000\n"
         "round\n"
         "sample 6000 1 1 1 1 a:0x1000\n";
-    const std::string path = ::testing::TempDir() + "/order.kiln";
+    const kiln::test::TempDir tmp;
+    const std::string path = tmp.path("order.kiln");
     ASSERT_TRUE(kiln::testing::write_recording_from_script(script, path).ok());
     auto reader = format::RecordingReader::open(path);
     ASSERT_TRUE(reader.ok());

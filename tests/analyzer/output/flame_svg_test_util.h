@@ -2,6 +2,7 @@
 #pragma once
 
 #include "analyzer/output/flame_svg.h"
+#include "tests/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -22,6 +23,8 @@
 #include <sstream>
 
 namespace kiln::analyzer::svg_test {
+
+using kiln::test::TempDir;
 
 inline FlameNode node(std::string name, int64_t self, std::vector<FlameNode> children = {}, FrameKind kind = FrameKind::User) {
     FlameNode n;
@@ -47,19 +50,6 @@ inline std::string svg_of(const FlameNode& root, FlameSvgOptions o = {}) {
     return out.str();
 }
 
-// A fresh directory per use (tests may run side by side under ctest -j), removed after.
-struct TempDir {
-    std::string path = ::testing::TempDir() + "/flame_svg_XXXXXX";
-    TempDir() {
-        if (!mkdtemp(path.data())) ADD_FAILURE() << "mkdtemp " << path;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
 
 // Runs a shell command line; returns its exit status and stdout.
 inline int sh(const std::string& cmd, std::string* out = nullptr) {
@@ -76,7 +66,7 @@ inline int sh(const std::string& cmd, std::string* out = nullptr) {
 
 inline void expect_well_formed(const std::string& svg) {
     const TempDir dir;
-    const std::string path = dir.path + "/graph.svg";
+    const std::string path = dir.path("graph.svg");
     std::ofstream(path, std::ios::binary) << svg;
     std::string out;
     EXPECT_EQ(sh("/usr/bin/xmllint --noout '" + path + "' 2>&1", &out), 0) << out;
@@ -157,7 +147,7 @@ inline Browser open_in_chromium(std::string svg, const std::string& query = "", 
                     "<script type=\"text/ecmascript\"><![CDATA[\nwindow.addEventListener(\"load\", function () {\n" +
                         test_script + "\n});\n]]></script>\n</svg>\n");
     const TempDir tmp;
-    const std::string& dir = tmp.path;
+    const std::string& dir = tmp.dir();
     const std::string path = dir + "/graph.svg";
     std::ofstream(path, std::ios::binary) << svg;
     Browser b;

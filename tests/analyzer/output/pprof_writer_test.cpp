@@ -23,6 +23,7 @@
 #include <sstream>
 
 #include "profile.pb.h"
+#include "tests/temp_dir.h"
 
 extern char** environ;
 
@@ -174,6 +175,8 @@ void expect_consistent(const pb::Profile& p) {
         }
     }
 }
+
+using kiln::test::TempDir;
 
 TEST(Pprof, RoundTripKeepsEveryField) {
     auto bytes = encode_pprof(sample_profile());
@@ -337,36 +340,17 @@ std::vector<uint8_t> slurp(const std::string& path) {
     return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
 }
 
-// A private directory under the test temp dir, removed afterwards.
-class TempDir {
-public:
-    TempDir() {
-        std::string templ = ::testing::TempDir() + "/kiln-pprof-XXXXXX";
-        if (mkdtemp(templ.data())) path_ = templ;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        if (!path_.empty()) fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::string& path() const { return path_; }
-    std::string sub(const std::string& name) const { return path_ + "/" + name; }
-
-private:
-    std::string path_;
-};
 
 TEST(Pprof, FileAndStdoutHoldWhatEncodeReturns) {
     TempDir tmp;
-    ASSERT_FALSE(tmp.path().empty());
+    ASSERT_FALSE(tmp.dir().empty());
     auto bytes = encode_pprof(sample_profile());
     ASSERT_TRUE(bytes.ok());
-    ASSERT_TRUE(write_pprof(sample_profile(), tmp.sub("a.pb.gz")).ok());
-    EXPECT_EQ(slurp(tmp.sub("a.pb.gz")), *bytes);
+    ASSERT_TRUE(write_pprof(sample_profile(), tmp.path("a.pb.gz")).ok());
+    EXPECT_EQ(slurp(tmp.path("a.pb.gz")), *bytes);
 
     const int saved = dup(STDOUT_FILENO);
-    const int fd = open(tmp.sub("stdout.pb.gz").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int fd = open(tmp.path("stdout.pb.gz").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     ASSERT_GE(fd, 0);
     ASSERT_GE(saved, 0);
     fflush(stdout);
@@ -376,7 +360,7 @@ TEST(Pprof, FileAndStdoutHoldWhatEncodeReturns) {
     dup2(saved, STDOUT_FILENO);
     close(saved);
     ASSERT_TRUE(st.ok()) << st.error().message;
-    EXPECT_EQ(slurp(tmp.sub("stdout.pb.gz")), *bytes);
+    EXPECT_EQ(slurp(tmp.path("stdout.pb.gz")), *bytes);
 }
 
 TEST(Pprof, UnwritablePathIsNamedInTheError) {
@@ -493,9 +477,9 @@ protected:
         go_ = find_go();
         ASSERT_FALSE(go_.empty()) << "`go` is not on PATH: `go tool pprof` is the reference reader of the pprof "
                                      "output; install golang-go (apt-get install golang-go)";
-        ASSERT_FALSE(tmp_.path().empty());
-        ASSERT_EQ(mkdir(tmp_.sub("home").c_str(), 0700), 0);
-        ASSERT_EQ(mkdir(tmp_.sub("binaries").c_str(), 0700), 0);  // stays empty: nothing to symbolize with
+        ASSERT_FALSE(tmp_.dir().empty());
+        ASSERT_EQ(mkdir(tmp_.path("home").c_str(), 0700), 0);
+        ASSERT_EQ(mkdir(tmp_.path("binaries").c_str(), 0700), 0);  // stays empty: nothing to symbolize with
     }
     // go tool pprof offline: no symbolization, no binaries, a private HOME ($HOME/pprof).
     Proc pprof(const std::vector<std::string>& args, const std::string& file) {
@@ -503,14 +487,14 @@ protected:
         argv.insert(argv.end(), args.begin(), args.end());
         argv.push_back(file);
         return spawn(argv,
-                     {{"HOME", tmp_.sub("home")},
-                      {"PPROF_BINARY_PATH", tmp_.sub("binaries")},
-                      {"PPROF_TMPDIR", tmp_.sub("home")},
+                     {{"HOME", tmp_.path("home")},
+                      {"PPROF_BINARY_PATH", tmp_.path("binaries")},
+                      {"PPROF_TMPDIR", tmp_.path("home")},
                       {"GOTOOLCHAIN", "local"}},
-                     tmp_.sub("stderr"), std::chrono::seconds(120));
+                     tmp_.path("stderr"), std::chrono::seconds(120));
     }
     std::string write(const Profile& p, const std::string& name) {
-        const std::string file = tmp_.sub(name);
+        const std::string file = tmp_.path(name);
         Status st = write_pprof(p, file);
         EXPECT_TRUE(st.ok()) << st.error().message;
         return file;

@@ -8,6 +8,7 @@
 
 #include "formats/sideband.h"
 #include "tests/analyzer/symbolize/elf_test_util.h"
+#include "tests/temp_dir.h"
 
 namespace kiln::analyzer {
 namespace {
@@ -15,12 +16,6 @@ namespace {
 using kiln::testing::build_id_of;
 using kiln::testing::no_system_dirs;
 using kiln::testing::shell;
-
-std::string fresh_dir(const std::string& name) {
-    const std::string dir = ::testing::TempDir() + "/" + name;
-    shell("rm -rf " + dir + " && mkdir -p " + dir);
-    return dir;
-}
 
 TEST(BinaryLocator, RecordedPathWithMatchingBuildId) {
     BinaryLocator loc(no_system_dirs());
@@ -45,7 +40,8 @@ TEST(BinaryLocator, RebuiltFileIsRefusedNamingBothBuildIds) {
 }
 
 TEST(BinaryLocator, RebuiltFileIsSkippedForTheRightBuildInADebugDirectory) {
-    const std::string dir = fresh_dir("rebuilt");
+    const kiln::test::TempDir tmp;
+    const std::string dir = tmp.dir();
     const auto recorded = build_id_of(TARGET_NOPIE);
     const std::string hex = format::build_id_hex(recorded);
     const std::string kept = dir + "/.build-id/" + hex.substr(0, 2) + "/" + hex.substr(2);
@@ -60,7 +56,8 @@ TEST(BinaryLocator, RebuiltFileIsSkippedForTheRightBuildInADebugDirectory) {
 }
 
 TEST(BinaryLocator, WrongFileInTheBuildIdTreeIsNeverUsed) {
-    const std::string dir = fresh_dir("wrongtree");
+    const kiln::test::TempDir tmp;
+    const std::string dir = tmp.dir();
     const auto recorded = build_id_of(TARGET_PIE);
     const std::string hex = format::build_id_hex(recorded);
     const std::string wrong = dir + "/.build-id/" + hex.substr(0, 2) + "/" + hex.substr(2);
@@ -77,7 +74,8 @@ TEST(BinaryLocator, WrongFileInTheBuildIdTreeIsNeverUsed) {
 }
 
 TEST(BinaryLocator, ResultsAreCachedPerPathAndBuildId) {
-    const std::string dir = fresh_dir("cache");
+    const kiln::test::TempDir tmp;
+    const std::string dir = tmp.dir();
     const std::string bin = dir + "/app";
     shell(std::string("cp ") + TARGET_PIE + " " + bin);
     BinaryLocator loc(no_system_dirs());
@@ -93,7 +91,8 @@ TEST(BinaryLocator, ResultsAreCachedPerPathAndBuildId) {
 }
 
 TEST(BinaryLocator, DebugFileNamedByGnuDebuglinkBesideTheBinary) {
-    const std::string dir = fresh_dir("debuglink");
+    const kiln::test::TempDir tmp;
+    const std::string dir = tmp.dir();
     const std::string bin = dir + "/app";
     shell(std::string("cp ") + TARGET_PIE + " " + bin + " && cd " + dir +
           " && objcopy --only-keep-debug app app.dbg && strip --strip-all app && objcopy --add-gnu-debuglink=app.dbg app");
@@ -138,7 +137,8 @@ TEST(BinaryLocator, NoBuildIdRecordedUsesTheRecordedPath) {
 }
 
 TEST(BinaryLocator, DebugDirectoryHoldsTheBinaryAndItsDebugFile) {
-    const std::string dir = fresh_dir("debugdir");
+    const kiln::test::TempDir tmp;
+    const std::string dir = tmp.dir();
     const auto id = build_id_of(TARGET_PIE);
     const std::string hex = format::build_id_hex(id);
     const std::string sub = dir + "/.build-id/" + hex.substr(0, 2);
@@ -164,7 +164,8 @@ TEST(BinaryLocator, DebugDirectoryHoldsTheBinaryAndItsDebugFile) {
 }
 
 TEST(BinaryLocator, SymfsRoot) {
-    const std::string dir = fresh_dir("symfs");
+    const kiln::test::TempDir tmp;
+    const std::string dir = tmp.dir();
     shell("mkdir -p " + dir + "/opt/app && cp " + TARGET_PIE + " " + dir + "/opt/app/server");
     LocatorOptions o = no_system_dirs();
     o.symfs = dir;

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "tests/analyzer/symbolize/elf_test_util.h"
+#include "tests/thread_count.h"
 
 namespace kiln::analyzer {
 namespace {
@@ -43,11 +44,19 @@ TEST(BinaryPreloader, UnrequestedAndMissingBinariesAnswerLikeTheLocator) {
 
 TEST(BinaryPreloader, StopsWithRequestsStillQueued) {
     BinaryLocator locator(no_system_dirs());
+    const size_t threads_before = kiln::test::threads_of_this_process();
     {
         BinaryPreloader preloader(locator);
         for (const auto& p : {TARGET_PIE, TARGET_NOPIE, TARGET_LIB}) preloader.request(p, build_id_of(p));
-    }  // destroyed without opening any: the thread finishes what it started and stops
-    SUCCEED();
+        EXPECT_EQ(kiln::test::wait_for_thread_count(threads_before + 1), threads_before + 1) << "no preloading thread";
+        // The last one asked for is likely still queued; what open() gives is what was asked.
+        OpenedBinary lib = preloader.open(TARGET_LIB, build_id_of(TARGET_LIB));
+        ASSERT_TRUE(lib.located.ok()) << lib.located.error().message;
+        EXPECT_EQ(lib.located->path, TARGET_LIB);
+        ASSERT_TRUE(lib.symbols.ok()) << lib.symbols.error().message;
+        preloader.request(TARGET_PIE, build_id_of(TARGET_PIE));  // a repeat, ignored
+    }  // destroyed with requests unanswered: the thread finishes what it started and stops
+    EXPECT_EQ(kiln::test::threads_of_this_process(), threads_before) << "the preloading thread outlived its preloader";
 }
 
 }  // namespace

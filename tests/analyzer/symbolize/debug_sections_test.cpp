@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tests/analyzer/symbolize/elf_test_util.h"
+#include "tests/temp_dir.h"
 
 namespace kiln::analyzer {
 namespace {
@@ -49,8 +50,8 @@ std::map<std::string, Section> debug_sections(Elf* elf) {
 }
 
 TEST(DebugSectionInflater, DecompressesWhatLibdwReadsAndHidesLocationLists) {
-    const std::string dir = ::testing::TempDir() + "/inflater";
-    kiln::testing::shell("rm -rf " + dir + " && mkdir -p " + dir);
+    const kiln::test::TempDir tmp;
+    const std::string dir = tmp.dir();
     const std::string plain = dir + "/plain.debug", packed = dir + "/packed.debug";
     kiln::testing::shell(std::string("objcopy --only-keep-debug ") + TARGET_PIE + " " + plain +
                          " && objcopy --compress-debug-sections=zlib " + plain + " " + packed);

@@ -17,6 +17,7 @@
 #include "analyzer/symbolize/dwarf_symbolizer.h"
 #include "formats/sideband.h"
 #include "tests/analyzer/symbolize/elf_test_util.h"
+#include "tests/temp_dir.h"
 
 namespace kiln::analyzer {
 namespace {
@@ -110,15 +111,11 @@ private:
     pid_t pid_ = -1;
 };
 
-std::string fresh_dir(const std::string& name) {
-    const std::string dir = ::testing::TempDir() + "/" + name;
-    shell("rm -rf " + dir + " && mkdir -p " + dir + "/serve");
-    return dir;
-}
-
 TEST(Debuginfod, ExecutableAbsentFromDiskIsFetched) {
     ASSERT_EQ(access("/usr/bin/debuginfod", X_OK), 0) << "the debuginfod package (server) is needed for this test";
-    const std::string dir = fresh_dir("debuginfod-exe");
+    const kiln::test::TempDir tmp;
+    const std::string dir = tmp.dir();
+    shell("mkdir -p " + dir + "/serve");
     shell(std::string("cp ") + TARGET_PIE + " " + dir + "/serve/app");
     DebuginfodServer server(dir);
     ASSERT_TRUE(server.started()) << "no free port or fork failed";
@@ -134,7 +131,9 @@ TEST(Debuginfod, ExecutableAbsentFromDiskIsFetched) {
 // A stripped executable and its debug file, both only on the server: names and lines still come.
 TEST(Debuginfod, StrippedExecutableAndItsDebugInfo) {
     ASSERT_EQ(access("/usr/bin/debuginfod", X_OK), 0) << "the debuginfod package (server) is needed for this test";
-    const std::string dir = fresh_dir("debuginfod-debuginfo");
+    const kiln::test::TempDir tmp;
+    const std::string dir = tmp.dir();
+    shell("mkdir -p " + dir + "/serve");
     shell(std::string("cp ") + TARGET_NOPIE + " " + dir + "/serve/app && cd " + dir +
           "/serve && objcopy --only-keep-debug app app.debug && strip --strip-all app");
     DebuginfodServer server(dir);

@@ -9,6 +9,7 @@
 
 #include "formats/sideband.h"
 #include "tests/analyzer/symbolize/elf_test_util.h"
+#include "tests/temp_dir.h"
 
 namespace kiln::analyzer {
 namespace {
@@ -102,8 +103,8 @@ TEST(DwarfSymbolizer, SharedLibraryLinkedAtNonZeroBase) {
 }
 
 TEST(DwarfSymbolizer, StrippedBinaryWithSeparateDebugFile) {
-    const std::string dir = ::testing::TempDir() + "/stripped";
-    kiln::testing::shell("rm -rf " + dir + " && mkdir -p " + dir);
+    const kiln::test::TempDir tmp;
+    const std::string dir = tmp.dir();
     const std::string bin = dir + "/app", debug = dir + "/app.debug";
     kiln::testing::shell(std::string("cp ") + TARGET_PIE + " " + bin + " && objcopy --only-keep-debug " + bin + " " +
                          debug + " && strip --strip-all " + bin);
@@ -118,8 +119,8 @@ TEST(DwarfSymbolizer, StrippedBinaryWithSeparateDebugFile) {
 // Distributions ship detached debug files with compressed sections (Debian: zlib; newer
 // toolchains: zstd, which libdw 0.188 cannot read by itself). debug_sections.h decompresses them.
 void check_compressed_debug_file(const std::string& kind) {
-    const std::string dir = ::testing::TempDir() + "/compressed-" + kind;
-    kiln::testing::shell("rm -rf " + dir + " && mkdir -p " + dir);
+    const kiln::test::TempDir tmp;
+    const std::string dir = tmp.dir();
     const std::string bin = dir + "/app", debug = dir + "/app.debug";
     kiln::testing::shell(std::string("cp ") + TARGET_PIE + " " + bin + " && objcopy --only-keep-debug --compress-debug-sections=" +
                          kind + " " + bin + " " + debug + " && strip --strip-all " + bin);
@@ -132,8 +133,8 @@ TEST(DwarfSymbolizer, SeparateDebugFileWithZlibCompressedSections) { check_compr
 TEST(DwarfSymbolizer, SeparateDebugFileWithZstdCompressedSections) { check_compressed_debug_file("zstd"); }
 
 TEST(DwarfSymbolizer, ExecutableWithCompressedDebugSections) {
-    const std::string dir = ::testing::TempDir() + "/compressed-embedded";
-    kiln::testing::shell("rm -rf " + dir + " && mkdir -p " + dir);
+    const kiln::test::TempDir tmp;
+    const std::string dir = tmp.dir();
     const std::string bin = dir + "/app";
     kiln::testing::shell(std::string("objcopy --compress-debug-sections=zlib ") + TARGET_PIE + " " + bin);
     check_binary({bin, "", "test"}, bin);
@@ -141,8 +142,8 @@ TEST(DwarfSymbolizer, ExecutableWithCompressedDebugSections) {
 
 // A debug file whose .debug_info does not decompress: an error naming the file, no crash.
 TEST(DwarfSymbolizer, CorruptCompressedDebugFileIsAnErrorNamingIt) {
-    const std::string dir = ::testing::TempDir() + "/compressed-corrupt";
-    kiln::testing::shell("rm -rf " + dir + " && mkdir -p " + dir);
+    const kiln::test::TempDir tmp;
+    const std::string dir = tmp.dir();
     const std::string bin = dir + "/app", debug = dir + "/app.debug";
     kiln::testing::shell(std::string("cp ") + TARGET_PIE + " " + bin + " && objcopy --only-keep-debug --compress-debug-sections=zlib " +
                          bin + " " + debug + " && strip --strip-all " + bin);
@@ -157,8 +158,8 @@ TEST(DwarfSymbolizer, CorruptCompressedDebugFileIsAnErrorNamingIt) {
 }
 
 TEST(DwarfSymbolizer, SymbolTableOnlyBinaryStillNamesFunctions) {
-    const std::string dir = ::testing::TempDir() + "/nodebug";
-    kiln::testing::shell("rm -rf " + dir + " && mkdir -p " + dir);
+    const kiln::test::TempDir tmp;
+    const std::string dir = tmp.dir();
     const std::string bin = dir + "/app";
     kiln::testing::shell(std::string("cp ") + TARGET_PIE + " " + bin + " && strip --strip-debug " + bin);
     auto syms = BinarySymbols::open({bin, "", "test"});
@@ -173,7 +174,8 @@ TEST(DwarfSymbolizer, SymbolTableOnlyBinaryStillNamesFunctions) {
 }
 
 TEST(DwarfSymbolizer, NotAnElfFileIsAnErrorNamingIt) {
-    const std::string path = ::testing::TempDir() + "/not-elf";
+    const kiln::test::TempDir tmp;
+    const std::string path = tmp.path("not-elf");
     kiln::testing::shell("echo hello > " + path);
     auto syms = BinarySymbols::open({path, "", "test"});
     ASSERT_FALSE(syms.ok());
