@@ -157,15 +157,6 @@ bool wait_until(const std::function<bool()>& cond, double timeout_s) {
     return true;
 }
 
-int threads_now(int pid) {
-    int n = 0;
-    std::error_code ec;
-    for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec);
-         !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
-        ++n;
-    return n;
-}
-
 CpuWindow::CpuWindow(int p, int t)
     : pid(p), tid(t), cpu_before(cpu_seconds_of(p, t)), wall_before(std::chrono::steady_clock::now()) {}
 

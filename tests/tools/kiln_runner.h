@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tests/temp_dir.h"
+#include "tests/thread_count.h"
 
 namespace kiln::test {
 
@@ -44,9 +45,6 @@ std::string read_text(const std::string& path);
 // Polls cond every 10 ms until it holds (true) or timeout_s have passed (false): tests wait
 // for conditions, never for a time that stands in for one.
 bool wait_until(const std::function<bool()>& cond, double timeout_s = 30);
-
-// Threads of a process now (entries of /proc/PID/task; 0 when it is gone).
-int threads_now(int pid);
 
 // Folded stacks ("frame;...;leaf VALUE" lines) → value per stack, repeated stacks summed.
 std::map<std::string, double> parse_folded(const std::string& text);

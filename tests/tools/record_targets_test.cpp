@@ -146,7 +146,7 @@ TEST(RecordTargets, SystemWideWhileACommandRuns) {
 TEST(RecordTargets, AttachToAProcessThatAlreadyHasThreads) {
     TempDir tmp;
     pid_t spinner = start_spinner(tmp, "10");
-    ASSERT_TRUE(wait_until([&] { return threads_now(spinner) == 2; })) << "the spinner's second thread never started";
+    ASSERT_TRUE(wait_until([&] { return threads_of(std::to_string(spinner)) == 2; })) << "the spinner's second thread never started";
     auto [r, cpu_s] = record_spinner(spinner, {"-p", std::to_string(spinner), "-o", tmp.path("m.kiln")}, 1.0);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto info = info_json(tmp.path("m.kiln"));
