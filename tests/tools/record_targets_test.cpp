@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -134,13 +135,18 @@ TEST(RecordTargets, CommandWithThreadsAndForkedChild) {
 
 TEST(RecordTargets, SystemWideWhileACommandRuns) {
     TempDir tmp;
+    const auto start = std::chrono::steady_clock::now();
     auto r = run({kiln_bin(), "record", "-a", "-o", tmp.path("ac.kiln"), "--", workload("cpu_split_fp"), "0.5"});
+    const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto info = info_json(tmp.path("ac.kiln"));
     EXPECT_EQ(info["target"], "system-wide");
     EXPECT_GT(info["processes"].size(), 1u);
-    // The whole machine was recorded for as long as the command ran.
-    EXPECT_NEAR(info["duration_ns"].get<double>() / 1e9, 0.5, 0.4);
+    // The whole machine was recorded for as long as the command ran: at least the 0.5 s of
+    // CPU it used (more when the machine is busy), at most kiln's whole run.
+    const double duration_s = info["duration_ns"].get<double>() / 1e9;
+    EXPECT_GE(duration_s, 0.45);
+    EXPECT_LE(duration_s, wall_s);
 }
 
 TEST(RecordTargets, AttachToAProcessThatAlreadyHasThreads) {
