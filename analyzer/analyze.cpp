@@ -16,6 +16,7 @@
 #include "analyzer/views/offcpu_view.h"
 #include "analyzer/views/probe_view.h"
 #include "analyzer/views/wakeup_view.h"
+#include "formats/perf_records.h"
 #include "formats/recording_reader.h"
 
 namespace kiln::analyzer {
@@ -44,17 +45,6 @@ std::string default_view(const format::RecordingHeader& header) {
 
 namespace {
 
-std::string bounded_string(const uint8_t* p, size_t n) {
-    return std::string(reinterpret_cast<const char*>(p), strnlen(reinterpret_cast<const char*>(p), n));
-}
-
-template <typename T>
-T load(const uint8_t* p) {
-    T v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
-
 // Feeds the process model with task and mapping records and hands samples to the view.
 class Session final : public RecordVisitor {
 public:
@@ -73,46 +63,33 @@ public:
     uint64_t last_time() const { return last_time_; }
 
     void record(const perf_event_header& h, std::span<const uint8_t> rec, int event, uint64_t time) override {
-        const uint8_t* body = rec.data() + sizeof h;
-        const size_t n = rec.size() - sizeof h;
         last_time_ = std::max(last_time_, time);
         if (h.type != PERF_RECORD_SAMPLE) view_.side_record(h, rec, event, time);
         switch (h.type) {
             case PERF_RECORD_SAMPLE: sample(rec, event, time); break;
-            case PERF_RECORD_MMAP2:
-                if (n > 64) {
-                    const uint8_t id_size = body[32];
-                    std::span<const uint8_t> build_id;
-                    if ((h.misc & PERF_RECORD_MISC_MMAP_BUILD_ID) && id_size > 0 && id_size <= 20)
-                        build_id = std::span<const uint8_t>(body + 36, id_size);
-                    model_.mmap(load<int32_t>(body), load<uint64_t>(body + 8), load<uint64_t>(body + 16),
-                                load<uint64_t>(body + 24), load<uint32_t>(body + 56), bounded_string(body + 64, n - 64),
-                                build_id);
-                }
-                break;
             case PERF_RECORD_MMAP:
-                if (n > 32) {
-                    const uint32_t prot = (h.misc & PERF_RECORD_MISC_MMAP_DATA) ? 1u : 5u;  // PROT_READ[|PROT_EXEC]
-                    model_.mmap(load<int32_t>(body), load<uint64_t>(body + 8), load<uint64_t>(body + 16),
-                                load<uint64_t>(body + 24), prot, bounded_string(body + 32, n - 32), {});
-                }
+            case PERF_RECORD_MMAP2:
+                if (auto m = format::parse_mmap(rec))
+                    model_.mmap(static_cast<int32_t>(m->pid), m->addr, m->len, m->pgoff, m->prot, std::string(m->filename),
+                                m->build_id);
                 break;
             case PERF_RECORD_COMM:
-                if (n > 8)
-                    model_.comm(load<int32_t>(body), load<int32_t>(body + 4), bounded_string(body + 8, n - 8),
-                                (h.misc & PERF_RECORD_MISC_COMM_EXEC) != 0);
+                if (auto c = format::parse_comm(rec))
+                    model_.comm(static_cast<int32_t>(c->pid), static_cast<int32_t>(c->tid), std::string(c->comm), c->exec);
                 break;
             case PERF_RECORD_FORK:
-                if (n >= 16) model_.fork(load<int32_t>(body), load<int32_t>(body + 4), load<int32_t>(body + 8));
+                if (auto f = format::parse_task(rec))
+                    model_.fork(static_cast<int32_t>(f->pid), static_cast<int32_t>(f->ppid),
+                                static_cast<int32_t>(f->tid));
                 break;
             case PERF_RECORD_EXIT:
-                if (n >= 16) model_.exit(load<int32_t>(body), load<int32_t>(body + 8));
+                if (auto e = format::parse_task(rec)) model_.exit(static_cast<int32_t>(e->pid), static_cast<int32_t>(e->tid));
                 break;
             case PERF_RECORD_LOST:
-                if (n >= 16) out_.lost += load<uint64_t>(body + 8);
+                if (auto l = format::parse_lost(rec)) out_.lost += l->lost;
                 break;
             case PERF_RECORD_LOST_SAMPLES:
-                if (n >= 8) out_.lost += load<uint64_t>(body);
+                if (auto l = format::parse_lost_samples(rec)) out_.lost += l->lost;
                 break;
             default: break;
         }

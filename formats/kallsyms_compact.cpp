@@ -1,5 +1,6 @@
 #include "formats/kallsyms_compact.h"
 
+#include "formats/byte_cursor.h"
 #include "formats/varint.h"
 
 #include <algorithm>
@@ -14,63 +15,6 @@ constexpr uint32_t kLayoutVersion = 1;
 constexpr size_t kMinSymbolSize = 4;  // delta, type, name length and module length: a byte each
 constexpr uint8_t kFoldedPrefix = 0x80;  // KALLSYMS_FOLDED type flag: a "__pfx_" symbol precedes this one
 constexpr std::string_view kPrefix = "__pfx_";
-
-// Reads untrusted bytes: every length is checked against what is left; the first failure
-// is kept and ends decoding. Not ByteReader: that returns a Result per field and has no
-// uleb128, and this runs four times for each of 100k+ symbols.
-class Cursor {
-public:
-    explicit Cursor(std::span<const uint8_t> data) : data_(data) {}
-    bool failed() const { return !error_.empty(); }
-    const std::string& error() const { return error_; }
-    size_t left() const { return data_.size() - pos_; }
-
-    uint32_t u32() {
-        if (!need(4)) return 0;
-        uint32_t v;
-        std::memcpy(&v, data_.data() + pos_, 4);
-        pos_ += 4;
-        return v;
-    }
-    uint8_t u8() { return need(1) ? data_[pos_++] : 0; }
-    uint64_t uleb() {
-        if (failed()) return 0;
-        const uint8_t* start = data_.data() + pos_;
-        const uint8_t* p = start;
-        uint64_t v;
-        const bool ok = get_uleb(p, data_.data() + data_.size(), v);
-        const auto used = static_cast<size_t>(p - start);
-        pos_ += used;
-        if (ok) return v;
-        if (used == 10) {
-            fail("a variable-length number longer than 10 bytes");
-        } else {
-            (void)need(1);  // cut off: fails with what was wanted and what was left
-        }
-        return 0;
-    }
-    std::string_view text() {
-        const uint64_t n = uleb();
-        if (failed() || !need(n)) return {};
-        std::string_view s(reinterpret_cast<const char*>(data_.data() + pos_), static_cast<size_t>(n));
-        pos_ += static_cast<size_t>(n);
-        return s;
-    }
-    void fail(const std::string& what) {
-        if (error_.empty()) error_ = what + " at byte " + std::to_string(pos_);
-    }
-
-private:
-    bool need(uint64_t n) {
-        if (failed()) return false;
-        if (n <= left()) return true;
-        fail("truncated (wanted " + std::to_string(n) + ", " + std::to_string(left()) + " left)");
-        return false;
-    }
-    std::span<const uint8_t> data_;
-    size_t pos_ = 0;
-    std::string error_;
-};
 
 }  // namespace
 
@@ -159,23 +103,19 @@ LargeBytes encode_compact(const KernelSymbols& s, bool fold_prefixes) {
 }
 
 Status for_each_compact_kernel_symbol(std::span<const uint8_t> payload, bool folds, const KernelSymbolVisitor& visit) {
-    const std::string what = folds ? "kernel symbols (folded)" : "kernel symbols (compact)";
-    Cursor c(payload);
+    ByteCursor c(payload, folds ? "kernel symbols (folded)" : "kernel symbols (compact)");
     const uint32_t version = c.u32();
     if (!c.failed() && version != kLayoutVersion)
-        return make_error(what + ": unknown layout version " + std::to_string(version) + " (this kiln reads version " +
-                          std::to_string(kLayoutVersion) + "; the recording was written by another kiln)");
-    const uint32_t n = c.u32();
-    if (!c.failed() && n > c.left() / kMinSymbolSize)
-        return make_error(what + ": " + std::to_string(n) + " symbols cannot fit in the " + std::to_string(c.left()) +
-                          " bytes left (corrupt count)");
+        c.fail("unknown layout version " + std::to_string(version) + " (this kiln reads version " +
+               std::to_string(kLayoutVersion) + "; the recording was written by another kiln)");
+    const uint32_t n = c.count(kMinSymbolSize, "symbols");
     std::string prefixed;  // a folded prefix's name, alive for its visit only
     uint64_t address = 0;
     for (uint32_t i = 0; i < n && !c.failed(); ++i) {
         address += c.uleb();
         uint8_t type = c.u8();
-        const std::string_view name = c.text();
-        const std::string_view module = c.text();
+        const std::string_view name = c.uleb_text();
+        const std::string_view module = c.uleb_text();
         if (folds && (type & kFoldedPrefix)) {
             type &= static_cast<uint8_t>(~kFoldedPrefix);
             const uint64_t gap = c.uleb();
@@ -186,7 +126,7 @@ Status for_each_compact_kernel_symbol(std::span<const uint8_t> payload, bool fol
         if (c.failed()) break;
         visit(KernelSymbolView{address, static_cast<char>(type), name, module});
     }
-    if (c.failed()) return make_error(what + ": " + c.error());
+    if (c.failed()) return c.error();
     return {};
 }
 

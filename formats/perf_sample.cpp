@@ -1,5 +1,6 @@
 #include "formats/perf_sample.h"
 
+#include "formats/byte_cursor.h"
 #include "formats/kiln_format.h"
 #include "formats/varint.h"
 
@@ -41,99 +42,52 @@ uint64_t ParsedSample::reg_at(size_t i) const {
     return v;
 }
 
-namespace {
-
-// A bounds-checked cursor over one record. parse_sample runs once per sample, so it reads
-// fields directly instead of through ByteReader's Result per field.
-struct SampleCursor {
-    const uint8_t* p;
-    const uint8_t* end;
-    size_t left() const { return static_cast<size_t>(end - p); }
-    template <typename T>
-    bool take(T& v) {
-        if (left() < sizeof(T)) return false;
-        std::memcpy(&v, p, sizeof(T));
-        p += sizeof(T);
-        return true;
-    }
-    bool span(size_t n, std::span<const uint8_t>& out) {
-        if (left() < n) return false;
-        out = {p, n};
-        p += n;
-        return true;
-    }
-};
-
-Error sample_error(const SampleCursor& c, std::span<const uint8_t> record, const char* field) {
-    return make_error(std::string("sample record: truncated in ") + field + " at byte " +
-                      std::to_string(c.p - record.data()) + " of " + std::to_string(record.size()));
-}
-
-}  // namespace
-
 Result<ParsedSample> parse_sample(const SampleLayout& layout, std::span<const uint8_t> record) {
     const uint64_t st = layout.sample_type;
     if (st & ~kSupportedSampleTypes)
         return make_error("sample record uses unsupported sample_type bits " +
                           std::to_string(st & ~kSupportedSampleTypes));
-    if (record.size() < sizeof(perf_event_header)) return make_error("sample record shorter than its header");
-    SampleCursor c{record.data() + sizeof(perf_event_header), record.data() + record.size()};
+    ByteCursor c(record, "sample record");
+    c.skip(sizeof(perf_event_header));
     ParsedSample s;
-    uint64_t skip = 0;
-    uint32_t skip32 = 0;
-#define KILN_TAKE(dst, field) \
-    if (!c.take(dst)) return sample_error(c, record, field)
-    if (st & PERF_SAMPLE_IDENTIFIER) KILN_TAKE(s.id, "identifier");
-    if (st & PERF_SAMPLE_IP) KILN_TAKE(s.ip, "ip");
+    if (st & PERF_SAMPLE_IDENTIFIER) c.take(s.id);
+    if (st & PERF_SAMPLE_IP) c.take(s.ip);
     if (st & PERF_SAMPLE_TID) {
-        KILN_TAKE(s.pid, "pid");
-        KILN_TAKE(s.tid, "tid");
+        c.take(s.pid);
+        c.take(s.tid);
     }
-    if (st & PERF_SAMPLE_TIME) KILN_TAKE(s.time, "time");
-    if (st & PERF_SAMPLE_ADDR) KILN_TAKE(s.addr, "addr");
-    if (st & PERF_SAMPLE_ID) KILN_TAKE(s.id, "id");
-    if (st & PERF_SAMPLE_STREAM_ID) KILN_TAKE(skip, "stream id");
+    if (st & PERF_SAMPLE_TIME) c.take(s.time);
+    if (st & PERF_SAMPLE_ADDR) c.take(s.addr);
+    if (st & PERF_SAMPLE_ID) c.take(s.id);
+    if (st & PERF_SAMPLE_STREAM_ID) c.skip(8);
     if (st & PERF_SAMPLE_CPU) {
-        KILN_TAKE(s.cpu, "cpu");
-        KILN_TAKE(skip32, "cpu");  // reserved
+        c.take(s.cpu);
+        c.skip(4);  // reserved
     }
-    if (st & PERF_SAMPLE_PERIOD) KILN_TAKE(s.period, "period");
+    if (st & PERF_SAMPLE_PERIOD) c.take(s.period);
     if (st & PERF_SAMPLE_CALLCHAIN) {
-        uint64_t nr = 0;
-        KILN_TAKE(nr, "callchain");
-        if (nr > c.left() / 8)
-            return make_error("sample record: callchain of " + std::to_string(nr) + " entries overruns the record");
-        (void)c.span(nr * 8, s.callchain);
+        const uint64_t nr = c.u64();
+        if (nr > c.remaining() / 8)
+            c.fail("a callchain of " + std::to_string(nr) + " entries overruns the record");
+        else
+            c.take_bytes(nr * 8, s.callchain);
     }
-    if (st & PERF_SAMPLE_RAW) {
-        uint32_t size = 0;
-        KILN_TAKE(size, "raw");
-        if (!c.span(size, s.raw)) return sample_error(c, record, "raw");
-    }
-    if (st & PERF_SAMPLE_REGS_USER) {
-        KILN_TAKE(s.regs_abi, "user registers");
-        if (s.regs_abi != 0 && !c.span(static_cast<size_t>(std::popcount(layout.sample_regs_user)) * 8, s.regs))
-            return sample_error(c, record, "user registers");
-    }
+    if (st & PERF_SAMPLE_RAW) c.take_bytes(c.u32(), s.raw);
+    if ((st & PERF_SAMPLE_REGS_USER) && c.take(s.regs_abi) && s.regs_abi != 0)
+        c.take_bytes(static_cast<size_t>(std::popcount(layout.sample_regs_user)) * 8, s.regs);
     if (st & PERF_SAMPLE_STACK_USER) {
-        uint64_t size = 0;
-        KILN_TAKE(size, "user stack");
-        if (size > 0) {
-            if (size > c.left())
-                return make_error("sample record: user stack of " + std::to_string(size) + " bytes overruns the record");
-            std::span<const uint8_t> b;
-            (void)c.span(size, b);
-            uint64_t dyn = 0;
-            KILN_TAKE(dyn, "user stack size");
-            if (dyn > size) dyn = size;
-            s.stack = b.subspan(0, dyn);
+        const uint64_t size = c.u64();
+        if (size > c.remaining()) {
+            c.fail("a user stack of " + std::to_string(size) + " bytes overruns the record");
+        } else if (size > 0) {
+            const std::span<const uint8_t> copy = c.bytes(size);
+            const uint64_t dyn = c.u64();
+            s.stack = copy.subspan(0, std::min(dyn, size));
         }
     }
-    if (st & PERF_SAMPLE_WEIGHT) KILN_TAKE(s.weight, "weight");
-    if (st & PERF_SAMPLE_DATA_SRC) KILN_TAKE(s.data_src, "data source");
-#undef KILN_TAKE
-    (void)skip;
-    (void)skip32;
+    if (st & PERF_SAMPLE_WEIGHT) c.take(s.weight);
+    if (st & PERF_SAMPLE_DATA_SRC) c.take(s.data_src);
+    if (c.failed()) return c.error();
     return s;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "formats/byte_cursor.h"
 #include "formats/byte_io.h"
 
 namespace kiln::format {
@@ -49,63 +50,45 @@ std::vector<uint8_t> encode(const RecordingHeader& h) {
 }
 
 Result<RecordingHeader> decode_recording_header(std::span<const uint8_t> payload) {
-    ByteReader r(payload, "recording header");
+    ByteCursor r(payload, "recording header");
     RecordingHeader h;
-#define KILN_READ(dst, call)              \
-    do {                                  \
-        auto v_ = r.call();               \
-        if (!v_) return v_.error();       \
-        dst = std::move(*v_);             \
-    } while (0)
-    uint32_t version = 0;
-    KILN_READ(version, u32);
+    const uint32_t version = r.u32();
+    if (r.failed()) return r.error();
     if (version != kHeaderPayloadVersion)
         return make_error("recording header: unknown header layout " + std::to_string(version));
-    KILN_READ(h.kiln_version, str);
-    KILN_READ(h.hostname, str);
-    KILN_READ(h.kernel_release, str);
-    KILN_READ(h.arch, str);
-    uint32_t clock = 0;
-    KILN_READ(clock, u32);
-    h.clock_id = static_cast<int32_t>(clock);
-    KILN_READ(h.start_time_ns, u64);
-    KILN_READ(h.start_realtime_ns, u64);
-    KILN_READ(h.cpu_count, u32);
-    KILN_READ(h.page_size, u32);
-    KILN_READ(h.target, str);
-    uint32_t nargs = 0;
-    KILN_READ(nargs, u32);
-    if (nargs > r.remaining() / 4) return make_error("recording header: argument count too large");
-    h.command_line.resize(nargs);
-    for (auto& a : h.command_line) KILN_READ(a, str);
-    uint32_t nevents = 0;
-    KILN_READ(nevents, u32);
-    if (nevents > r.remaining() / 13) return make_error("recording header: event count too large");
-    h.events.resize(nevents);
+    h.kiln_version = r.str();
+    h.hostname = r.str();
+    h.kernel_release = r.str();
+    h.arch = r.str();
+    h.clock_id = r.i32();
+    h.start_time_ns = r.u64();
+    h.start_realtime_ns = r.u64();
+    h.cpu_count = r.u32();
+    h.page_size = r.u32();
+    h.target = r.str();
+    h.command_line.resize(r.count(4, "command-line arguments"));
+    for (auto& a : h.command_line) a = r.str();
+    h.events.resize(r.count(13, "events"));
     for (auto& e : h.events) {
-        KILN_READ(e.name, str);
-        KILN_READ(e.attr, blob);
+        e.name = r.str();
+        e.attr = r.blob();
+        if (r.failed()) return r.error();
         if (e.attr.size() < 64 || e.attr.size() > kMaxAttrSize)
             return make_error("recording header: event '" + e.name + "' has a bad attr size " +
                               std::to_string(e.attr.size()));
-        uint8_t clock_flag = 0;
-        KILN_READ(clock_flag, u8);
-        e.is_clock = clock_flag != 0;
-        uint32_t nids = 0;
-        KILN_READ(nids, u32);
-        if (nids > r.remaining() / 8) return make_error("recording header: id count too large");
-        e.ids.resize(nids);
-        for (auto& id : e.ids) KILN_READ(id, u64);
+        e.is_clock = r.u8() != 0;
+        e.ids.resize(r.count(8, "event ids"));
+        for (auto& id : e.ids) id = r.u64();
     }
+    if (r.failed()) return r.error();
     if (r.remaining() > 0) {  // tracepoint formats; absent in recordings made before them
-        uint32_t nformats = 0;
-        KILN_READ(nformats, u32);
-        if (nformats != h.events.size())
+        const uint32_t nformats = r.u32();
+        if (!r.failed() && nformats != h.events.size())
             return make_error("recording header: " + std::to_string(nformats) + " tracepoint formats for " +
                               std::to_string(h.events.size()) + " events");
-        for (auto& e : h.events) KILN_READ(e.tracepoint_format, str);
+        for (auto& e : h.events) e.tracepoint_format = r.str();
     }
-#undef KILN_READ
+    if (r.failed()) return r.error();
     return h;
 }
 

@@ -1,5 +1,6 @@
 #include "formats/recording_stats.h"
 
+#include "formats/byte_cursor.h"
 #include "formats/byte_io.h"
 
 namespace kiln::format {
@@ -20,25 +21,17 @@ std::vector<uint8_t> encode(const RecordingStats& s) {
 }
 
 Result<RecordingStats> decode_recording_stats(std::span<const uint8_t> payload) {
-    ByteReader r(payload, "recording stats");
-    auto version = r.u32();
-    if (!version) return version.error();
-    if (*version != kStatsPayloadVersion)
-        return make_error("recording stats: unknown layout " + std::to_string(*version));
+    ByteCursor r(payload, "recording stats");
+    const uint32_t version = r.u32();
+    if (r.failed()) return r.error();
+    if (version != kStatsPayloadVersion) return make_error("recording stats: unknown layout " + std::to_string(version));
     RecordingStats s;
-    for (uint64_t* field : {&s.end_time_ns, &s.samples, &s.lost_records, &s.lost_samples,
-                            &s.lost_events, &s.throttles, &s.unthrottles, &s.raw_bytes,
-                            &s.build_id_failures}) {
-        auto v = r.u64();
-        if (!v) return v.error();
-        *field = *v;
-    }
-    auto exit_status = r.u32();
-    if (!exit_status) return exit_status.error();
-    s.exit_status = static_cast<int32_t>(*exit_status);
-    auto reason = r.u32();
-    if (!reason) return reason.error();
-    s.stop_reason = *reason;
+    for (uint64_t* field : {&s.end_time_ns, &s.samples, &s.lost_records, &s.lost_samples, &s.lost_events,
+                            &s.throttles, &s.unthrottles, &s.raw_bytes, &s.build_id_failures})
+        *field = r.u64();
+    s.exit_status = r.i32();
+    s.stop_reason = r.u32();
+    if (r.failed()) return r.error();
     return s;
 }
 

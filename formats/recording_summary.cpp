@@ -1,11 +1,14 @@
 #include "formats/recording_summary.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstring>
 #include <set>
 #include <unordered_map>
 
 #include "formats/kallsyms_compact.h"
+#include "formats/perf_records.h"
 #include "formats/perf_sample.h"
 #include "formats/sideband.h"
 #include "formats/stack_delta.h"
@@ -87,47 +90,23 @@ private:
     }
 
     void record(const perf_event_header& h, std::span<const uint8_t> rec) {
-        const uint8_t* body = rec.data() + sizeof h;
-        const size_t n = rec.size() - sizeof h;
         switch (h.type) {
             case PERF_RECORD_SAMPLE: sample(rec); break;
             case PERF_RECORD_COMM:
-                if (n > 8) {
-                    uint32_t pid, tid;
-                    std::memcpy(&pid, body, 4);
-                    std::memcpy(&tid, body + 4, 4);
-                    // The main thread's name names the process.
-                    if (pid == tid) names_[static_cast<int32_t>(pid)] = std::string(
-                        reinterpret_cast<const char*>(body + 8), strnlen(reinterpret_cast<const char*>(body + 8), n - 8));
-                }
+                // The main thread's name names the process.
+                if (auto c = parse_comm(rec); c && c->pid == c->tid) names_[static_cast<int32_t>(c->pid)] = c->comm;
                 break;
             case PERF_RECORD_MMAP2: {
-                constexpr size_t kName = 64;
-                if (n <= kName) break;
-                uint32_t prot;
-                std::memcpy(&prot, body + 56, 4);
-                std::string path(reinterpret_cast<const char*>(body + kName),
-                                 strnlen(reinterpret_cast<const char*>(body + kName), n - kName));
-                if (path.empty() || path[0] != '/' || !(prot & 4)) break;
-                std::string id;
-                if ((h.misc & PERF_RECORD_MISC_MMAP_BUILD_ID) && body[32] > 0 && body[32] <= 20)
-                    id = build_id_hex(std::span<const uint8_t>(body + 36, body[32]));
-                add_binary(path, id);
+                auto m = parse_mmap(rec);
+                if (!m || m->filename.empty() || m->filename[0] != '/' || !(m->prot & PROT_EXEC)) break;
+                add_binary(std::string(m->filename), m->build_id.empty() ? std::string() : build_id_hex(m->build_id));
                 break;
             }
             case PERF_RECORD_LOST:
-                if (n >= 16) {
-                    uint64_t lost;
-                    std::memcpy(&lost, body + 8, 8);
-                    s_.lost += lost;
-                }
+                if (auto l = parse_lost(rec)) s_.lost += l->lost;
                 break;
             case PERF_RECORD_LOST_SAMPLES:
-                if (n >= 8) {
-                    uint64_t lost;
-                    std::memcpy(&lost, body, 8);
-                    s_.lost += lost;
-                }
+                if (auto l = parse_lost_samples(rec)) s_.lost += l->lost;
                 break;
             case PERF_RECORD_THROTTLE: ++s_.throttled; break;
             default: break;

@@ -22,6 +22,7 @@
 #include <optional>
 #include <utility>
 
+#include "formats/byte_cursor.h"
 #include "formats/byte_io.h"
 
 namespace kiln::format {
@@ -49,74 +50,15 @@ ByteWriter start_payload() {
     return w;
 }
 
-// A ByteReader with a sticky error: after the first failure every read returns a zero value
-// and every count 0, so decoders read straight through and check once at the end. The error
-// message names the payload and, when set, which item was being read ("pid 42").
-class PayloadReader {
-public:
-    PayloadReader(std::span<const uint8_t> payload, std::string what) : r_(payload, what), what_(std::move(what)) {}
-
-    bool failed() const { return error_.has_value(); }
-    const Error& error() const { return *error_; }
-    void set_context(std::string context) { context_ = std::move(context); }
-
-    // Reads and checks the layout version. False (with the error set) when unknown.
-    bool version() {
-        uint32_t v = u32();
-        if (failed()) return false;
-        if (v != kSidebandPayloadVersion) {
-            fail(what_ + ": unknown layout version " + std::to_string(v) + " (this kiln reads version " +
-                 std::to_string(kSidebandPayloadVersion) + "; the recording was written by another kiln)");
-            return false;
-        }
-        return true;
-    }
-
-    uint8_t u8() { return get(r_.u8()); }
-    uint32_t u32() { return get(r_.u32()); }
-    uint64_t u64() { return get(r_.u64()); }
-    int32_t i32() { return static_cast<int32_t>(u32()); }
-    std::string str() { return get(r_.str()); }
-    std::vector<uint8_t> blob() { return get(r_.blob()); }
-
-    // A list count, refused when `count` items of at least `min_item_size` bytes each cannot
-    // fit in the bytes left: a corrupt count must not make us allocate.
-    uint32_t count(size_t min_item_size, const char* items) {
-        uint32_t n = u32();
-        if (failed()) return 0;
-        if (n > r_.remaining() / min_item_size) {
-            fail(prefix() + ": " + std::to_string(n) + " " + items + " cannot fit in the " +
-                 std::to_string(r_.remaining()) + " bytes left (corrupt count at byte " +
-                 std::to_string(r_.position() - 4) + ")");
-            return 0;
-        }
-        return n;
-    }
-
-private:
-    template <typename T>
-    T get(Result<T> r) {
-        if (failed()) return T{};
-        if (!r) {
-            // ByteReader's message starts with "what: "; put the context after `what`.
-            std::string msg = r.error().message;
-            if (!context_.empty() && msg.compare(0, what_.size(), what_) == 0)
-                msg = prefix() + msg.substr(what_.size());
-            error_ = make_error(std::move(msg));
-            return T{};
-        }
-        return std::move(r.value());
-    }
-    std::string prefix() const { return context_.empty() ? what_ : what_ + " (" + context_ + ")"; }
-    void fail(std::string message) {
-        if (!failed()) error_ = make_error(std::move(message));
-    }
-
-    ByteReader r_;
-    std::string what_;
-    std::string context_;
-    std::optional<Error> error_;
-};
+// Reads and checks a payload's layout version. False (the cursor failed) when unknown.
+bool read_version(ByteCursor& r) {
+    const uint32_t v = r.u32();
+    if (r.failed()) return false;
+    if (v == kSidebandPayloadVersion) return true;
+    r.fail("unknown layout version " + std::to_string(v) + " (this kiln reads version " +
+           std::to_string(kSidebandPayloadVersion) + "; the recording was written by another kiln)");
+    return false;
+}
 
 void put_mapping(ByteWriter& w, const MappingEntry& m) {
     w.u64(m.start);
@@ -131,7 +73,7 @@ void put_mapping(ByteWriter& w, const MappingEntry& m) {
     w.blob(m.build_id);
 }
 
-MappingEntry get_mapping(PayloadReader& r) {
+MappingEntry get_mapping(ByteCursor& r) {
     MappingEntry m;
     m.start = r.u64();
     m.end = r.u64();
@@ -163,7 +105,7 @@ void put_process(ByteWriter& w, const ProcessEntry& p) {
     for (const auto& m : p.maps) put_mapping(w, m);
 }
 
-ProcessEntry get_process(PayloadReader& r, size_t index) {
+ProcessEntry get_process(ByteCursor& r, size_t index) {
     ProcessEntry p;
     r.set_context("process " + std::to_string(index));
     p.pid = r.i32();
@@ -173,13 +115,13 @@ ProcessEntry get_process(PayloadReader& r, size_t index) {
     p.exe = r.str();
     uint32_t nargs = r.count(kMinStringSize, "cmdline arguments");
     p.cmdline.reserve(nargs);
-    for (uint32_t i = 0; i < nargs && !r.failed(); ++i) p.cmdline.push_back(r.str());
+    for (uint32_t i = 0; i < nargs && !r.failed(); ++i) p.cmdline.emplace_back(r.str());
     uint32_t nthreads = r.count(kMinThreadSize, "threads");
     p.tids.reserve(nthreads);
     p.thread_comms.reserve(nthreads);
     for (uint32_t i = 0; i < nthreads && !r.failed(); ++i) {
         p.tids.push_back(r.i32());
-        p.thread_comms.push_back(r.str());
+        p.thread_comms.emplace_back(r.str());
     }
     uint32_t nmaps = r.count(kMinMappingSize, "mappings");
     p.maps.reserve(nmaps);
@@ -189,7 +131,7 @@ ProcessEntry get_process(PayloadReader& r, size_t index) {
 }
 
 template <typename T>
-Result<T> finish(const PayloadReader& r, T value) {
+Result<T> finish(const ByteCursor& r, T value) {
     if (r.failed()) return r.error();
     return value;
 }
@@ -205,9 +147,9 @@ std::vector<uint8_t> encode(const ProcessSnapshot& s) {
 }
 
 Result<ProcessSnapshot> decode_process_snapshot(std::span<const uint8_t> payload) {
-    PayloadReader r(payload, "process snapshot");
+    ByteCursor r(payload, "process snapshot");
     ProcessSnapshot s;
-    if (!r.version()) return r.error();
+    if (!read_version(r)) return r.error();
     s.time_ns = r.u64();
     uint32_t n = r.count(kMinProcessSize, "processes");
     s.processes.reserve(n);
@@ -228,9 +170,9 @@ std::vector<uint8_t> encode(const KernelSymbols& s) {
 }
 
 Result<KernelSymbols> decode_kernel_symbols(std::span<const uint8_t> payload) {
-    PayloadReader r(payload, "kernel symbols");
+    ByteCursor r(payload, "kernel symbols");
     KernelSymbols s;
-    if (!r.version()) return r.error();
+    if (!read_version(r)) return r.error();
     uint32_t n = r.count(kMinKernelSymbolSize, "symbols");
     s.symbols.reserve(n);
     for (uint32_t i = 0; i < n && !r.failed(); ++i) {
@@ -257,9 +199,9 @@ std::vector<uint8_t> encode(const KernelModules& s) {
 }
 
 Result<KernelModules> decode_kernel_modules(std::span<const uint8_t> payload) {
-    PayloadReader r(payload, "kernel modules");
+    ByteCursor r(payload, "kernel modules");
     KernelModules s;
-    if (!r.version()) return r.error();
+    if (!read_version(r)) return r.error();
     uint32_t n = r.count(kMinKernelModuleSize, "modules");
     s.modules.reserve(n);
     for (uint32_t i = 0; i < n && !r.failed(); ++i) {
@@ -283,9 +225,9 @@ std::vector<uint8_t> encode(const KernelImage& s) {
 }
 
 Result<KernelImage> decode_kernel_image(std::span<const uint8_t> payload) {
-    PayloadReader r(payload, "kernel image");
+    ByteCursor r(payload, "kernel image");
     KernelImage s;
-    if (!r.version()) return r.error();
+    if (!read_version(r)) return r.error();
     s.release = r.str();
     s.build_id = r.blob();
     s.text_start = r.u64();
@@ -301,9 +243,9 @@ std::vector<uint8_t> encode(const PerfMapFile& s) {
 }
 
 Result<PerfMapFile> decode_perf_map(std::span<const uint8_t> payload) {
-    PayloadReader r(payload, "perf map");
+    ByteCursor r(payload, "perf map");
     PerfMapFile s;
-    if (!r.version()) return r.error();
+    if (!read_version(r)) return r.error();
     s.pid = r.i32();
     s.contents = r.str();
     return finish(r, std::move(s));
@@ -321,9 +263,9 @@ std::vector<uint8_t> encode(const BuildIdTable& s) {
 }
 
 Result<BuildIdTable> decode_build_ids(std::span<const uint8_t> payload) {
-    PayloadReader r(payload, "build-id table");
+    ByteCursor r(payload, "build-id table");
     BuildIdTable s;
-    if (!r.version()) return r.error();
+    if (!read_version(r)) return r.error();
     uint32_t n = r.count(kMinBuildIdEntrySize, "build-id entries");
     s.entries.reserve(n);
     for (uint32_t i = 0; i < n && !r.failed(); ++i) {

@@ -1,6 +1,7 @@
 #include "recorder/drain_loop.h"
 
 #include "formats/kiln_format.h"
+#include "formats/perf_records.h"
 #include "recorder/user_regs.h"
 
 #include <sys/mman.h>
@@ -82,29 +83,20 @@ size_t DrainLoop::copy_sample(const uint8_t* record, size_t n, uint8_t* out) {
 }
 
 void DrainLoop::on_sideband_record(const perf_event_header& h, const uint8_t* record) {
-    const uint8_t* body = record + sizeof h;
-    const size_t body_size = h.size - sizeof h;
-    if (h.type == PERF_RECORD_COMM || h.type == PERF_RECORD_FORK) {
-        if (body_size < 4) return;
-        uint32_t pid;
-        std::memcpy(&pid, body, 4);
-        pids_seen_.insert(static_cast<int>(pid));
+    const std::span<const uint8_t> rec(record, h.size);
+    if (h.type == PERF_RECORD_COMM) {
+        if (auto comm = format::parse_comm(rec)) pids_seen_.insert(static_cast<int>(comm->pid));
+        return;
+    }
+    if (h.type == PERF_RECORD_FORK) {
+        if (auto fork = format::parse_task(rec)) pids_seen_.insert(static_cast<int>(fork->pid));
         return;
     }
     if (h.type != PERF_RECORD_MMAP2) return;
-    // {pid, tid, addr, len, pgoff, (maj,min,ino,ino_gen | build-id), prot, flags, filename}
-    constexpr size_t kFilenameOffset = 4 + 4 + 8 + 8 + 8 + 24 + 4 + 4;
-    if (body_size <= kFilenameOffset) return;
-    uint32_t pid, prot;
-    std::memcpy(&pid, body, 4);
-    std::memcpy(&prot, body + 56, 4);
-    if (!(prot & PROT_EXEC)) return;
-    const bool has_build_id = (h.misc & PERF_RECORD_MISC_MMAP_BUILD_ID) && body[32] != 0;
-    if (has_build_id) return;
-    const char* name = reinterpret_cast<const char*>(body + kFilenameOffset);
-    size_t len = strnlen(name, body_size - kFilenameOffset);
-    if (len == 0 || name[0] != '/') return;
-    no_build_id_.emplace(static_cast<int>(pid), std::string(name, len));
+    auto m = format::parse_mmap(rec);
+    if (!m || !(m->prot & PROT_EXEC) || !m->build_id.empty()) return;
+    if (m->filename.empty() || m->filename[0] != '/') return;
+    no_build_id_.emplace(static_cast<int>(m->pid), std::string(m->filename));
 }
 
 }  // namespace kiln::recorder

@@ -1,4 +1,5 @@
 #include "recorder/ring_buffer.h"
+#include "formats/perf_records.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -79,21 +80,15 @@ bool RingBuffer::drain(RecordSink& sink, DrainCounters& counters) {
             counters.bytes += h.size;
         }
         switch (h.type) {
-            case PERF_RECORD_LOST: {
-                if (h.size < sizeof h + 16) break;
-                uint64_t lost;
-                std::memcpy(&lost, rec + sizeof h + 8, 8);  // {id, lost}
-                counters.lost_records += lost;
-                ++counters.lost_events;
+            case PERF_RECORD_LOST:
+                if (auto lost = format::parse_lost({rec, h.size})) {
+                    counters.lost_records += lost->lost;
+                    ++counters.lost_events;
+                }
                 break;
-            }
-            case PERF_RECORD_LOST_SAMPLES: {
-                if (h.size < sizeof h + 8) break;
-                uint64_t lost;
-                std::memcpy(&lost, rec + sizeof h, 8);
-                counters.lost_samples += lost;
+            case PERF_RECORD_LOST_SAMPLES:
+                if (auto lost = format::parse_lost_samples({rec, h.size})) counters.lost_samples += lost->lost;
                 break;
-            }
             case PERF_RECORD_THROTTLE: ++counters.throttles; break;
             case PERF_RECORD_UNTHROTTLE: ++counters.unthrottles; break;
             case PERF_RECORD_MMAP2:

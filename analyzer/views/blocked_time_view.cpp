@@ -3,6 +3,8 @@
 #include <cstring>
 #include <optional>
 
+#include "formats/perf_records.h"
+
 namespace kiln::analyzer {
 
 BlockedTimeView::BlockedTimeView(const SchedTracepoints& sched, const EventTable& events,
@@ -100,15 +102,12 @@ std::vector<std::string> BlockedTimeView::warnings() const {
 void BlockedTimeView::side_record(const perf_event_header& h, std::span<const uint8_t> record, int event,
                                   uint64_t time) {
     if (h.type == PERF_RECORD_EXIT) {
-        if (record.size() >= sizeof h + 12) {
-            int32_t tid = 0;
-            std::memcpy(&tid, record.data() + sizeof h + 8, 4);
-            tracker_.exited(tid);
-        }
+        if (auto exit = format::parse_task(record)) tracker_.exited(static_cast<int32_t>(exit->tid));
         return;
     }
     if (h.type != PERF_RECORD_SWITCH && h.type != PERF_RECORD_SWITCH_CPU_WIDE) return;
-    if (h.misc & PERF_RECORD_MISC_SWITCH_OUT) return;  // the sched_switch sample says more
+    auto sw = format::parse_switch(record);
+    if (!sw || sw->out) return;  // the sched_switch sample says more
     if (event < 0 || static_cast<size_t>(event) >= layouts_.size()) return;
     const format::SampleId id = format::parse_sample_id(layouts_[static_cast<size_t>(event)], record);
     if (id.present) switch_in(static_cast<int32_t>(id.tid), time);
