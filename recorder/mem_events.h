@@ -2,7 +2,7 @@
 // the syscalls tracepoints of mmap/munmap/mremap/brk, and uprobes + uretprobes on the
 // allocator functions of the target's libc (and of --alloc-lib libraries), resolved to file
 // offsets from their ELF symbol tables. The analyzer's faults, mmap, alloc, allocs and inuse
-// views read them (analyzer/views/mem_*).
+// views read them (analyzer/views/faults_view, mmap_view, alloc_view).
 #pragma once
 
 #include <string>

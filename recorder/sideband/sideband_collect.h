@@ -34,7 +34,7 @@ Result<format::ProcessSnapshot> snapshot_processes(const std::vector<int>& pids)
 Result<format::ProcessSnapshot> snapshot_all_processes(std::vector<std::string>* skipped = nullptr);
 
 // Text symbols (types t T w W, non-zero address) of a kallsyms file, with the module name of
-// "[mod]" suffixes, sorted by address, encoded straight into a KALLSYMS_COMPACT payload (no
+// "[mod]" suffixes, sorted by address, encoded straight into a KALLSYMS_FOLDED payload (no
 // string per symbol: this is most of the recorder's start-up). An error when the file is
 // unreadable or when every address is 0 (kernel pointers hidden: the message names
 // /proc/sys/kernel/kptr_restrict).
