@@ -30,7 +30,7 @@ std::vector<uint8_t> encode(const RecordingHeader& h) {
     w.u64(h.start_realtime_ns);
     w.u32(h.cpu_count);
     w.u32(h.page_size);
-    w.str(h.target);
+    w.str(h.target.name());
     w.u32(static_cast<uint32_t>(h.command_line.size()));
     for (const auto& a : h.command_line) w.str(a);
     w.u32(static_cast<uint32_t>(h.events.size()));
@@ -72,7 +72,9 @@ Result<RecordingHeader> decode_recording_header(std::span<const uint8_t> payload
     KILN_READ(h.start_realtime_ns, u64);
     KILN_READ(h.cpu_count, u32);
     KILN_READ(h.page_size, u32);
-    KILN_READ(h.target, str);
+    std::string target;
+    KILN_READ(target, str);
+    h.target = RecordingTarget::from_name(target);  // an unknown name reads, kept as it is
     uint32_t nargs = 0;
     KILN_READ(nargs, u32);
     if (nargs > r.remaining() / 4) return make_error("recording header: argument count too large");
