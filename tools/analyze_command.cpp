@@ -76,15 +76,27 @@ Status write_outputs(const analyzer::Analysis& a, const AnalyzeArgs& args, const
     return Status::success();
 }
 
-// Why stacks ended early and what fixes it.
-std::string unwind_fix(const std::string& reason, uint32_t stack_bytes) {
-    if (reason.find("copied stack") != std::string::npos)
-        return "record with a bigger stack copy: -g dwarf," + std::to_string(std::min<uint32_t>(stack_bytes * 2, 65528));
-    if (reason.find("no CFI") != std::string::npos || reason.find("eh_frame") != std::string::npos)
-        return "build it with -fasynchronous-unwind-tables (keeps .eh_frame) or -fno-omit-frame-pointer";
-    if (reason.find("not found") != std::string::npos || reason.find("mismatch") != std::string::npos)
-        return "make the binary (or its debug file) available: --symfs, --debug-dir or DEBUGINFOD_URLS";
-    if (reason.find("registers") != std::string::npos) return "record with -g dwarf";
+// What fixes the stacks that stopped for this reason ("" when nothing kiln can name does).
+std::string unwind_fix(analyzer::UnwindFailureKind kind, uint32_t stack_bytes) {
+    using K = analyzer::UnwindFailureKind;
+    switch (kind) {
+        case K::kStackCopyTooShort:
+            return "record with a bigger stack copy: -g dwarf," +
+                   std::to_string(std::min<uint32_t>(stack_bytes * 2, 65528));
+        case K::kNoCfi:
+        case K::kNoEhFrameHdr:
+            return "build it with -fasynchronous-unwind-tables (keeps .eh_frame) or -fno-omit-frame-pointer";
+        case K::kBinaryNotFound:
+        case K::kBuildIdMismatch:
+            return "make the binary (or its debug file) available: --symfs, --debug-dir or DEBUGINFOD_URLS";
+        case K::kNoUserRegisters: return "record with -g dwarf";
+        case K::kUnwinderStartFailed:
+        case K::kUnwinderStopped:
+        case K::kAddressNotMapped:
+        case K::kNotAFile:
+        case K::kBinaryUnreadable:
+        case K::kMappingNotInFile: return "";
+    }
     return "";
 }
 
@@ -114,9 +126,9 @@ void report_unwinding(const analyzer::Analysis& a) {
                          bin.starts_with("/") ? "build it with -fasynchronous-unwind-tables (keeps .eh_frame)"
                                               : "none needed if the callers shown are right (JIT or vdso code)");
         for (const auto& [reason, n] : h.reasons) {
-            const std::string fix = unwind_fix(reason, u.stack_bytes);
-            std::fprintf(stderr, "  %s: %.1f%% of stacks stopped here: %s%s%s\n", bin.c_str(), pct(n), reason.c_str(),
-                         fix.empty() ? "" : "; fix: ", fix.c_str());
+            const std::string fix = unwind_fix(reason.kind, u.stack_bytes);
+            std::fprintf(stderr, "  %s: %.1f%% of stacks stopped here: %s%s%s\n", bin.c_str(), pct(n),
+                         reason.detail.c_str(), fix.empty() ? "" : "; fix: ", fix.c_str());
         }
     }
 }
