@@ -8,40 +8,11 @@
 
 #include "analyzer/decode/record_stream.h"
 #include "analyzer/model/process_model.h"
-#include "analyzer/views/alloc_view.h"
-#include "analyzer/views/cpu_view.h"
-#include "analyzer/views/faults_view.h"
-#include "analyzer/views/hotcold_view.h"
-#include "analyzer/views/mmap_view.h"
-#include "analyzer/views/offcpu_view.h"
-#include "analyzer/views/probe_view.h"
-#include "analyzer/views/wakeup_view.h"
+#include "analyzer/views/view_registry.h"
 #include "formats/perf_records.h"
 #include "formats/recording_reader.h"
 
 namespace kiln::analyzer {
-
-std::vector<std::string> available_views(const format::RecordingHeader& header) {
-    std::vector<std::string> views;
-    EventTable events(header);
-    if (!cpu_events(header, events).empty()) views.push_back("cpu");
-    if (AllocCalls::recorded(header))
-        for (const char* v : {"alloc", "allocs", "inuse"}) views.push_back(v);
-    if (page_fault_event(header) >= 0) views.push_back("faults");
-    if (MmapView::applies(header)) views.push_back("mmap");
-    if (!probe_events(header).empty()) views.push_back("probes");
-    if (SchedTracepoints::recorded(header)) {
-        views.push_back("offcpu");
-        if (HotColdView::applies(header, events)) views.push_back("hotcold");
-        if (WakeupView::applies(header)) views.push_back("wakeup");
-    }
-    return views;
-}
-
-std::string default_view(const format::RecordingHeader& header) {
-    const auto views = available_views(header);
-    return views.empty() ? "cpu" : views.front();
-}
 
 namespace {
 
@@ -130,29 +101,6 @@ private:
     uint64_t last_time_ = 0;
 };
 
-template <typename V>
-Result<std::unique_ptr<View>> as_view(Result<std::unique_ptr<V>> v) {
-    if (!v) return v.error();
-    return std::unique_ptr<View>(std::move(*v));
-}
-
-Result<std::unique_ptr<View>> make_view(const std::string& name, const format::RecordingHeader& header,
-                                        const EventTable& events, const AnalyzeOptions& options) {
-    if (name == "cpu") return as_view(CpuView::create(header, events));
-    if (name == "probes") return as_view(ProbeView::create(header, events));
-    if (name == "alloc") return as_view(AllocView::create(header, events, AllocView::Kind::kAlloc));
-    if (name == "allocs") return as_view(AllocView::create(header, events, AllocView::Kind::kAllocs));
-    if (name == "inuse") return as_view(AllocView::create(header, events, AllocView::Kind::kInuse));
-    if (name == "faults") return as_view(FaultsView::create(header, events));
-    if (name == "mmap") return as_view(MmapView::create(header, events));
-    if (name == "offcpu") return as_view(OffCpuView::create(header, events, options.min_block_ns));
-    if (name == "hotcold") return as_view(HotColdView::create(header, events, options.min_block_ns));
-    if (name == "wakeup") return as_view(WakeupView::create(header, events, options.min_block_ns));
-    std::string known;
-    for (const auto& v : available_views(header)) known += (known.empty() ? "" : ", ") + v;
-    return make_error("unknown view '" + name + "'; this recording supports: " + (known.empty() ? "none" : known));
-}
-
 // Samples per binary, for the report of binaries that could not be symbolized.
 void count_binary_samples(const Profile& p, std::vector<BinaryReport>& reports) {
     std::unordered_map<uint32_t, size_t> by_mapping;
@@ -204,7 +152,7 @@ Result<Analysis> analyze_reader(format::RecordingReader& reader, const AnalyzeOp
     const std::string& path = reader.name();
     const format::RecordingHeader& header = reader.header();
     EventTable events(header);
-    auto view = make_view(options.view, header, events, options);
+    auto view = make_view(options.view, header, events, ViewOptions{options.min_block_ns});
     if (!view) return Error{path + ": " + view.error().message};
 
     Analysis out;

@@ -12,6 +12,7 @@
 #include "analyzer/symbolize/binary_locator.h"
 #include "analyzer/unwind/stack_builder.h"
 #include "analyzer/views/sample_filter.h"
+#include "analyzer/views/view_registry.h"  // available_views, default_view
 #include "formats/recording_header.h"
 #include "formats/recording_reader.h"
 #include "formats/result.h"
@@ -19,7 +20,7 @@
 namespace kiln::analyzer {
 
 struct AnalyzeOptions {
-    std::string view = "cpu";
+    std::string view = "cpu";     // a name in view_registry()
     SampleFilter filter;
     LocatorOptions locator;
     bool libunwind_only = false;  // DWARF stacks without the fast path (to compare the two)
@@ -43,12 +44,6 @@ struct Analysis {
     UnwindHealth unwind;                            // DWARF unwinding, per binary where stacks ended
     std::map<uint32_t, std::string> unwind_binaries;  // dso → path, for the report
 };
-
-// Views this recording has data for, in the order `-o DIR` writes them.
-std::vector<std::string> available_views(const format::RecordingHeader& header);
-// The view `kiln analyze` builds without --view: the first available one, else cpu (whose
-// error then says what the recording lacks).
-std::string default_view(const format::RecordingHeader& header);
 
 Result<Analysis> analyze_recording(const std::string& path, const AnalyzeOptions& options);
 // The same on an open reader (tests and fuzzers hand it recordings held in memory).

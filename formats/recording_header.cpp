@@ -31,7 +31,7 @@ std::vector<uint8_t> encode(const RecordingHeader& h) {
     w.u64(h.start_realtime_ns);
     w.u32(h.cpu_count);
     w.u32(h.page_size);
-    w.str(h.target);
+    w.str(h.target.name());
     w.u32(static_cast<uint32_t>(h.command_line.size()));
     for (const auto& a : h.command_line) w.str(a);
     w.u32(static_cast<uint32_t>(h.events.size()));
@@ -65,7 +65,7 @@ Result<RecordingHeader> decode_recording_header(std::span<const uint8_t> payload
     h.start_realtime_ns = r.u64();
     h.cpu_count = r.u32();
     h.page_size = r.u32();
-    h.target = r.str();
+    h.target = RecordingTarget::from_name(std::string(r.str()));  // an unknown name reads, kept as it is
     h.command_line.resize(r.count(4, "command-line arguments"));
     for (auto& a : h.command_line) a = r.str();
     h.events.resize(r.count(13, "events"));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "formats/result.h"
+#include "formats/target_kind.h"
 
 namespace kiln::format {
 
@@ -36,7 +37,7 @@ struct RecordingHeader {
     uint64_t start_realtime_ns = 0;  // wall-clock time when recording started
     uint32_t cpu_count = 0;
     uint32_t page_size = 4096;
-    std::string target;              // "command", "pid", "tid", "system-wide"
+    RecordingTarget target;          // stored as its name: "command", "pid", "tid", "system-wide"
     std::vector<std::string> command_line;  // kiln's own argv
     std::vector<EventDescription> events;
 };

@@ -80,7 +80,7 @@ struct Target {
     EventTarget events;
     std::vector<int> snapshot_pids;  // processes already running that need a /proc snapshot
     std::vector<int> watch_pids;     // recording ends when all of these are gone
-    std::string kind;
+    format::TargetKind kind = format::TargetKind::kUnknown;
 };
 
 Result<Target> resolve_target(const RecordOptions& opt) {
@@ -88,11 +88,11 @@ Result<Target> resolve_target(const RecordOptions& opt) {
     t.events.cpus = opt.cpus.empty() ? online_cpus() : opt.cpus;
     if (opt.system_wide || (!opt.cpus.empty() && opt.pids.empty() && opt.tids.empty() && opt.command.empty())) {
         t.events.system_wide = true;
-        t.kind = "system-wide";
+        t.kind = format::TargetKind::kSystemWide;
         return t;
     }
     if (!opt.pids.empty()) {
-        t.kind = "pid";
+        t.kind = format::TargetKind::kPid;
         for (int pid : opt.pids) {
             auto tids = threads_of(pid);
             if (!tids) return tids.error();
@@ -103,7 +103,7 @@ Result<Target> resolve_target(const RecordOptions& opt) {
         return t;
     }
     if (!opt.tids.empty()) {
-        t.kind = "tid";
+        t.kind = format::TargetKind::kTid;
         t.events.per_thread = true;
         for (int tid : opt.tids) {
             auto tgid = tgid_of(tid);
@@ -116,7 +116,7 @@ Result<Target> resolve_target(const RecordOptions& opt) {
         return t;
     }
     if (!opt.command.empty()) {
-        t.kind = "command";
+        t.kind = format::TargetKind::kCommand;
         t.events.enable_on_exec = true;
         return t;
     }
@@ -313,7 +313,7 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
     if (!opt.command.empty()) {
         auto pid = launcher.prepare(opt.command);
         if (!pid) return pid.error();
-        if (target->kind == "command") target->events.tasks = {*pid};
+        if (target->kind == format::TargetKind::kCommand) target->events.tasks = {*pid};
     }
 
     const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));

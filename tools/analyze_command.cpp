@@ -17,6 +17,7 @@
 #include "analyzer/output/pprof_writer.h"
 #include "analyzer/output/top_table.h"
 #include "analyzer/profile/flame_tree.h"
+#include "analyzer/views/view_registry.h"
 #include "formats/recording_reader.h"
 #include "tools/commands.h"
 #include "tools/text_output.h"
@@ -27,7 +28,7 @@ namespace {
 
 struct AnalyzeArgs {
     std::string file;
-    std::string view;  // empty: the recording's default view (cpu, else probes)
+    std::string view;  // empty: the recording's default view (the first it has data for)
     std::string folded, svg, pprof, out_dir, time, min_block;
     size_t top = 0;
     bool top_given = false;
@@ -76,15 +77,27 @@ Status write_outputs(const analyzer::Analysis& a, const AnalyzeArgs& args, const
     return Status::success();
 }
 
-// Why stacks ended early and what fixes it.
-std::string unwind_fix(const std::string& reason, uint32_t stack_bytes) {
-    if (reason.find("copied stack") != std::string::npos)
-        return "record with a bigger stack copy: -g dwarf," + std::to_string(std::min<uint32_t>(stack_bytes * 2, 65528));
-    if (reason.find("no CFI") != std::string::npos || reason.find("eh_frame") != std::string::npos)
-        return "build it with -fasynchronous-unwind-tables (keeps .eh_frame) or -fno-omit-frame-pointer";
-    if (reason.find("not found") != std::string::npos || reason.find("mismatch") != std::string::npos)
-        return "make the binary (or its debug file) available: --symfs, --debug-dir or DEBUGINFOD_URLS";
-    if (reason.find("registers") != std::string::npos) return "record with -g dwarf";
+// What fixes the stacks that stopped for this reason ("" when nothing kiln can name does).
+std::string unwind_fix(analyzer::UnwindFailureKind kind, uint32_t stack_bytes) {
+    using K = analyzer::UnwindFailureKind;
+    switch (kind) {
+        case K::kStackCopyTooShort:
+            return "record with a bigger stack copy: -g dwarf," +
+                   std::to_string(std::min<uint32_t>(stack_bytes * 2, 65528));
+        case K::kNoCfi:
+        case K::kNoEhFrameHdr:
+            return "build it with -fasynchronous-unwind-tables (keeps .eh_frame) or -fno-omit-frame-pointer";
+        case K::kBinaryNotFound:
+        case K::kBuildIdMismatch:
+            return "make the binary (or its debug file) available: --symfs, --debug-dir or DEBUGINFOD_URLS";
+        case K::kNoUserRegisters: return "record with -g dwarf";
+        case K::kUnwinderStartFailed:
+        case K::kUnwinderStopped:
+        case K::kAddressNotMapped:
+        case K::kNotAFile:
+        case K::kBinaryUnreadable:
+        case K::kMappingNotInFile: return "";
+    }
     return "";
 }
 
@@ -114,9 +127,9 @@ void report_unwinding(const analyzer::Analysis& a) {
                          bin.starts_with("/") ? "build it with -fasynchronous-unwind-tables (keeps .eh_frame)"
                                               : "none needed if the callers shown are right (JIT or vdso code)");
         for (const auto& [reason, n] : h.reasons) {
-            const std::string fix = unwind_fix(reason, u.stack_bytes);
-            std::fprintf(stderr, "  %s: %.1f%% of stacks stopped here: %s%s%s\n", bin.c_str(), pct(n), reason.c_str(),
-                         fix.empty() ? "" : "; fix: ", fix.c_str());
+            const std::string fix = unwind_fix(reason.kind, u.stack_bytes);
+            std::fprintf(stderr, "  %s: %.1f%% of stacks stopped here: %s%s%s\n", bin.c_str(), pct(n),
+                         reason.detail.c_str(), fix.empty() ? "" : "; fix: ", fix.c_str());
         }
     }
 }
@@ -219,6 +232,30 @@ int run_analyze(const AnalyzeArgs& args) {
     return 0;
 }
 
+// "cpu, alloc, ... or wakeup", from the view registry.
+std::string view_choices() {
+    std::string out;
+    const auto views = analyzer::view_registry();
+    for (size_t i = 0; i < views.size(); ++i)
+        (out += i == 0 ? "" : i + 1 == views.size() ? " or " : ", ") += views[i].name;
+    return out;
+}
+
+// The views with what each shows, its unit and how to record for it, for --help.
+std::string views_help() {
+    size_t width = 0;
+    for (const auto& v : analyzer::view_registry()) width = std::max(width, v.name.size());
+    const std::string indent(2 + width + 2, ' ');
+    std::string out = "Views (--view NAME; -o DIR writes each one the recording has data for):\n";
+    for (const auto& v : analyzer::view_registry()) {
+        out += "  " + std::string(v.name) + std::string(width + 2 - v.name.size(), ' ') + std::string(v.description) +
+               "\n";
+        out += indent + "value: " + std::string(v.unit) + "; record with: " +
+               std::string(analyzer::how_to_record(v.needs)) + "\n";
+    }
+    return out;
+}
+
 }  // namespace
 
 Runner add_analyze_command(CLI::App& app) {
@@ -226,8 +263,8 @@ Runner add_analyze_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("analyze", kAnalyzeSummary);
     cmd->add_option("file", args->file, "Recording written by kiln record")->required();
     cmd->add_option("--view", args->view,
-                    "View to build: cpu, alloc, allocs, inuse, faults, mmap, probes, offcpu, hotcold or wakeup "
-                    "(default: cpu, else the first the recording supports)");
+                    "View to build: " + view_choices() + " (default: the first of these the recording supports, "
+                    "else cpu; see Views below)");
     cmd->add_option("--min-block", args->min_block,
                     "offcpu, hotcold, wakeup: leave out blocks shorter than DURATION (e.g. 1ms, 500us)");
     cmd->add_option("--folded", args->folded, "Write folded stacks to PATH (- for stdout)");
@@ -246,6 +283,7 @@ Runner add_analyze_command(CLI::App& app) {
     cmd->add_flag("--libunwind-only", args->libunwind_only,
                   "Unwind -g dwarf stacks with libunwind alone, without kiln's cached-CFI fast path (slower; "
                   "for checking that both give the same stacks)");
+    cmd->footer(views_help());
     return [args]() { return run_analyze(*args); };
 }
 

@@ -16,6 +16,7 @@
 #include "analyzer/output/diff_report.h"
 #include "analyzer/output/flame_svg.h"
 #include "analyzer/output/pprof_writer.h"
+#include "analyzer/views/view_registry.h"
 #include "tools/commands.h"
 #include "tools/text_output.h"
 
@@ -140,7 +141,8 @@ Runner add_diff_command(CLI::App& app) {
         ->expected(0, 2);
     cmd->add_option("--base", args->base, "More BASE runs (pooled; their spread widens the significance test)");
     cmd->add_option("--new", args->now, "More NEW runs (pooled)");
-    cmd->add_option("--view", args->view, "View to build from recordings (default: BASE's default view)");
+    cmd->add_option("--view", args->view,
+                    "View to build from recordings: " + analyzer::view_name_list() + " (default: BASE's default view)");
     cmd->add_option("--svg", args->svg, "Write a differential flame graph (NEW's shape) to PATH (- for stdout)");
     cmd->add_option("--pprof", args->pprof, "Write a pprof diff (BASE negated, as pprof -diff_base) to PATH");
     cmd->add_option("--report", args->report, "Write the report to PATH: .md (Markdown) or .json; - for Markdown on stdout");

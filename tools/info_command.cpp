@@ -45,7 +45,7 @@ nlohmann::json to_json(const format::RecordingSummary& s, uint16_t major, uint16
         {"host", h.hostname},
         {"kernel", h.kernel_release},
         {"arch", h.arch},
-        {"target", h.target},
+        {"target", h.target.name()},
         {"command_line", h.command_line},
         {"start_realtime_ns", h.start_realtime_ns},
         {"duration_ns", s.duration_ns},
@@ -76,7 +76,8 @@ void print_text(const format::RecordingSummary& s, uint16_t major, uint16_t mino
     std::printf("format:     kiln %u.%u (written by kiln %s)\n", major, minor, h.kiln_version.c_str());
     std::printf("host:       %s (%s, %u CPUs)\n", h.hostname.c_str(), h.arch.c_str(), h.cpu_count);
     std::printf("kernel:     %s\n", h.kernel_release.c_str());
-    std::printf("recorded:   %s, %.3f s, target %s\n", when, static_cast<double>(s.duration_ns) / 1e9, h.target.c_str());
+    std::printf("recorded:   %s, %.3f s, target %s\n", when, static_cast<double>(s.duration_ns) / 1e9,
+                h.target.name().c_str());
     std::printf("command:    %s\n", join(h.command_line).c_str());
     for (size_t i = 0; i < h.events.size(); ++i)
         std::printf("event:      %s (%s): %llu samples\n", h.events[i].name.c_str(), sampling_of(h.events[i]).c_str(),

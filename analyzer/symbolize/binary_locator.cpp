@@ -85,12 +85,14 @@ BinaryLocator::BinaryLocator(LocatorOptions options) : options_(std::move(option
 
 BinaryLocator::~BinaryLocator() = default;
 
-Result<LocatedBinary> BinaryLocator::locate(const std::string& recorded_path, std::span<const uint8_t> build_id) {
+Result<LocatedBinary> BinaryLocator::locate(const std::string& recorded_path, std::span<const uint8_t> build_id,
+                                            LocateFailure* failure) {
     const std::string key = recorded_path + '\0' + format::build_id_hex(build_id);
     std::lock_guard lock(mu_);
     auto it = cache_.find(key);
     if (it == cache_.end()) it = cache_.emplace(key, find(recorded_path, build_id)).first;
-    return it->second;
+    if (failure) *failure = it->second.failure;
+    return it->second.result;
 }
 
 std::string BinaryLocator::debuginfod_fetch(std::span<const uint8_t> build_id, bool debuginfo, std::string& error) {
@@ -131,7 +133,7 @@ std::string BinaryLocator::find_debug_file(const std::string& hex, const std::st
     return "";
 }
 
-Result<LocatedBinary> BinaryLocator::find(const std::string& recorded_path, std::span<const uint8_t> build_id) {
+BinaryLocator::Lookup BinaryLocator::find(const std::string& recorded_path, std::span<const uint8_t> build_id) {
     const std::string hex = format::build_id_hex(build_id);
     std::vector<std::string> candidates;  // (path, how) in order of preference
     std::vector<std::string> how;
@@ -157,9 +159,10 @@ Result<LocatedBinary> BinaryLocator::find(const std::string& recorded_path, std:
         for (size_t i = 0; i < candidates.size(); ++i)
             if (is_regular_file(candidates[i])) {
                 LocatedBinary b{candidates[i], "", how[i] + " (no build-id recorded)"};
-                return b;
+                return {std::move(b)};
             }
-        return make_error(recorded_path + ": not found and no build-id recorded to look it up by");
+        return {make_error(recorded_path + ": not found and no build-id recorded to look it up by"),
+                LocateFailure::kNotFound};
     }
 
     std::vector<std::string> looked, mismatches, unreadable;
@@ -195,7 +198,7 @@ Result<LocatedBinary> BinaryLocator::find(const std::string& recorded_path, std:
             msg += "; " + debuginfod_error;
         else if (!std::getenv("DEBUGINFOD_URLS"))
             msg += " (set DEBUGINFOD_URLS to ask a debuginfod server)";
-        return make_error(msg);
+        return {make_error(msg), mismatches.empty() ? LocateFailure::kNotFound : LocateFailure::kBuildIdMismatch};
     }
     // Stripped binaries keep their DWARF in a separate file with the same build-id.
     if (!elf_has_debug_info(found.path)) {
@@ -206,7 +209,7 @@ Result<LocatedBinary> BinaryLocator::find(const std::string& recorded_path, std:
             found.debug_path = debuginfod_fetch(build_id, true, ignored);
         }
     }
-    return found;
+    return {std::move(found)};
 }
 
 }  // namespace kiln::analyzer

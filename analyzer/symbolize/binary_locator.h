@@ -27,6 +27,13 @@ struct LocatedBinary {
     std::string found_via;   // "recorded path", "/usr/lib/debug/.build-id", "symfs", "debuginfod"
 };
 
+// Why locate() found no file to use.
+enum class LocateFailure : uint8_t {
+    kNone,             // it found one
+    kNotFound,         // no candidate file exists (or none could be read), debuginfod had none
+    kBuildIdMismatch,  // candidate files exist, but with another build-id
+};
+
 class BinaryLocator {
 public:
     explicit BinaryLocator(LocatorOptions options);
@@ -35,18 +42,24 @@ public:
     BinaryLocator& operator=(const BinaryLocator&) = delete;
 
     // build_id empty: unknown, the recorded path (or its symfs copy) is used as it is.
-    // Safe to call from several threads.
-    Result<LocatedBinary> locate(const std::string& recorded_path, std::span<const uint8_t> build_id);
+    // Safe to call from several threads. failure, when given, is set to why it failed
+    // (kNone when it did not); the error's message says the same with the paths looked in.
+    Result<LocatedBinary> locate(const std::string& recorded_path, std::span<const uint8_t> build_id,
+                                 LocateFailure* failure = nullptr);
 
 private:
-    Result<LocatedBinary> find(const std::string& recorded_path, std::span<const uint8_t> build_id);
+    struct Lookup {
+        Result<LocatedBinary> result;
+        LocateFailure failure = LocateFailure::kNone;
+    };
+    Lookup find(const std::string& recorded_path, std::span<const uint8_t> build_id);
     // A separate debug file with build-id hex for binary (by .build-id tree, then by its
     // .gnu_debuglink name); "" if none.
     std::string find_debug_file(const std::string& hex, const std::string& binary, std::vector<std::string>& looked);
     std::string debuginfod_fetch(std::span<const uint8_t> build_id, bool debuginfo, std::string& error);
 
     LocatorOptions options_;
-    std::map<std::string, Result<LocatedBinary>> cache_;
+    std::map<std::string, Lookup> cache_;
     DebuginfodClient debuginfod_;  // loaded and started on first use
     std::mutex mu_;                // guards all of the above in locate()
 };

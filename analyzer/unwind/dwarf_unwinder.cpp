@@ -46,7 +46,7 @@ int perf_reg_of(unw_regnum_t r) {
 struct DwarfUnwinder::Image {
     std::unique_ptr<ElfImage> elf;
     std::unique_ptr<CfiRules> rules;  // with elf
-    std::string problem;  // why this binary cannot be unwound through
+    UnwindFailure problem;  // why this binary cannot be unwound through
 };
 
 // What libunwind's callbacks see of one sample.
@@ -65,7 +65,7 @@ struct DwarfUnwinder::Context {
     bool read_past_stack = false;
     bool no_cfi = false;
     uint32_t no_cfi_in = kUnmappedDso;  // dso of the last address find_proc_info was asked about
-    std::string last_problem;
+    UnwindFailure last_problem;  // detail "" until a frame had none
 
     bool reg(int perf_reg, uint64_t& v) const {
         if (perf_reg < 0 || !(regs_mask & (1ull << perf_reg))) return false;
@@ -84,20 +84,22 @@ int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t* pi, int 
     if (m) ctx->no_cfi_in = m->dso;
     if (!m) {
         ctx->no_cfi = true;
-        ctx->last_problem = "address outside every mapping";
+        ctx->last_problem = {UnwindFailureKind::kAddressNotMapped, "address outside every mapping"};
         return -UNW_ENOINFO;
     }
     const DwarfUnwinder::Image* img = ctx->self->image_for(m->dso);
     if (!img || !img->elf) {
         ctx->no_cfi = true;
-        ctx->last_problem = img ? img->problem : "not a file";
+        ctx->last_problem = img ? img->problem : UnwindFailure{UnwindFailureKind::kNotAFile, "not a file"};
         return -UNW_ENOINFO;
     }
     const ElfImage& elf = *img->elf;
     const ElfImage::Segment* seg = elf.segment_of_offset(m->pgoff);
     if (!seg || !elf.has_eh_frame_hdr()) {
         ctx->no_cfi = true;
-        ctx->last_problem = elf.has_eh_frame_hdr() ? "mapping does not match the file" : elf.eh_frame_problem();
+        ctx->last_problem = elf.has_eh_frame_hdr()
+                                ? UnwindFailure{UnwindFailureKind::kMappingNotInFile, "mapping does not match the file"}
+                                : UnwindFailure{UnwindFailureKind::kNoEhFrameHdr, elf.eh_frame_problem()};
         return -UNW_ENOINFO;
     }
     // runtime address = vaddr + bias for every segment of this mapped image.
@@ -115,7 +117,7 @@ int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t* pi, int 
     const int rc = UNW_OBJ(dwarf_search_unwind_table)(as, ip, &di, pi, need_unwind_info, arg);
     if (rc < 0) {
         ctx->no_cfi = true;
-        ctx->last_problem = "no CFI for the address in " + elf.path();
+        ctx->last_problem = {UnwindFailureKind::kNoCfi, "no CFI for the address in " + elf.path()};
     }
     return rc;
 }
@@ -173,17 +175,20 @@ const DwarfUnwinder::Image* DwarfUnwinder::image_for(uint32_t dso) {
     slot = std::make_unique<Image>();
     const Dso& d = model_.dsos()[dso];
     if (d.kind != Dso::Kind::File) {
-        slot->problem = d.path + " is not a file";
+        slot->problem = {UnwindFailureKind::kNotAFile, d.path + " is not a file"};
         return slot.get();
     }
-    auto found = locator_.locate(d.path, d.build_id);
+    LocateFailure why = LocateFailure::kNone;
+    auto found = locator_.locate(d.path, d.build_id, &why);
     if (!found) {
-        slot->problem = found.error().message;
+        slot->problem = {why == LocateFailure::kBuildIdMismatch ? UnwindFailureKind::kBuildIdMismatch
+                                                                : UnwindFailureKind::kBinaryNotFound,
+                         found.error().message};
         return slot.get();
     }
     auto elf = ElfImage::open(found->path);
     if (!elf) {
-        slot->problem = elf.error().message;
+        slot->problem = {UnwindFailureKind::kBinaryUnreadable, elf.error().message};
     } else {
         slot->elf = std::move(*elf);
         slot->rules = std::make_unique<CfiRules>(slot->elf->bytes(), slot->elf->size());
@@ -209,7 +214,8 @@ UnwindResult DwarfUnwinder::unwind(const format::ParsedSample& s, uint64_t regs_
     uint64_t ip = 0;
     if (s.regs_abi == 0 || !ctx.reg(8, ip) || !ctx.reg(7, ctx.sp)) {
         r.outcome = UnwindOutcome::Failed;
-        r.reason = "no user registers in the sample (kernel thread, or not recorded with -g dwarf)";
+        r.failure = {UnwindFailureKind::kNoUserRegisters,
+                     "no user registers in the sample (kernel thread, or not recorded with -g dwarf)"};
         return r;
     }
     if (!libunwind_only_ && unwind_simple(ctx, ip, out, r)) return r;
@@ -218,7 +224,7 @@ UnwindResult DwarfUnwinder::unwind(const format::ParsedSample& s, uint64_t regs_
     if (unw_init_remote(&cursor, space, &ctx) != 0) {
         out.push_back(user_frame(model_, pid, ip));
         r.outcome = UnwindOutcome::Failed;
-        r.reason = "libunwind could not start";
+        r.failure = {UnwindFailureKind::kUnwinderStartFailed, "libunwind could not start"};
         return r;
     }
     bool first = true;
@@ -247,11 +253,15 @@ UnwindResult DwarfUnwinder::unwind(const format::ParsedSample& s, uint64_t regs_
     if (step >= 0 && !ctx.read_past_stack) return r;
     if (ctx.read_past_stack) {
         r.outcome = UnwindOutcome::Truncated;
-        r.reason = "the copied stack (" + std::to_string(s.stack.size()) + " bytes) ended before the outermost frame";
+        r.failure = {UnwindFailureKind::kStackCopyTooShort, "the copied stack (" + std::to_string(s.stack.size()) +
+                                                                " bytes) ended before the outermost frame"};
         out.push_back({kTruncatedDso, 0});
     } else {
         r.outcome = UnwindOutcome::Failed;
-        r.reason = ctx.last_problem.empty() ? "libunwind stopped (error " + std::to_string(-step) + ")" : ctx.last_problem;
+        r.failure = ctx.last_problem.detail.empty()
+                        ? UnwindFailure{UnwindFailureKind::kUnwinderStopped,
+                                        "libunwind stopped (error " + std::to_string(-step) + ")"}
+                        : ctx.last_problem;
     }
     return r;
 }

@@ -19,6 +19,7 @@
 #include "analyzer/symbolize/binary_locator.h"
 #include "analyzer/unwind/elf_image.h"
 #include "analyzer/unwind/raw_frame.h"
+#include "analyzer/unwind/unwind_failure.h"
 #include "formats/perf_sample.h"
 
 namespace kiln::analyzer {
@@ -26,7 +27,7 @@ namespace kiln::analyzer {
 enum class UnwindOutcome : uint8_t {
     Complete,   // reached the outermost frame
     Truncated,  // ran out of copied stack bytes
-    Failed,     // stopped early for another reason (see reason)
+    Failed,     // stopped early for another reason (see failure)
 };
 
 struct UnwindResult {
@@ -34,7 +35,7 @@ struct UnwindResult {
     bool used_frame_pointer = false;  // some frame had no CFI: its caller came from the frame pointer
     uint32_t no_cfi_in = kUnmappedDso;   // dso of (the last) such frame
     uint32_t stopped_in = kUnmappedDso;  // dso of the frame where unwinding stopped
-    std::string reason;                  // why it stopped (Truncated / Failed)
+    UnwindFailure failure;               // why it stopped (Truncated / Failed)
 };
 
 class DwarfUnwinder {

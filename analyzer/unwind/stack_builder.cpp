@@ -65,12 +65,12 @@ void StackBuilder::frames(const format::ParsedSample& s, uint64_t regs_mask, Sta
         case UnwindOutcome::Complete: ++h.complete; break;
         case UnwindOutcome::Truncated:
             ++h.truncated;
-            ++h.reasons[r.reason];
+            ++h.reasons[r.failure];
             last_mark_ = kUnwindTruncated;
             break;
         case UnwindOutcome::Failed:
             ++h.failed;
-            ++h.reasons[r.reason];
+            ++h.reasons[r.failure];
             last_mark_ = kUnwindFailed;
             break;
     }

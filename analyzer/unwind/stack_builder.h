@@ -23,7 +23,7 @@ struct UnwindHealth {
     struct Binary {
         uint64_t complete = 0, truncated = 0, failed = 0;
         uint64_t frame_pointer_fallback = 0;  // stacks that crossed a frame of this binary without CFI
-        std::map<std::string, uint64_t> reasons;  // failure reason → samples
+        std::map<UnwindFailure, uint64_t> reasons;  // why stacks stopped here → samples
     };
     std::map<uint32_t, Binary> by_dso;  // dso of the last frame reached (kUnmappedDso: none), or
                                         // of a frame without CFI (frame_pointer_fallback)

@@ -189,7 +189,7 @@ public:
         h.start_time_ns = kStart;
         h.start_realtime_ns = 1'700'000'000'000'000'000ull;
         h.cpu_count = 2;
-        h.target = "command";
+        h.target = format::TargetKind::kCommand;
         h.events = events_;
         int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0) return make_error("cannot create " + path);

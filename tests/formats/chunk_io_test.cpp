@@ -25,7 +25,7 @@ RecordingHeader sample_header() {
     h.arch = "x86_64";
     h.start_time_ns = 123;
     h.cpu_count = 2;
-    h.target = "command";
+    h.target = format::TargetKind::kCommand;
     h.command_line = {"kiln", "record", "--", "true"};
     EventDescription e;
     e.name = "cpu-clock";

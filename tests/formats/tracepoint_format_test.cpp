@@ -78,7 +78,7 @@ TEST(TracepointFormat, BadTextFailsNamingTheLine) {
 TEST(RecordingHeader, StoresTracepointFormatsAndReadsHeadersWithoutThem) {
     RecordingHeader h;
     h.kiln_version = "t";
-    h.target = "command";
+    h.target = TargetKind::kCommand;
     EventDescription sw, clock;
     sw.name = "sched:sched_switch";
     sw.attr.assign(sizeof(perf_event_attr), 0);

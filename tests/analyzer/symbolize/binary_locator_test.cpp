@@ -176,5 +176,22 @@ TEST(BinaryLocator, SymfsRoot) {
     EXPECT_EQ(b->found_via, "symfs");
 }
 
+// Why a lookup failed, as a kind (the unwinder's report names the fix by it), also when the
+// answer comes from the cache.
+TEST(BinaryLocator, FailureKindSaysNotFoundOrMismatch) {
+    BinaryLocator loc(no_system_dirs());
+    LocateFailure why = LocateFailure::kNotFound;
+    ASSERT_TRUE(loc.locate(TARGET_PIE, build_id_of(TARGET_PIE), &why).ok());
+    EXPECT_EQ(why, LocateFailure::kNone);
+    for (int pass = 0; pass < 2; ++pass) {
+        EXPECT_FALSE(loc.locate(TARGET_OTHERID, build_id_of(TARGET_NOPIE), &why).ok());
+        EXPECT_EQ(why, LocateFailure::kBuildIdMismatch);
+        EXPECT_FALSE(loc.locate("/nonexistent/app", build_id_of(TARGET_PIE), &why).ok());
+        EXPECT_EQ(why, LocateFailure::kNotFound);
+        EXPECT_FALSE(loc.locate("/nonexistent/app", {}, &why).ok());
+        EXPECT_EQ(why, LocateFailure::kNotFound);
+    }
+}
+
 }  // namespace
 }  // namespace kiln::analyzer

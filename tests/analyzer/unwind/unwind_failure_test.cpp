@@ -1,0 +1,90 @@
+// Why a DWARF unwind stopped, as the unwinder reports it: a kind kiln analyze names the fix
+// by, and the text the report shows, for the causes a test can set up without a recording.
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "analyzer/model/process_model.h"
+#include "analyzer/symbolize/binary_locator.h"
+#include "analyzer/unwind/dwarf_unwinder.h"
+
+using namespace kiln;
+using namespace kiln::analyzer;
+
+namespace {
+
+constexpr int32_t kPid = 100;
+constexpr uint64_t kBase = 0x400000;
+
+LocatorOptions nowhere_else() {
+    LocatorOptions o;
+    o.debug_dirs = {};
+    o.use_debuginfod = false;
+    return o;
+}
+
+// One sample of kPid at ip with bp, sp and ip recorded and a small zeroed stack copy.
+struct DwarfSample {
+    std::vector<uint64_t> regs;
+    std::vector<uint8_t> stack = std::vector<uint8_t>(64, 0);
+    format::ParsedSample s;
+    static constexpr uint64_t kMask = (1ull << 6) | (1ull << 7) | (1ull << 8);  // bp, sp, ip
+
+    explicit DwarfSample(uint64_t ip) : regs{0, 0x7ff000000000, ip} {
+        s.pid = s.tid = kPid;
+        s.ip = ip;
+        s.regs_abi = 2;  // PERF_SAMPLE_REGS_ABI_64
+        s.regs = std::span(reinterpret_cast<const uint8_t*>(regs.data()), regs.size() * 8);
+        s.stack = stack;
+    }
+};
+
+UnwindResult unwind_in(const std::string& path, std::vector<uint8_t> build_id) {
+    ProcessModel model;
+    model.mmap(kPid, kBase, 0x1000, 0, PROT_READ | PROT_EXEC, path, build_id);
+    BinaryLocator locator(nowhere_else());
+    DwarfUnwinder unwinder(model, locator);
+    DwarfSample sample(kBase + 0x10);
+    std::vector<RawFrame> frames;
+    return unwinder.unwind(sample.s, DwarfSample::kMask, frames);
+}
+
+}  // namespace
+
+TEST(UnwindFailure, NoUserRegisters) {
+    ProcessModel model;
+    BinaryLocator locator(nowhere_else());
+    DwarfUnwinder unwinder(model, locator);
+    format::ParsedSample s;  // regs_abi 0: a kernel thread's sample
+    std::vector<RawFrame> frames;
+    const UnwindResult r = unwinder.unwind(s, 0, frames);
+    EXPECT_EQ(r.outcome, UnwindOutcome::Failed);
+    EXPECT_EQ(r.failure.kind, UnwindFailureKind::kNoUserRegisters);
+    EXPECT_EQ(r.failure.detail, "no user registers in the sample (kernel thread, or not recorded with -g dwarf)");
+}
+
+TEST(UnwindFailure, BinaryNotFoundOrOfAnotherBuild) {
+    const UnwindResult gone = unwind_in("/nonexistent/app", {1, 2, 3, 4});
+    EXPECT_EQ(gone.outcome, UnwindOutcome::Failed);
+    EXPECT_EQ(gone.failure.kind, UnwindFailureKind::kBinaryNotFound) << gone.failure.detail;
+    EXPECT_EQ(gone.failure.detail.rfind("/nonexistent/app: not found (build-id 01020304)", 0), 0u)
+        << gone.failure.detail;
+
+    const UnwindResult rebuilt = unwind_in(GOLDEN_APP, {1, 2, 3, 4});
+    EXPECT_EQ(rebuilt.outcome, UnwindOutcome::Failed);
+    EXPECT_EQ(rebuilt.failure.kind, UnwindFailureKind::kBuildIdMismatch) << rebuilt.failure.detail;
+    EXPECT_NE(rebuilt.failure.detail.find("build-id mismatch: recorded 01020304"), std::string::npos)
+        << rebuilt.failure.detail;
+}
+
+// The report lists reasons in the order of their text, whatever their kind.
+TEST(UnwindFailure, ReasonsOrderByText) {
+    const UnwindFailure a{UnwindFailureKind::kNoCfi, "a"}, b{UnwindFailureKind::kAddressNotMapped, "b"};
+    EXPECT_LT(a, b);
+    EXPECT_FALSE(b < a);
+    EXPECT_EQ(a, (UnwindFailure{UnwindFailureKind::kNoCfi, "a"}));
+    EXPECT_NE(a, (UnwindFailure{UnwindFailureKind::kNoEhFrameHdr, "a"}));
+}

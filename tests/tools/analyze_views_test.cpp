@@ -1,0 +1,63 @@
+// The command line reads the analyzer's view registry: `kiln analyze --help` lists every view
+// with its description and unit, and `-o DIR` writes exactly the views the recording holds
+// data for.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include "analyzer/views/view_registry.h"
+#include "formats/recording_reader.h"
+#include "tests/tools/kiln_runner.h"
+
+using namespace kiln::test;
+
+namespace {
+
+RunResult run_kiln(std::vector<std::string> args) {
+    args.insert(args.begin(), kiln_bin());
+    return run(args);
+}
+
+}  // namespace
+
+TEST(Analyze, HelpListsEveryRegistryView) {
+    auto help = run_kiln({"analyze", "--help"});
+    ASSERT_EQ(help.exit_code, 0) << help.err;
+    const size_t view_option = help.out.find("--view");
+    ASSERT_NE(view_option, std::string::npos) << help.out;
+    const std::string view_line = help.out.substr(view_option, help.out.find('\n', view_option) - view_option);
+    const size_t views = help.out.find("\nViews");
+    ASSERT_NE(views, std::string::npos) << help.out;
+    for (const auto& v : kiln::analyzer::view_registry()) {
+        const std::string name(v.name);
+        EXPECT_NE(view_line.find(" " + name), std::string::npos) << name << " missing from: " << view_line;
+        const size_t entry = help.out.find("\n  " + name + " ", views);
+        ASSERT_NE(entry, std::string::npos) << name << " missing from:\n" << help.out;
+        // Its line and the indented one below it.
+        const size_t end = help.out.find('\n', help.out.find('\n', entry + 1) + 1);
+        const std::string text = help.out.substr(entry, end - entry);
+        EXPECT_NE(text.find(std::string(v.description)), std::string::npos) << text;
+        EXPECT_NE(text.find("value: " + std::string(v.unit)), std::string::npos) << text;
+    }
+}
+
+TEST(Analyze, OutputDirWritesEveryViewTheRecordingSupports) {
+    TempDir tmp;
+    const std::string rec = tmp.path("offcpu.kiln");
+    auto r = run_kiln({"record", "--off-cpu", "-e", "cpu-clock", "-o", rec, "--", workload("offcpu_mix_fp")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto reader = kiln::format::RecordingReader::open(rec);
+    ASSERT_TRUE(reader.ok()) << reader.error().message;
+    const auto supported = kiln::analyzer::available_views((*reader)->header());
+    EXPECT_EQ(supported, (std::vector<std::string>{"cpu", "offcpu", "hotcold", "wakeup"}));
+
+    auto a = run_kiln({"analyze", rec, "-o", tmp.path("out")});
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    std::set<std::string> written;
+    for (const auto& f : std::filesystem::directory_iterator(tmp.path("out")))
+        if (f.path().extension() == ".folded") written.insert(f.path().stem().string());
+    EXPECT_EQ(written, std::set<std::string>(supported.begin(), supported.end()));
+    for (const auto& v : supported) EXPECT_NE(a.err.find(v + " view: "), std::string::npos) << a.err;
+}
