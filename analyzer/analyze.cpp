@@ -163,6 +163,7 @@ Result<Analysis> analyze_reader(format::RecordingReader& reader, const AnalyzeOp
         const Dso& d = model.dsos()[dso];
         if (d.kind == Dso::Kind::File) binaries.request(d.path, d.build_id);
     });
+    if (options.on_stack) session.stacks().observe(options.on_stack);
     auto streamed = stream_recording(reader, session);
     if (!streamed) return streamed.error();
     for (auto& w : streamed->warnings) out.warnings.push_back(std::move(w));

@@ -25,6 +25,7 @@ struct AnalyzeOptions {
     LocatorOptions locator;
     bool libunwind_only = false;  // DWARF stacks without the fast path (to compare the two)
     uint64_t min_block_ns = 0;    // offcpu, hotcold, wakeup: drop blocks shorter than this
+    StackObserver on_stack;       // when set, sees every stack the view unwinds (raw frames)
 };
 
 struct BinaryReport {

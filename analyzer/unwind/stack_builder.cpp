@@ -32,6 +32,12 @@ StackMode stack_mode(const perf_event_attr& a, std::string_view event_name) {
 }
 
 void StackBuilder::frames(const format::ParsedSample& s, uint64_t regs_mask, StackMode mode, std::vector<RawFrame>& out) {
+    const size_t first = out.size();
+    unwind(s, regs_mask, mode, out);
+    if (observer_) observer_({s, std::span<const RawFrame>(out).subspan(first), last_mark_, model_});
+}
+
+void StackBuilder::unwind(const format::ParsedSample& s, uint64_t regs_mask, StackMode mode, std::vector<RawFrame>& out) {
     last_mark_ = kUnwindComplete;
     const size_t first = out.size();
     if (mode != StackMode::kDwarf) {

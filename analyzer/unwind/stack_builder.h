@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,16 @@ enum class StackMode : uint8_t {
 };
 StackMode stack_mode(const perf_event_attr& attr, std::string_view event_name);
 
+// One stack as StackBuilder::frames() made it: the unwind stage's output, before symbolization.
+struct UnwoundStack {
+    const format::ParsedSample& sample;
+    std::span<const RawFrame> frames;  // leaf first
+    UnwindMark mark;
+    const ProcessModel& model;         // frames' dso indexes are into model.dsos()
+};
+// Sees every stack a view asks for (tests golden the unwind stage with it).
+using StackObserver = std::function<void(const UnwoundStack&)>;
+
 class StackBuilder {
 public:
     StackBuilder(const ProcessModel& model, BinaryLocator& locator, bool libunwind_only = false);
@@ -49,6 +60,7 @@ public:
     // Called once for each binary (Dso index) the first time a stack reaches it, so its
     // symbols can be loaded while the recording still streams.
     void on_first_frame_in(std::function<void(uint32_t dso)> fn) { on_new_dso_ = std::move(fn); }
+    void observe(StackObserver fn) { observer_ = std::move(fn); }
 
 private:
     const ProcessModel& model_;
@@ -56,8 +68,10 @@ private:
     UnwindHealth health_;
     UnwindMark last_mark_ = kUnwindComplete;
     std::function<void(uint32_t)> on_new_dso_;
+    StackObserver observer_;
     std::vector<bool> dso_seen_;
     void note_dsos(const std::vector<RawFrame>& frames, size_t from);
+    void unwind(const format::ParsedSample& s, uint64_t regs_mask, StackMode mode, std::vector<RawFrame>& out);
 };
 
 }  // namespace kiln::analyzer

@@ -1,49 +1,31 @@
 // Golden tests: a text script (tests/analyzer/golden/NAME.script) becomes a recording of
 // binaries this build made; its folded output must equal NAME.folded. Hex offsets of
 // unresolved frames depend on the compiler and are compared as +0xOFF.
-// Regenerate the expected files with KILN_UPDATE_GOLDEN=1.
+// Regenerate the expected files with KILN_UPDATE_GOLDEN=1. The goldens of the earlier stages
+// (decoded records, unwound frames) are in stage_golden_test.cpp.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
-#include <regex>
-#include <string>
 #include <sstream>
+#include <string>
 
 #include "analyzer/analyze.h"
-#include "analyzer/output/folded_writer.h"
 #include "analyzer/output/top_table.h"
-#include "analyzer/profile/flame_tree.h"
+#include "tests/analyzer/golden_files.h"
 #include "tests/analyzer/recording_script.h"
+#include "tests/analyzer/stage_dump.h"
 #include "tests/temp_dir.h"
 
 namespace kiln::analyzer {
 namespace {
-
-std::string read_file(const std::string& path) {
-    std::ifstream f(path);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
-
-std::string substitute(std::string text) {
-    const std::pair<const char*, const char*> vars[] = {{"${GOLDEN_APP}", GOLDEN_APP}, {"${GOLDEN_OTHER}", GOLDEN_OTHER}};
-    for (const auto& [from, to] : vars)
-        for (size_t at; (at = text.find(from)) != std::string::npos;) text.replace(at, std::strlen(from), to);
-    return text;
-}
 
 class Golden : public ::testing::Test {
 protected:
     kiln::test::TempDir tmp_;
     std::string recording_of(const std::string& name) {
         const std::string path = tmp_.path("golden_" + name + ".kiln");
-        Status st = kiln::testing::write_recording_from_script(
-            substitute(read_file(std::string(GOLDEN_DIR) + "/" + name + ".script")), path);
+        Status st = kiln::testing::write_recording_from_script(kiln::testing::golden_script(name), path);
         EXPECT_TRUE(st.ok()) << st.error().message;
         return path;
     }
@@ -63,20 +45,10 @@ protected:
         return a.ok() ? std::move(*a) : Analysis{};
     }
 
-    static std::string folded(const Analysis& a) {
-        std::ostringstream out;
-        write_folded(build_flame_tree(a.profile, static_cast<size_t>(a.profile.default_sample_type)), out);
-        return std::regex_replace(out.str(), std::regex("\\+0x[0-9a-f]+"), "+0xOFF");
-    }
+    static std::string folded(const Analysis& a) { return kiln::testing::folded_text(a); }
 
-    void expect_golden(const std::string& name, const std::string& actual) {
-        const std::string expected_path = std::string(GOLDEN_DIR) + "/" + name + ".folded";
-        if (std::getenv("KILN_UPDATE_GOLDEN")) {
-            std::ofstream(expected_path) << actual;
-            return;
-        }
-        EXPECT_EQ(read_file(expected_path), actual) << "golden " << expected_path
-                                                    << " differs (KILN_UPDATE_GOLDEN=1 regenerates it)";
+    static void expect_golden(const std::string& name, const std::string& actual) {
+        kiln::testing::expect_golden(name, "folded", actual);
     }
 };
 

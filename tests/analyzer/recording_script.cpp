@@ -1,13 +1,12 @@
 #include "tests/analyzer/recording_script.h"
 
-#include <elf.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <linux/perf_event.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <vector>
@@ -19,64 +18,17 @@
 #include "formats/recording_stats.h"
 #include "formats/perf_sample.h"
 #include "formats/sideband.h"
+#include "recorder/user_regs.h"
+#include "tests/analyzer/dwarf_stack.h"
+#include "tests/analyzer/eh_frame_table.h"
+#include "tests/analyzer/script_elf.h"
 
 namespace kiln::testing {
 
 namespace {
 
-constexpr uint64_t kStart = 1'000'000'000'000ull;  // CLOCK_MONOTONIC of the recording's start
-
-struct ElfInfo {
-    std::map<std::string, uint64_t> symbols;  // function name → st_value
-    struct Load {
-        uint64_t vaddr, offset, filesz;
-    };
-    std::vector<Load> exec_loads;
-    std::vector<uint8_t> build_id;
-};
-
-Result<ElfInfo> read_elf(const std::string& path) {
-    elf_version(EV_CURRENT);
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return make_error("cannot open " + path);
-    Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
-    ElfInfo info;
-    size_t nph = 0;
-    elf_getphdrnum(elf, &nph);
-    for (size_t i = 0; i < nph; ++i) {
-        GElf_Phdr ph;
-        if (gelf_getphdr(elf, static_cast<int>(i), &ph) && ph.p_type == PT_LOAD && (ph.p_flags & PF_X))
-            info.exec_loads.push_back({ph.p_vaddr, ph.p_offset, ph.p_filesz});
-    }
-    Elf_Scn* scn = nullptr;
-    while ((scn = elf_nextscn(elf, scn))) {
-        GElf_Shdr sh;
-        gelf_getshdr(scn, &sh);
-        Elf_Data* data = elf_getdata(scn, nullptr);
-        if (!data) continue;
-        if (sh.sh_type == SHT_SYMTAB) {
-            const size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
-            for (size_t i = 0; i < n; ++i) {
-                GElf_Sym sym;
-                if (!gelf_getsym(data, static_cast<int>(i), &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC) continue;
-                const char* name = elf_strptr(elf, sh.sh_link, sym.st_name);
-                if (name && sym.st_value) info.symbols[name] = sym.st_value;
-            }
-        } else if (sh.sh_type == SHT_NOTE) {
-            size_t off = 0, name_off, desc_off;
-            GElf_Nhdr nh;
-            while ((off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0)
-                if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4) {
-                    const auto* d = static_cast<const uint8_t*>(data->d_buf) + desc_off;
-                    info.build_id.assign(d, d + nh.n_descsz);
-                }
-        }
-    }
-    elf_end(elf);
-    close(fd);
-    if (info.exec_loads.empty()) return make_error(path + ": no executable PT_LOAD");
-    return info;
-}
+constexpr uint64_t kStart = kScriptStartNs;
+constexpr uint64_t kUserSp = 0x7ffdfffff000ull;     // the sampled sp of every dsample
 
 std::vector<uint8_t> parse_hex_bytes(const std::string& hex) {
     std::vector<uint8_t> out;
@@ -100,6 +52,7 @@ public:
             binaries_[alias] = {as == "as" ? recorded : path, std::move(*info)};
             return Status::success();
         }
+        if (op == "cfi") return cfi(in);
         if (op == "mmap") return mmap(in);
         if (op == "anon") {  // executable anonymous memory, where JIT code lives
             uint32_t pid;
@@ -177,6 +130,7 @@ public:
             return Status::success();
         }
         if (op == "sample") return sample(in);
+        if (op == "dsample") return dsample(in);
         return make_error("unknown script command '" + op + "'");
     }
 
@@ -211,16 +165,22 @@ public:
         return st;
     }
 
+    const ScriptFacts& facts() const { return facts_; }
+
 private:
     struct Binary {
         std::string path;
         ElfInfo info;
+        std::optional<EhFrameTable> cfi;
     };
 
     Status event(std::istringstream& in) {
-        std::string name, kind;
+        std::string name, kind, mode;
         uint64_t freq = 0;
-        in >> name >> kind >> freq;
+        uint32_t stack_bytes = 0;
+        in >> name >> kind >> freq >> mode >> stack_bytes;
+        if (!mode.empty() && (mode != "dwarf" || stack_bytes == 0 || stack_bytes % 8 != 0))
+            return make_error("event: expected 'dwarf BYTES' (a multiple of 8) after the frequency");
         perf_event_attr a{};
         a.size = sizeof a;
         a.type = kind == "clock" ? PERF_TYPE_SOFTWARE : PERF_TYPE_HARDWARE;
@@ -230,6 +190,12 @@ private:
         a.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
                         PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN;
         a.sample_id_all = 1;
+        if (mode == "dwarf") {  // as recorder::EventSet::make_attr for -g dwarf,BYTES
+            a.sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+            a.sample_regs_user = recorder::user_regs_mask();
+            a.sample_stack_user = stack_bytes;
+            a.exclude_callchain_user = 1;
+        }
         format::EventDescription e;
         e.name = name;
         e.attr.resize(sizeof a);
@@ -237,7 +203,22 @@ private:
         e.ids = {100 + events_.size()};
         e.is_clock = kind == "clock";
         events_.push_back(std::move(e));
-        layout_ = format::SampleLayout::from_attr(a);
+        attr_ = a;
+        return Status::success();
+    }
+
+    Status cfi(std::istringstream& in) {
+        std::string alias, path;
+        in >> alias >> path;
+        auto b = binaries_.find(alias);
+        if (b == binaries_.end()) return make_error("cfi: unknown binary " + alias);
+        std::ifstream f(path);
+        if (!f) return make_error("cannot open " + path + " (the test build writes it with readelf)");
+        std::stringstream text;
+        text << f.rdbuf();
+        auto table = EhFrameTable::parse(text.str());
+        if (!table) return make_error(path + ": " + table.error().message);
+        b->second.cfi = std::move(*table);
         return Status::success();
     }
 
@@ -277,35 +258,90 @@ private:
         return Status::success();
     }
 
-    Result<uint64_t> frame_address(const std::string& f, uint32_t pid) {
+    // A frame of a sample line, resolved.
+    struct Frame {
+        NamedAddress name;
+        bool kernel = false;
+        std::string alias, function;  // user frames in a binary of the script
+        uint64_t vaddr = 0;           // their ELF virtual address
+    };
+
+    Result<Frame> resolve(const std::string& f, uint32_t pid) {
         auto sym_plus = [](const std::string& s, std::string& sym) {
             const size_t plus = s.rfind('+');
             sym = s.substr(0, plus);
             return plus == std::string::npos ? 0 : std::stoull(s.substr(plus + 1), nullptr, 0);
         };
-        if (f.rfind("a:", 0) == 0) return std::stoull(f.substr(2), nullptr, 0);
+        Frame out;
+        out.name.label = f;
+        out.name.pid = static_cast<int32_t>(pid);
         std::string sym;
+        if (f.rfind("a:", 0) == 0) {
+            out.name.address = std::stoull(f.substr(2), nullptr, 0);
+            return out;
+        }
         if (f.rfind("k:", 0) == 0) {
             const uint64_t off = sym_plus(f.substr(2), sym);
+            out.kernel = true;
+            out.name.pid = -1;
             for (const auto& s : ksyms_.symbols)
-                if (s.name == sym) return s.address + off;
+                if (s.name == sym) {
+                    out.name.address = s.address + off;
+                    return out;
+                }
             return make_error("unknown kernel symbol " + sym);
         }
         if (f.rfind("u:", 0) == 0) {
             const size_t colon = f.find(':', 2);
-            const std::string alias = f.substr(2, colon - 2);
+            out.alias = f.substr(2, colon - 2);
             const uint64_t off = sym_plus(f.substr(colon + 1), sym);
-            auto b = binaries_.find(alias);
-            auto base = bases_.find({pid, alias});
+            auto b = binaries_.find(out.alias);
+            auto base = bases_.find({pid, out.alias});
             if (b == binaries_.end() || base == bases_.end()) return make_error(f + ": binary not mapped in pid " + std::to_string(pid));
             auto s = b->second.info.symbols.find(sym);
             if (s == b->second.info.symbols.end()) return make_error(f + ": no symbol " + sym);
-            return base->second + s->second + off;
+            return in_binary(std::move(out), b->second, base->second, s->second.vaddr + off, sym);
         }
         return make_error("bad frame " + f);
     }
 
+    // c:ALIAS:CALLER above the frame below: the return address of CALLER's call to that frame's function.
+    Result<Frame> call_site(const std::string& f, uint32_t pid, const Frame& below) {
+        const size_t colon = f.find(':', 2);
+        Frame out;
+        out.alias = f.substr(2, colon - 2);
+        const std::string caller = f.substr(colon + 1);
+        if (out.alias != below.alias) return make_error(f + ": the frame below is not in " + out.alias);
+        auto b = binaries_.find(out.alias);
+        auto base = bases_.find({pid, out.alias});
+        if (b == binaries_.end() || base == bases_.end()) return make_error(f + ": binary not mapped in pid " + std::to_string(pid));
+        auto ra = b->second.info.return_address_of_call(caller, below.function);
+        if (!ra) return make_error(f + ": " + ra.error().message);
+        out.name.label = f + ">" + below.function;
+        out.name.pid = static_cast<int32_t>(pid);
+        return in_binary(std::move(out), b->second, base->second, *ra, caller);
+    }
+
+    static Frame in_binary(Frame f, const Binary& b, uint64_t base, uint64_t vaddr, const std::string& function) {
+        f.vaddr = vaddr;
+        f.function = function;
+        f.name.address = base + vaddr;
+        f.name.path = b.path;
+        f.name.offset = b.info.file_offset(vaddr).value_or(vaddr);
+        return f;
+    }
+
+    size_t name(const NamedAddress& n) {
+        for (size_t i = 0; i < facts_.names.size(); ++i) {
+            const NamedAddress& o = facts_.names[i];
+            if (o.label == n.label && o.pid == n.pid && o.address == n.address) return i;
+        }
+        facts_.names.push_back(n);
+        return facts_.names.size() - 1;
+    }
+
     Status sample(std::istringstream& in) {
+        if (attr_.sample_type & PERF_SAMPLE_STACK_USER) return make_error("sample: the event is a dwarf one, use dsample");
         uint64_t t, period;
         uint32_t pid, tid, cpu;
         in >> t >> pid >> tid >> cpu >> period;
@@ -313,14 +349,15 @@ private:
         bool in_kernel = false, in_user = false;
         std::string f;
         while (in >> f) {
-            auto addr = frame_address(f, pid);
-            if (!addr) return addr.error();
-            const bool kernel = f[0] == 'k';
+            auto frame = resolve(f, pid);
+            if (!frame) return frame.error();
+            name(frame->name);
+            const bool kernel = frame->kernel;
             if (kernel && !in_kernel) chain.push_back(static_cast<uint64_t>(PERF_CONTEXT_KERNEL));
             if (!kernel && !in_user) chain.push_back(static_cast<uint64_t>(PERF_CONTEXT_USER));
             in_kernel = in_kernel || kernel;
             in_user = in_user || !kernel;
-            chain.push_back(*addr);
+            chain.push_back(frame->name.address);
         }
         time_ = t;
         ByteWriter w;
@@ -334,6 +371,71 @@ private:
         w.u64(period);
         w.u64(chain.size());
         for (uint64_t c : chain) w.u64(c);
+        record(PERF_RECORD_SAMPLE, 0, w);
+        return Status::success();
+    }
+
+    Status dsample(std::istringstream& in) {
+        if (!(attr_.sample_type & PERF_SAMPLE_STACK_USER))
+            return make_error("dsample needs a dwarf event (event NAME clock FREQ dwarf BYTES)");
+        uint64_t t, period;
+        uint32_t pid, tid, cpu;
+        in >> t >> pid >> tid >> cpu >> period;
+        std::vector<uint64_t> kernel;
+        std::vector<Frame> user;
+        uint64_t copy_limit = attr_.sample_stack_user;
+        for (std::string f; in >> f;) {
+            if (f.rfind("copy=", 0) == 0) {
+                copy_limit = std::min<uint64_t>(copy_limit, std::stoull(f.substr(5)));
+                continue;
+            }
+            if (f.rfind("c:", 0) == 0 && user.empty()) return make_error(f + ": a call site needs a frame below it");
+            auto frame = f.rfind("c:", 0) == 0 ? call_site(f, pid, user.back()) : resolve(f, pid);
+            if (!frame) return frame.error();
+            if (frame->kernel) {
+                if (!user.empty()) return make_error(f + ": kernel frames come before the user chain");
+                name(frame->name);
+                kernel.push_back(frame->name.address);
+                continue;
+            }
+            if (frame->alias.empty()) return make_error(f + ": a dsample's user frames must be in a binary with cfi");
+            user.push_back(std::move(*frame));
+        }
+        if (user.empty()) return make_error("dsample: no user frames");
+        std::vector<ChainFrame> chain;
+        DescribedStack described{t, static_cast<int32_t>(pid), static_cast<int32_t>(tid), {}, 0};
+        for (size_t i = 0; i < user.size(); ++i) {
+            const Binary& b = binaries_.at(user[i].alias);
+            if (!b.cfi) return make_error(user[i].name.label + ": no cfi line for " + user[i].alias);
+            chain.push_back({user[i].name.address, b.cfi->row_at(i == 0 ? user[i].vaddr : user[i].vaddr - 1),
+                             user[i].name.label});
+            described.frames.push_back(name(user[i].name));
+        }
+        auto stack = synthesize_user_stack(chain, kUserSp);
+        if (!stack) return make_error("dsample: " + stack.error().message);
+        const uint64_t copied = std::min<uint64_t>(copy_limit, stack->stack.size());
+        while (described.frames_in_copy < stack->return_slots.size() &&
+               stack->return_slots[described.frames_in_copy] + 8 <= stack->sp + copied)
+            ++described.frames_in_copy;
+        facts_.dwarf_stacks.push_back(std::move(described));
+
+        time_ = t;
+        ByteWriter w;
+        w.u64(events_.back().ids[0]);
+        w.u64(kernel.empty() ? stack->ip : kernel.front());
+        w.u32(pid);
+        w.u32(tid);
+        w.u64(kStart + t);
+        w.u32(cpu);
+        w.u32(0);
+        w.u64(period);
+        // -g dwarf excludes the user callchain: only the kernel's part, if the sample was in it.
+        w.u64(kernel.empty() ? 0 : kernel.size() + 1);
+        if (!kernel.empty()) w.u64(static_cast<uint64_t>(PERF_CONTEXT_KERNEL));
+        for (uint64_t k : kernel) w.u64(k);
+        if (Status st = append_user_regs_and_stack(w, *stack, attr_.sample_regs_user, copied); !st)
+            return make_error("dsample: " + st.error().message);
+        if (sizeof(perf_event_header) + w.size() > 0xffff) return make_error("dsample: the record exceeds 64 KiB");
         record(PERF_RECORD_SAMPLE, 0, w);
         return Status::success();
     }
@@ -355,18 +457,31 @@ private:
     }
 
     std::vector<format::EventDescription> events_;
-    format::SampleLayout layout_;
+    perf_event_attr attr_{};  // of the last event
     std::map<std::string, Binary> binaries_;
     std::map<std::pair<uint32_t, std::string>, uint64_t> bases_;
     format::KernelSymbols ksyms_;
     std::map<int32_t, std::string> perf_maps_;
     ByteWriter records_;
     uint64_t time_ = 0;
+    ScriptFacts facts_;
 };
 
 }  // namespace
 
-Status write_recording_from_script(const std::string& script, const std::string& out_path) {
+const NamedAddress* ScriptFacts::find_file(const std::string& path, uint64_t offset) const {
+    for (const auto& n : names)
+        if (!n.path.empty() && n.path == path && n.offset == offset) return &n;
+    return nullptr;
+}
+
+const NamedAddress* ScriptFacts::find_address(int32_t pid, uint64_t address) const {
+    for (const auto& n : names)
+        if (n.pid == pid && n.address == address) return &n;
+    return nullptr;
+}
+
+Status write_recording_from_script(const std::string& script, const std::string& out_path, ScriptFacts* facts) {
     ScriptRecording rec;
     std::istringstream in(script);
     std::string line;
@@ -376,6 +491,7 @@ Status write_recording_from_script(const std::string& script, const std::string&
         Status st = rec.line(line);
         if (!st) return make_error("script line " + std::to_string(n) + ": " + st.error().message);
     }
+    if (facts) *facts = rec.facts();
     return rec.write(out_path);
 }
 
