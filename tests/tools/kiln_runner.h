@@ -27,8 +27,9 @@ RunResult run(const std::vector<std::string>& argv, int uid = -1);
 
 // Starts argv in the background in its own process group; returns its pid.
 pid_t spawn(const std::vector<std::string>& argv, const std::string& stderr_path = "/dev/null");
-// Waits for a spawned process; returns the raw wait status.
-int wait_for(pid_t pid);
+// Waits for a spawned process; returns the raw wait status. With cpu_s, also the CPU seconds
+// (user + system, all its threads) the process used in its life.
+int wait_for(pid_t pid, double* cpu_s = nullptr);
 
 std::string kiln_bin();
 std::string workload(const std::string& name);  // e.g. "cpu_split_fp"

@@ -13,7 +13,7 @@
 #include "analyzer/diff/diff_outputs.h"
 #include "analyzer/diff/differ.h"
 #include "analyzer/diff/pprof_reader.h"
-#include "analyzer/output/diff_report.h"
+#include "analyzer/diff/diff_report.h"
 #include "analyzer/output/pprof_writer.h"
 #include "profile.pb.h"
 

@@ -1,4 +1,4 @@
-#include "analyzer/output/diff_report.h"
+#include "analyzer/diff/diff_report.h"
 
 #include <algorithm>
 #include <cmath>
