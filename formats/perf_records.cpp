@@ -28,6 +28,7 @@ Result<perf_event_header> expect_type(std::span<const uint8_t> record, uint32_t 
 // The NUL-terminated string that fills the rest of the record (the sample_id trailer after its
 // padding never holds a NUL before it, so the first NUL ends it).
 std::string_view text_to_nul(std::span<const uint8_t> rest) {
+    if (rest.empty()) return {};
     const auto* p = reinterpret_cast<const char*>(rest.data());
     return {p, strnlen(p, rest.size())};
 }

@@ -93,11 +93,13 @@ TEST(PerfRecords, Mmap2WithBuildId) {
     EXPECT_EQ(m->filename, "/usr/lib/libfoo.so");
 
     // A shorter build-id (md5: 16 bytes) is cut to its size; an impossible size gives none.
-    auto md5 = parse_mmap(mmap2_with_build_id(16));
+    const auto md5_record = mmap2_with_build_id(16);
+    auto md5 = parse_mmap(md5_record);
     ASSERT_TRUE(md5.ok());
     EXPECT_EQ(md5->build_id.size(), 16u);
     for (uint8_t bad : {uint8_t{0}, uint8_t{21}, uint8_t{255}}) {
-        auto none = parse_mmap(mmap2_with_build_id(bad));
+        const auto none_record = mmap2_with_build_id(bad);
+        auto none = parse_mmap(none_record);
         ASSERT_TRUE(none.ok());
         EXPECT_TRUE(none->build_id.empty()) << int{bad};
     }
@@ -144,13 +146,15 @@ TEST(PerfRecords, MmapHasNoProtFieldButItsMiscSaysCodeOrData) {
             },
             "/bin/x", true);
     };
-    auto code = parse_mmap(mmap(PERF_RECORD_MISC_USER));
+    const auto code_record = mmap(PERF_RECORD_MISC_USER);  // the parse points into it
+    auto code = parse_mmap(code_record);
     ASSERT_TRUE(code.ok()) << code.error().message;
     EXPECT_FALSE(code->mmap2);
     EXPECT_EQ(code->prot, static_cast<uint32_t>(PROT_READ | PROT_EXEC));
     EXPECT_EQ(code->filename, "/bin/x");
     EXPECT_EQ(code->pgoff, 0x3000u);
-    auto data = parse_mmap(mmap(PERF_RECORD_MISC_USER | PERF_RECORD_MISC_MMAP_DATA));
+    const auto data_record = mmap(PERF_RECORD_MISC_USER | PERF_RECORD_MISC_MMAP_DATA);
+    auto data = parse_mmap(data_record);
     ASSERT_TRUE(data.ok());
     EXPECT_EQ(data->prot, static_cast<uint32_t>(PROT_READ));
 }
