@@ -16,12 +16,19 @@ namespace kiln::analyzer {
 
 namespace {
 
-// Feeds the process model with task and mapping records and hands samples to the view.
+// One view and the analysis it fills.
+struct ViewRun {
+    View& view;
+    Analysis& out;
+};
+
+// Feeds the process model with task and mapping records and hands each sample, parsed and
+// unwound once, to every view that wants it.
 class Session final : public RecordVisitor {
 public:
-    Session(const format::RecordingHeader& header, const EventTable& events, View& view, const SampleFilter& filter,
-            BinaryLocator& locator, bool libunwind_only, Analysis& out)
-        : header_(header), events_(events), view_(view), filter_(filter), out_(out),
+    Session(const format::RecordingHeader& header, const EventTable& events, std::vector<ViewRun> runs,
+            const SampleFilter& filter, BinaryLocator& locator, bool libunwind_only)
+        : header_(header), events_(events), runs_(std::move(runs)), filter_(filter),
           stacks_(model_, locator, libunwind_only) {}
 
     ProcessModel& model() { return model_; }
@@ -35,18 +42,22 @@ public:
 
     void record(const perf_event_header& h, std::span<const uint8_t> rec, int event, uint64_t time) override {
         last_time_ = std::max(last_time_, time);
-        if (h.type != PERF_RECORD_SAMPLE) view_.side_record(h, rec, event, time);
+        if (h.type == PERF_RECORD_SAMPLE) {
+            sample(rec, event, time);
+            return;
+        }
+        for (auto& r : runs_) r.view.side_record(h, rec, event, time);
         switch (h.type) {
-            case PERF_RECORD_SAMPLE: sample(rec, event, time); break;
             case PERF_RECORD_MMAP:
             case PERF_RECORD_MMAP2:
                 if (auto m = format::parse_mmap(rec))
-                    model_.mmap(static_cast<int32_t>(m->pid), m->addr, m->len, m->pgoff, m->prot, std::string(m->filename),
-                                m->build_id);
+                    model_.mmap(static_cast<int32_t>(m->pid), m->addr, m->len, m->pgoff, m->prot,
+                                std::string(m->filename), m->build_id);
                 break;
             case PERF_RECORD_COMM:
                 if (auto c = format::parse_comm(rec))
-                    model_.comm(static_cast<int32_t>(c->pid), static_cast<int32_t>(c->tid), std::string(c->comm), c->exec);
+                    model_.comm(static_cast<int32_t>(c->pid), static_cast<int32_t>(c->tid), std::string(c->comm),
+                                c->exec);
                 break;
             case PERF_RECORD_FORK:
                 if (auto f = format::parse_task(rec))
@@ -54,13 +65,16 @@ public:
                                 static_cast<int32_t>(f->tid));
                 break;
             case PERF_RECORD_EXIT:
-                if (auto e = format::parse_task(rec)) model_.exit(static_cast<int32_t>(e->pid), static_cast<int32_t>(e->tid));
+                if (auto e = format::parse_task(rec))
+                    model_.exit(static_cast<int32_t>(e->pid), static_cast<int32_t>(e->tid));
                 break;
             case PERF_RECORD_LOST:
-                if (auto l = format::parse_lost(rec)) out_.lost += l->lost;
+                if (auto l = format::parse_lost(rec))
+                    for (auto& r : runs_) r.out.lost += l->lost;
                 break;
             case PERF_RECORD_LOST_SAMPLES:
-                if (auto l = format::parse_lost_samples(rec)) out_.lost += l->lost;
+                if (auto l = format::parse_lost_samples(rec))
+                    for (auto& r : runs_) r.out.lost += l->lost;
                 break;
             default: break;
         }
@@ -68,11 +82,18 @@ public:
 
 private:
     void sample(std::span<const uint8_t> rec, int event, uint64_t time) {
-        if (!view_.wants(event)) return;
-        ++out_.samples_seen;
+        bool wanted = false;
+        for (auto& r : runs_) {
+            if (!r.view.wants(event)) continue;
+            wanted = true;
+            ++r.out.samples_seen;
+        }
+        if (!wanted) return;
         auto parsed = format::parse_sample(events_.layout(event), rec);
         if (!parsed) {
-            if (out_.unparsable_samples++ == 0) out_.warnings.push_back("unparsable sample: " + parsed.error().message);
+            for (auto& r : runs_)
+                if (r.view.wants(event) && r.out.unparsable_samples++ == 0)
+                    r.out.warnings.push_back("unparsable sample: " + parsed.error().message);
             return;
         }
         const format::ParsedSample& s = *parsed;
@@ -82,19 +103,23 @@ private:
         labels_.comm = model_.process_name(labels_.pid);
         labels_.thread_comm = model_.thread_name(labels_.pid, labels_.tid);
         const double t = time >= header_.start_time_ns ? static_cast<double>(time - header_.start_time_ns) / 1e9 : 0.0;
-        if (!filter_.keeps(labels_.pid, labels_.tid, labels_.comm, labels_.thread_comm, t)) {
-            view_.filtered_sample(s, event, labels_, stacks_);
-            return;
+        const bool kept = filter_.keeps(labels_.pid, labels_.tid, labels_.comm, labels_.thread_comm, t);
+        stacks_.begin_sample();
+        for (auto& r : runs_) {
+            if (!r.view.wants(event)) continue;
+            if (!kept) {
+                r.view.filtered_sample(s, event, labels_, stacks_);
+                continue;
+            }
+            ++r.out.samples_kept;
+            r.view.sample(s, event, labels_, stacks_);
         }
-        ++out_.samples_kept;
-        view_.sample(s, event, labels_, stacks_);
     }
 
     const format::RecordingHeader& header_;
     const EventTable& events_;
-    View& view_;
+    std::vector<ViewRun> runs_;
     const SampleFilter& filter_;
-    Analysis& out_;
     ProcessModel model_;
     StackBuilder stacks_;
     SampleLabels labels_;
@@ -149,16 +174,29 @@ Result<Analysis> analyze_recording(const std::string& path, const AnalyzeOptions
 }
 
 Result<Analysis> analyze_reader(format::RecordingReader& reader, const AnalyzeOptions& options) {
+    auto all = analyze_views(reader, options, {options.view});
+    if (!all) return all.error();
+    return std::move(all->front());
+}
+
+Result<std::vector<Analysis>> analyze_views(format::RecordingReader& reader, const AnalyzeOptions& options,
+                                            const std::vector<std::string>& view_names) {
     const std::string& path = reader.name();
     const format::RecordingHeader& header = reader.header();
     EventTable events(header);
-    auto view = make_view(options.view, header, events, ViewOptions{options.min_block_ns});
-    if (!view) return Error{path + ": " + view.error().message};
+    std::vector<std::unique_ptr<View>> views;
+    for (const auto& name : view_names) {
+        auto view = make_view(name, header, events, ViewOptions{options.min_block_ns});
+        if (!view) return Error{path + ": " + view.error().message};
+        views.push_back(std::move(*view));
+    }
+    std::vector<Analysis> outs(views.size());
+    std::vector<ViewRun> runs;
+    for (size_t i = 0; i < views.size(); ++i) runs.push_back({*views[i], outs[i]});
 
-    Analysis out;
     BinaryLocator locator(options.locator);
     BinaryPreloader binaries(locator);
-    Session session(header, events, **view, options.filter, locator, options.libunwind_only, out);
+    Session session(header, events, std::move(runs), options.filter, locator, options.libunwind_only);
     session.stacks().on_first_frame_in([&binaries, &model = session.model()](uint32_t dso) {
         const Dso& d = model.dsos()[dso];
         if (d.kind == Dso::Kind::File) binaries.request(d.path, d.build_id);
@@ -166,36 +204,42 @@ Result<Analysis> analyze_reader(format::RecordingReader& reader, const AnalyzeOp
     if (options.on_stack) session.stacks().observe(options.on_stack);
     auto streamed = stream_recording(reader, session);
     if (!streamed) return streamed.error();
-    for (auto& w : streamed->warnings) out.warnings.push_back(std::move(w));
     RecordingSideband& side = streamed->sideband;
 
+    // Symbolization, last: one symbol table and one opened binary each serve every profile.
     ProcessModel& model = session.model();
     model.apply_build_ids(side.build_ids);
-    Profile& profile = out.profile;
-    AddressResolver resolver(model, KernelSymbolTable(std::move(side.kallsyms), side.modules, side.kernel),
-                             JitSymbolTable(side.perf_maps), binaries, profile, side.kernel.build_id);
-    View& v = **view;
-    v.finish(side.has_stats && side.stats.end_time_ns > 0 ? side.stats.end_time_ns : session.last_time());
-    for (auto& w : v.warnings()) out.warnings.push_back(std::move(w));
-    out.distinct_stacks = v.builder().distinct_stacks();
-    v.builder().finish(resolver, profile);
-    profile.default_sample_type = v.default_sample_type();
-    profile.period_type = v.period_type();
-    profile.period = v.period();
-    profile.time_nanos = static_cast<int64_t>(header.start_realtime_ns);
-    if (side.has_stats && side.stats.end_time_ns > header.start_time_ns)
-        profile.duration_nanos = static_cast<int64_t>(side.stats.end_time_ns - header.start_time_ns);
-    profile.comments.push_back("kiln analyze --view " + v.name() + " " + path);
-    profile.comments.push_back("recorded on " + header.hostname + ", Linux " + header.kernel_release + " " +
-                               header.arch);
+    const KernelSymbolTable kernel(std::move(side.kallsyms), side.modules, side.kernel);
+    const JitSymbolTable jit(side.perf_maps);
+    const uint64_t end_ns = side.has_stats && side.stats.end_time_ns > 0 ? side.stats.end_time_ns : session.last_time();
+    for (size_t i = 0; i < views.size(); ++i) {
+        Analysis& out = outs[i];
+        View& v = *views[i];
+        out.warnings.insert(out.warnings.begin(), streamed->warnings.begin(), streamed->warnings.end());
+        Profile& profile = out.profile;
+        AddressResolver resolver(model, kernel, jit, binaries, profile, side.kernel.build_id);
+        v.finish(end_ns);
+        for (auto& w : v.warnings()) out.warnings.push_back(std::move(w));
+        out.distinct_stacks = v.builder().distinct_stacks();
+        v.builder().finish(resolver, profile);
+        profile.default_sample_type = v.default_sample_type();
+        profile.period_type = v.period_type();
+        profile.period = v.period();
+        profile.time_nanos = static_cast<int64_t>(header.start_realtime_ns);
+        if (side.has_stats && side.stats.end_time_ns > header.start_time_ns)
+            profile.duration_nanos = static_cast<int64_t>(side.stats.end_time_ns - header.start_time_ns);
+        profile.comments.push_back("kiln analyze --view " + v.name() + " " + path);
+        profile.comments.push_back("recorded on " + header.hostname + ", Linux " + header.kernel_release + " " +
+                                   header.arch);
 
-    for (auto& st : resolver.binaries()) out.binaries.push_back({std::move(st), 0});
-    out.unwind = session.health();
-    for (const auto& [dso, h] : out.unwind.by_dso)
-        out.unwind_binaries[dso] = dso < model.dsos().size() ? model.dsos()[dso].path : "[unknown]";
-    count_binary_samples(profile, out.binaries);
-    put_main_binary_first(profile, out.binaries);
-    return out;
+        for (auto& st : resolver.binaries()) out.binaries.push_back({std::move(st), 0});
+        out.unwind = session.health();
+        for (const auto& [dso, h] : out.unwind.by_dso)
+            out.unwind_binaries[dso] = dso < model.dsos().size() ? model.dsos()[dso].path : "[unknown]";
+        count_binary_samples(profile, out.binaries);
+        put_main_binary_first(profile, out.binaries);
+    }
+    return outs;
 }
 
 }  // namespace kiln::analyzer

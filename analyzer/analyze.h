@@ -50,4 +50,12 @@ Result<Analysis> analyze_recording(const std::string& path, const AnalyzeOptions
 // The same on an open reader (tests and fuzzers hand it recordings held in memory).
 Result<Analysis> analyze_reader(format::RecordingReader& reader, const AnalyzeOptions& options);
 
+// Several views of one recording in one pass (`kiln analyze -o DIR`): the records are decoded,
+// and each sample parsed and unwound, once for all of them; each view gets its own profile,
+// symbolized through one set of symbol tables and opened binaries. options.view is not used;
+// the analyses come in the order of view_names. What belongs to the pass is the same in each:
+// lost, the recording's warnings, and unwind (every stack the pass unwound, for any view).
+Result<std::vector<Analysis>> analyze_views(format::RecordingReader& reader, const AnalyzeOptions& options,
+                                            const std::vector<std::string>& view_names);
+
 }  // namespace kiln::analyzer

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include "analyzer/analyze.h"
@@ -134,15 +135,20 @@ void report_unwinding(const analyzer::Analysis& a) {
     }
 }
 
-void report(const analyzer::Analysis& a, const std::string& view) {
-    for (const auto& w : a.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+// The view's summary and warnings. With several views of one pass (-o DIR), what belongs to
+// the pass (losses, unwinding, the recording's warnings) is said once, with the first.
+void report(const analyzer::Analysis& a, const std::string& view, bool first_view,
+            std::set<std::string>& warned) {
+    for (const auto& w : a.warnings)
+        if (warned.insert(w).second) std::fprintf(stderr, "warning: %s\n", w.c_str());
     std::fprintf(stderr, "kiln analyze: %s view: %llu samples", view.c_str(),
                  static_cast<unsigned long long>(a.samples_kept));
     if (a.samples_kept != a.samples_seen)
         std::fprintf(stderr, " (of %llu; the rest filtered out)", static_cast<unsigned long long>(a.samples_seen));
     std::fprintf(stderr, ", %zu distinct stacks\n", a.distinct_stacks);
-    if (a.lost) std::fprintf(stderr, "warning: %llu samples were lost while recording\n", static_cast<unsigned long long>(a.lost));
-    report_unwinding(a);
+    if (first_view && a.lost)
+        std::fprintf(stderr, "warning: %llu samples were lost while recording\n", static_cast<unsigned long long>(a.lost));
+    if (first_view) report_unwinding(a);
     int64_t total = 0;
     for (const auto& s : a.profile.samples) total += s.values.empty() ? 0 : s.values[0];
     for (const auto& b : a.binaries) {
@@ -178,13 +184,13 @@ int run_analyze(const AnalyzeArgs& args) {
     opt.locator.use_debuginfod = !args.no_debuginfod;
     opt.libunwind_only = args.libunwind_only;
 
+    auto reader = format::RecordingReader::open(args.file);
+    if (!reader) {
+        std::fprintf(stderr, "kiln analyze: %s\n", reader.error().message.c_str());
+        return 1;
+    }
     std::vector<std::string> views{args.view};
     if (!args.out_dir.empty() || args.view.empty()) {
-        auto reader = format::RecordingReader::open(args.file);
-        if (!reader) {
-            std::fprintf(stderr, "kiln analyze: %s\n", reader.error().message.c_str());
-            return 1;
-        }
         if (args.out_dir.empty()) {
             views = {analyzer::default_view((*reader)->header())};
         } else {
@@ -203,14 +209,17 @@ int run_analyze(const AnalyzeArgs& args) {
     }
     const bool any_output = !args.folded.empty() || !args.svg.empty() || !args.pprof.empty() || !args.out_dir.empty();
     std::vector<std::string> written;
-    for (const auto& view : views) {
-        opt.view = view;
-        auto a = analyzer::analyze_recording(args.file, opt);
-        if (!a) {
-            std::fprintf(stderr, "kiln analyze: %s\n", a.error().message.c_str());
-            return 1;
-        }
-        report(*a, view);
+    std::set<std::string> warned;
+    // Every view in one pass over the recording (decoded and unwound once).
+    auto analyses = analyzer::analyze_views(**reader, opt, views);
+    if (!analyses) {
+        std::fprintf(stderr, "kiln analyze: %s\n", analyses.error().message.c_str());
+        return 1;
+    }
+    for (size_t i = 0; i < views.size(); ++i) {
+        const std::string& view = views[i];
+        const analyzer::Analysis* a = &(*analyses)[i];
+        report(*a, view, i == 0, warned);
         Status st = write_outputs(*a, args, view, args.folded, args.svg, args.pprof, written);
         if (st && !args.out_dir.empty()) {
             const std::string base = args.out_dir + "/" + view;

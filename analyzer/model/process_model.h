@@ -36,6 +36,17 @@ class AddressSpace {
 public:
     void insert(const MapEntry& e);
     const MapEntry* find(uint64_t addr) const;
+    // The last of the (at most max_steps) mappings starting at or below addr that keeps(),
+    // walking down: the code mapping of the file whose data or read-only segments hold addr.
+    template <typename Keep>
+    const MapEntry* at_or_below(uint64_t addr, size_t max_steps, Keep keeps) const {
+        auto it = by_start_.upper_bound(addr);
+        for (size_t n = 0; n < max_steps && it != by_start_.begin(); ++n) {
+            --it;
+            if (keeps(it->second)) return &it->second;
+        }
+        return nullptr;
+    }
     size_t size() const { return by_start_.size(); }
 
 private:

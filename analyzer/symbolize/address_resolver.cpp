@@ -26,15 +26,16 @@ std::string offset_name(const std::string& what, uint64_t off) {
 
 struct AddressResolver::Binary {
     BinaryStatus status;
-    std::unique_ptr<BinarySymbols> symbols;
+    std::shared_ptr<BinarySymbols> symbols;
     uint64_t base = 0;
 };
 
-AddressResolver::AddressResolver(const ProcessModel& model, KernelSymbolTable kernel, JitSymbolTable jit,
-                                 BinaryOpener& binaries, Profile& profile, std::vector<uint8_t> kernel_build_id)
+AddressResolver::AddressResolver(const ProcessModel& model, const KernelSymbolTable& kernel,
+                                 const JitSymbolTable& jit, BinaryOpener& binaries, Profile& profile,
+                                 std::vector<uint8_t> kernel_build_id)
     : model_(model),
-      kernel_(std::move(kernel)),
-      jit_(std::move(jit)),
+      kernel_(kernel),
+      jit_(jit),
       opener_(binaries),
       profile_(profile),
       kernel_build_id_(std::move(kernel_build_id)) {}
@@ -121,7 +122,7 @@ AddressResolver::Binary& AddressResolver::binary(uint32_t dso_index) {
             if (!syms) {
                 b.status.problem = syms.error().message;
             } else {
-                b.symbols = std::move(*syms);
+                b.symbols = *syms;
                 b.status.has_dwarf = b.symbols->has_dwarf();
                 m.has_functions = true;
                 m.has_filenames = m.has_line_numbers = m.has_inline_frames = b.status.has_dwarf;

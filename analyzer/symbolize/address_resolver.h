@@ -32,7 +32,8 @@ struct BinaryStatus {
 
 class AddressResolver {
 public:
-    AddressResolver(const ProcessModel& model, KernelSymbolTable kernel, JitSymbolTable jit,
+    // kernel, jit and binaries are borrowed: one set serves the profiles of every view.
+    AddressResolver(const ProcessModel& model, const KernelSymbolTable& kernel, const JitSymbolTable& jit,
                     BinaryOpener& binaries, Profile& profile, std::vector<uint8_t> kernel_build_id);
     ~AddressResolver();
 
@@ -52,8 +53,8 @@ private:
     uint32_t named_location(uint32_t mapping, uint64_t address, FrameKind kind, const std::string& name);
 
     const ProcessModel& model_;
-    KernelSymbolTable kernel_;
-    JitSymbolTable jit_;
+    const KernelSymbolTable& kernel_;
+    const JitSymbolTable& jit_;
     BinaryOpener& opener_;
     Profile& profile_;
     std::vector<uint8_t> kernel_build_id_;

@@ -5,7 +5,13 @@ namespace kiln::analyzer {
 OpenedBinary InlineBinaryOpener::open(const std::string& path, const std::vector<uint8_t>& build_id) {
     OpenedBinary b;
     b.located = locator_.locate(path, build_id);
-    if (b.located) b.symbols = BinarySymbols::open(*b.located);
+    if (!b.located) return b;
+    auto symbols = BinarySymbols::open(*b.located);
+    if (symbols) {
+        b.symbols = std::shared_ptr<BinarySymbols>(std::move(*symbols));
+    } else {
+        b.symbols = symbols.error();
+    }
     return b;
 }
 
@@ -51,15 +57,17 @@ void BinaryPreloader::run() {
 
 OpenedBinary BinaryPreloader::open(const std::string& path, const std::vector<uint8_t>& build_id) {
     std::unique_lock lock(mu_);
-    auto it = entries_.find(Key{path, build_id});
+    Key key{path, build_id};
+    auto it = entries_.find(key);
     if (it == entries_.end()) {
         lock.unlock();
-        return inline_.open(path, build_id);
+        OpenedBinary b = inline_.open(path, build_id);
+        lock.lock();
+        entries_.emplace(std::move(key), b);  // kept for the next profile that asks
+        return b;
     }
     cv_.wait(lock, [&] { return it->second.has_value(); });
-    OpenedBinary b = std::move(*it->second);
-    entries_.erase(it);
-    return b;
+    return *it->second;
 }
 
 }  // namespace kiln::analyzer

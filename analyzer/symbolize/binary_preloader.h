@@ -21,9 +21,11 @@
 
 namespace kiln::analyzer {
 
+// Copyable: the symbols are shared, so several profiles of one recording (kiln analyze -o DIR)
+// symbolize through one opened binary.
 struct OpenedBinary {
     Result<LocatedBinary> located = Error{};
-    Result<std::unique_ptr<BinarySymbols>> symbols = Error{};  // valid when located is
+    Result<std::shared_ptr<BinarySymbols>> symbols = Error{};  // valid when located is
 };
 
 // What AddressResolver needs to open a binary: the preloader, or the same work done inline.
@@ -54,7 +56,7 @@ public:
     // Queues a binary to open; repeated requests are ignored.
     void request(const std::string& path, const std::vector<uint8_t>& build_id);
     // The binary, opened by the thread (waiting for it if it is at work on it) or, if it was
-    // never requested, here.
+    // never requested, here. Each binary is opened once: later calls share its symbols.
     OpenedBinary open(const std::string& path, const std::vector<uint8_t>& build_id) override;
 
 private:

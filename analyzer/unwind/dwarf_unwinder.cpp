@@ -56,12 +56,6 @@ struct DwarfUnwinder::Context {
     uint64_t regs_mask;
     int32_t pid;
     uint64_t sp;
-    // Images touched by this unwind, with the load bias of their mapping.
-    struct Loaded {
-        const ElfImage* elf;
-        uint64_t bias;
-    };
-    std::vector<Loaded> loaded;
     bool read_past_stack = false;
     bool no_cfi = false;
     uint32_t no_cfi_in = kUnmappedDso;  // dso of the last address find_proc_info was asked about
@@ -104,9 +98,6 @@ int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t* pi, int 
     }
     // runtime address = vaddr + bias for every segment of this mapped image.
     const uint64_t bias = m->start - m->pgoff + seg->offset - seg->vaddr;
-    bool known = false;
-    for (const auto& l : ctx->loaded) known = known || l.elf == &elf;
-    if (!known) ctx->loaded.push_back({&elf, bias});
     unw_dyn_info_t di{};
     di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
     di.start_ip = m->start;
@@ -134,8 +125,13 @@ int access_mem(unw_addr_space_t, unw_word_t addr, unw_word_t* val, int write, vo
         std::memcpy(val, stack.data() + (addr - ctx->sp), sizeof(unw_word_t));
         return 0;
     }
-    for (const auto& l : ctx->loaded)
-        if (addr >= l.bias && l.elf->read_vaddr(addr - l.bias, val, sizeof(unw_word_t))) return 0;
+    // Outside the stack: the bytes of the binary mapped there (.eh_frame and its table, the
+    // GOT a CIE's personality pointer names). Found from the address alone, never from what
+    // earlier calls touched, so an unwind does not depend on libunwind's caches: a stack reads
+    // the same whichever samples were unwound before it (kiln analyze -o DIR unwinds for
+    // every view at once).
+    if (const DwarfUnwinder::MappedImage* mi = ctx->self->image_holding(ctx->pid, addr))
+        if (addr >= mi->bias && mi->image->elf->read_vaddr(addr - mi->bias, val, sizeof(unw_word_t))) return 0;
     // A read just above the copied stack means the copy was too small.
     if (addr >= ctx->sp && addr < ctx->sp + stack.size() + (1u << 20)) ctx->read_past_stack = true;
     *val = 0;
@@ -210,7 +206,7 @@ void* DwarfUnwinder::address_space(int32_t pid) {
 UnwindResult DwarfUnwinder::unwind(const format::ParsedSample& s, uint64_t regs_mask, std::vector<RawFrame>& out) {
     UnwindResult r;
     const int32_t pid = static_cast<int32_t>(s.pid);
-    Context ctx{this, &s, regs_mask, pid, 0, {}, false, false, {}};
+    Context ctx{this, &s, regs_mask, pid, 0, false, false, {}};
     uint64_t ip = 0;
     if (s.regs_abi == 0 || !ctx.reg(8, ip) || !ctx.reg(7, ctx.sp)) {
         r.outcome = UnwindOutcome::Failed;
@@ -278,6 +274,19 @@ const DwarfUnwinder::MappedImage* DwarfUnwinder::mapped_image(const MapEntry& m)
     MappedImage& slot = mapped_[next_mapped_++ % mapped_.size()];
     slot = {m.dso, m.start, m.pgoff, img, m.start - m.pgoff + seg->offset - seg->vaddr};
     return &slot;
+}
+
+// A file's read-only and data segments are mapped right above its code (and are not code,
+// so the model keeps no path for them): the code mapping at or just below addr names the
+// binary, and its load bias says whether addr is in it.
+const DwarfUnwinder::MappedImage* DwarfUnwinder::image_holding(int32_t pid, uint64_t addr) {
+    const AddressSpace* space = model_.space(pid);
+    if (!space) return nullptr;
+    const auto& dsos = model_.dsos();
+    const MapEntry* m = space->at_or_below(addr, 4, [&](const MapEntry& e) {
+        return e.dso < dsos.size() && dsos[e.dso].kind == Dso::Kind::File;
+    });
+    return m ? mapped_image(*m) : nullptr;
 }
 
 // Applies cached simple CFI rules frame by frame, reading only the copied stack. Succeeds

@@ -63,6 +63,9 @@ public:
         uint64_t bias = 0;  // runtime address = ELF virtual address + bias
     };
 
+    // The image of the binary mapped at addr in pid's address space, or nullptr.
+    const MappedImage* image_holding(int32_t pid, uint64_t addr);
+
 private:
     void* address_space(int32_t pid);
     const MappedImage* mapped_image(const MapEntry& m);

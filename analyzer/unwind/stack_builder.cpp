@@ -32,8 +32,14 @@ StackMode stack_mode(const perf_event_attr& a, std::string_view event_name) {
 }
 
 void StackBuilder::frames(const format::ParsedSample& s, uint64_t regs_mask, StackMode mode, std::vector<RawFrame>& out) {
+    if (memo_.same(s, regs_mask, mode)) {
+        out.insert(out.end(), memo_.frames.begin(), memo_.frames.end());
+        last_mark_ = memo_.mark;
+        return;
+    }
     const size_t first = out.size();
     unwind(s, regs_mask, mode, out);
+    memo_.remember(s, regs_mask, mode, last_mark_, std::span<const RawFrame>(out).subspan(first));
     if (observer_) observer_({s, std::span<const RawFrame>(out).subspan(first), last_mark_, model_});
 }
 
@@ -54,7 +60,7 @@ void StackBuilder::unwind(const format::ParsedSample& s, uint64_t regs_mask, Sta
             kernel = ip == static_cast<uint64_t>(PERF_CONTEXT_KERNEL);
             continue;
         }
-        if (kernel || is_kernel_address(ip)) out.push_back({kKernelDso, out.empty() ? ip : ip - 1});
+        if (kernel || is_kernel_address(ip)) out.push_back({kKernelDso, out.size() == first ? ip : ip - 1});
     }
     if (s.callchain_size() == 0 && is_kernel_address(s.ip)) out.push_back({kKernelDso, s.ip});
     if (s.regs_abi == 0) return;  // a kernel thread: no user stack

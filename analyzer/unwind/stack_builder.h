@@ -53,7 +53,10 @@ using StackObserver = std::function<void(const UnwoundStack&)>;
 class StackBuilder {
 public:
     StackBuilder(const ProcessModel& model, BinaryLocator& locator, bool libunwind_only = false);
+    // Appends s's stack to out. Several views of one pass ask for the same sample's stack: it
+    // is unwound (and counted in health()) once per begin_sample(), then copied.
     void frames(const format::ParsedSample& s, uint64_t regs_mask, StackMode mode, std::vector<RawFrame>& out);
+    void begin_sample() { memo_.valid = false; }
     const UnwindHealth& health() const { return health_; }
     // How the stack of the last frames() call was unwound.
     UnwindMark last_mark() const { return last_mark_; }
@@ -70,6 +73,31 @@ private:
     std::function<void(uint32_t)> on_new_dso_;
     StackObserver observer_;
     std::vector<bool> dso_seen_;
+    struct Memo {  // the current sample's stack, once unwound
+        bool valid = false;
+        const uint8_t* callchain = nullptr;
+        const uint8_t* stack = nullptr;
+        uint64_t time = 0;
+        uint64_t regs_mask = 0;
+        StackMode mode = StackMode::kFramePointer;
+        UnwindMark mark = kUnwindComplete;
+        std::vector<RawFrame> frames;
+        void remember(const format::ParsedSample& s, uint64_t mask, StackMode m, UnwindMark how,
+                      std::span<const RawFrame> unwound) {
+            valid = true;
+            callchain = s.callchain.data();
+            stack = s.stack.data();
+            time = s.time;
+            regs_mask = mask;
+            mode = m;
+            mark = how;
+            frames.assign(unwound.begin(), unwound.end());
+        }
+        bool same(const format::ParsedSample& s, uint64_t mask, StackMode m) const {
+            return valid && callchain == s.callchain.data() && stack == s.stack.data() && time == s.time &&
+                   regs_mask == mask && mode == m;
+        }
+    } memo_;
     void note_dsos(const std::vector<RawFrame>& frames, size_t from);
     void unwind(const format::ParsedSample& s, uint64_t regs_mask, StackMode mode, std::vector<RawFrame>& out);
 };

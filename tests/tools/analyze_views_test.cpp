@@ -61,3 +61,37 @@ TEST(Analyze, OutputDirWritesEveryViewTheRecordingSupports) {
     EXPECT_EQ(written, std::set<std::string>(supported.begin(), supported.end()));
     for (const auto& v : supported) EXPECT_NE(a.err.find(v + " view: "), std::string::npos) << a.err;
 }
+
+// `-o DIR` analyzes every view in one pass (records decoded, samples parsed and unwound once):
+// each view's folded stacks and report are what a run of that view alone gives, on a DWARF
+// recording with off-CPU and memory events, where several views share samples.
+TEST(Analyze, OnePassForEveryViewGivesWhatEachViewGivesAlone) {
+    TempDir tmp;
+    const std::string rec = tmp.path("all.kiln");
+    auto r = run_kiln({"record", "--off-cpu", "--mem", "-e", "cpu-clock", "-g", "dwarf", "-o", rec, "--",
+                       workload("mem_mix_nofp")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto reader = kiln::format::RecordingReader::open(rec);
+    ASSERT_TRUE(reader.ok()) << reader.error().message;
+    const auto supported = kiln::analyzer::available_views((*reader)->header());
+    ASSERT_GE(supported.size(), 6u);  // cpu, the memory views, offcpu, hotcold, wakeup
+
+    auto all = run_kiln({"analyze", rec, "-o", tmp.path("out")});
+    ASSERT_EQ(all.exit_code, 0) << all.err;
+    for (const auto& v : supported) {
+        auto alone = run_kiln({"analyze", rec, "--view", v, "--folded", "-"});
+        ASSERT_EQ(alone.exit_code, 0) << alone.err;
+        EXPECT_EQ(read_text(tmp.path("out/" + v + ".folded")), alone.out) << v;
+        // The view's summary line ("cpu view: N samples, M distinct stacks") is the same too.
+        const size_t at = alone.err.find(v + " view: ");
+        ASSERT_NE(at, std::string::npos) << alone.err;
+        const std::string line = alone.err.substr(at, alone.err.find('\n', at) - at);
+        EXPECT_NE(all.err.find(line), std::string::npos) << line << "\nnot in:\n" << all.err;
+    }
+    // The pass's unwinding is reported once, not once per view.
+    size_t reports = 0;
+    for (size_t at = all.err.find("unwinding (dwarf):"); at != std::string::npos;
+         at = all.err.find("unwinding (dwarf):", at + 1))
+        ++reports;
+    EXPECT_EQ(reports, 1u) << all.err;
+}
