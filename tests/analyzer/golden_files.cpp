@@ -38,6 +38,19 @@ std::string golden_script(const std::string& name) {
     return text;
 }
 
+std::string golden_recording(const std::string& name, const std::string& path, ScriptFacts* facts) {
+    Status st = write_recording_from_script(golden_script(name), path, facts);
+    EXPECT_TRUE(st.ok()) << name << ".script: " << (st.ok() ? "" : st.error().message);
+    return path;
+}
+
+analyzer::AnalyzeOptions golden_options() {
+    analyzer::AnalyzeOptions o;
+    o.locator.debug_dirs.clear();
+    o.locator.use_debuginfod = false;
+    return o;
+}
+
 std::string with_path_variables(std::string text) {
     for (const auto& [var, path] : kVariables) replace_all(text, path, var);
     return text;

@@ -24,18 +24,10 @@ class Golden : public ::testing::Test {
 protected:
     kiln::test::TempDir tmp_;
     std::string recording_of(const std::string& name) {
-        const std::string path = tmp_.path("golden_" + name + ".kiln");
-        Status st = kiln::testing::write_recording_from_script(kiln::testing::golden_script(name), path);
-        EXPECT_TRUE(st.ok()) << st.error().message;
-        return path;
+        return kiln::testing::golden_recording(name, tmp_.path("golden_" + name + ".kiln"));
     }
 
-    static AnalyzeOptions options() {
-        AnalyzeOptions o;
-        o.locator.debug_dirs.clear();  // only what the script names: no system debug files
-        o.locator.use_debuginfod = false;
-        return o;
-    }
+    static AnalyzeOptions options() { return kiln::testing::golden_options(); }
 
     Analysis analyze(const std::string& name, AnalyzeOptions o = options()) {
         const std::string path = recording_of(name);

@@ -25,18 +25,10 @@ protected:
     ScriptFacts facts_;
 
     std::string recording_of(const std::string& name) {
-        const std::string path = tmp_.path(name + ".kiln");
-        Status st = kiln::testing::write_recording_from_script(kiln::testing::golden_script(name), path, &facts_);
-        EXPECT_TRUE(st.ok()) << st.error().message;
-        return path;
+        return kiln::testing::golden_recording(name, tmp_.path(name + ".kiln"), &facts_);
     }
 
-    static AnalyzeOptions options() {
-        AnalyzeOptions o;
-        o.locator.debug_dirs.clear();  // only what the script names: no system debug files
-        o.locator.use_debuginfod = false;
-        return o;
-    }
+    static AnalyzeOptions options() { return kiln::testing::golden_options(); }
 
     // Analyzes the recording; frames receives the text of every stack unwound.
     Analysis analyze(const std::string& path, std::string& frames, AnalyzeOptions o = options()) {
