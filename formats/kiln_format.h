@@ -18,7 +18,8 @@ inline constexpr uint16_t kVersionMajor = 4;
 // History of 1.x: 1.1 tracepoint formats in the header; 1.2 uprobe registers and entry return
 // address in fp mode; 1.3 kernel symbols in a KALLSYMS_COMPACT chunk instead of KALLSYMS.
 // 2.1: kernel symbols in a KALLSYMS_FOLDED chunk (function-padding "__pfx_" symbols folded).
-inline constexpr uint16_t kVersionMinor = 0;
+// 4.1: load and resource counters in COUNTERS chunks (formats/counters.h).
+inline constexpr uint16_t kVersionMinor = 1;
 
 struct FilePreamble {
     char magic[8];
@@ -61,6 +62,7 @@ enum class ChunkType : uint16_t {
     kKernelInfo = 9,    // KernelImage: kernel build-id and text range
     kKallsymsCompact = 10,  // KernelSymbols, compact layout (kallsyms_compact.h); 1.3 to 2.0
     kKallsymsFolded = 11,   // the compact layout with "__pfx_" symbols folded (kallsyms_compact.h); 2.1 on
+    kCounters = 12,         // CounterChunk (counters.h): /proc load and resource counters; 4.1 on
 };
 
 // A user-space record inside PERF_RECORDS marking the end of one drain round over all rings
