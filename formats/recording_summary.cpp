@@ -7,6 +7,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "formats/counters.h"
 #include "formats/kallsyms_compact.h"
 #include "formats/perf_records.h"
 #include "formats/perf_sample.h"
@@ -161,6 +162,7 @@ Result<RecordingSummary> summarize(RecordingReader& reader) {
     RecordingSummary s;
     s.header = reader.header();
     SummaryBuilder b(s);
+    std::set<int32_t> counter_pids;
     for (;;) {
         auto chunk = reader.next();
         if (!chunk) return chunk.error();
@@ -192,6 +194,22 @@ Result<RecordingSummary> summarize(RecordingReader& reader) {
                 break;
             }
             case ChunkType::kPerfMap: ++s.perf_maps; break;
+            case ChunkType::kCounters: {
+                auto cc = decode_counter_chunk(c.data);
+                if (!cc) {
+                    s.warnings.push_back(cc.error().message);
+                    break;
+                }
+                CounterSummary& cs = s.counters ? *s.counters : s.counters.emplace();
+                cs.interval_ns = cc->interval_ns;
+                cs.snapshots += cc->snapshots.size();
+                for (const auto& snap : cc->snapshots) {
+                    cs.max_procs_running = std::max(cs.max_procs_running, snap.machine.procs_running);
+                    for (const auto& p : snap.processes) counter_pids.insert(p.pid);
+                }
+                cs.processes = counter_pids.size();
+                break;
+            }
             case ChunkType::kStats: {
                 auto st = decode_recording_stats(c.data);
                 if (st) s.stats = *st;

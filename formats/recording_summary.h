@@ -28,6 +28,14 @@ struct BinarySummary {
     std::string build_id;  // hex, "" when unknown
 };
 
+// COUNTERS chunks (4.1): absent from older recordings and from --counter-interval 0.
+struct CounterSummary {
+    uint64_t snapshots = 0;
+    uint64_t interval_ns = 0;
+    uint64_t processes = 0;  // distinct pids with counters
+    uint32_t max_procs_running = 0;
+};
+
 struct RecordingSummary {
     RecordingHeader header;
     std::optional<RecordingStats> stats;   // absent when the recorder was killed
@@ -43,6 +51,7 @@ struct RecordingSummary {
     uint64_t kernel_symbols = 0;
     uint64_t perf_maps = 0;
     uint64_t chunks = 0;
+    std::optional<CounterSummary> counters;
     std::vector<ProcessSummary> processes;  // by samples, descending
     std::vector<BinarySummary> binaries;    // sorted by path
     std::vector<std::string> warnings;

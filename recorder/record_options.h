@@ -38,6 +38,8 @@ struct RecordOptions {
     bool quiet = false;
     bool off_cpu = false;                  // --off-cpu: add kOffCpuEvents (if not given with -e)
     MemRecording mem;                      // --mem: without -e, only the memory events are recorded
+    uint64_t counter_interval_ns = 100'000'000;  // --counter-interval: /proc counters (0: none)
+    uint64_t proc_interval_ns = 1'000'000'000;   // --proc-interval: every process's, with -a
 };
 
 inline constexpr uint64_t kDefaultFrequency = 999;

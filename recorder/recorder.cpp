@@ -20,6 +20,7 @@
 #include "formats/recording_header.h"
 #include "formats/sideband.h"
 #include "recorder/command_launcher.h"
+#include "recorder/counter_thread.h"
 #include "recorder/drain_loop.h"
 #include "recorder/event_set.h"
 #include "recorder/fd_guard.h"
@@ -359,6 +360,18 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
         !s)
         return s.error();
     pipeline.start();
+    // After the header, so its snapshots fall inside the recording; stopped before STATS.
+    std::optional<CounterThread> counters;
+    if (opt.counter_interval_ns > 0) {
+        CounterSettings cs;
+        cs.interval_ns = opt.counter_interval_ns;
+        cs.proc_interval_ns = opt.proc_interval_ns;
+        cs.all_processes = target->events.system_wide;
+        cs.pids = target->snapshot_pids;
+        if (launcher.pid() > 0) cs.pids.push_back(launcher.pid());
+        counters.emplace(pipeline, std::move(cs));
+        counters->start();
+    }
     format::RecordingStats stats;
     // Snapshots after enabling: anything mapped from now on arrives as MMAP2 records.
     if (!target->snapshot_pids.empty() || target->events.system_wide)
@@ -436,6 +449,7 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
     }
     drain.drain_all();
     drain.flush();
+    if (counters) counters->stop();
 
     stats.build_id_failures = submit_end_sideband(pipeline, drain, *target, launcher.pid());
     const auto& c = drain.counters();

@@ -65,6 +65,11 @@ nlohmann::json to_json(const format::RecordingSummary& s, uint16_t major, uint16
         {"warnings", s.warnings},
     };
     if (s.stats) j["exit_status"] = s.stats->exit_status;
+    if (s.counters)
+        j["counters"] = {{"snapshots", s.counters->snapshots},
+                         {"interval_ns", s.counters->interval_ns},
+                         {"processes", s.counters->processes},
+                         {"max_procs_running", s.counters->max_procs_running}};
     return j;
 }
 
@@ -89,6 +94,13 @@ void print_text(const format::RecordingSummary& s, uint16_t major, uint16_t mino
     std::printf("throttled:  %llu\n", static_cast<unsigned long long>(s.throttled));
     std::printf("sideband:   %llu kernel symbols, %llu perf maps\n", static_cast<unsigned long long>(s.kernel_symbols),
                 static_cast<unsigned long long>(s.perf_maps));
+    if (s.counters)
+        std::printf("counters:   %llu snapshots every %.3g ms, %llu processes, max procs_running %u\n",
+                    static_cast<unsigned long long>(s.counters->snapshots),
+                    static_cast<double>(s.counters->interval_ns) / 1e6,
+                    static_cast<unsigned long long>(s.counters->processes), s.counters->max_procs_running);
+    else
+        std::printf("counters:   none\n");
     std::printf("processes:  %zu\n", s.processes.size());
     for (const auto& p : s.processes)
         std::printf("  %8d  %-20s %10llu samples  %llu threads\n", p.pid, p.name.c_str(),

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "formats/duration_text.h"
 #include "recorder/mem_events.h"
 #include "recorder/recorder.h"
 #include "recorder/targets.h"
@@ -18,7 +19,19 @@ struct RecordFlags {
     std::string pids, tids, cpus;
     uint64_t frequency = 0, period = 0;
     std::string mem;  // --mem=LIST ("" when not given; a bare --mem arrives as the full list)
+    std::string counter_interval = "100ms", proc_interval = "1s";
 };
+
+// A counter interval: 0 (off, where allowed) or at least 1 ms; /proc reads cost ~100 us.
+Result<uint64_t> interval_flag(const std::string& text, const std::string& option, bool zero_allowed) {
+    auto ns = format::parse_duration_ns(text, option);
+    if (!ns) return ns.error();
+    if (*ns == 0 && zero_allowed) return ns;
+    if (*ns < 1'000'000)
+        return make_error(option + " " + text + ": must be " + (zero_allowed ? "0 (off) or " : "") +
+                          "at least 1ms (a bare number is ns; write e.g. 100ms or 1s)");
+    return ns;
+}
 
 Status apply(RecordFlags& f) {
     auto& o = f.opt;
@@ -64,6 +77,12 @@ Status apply(RecordFlags& f) {
         m->alloc_libs = o.mem.alloc_libs;
         o.mem = *m;
     }
+    auto counter = interval_flag(f.counter_interval, "--counter-interval", true);
+    if (!counter) return counter.error();
+    o.counter_interval_ns = *counter;
+    auto proc = interval_flag(f.proc_interval, "--proc-interval", false);
+    if (!proc) return proc.error();
+    o.proc_interval_ns = *proc;
     // --alloc-lib alone asks for allocator probes (of libc too).
     if (!o.mem.alloc_libs.empty()) o.mem.malloc = true;
     int targets = (!o.pids.empty()) + (!o.tids.empty()) + (!o.command.empty() && !o.system_wide);
@@ -100,6 +119,12 @@ RecordRunner add_record_command(CLI::App& app, const std::vector<std::string>& a
                     "syscalls and allocator calls with stacks, for the faults, mmap, alloc, allocs and inuse views");
     sub->add_option("--alloc-lib", o.mem.alloc_libs,
                     "With --mem: also probe malloc, free ... in this allocator library (jemalloc, tcmalloc); repeatable");
+    sub->add_option("--counter-interval", flags->counter_interval,
+                    "Read load, pressure and the targets' CPU/RSS/IO/switches from /proc every DURATION "
+                    "(default 100ms; 0: off). The kernel updates load averages only every 5 s: the "
+                    "instantaneous run-queue length is procs_running");
+    sub->add_option("--proc-interval", flags->proc_interval,
+                    "With -a: read every process's counters every DURATION (default 1s)");
     sub->add_option("command", o.command, "Command to run and record (after --)");
     sub->prefix_command();  // everything from the command on belongs to the command (command_line_words.h)
     return [flags](const std::vector<std::string>& prepared) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "formats/duration_text.h"
 #include "formats/result.h"
 
 namespace kiln::analyzer {
@@ -25,8 +26,7 @@ struct SampleFilter {
 // "START,END" in seconds; either side may be empty ("2," = from 2 s on, ",1.5" = until 1.5 s).
 Status parse_time_range(const std::string& text, SampleFilter& filter);
 
-// "250us", "1.5ms", "2s", "100ns" (a bare number is nanoseconds) → nanoseconds; option names
-// the flag in errors (e.g. "--min-block").
-Result<uint64_t> parse_duration_ns(const std::string& text, const std::string& option);
+// Moved to formats/ so that `kiln record` can parse its intervals without analyzer code.
+using format::parse_duration_ns;
 
 }  // namespace kiln::analyzer

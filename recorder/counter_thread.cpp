@@ -1,0 +1,96 @@
+#include "recorder/counter_thread.h"
+
+#include <time.h>
+#include <unistd.h>
+
+#include <chrono>
+
+namespace kiln::recorder {
+
+namespace {
+constexpr uint64_t kChunkSpanNs = 1'000'000'000;  // a COUNTERS chunk about once a second
+
+uint64_t monotonic_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// The first point of the schedule start + k*interval after now (missed ticks are skipped).
+uint64_t next_tick(uint64_t scheduled, uint64_t interval, uint64_t now) {
+    if (scheduled > now) return scheduled;
+    return scheduled + ((now - scheduled) / interval + 1) * interval;
+}
+}  // namespace
+
+CounterThread::CounterThread(ChunkPipeline& pipeline, CounterSettings settings)
+    : pipeline_(pipeline), settings_(std::move(settings)) {
+    const long hz = ::sysconf(_SC_CLK_TCK);
+    chunk_.ticks_per_second = hz > 0 ? static_cast<uint32_t>(hz) : 100;
+    chunk_.interval_ns = settings_.interval_ns;
+}
+
+CounterThread::~CounterThread() { stop(); }
+
+void CounterThread::start() { thread_ = std::thread([this] { run(); }); }
+
+void CounterThread::stop() {
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+void CounterThread::snapshot(uint64_t now_ns, bool with_all_processes) {
+    if (chunk_.snapshots.empty()) chunk_started_ns_ = now_ns;
+    format::CounterSnapshot& s = chunk_.snapshots.emplace_back();
+    s.time_ns = now_ns;
+    reader_.read_machine(s.machine);
+    if (settings_.all_processes) {
+        s.has_processes = with_all_processes;
+        if (with_all_processes) reader_.read_all_processes(s.processes);
+    } else if (!settings_.pids.empty()) {
+        s.has_processes = true;
+        s.processes.reserve(settings_.pids.size());
+        for (int pid : settings_.pids) {
+            format::ProcessCounters p;
+            if (reader_.read_process(pid, p)) s.processes.push_back(p);
+        }
+    }
+}
+
+void CounterThread::submit() {
+    if (chunk_.snapshots.empty()) return;
+    pipeline_.submit_sideband(format::ChunkType::kCounters, format::encode(chunk_));
+    chunk_.snapshots.clear();
+}
+
+void CounterThread::run() {
+    using clock = std::chrono::steady_clock;  // CLOCK_MONOTONIC in libstdc++, the samples' clock
+    const uint64_t interval = settings_.interval_ns;
+    const uint64_t proc_interval = std::max<uint64_t>(settings_.proc_interval_ns, 1);
+    uint64_t tick = monotonic_ns();
+    uint64_t proc_tick = tick;
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+        lock.unlock();
+        const uint64_t now = monotonic_ns();
+        const bool all = settings_.all_processes && now >= proc_tick;
+        if (all) proc_tick = next_tick(proc_tick, proc_interval, now);
+        snapshot(now, all);
+        if (now - chunk_started_ns_ >= kChunkSpanNs) submit();
+        tick = next_tick(tick, interval, monotonic_ns());
+        // steady_clock and CLOCK_MONOTONIC share their origin: the deadline is absolute.
+        const clock::time_point deadline{std::chrono::nanoseconds(tick)};
+        lock.lock();
+        cv_.wait_until(lock, deadline, [this] { return stopping_; });
+    }
+    lock.unlock();
+    // The last snapshot, at the end of the recording (processes included with -a).
+    snapshot(monotonic_ns(), settings_.all_processes);
+    submit();
+}
+
+}  // namespace kiln::recorder
