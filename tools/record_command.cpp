@@ -22,14 +22,15 @@ struct RecordFlags {
     std::string counter_interval = "100ms", proc_interval = "1s";
 };
 
-// A counter interval: 0 (off, where allowed) or at least 1 ms; /proc reads cost ~100 us.
+// A counter interval: 0 (off, where allowed) or at least 100 us, about what one round of
+// /proc reads costs (a bare "100" is 100 ns, surely meant otherwise).
 Result<uint64_t> interval_flag(const std::string& text, const std::string& option, bool zero_allowed) {
     auto ns = format::parse_duration_ns(text, option);
     if (!ns) return ns.error();
     if (*ns == 0 && zero_allowed) return ns;
-    if (*ns < 1'000'000)
+    if (*ns < 100'000)
         return make_error(option + " " + text + ": must be " + (zero_allowed ? "0 (off) or " : "") +
-                          "at least 1ms (a bare number is ns; write e.g. 100ms or 1s)");
+                          "at least 100us (a bare number is ns; write e.g. 100ms or 1s)");
     return ns;
 }
 
