@@ -109,7 +109,9 @@ TEST(Counters, TargetCpuTimeAndSnapshotSchedule) {
     for (size_t i = 0; i < c.snapshots.size(); ++i) {
         EXPECT_GE(c.snapshots[i].time_ns, c.start_ns);
         EXPECT_LE(c.snapshots[i].time_ns, end_ns);
-        if (i > 0) EXPECT_GT(c.snapshots[i].time_ns, c.snapshots[i - 1].time_ns);
+        if (i > 0) {
+            EXPECT_GT(c.snapshots[i].time_ns, c.snapshots[i - 1].time_ns);
+        }
         EXPECT_TRUE(c.snapshots[i].has_processes);
         EXPECT_FALSE(c.snapshots[i].machine.cpus.empty());
     }
