@@ -95,9 +95,10 @@ void print_text(const format::RecordingSummary& s, uint16_t major, uint16_t mino
     std::printf("sideband:   %llu kernel symbols, %llu perf maps\n", static_cast<unsigned long long>(s.kernel_symbols),
                 static_cast<unsigned long long>(s.perf_maps));
     if (s.counters)
-        std::printf("counters:   %llu snapshots every %.3g ms, %llu processes, max procs_running %u\n",
+        std::printf("counters:   %llu snapshots every %.4g %s, %llu processes, max procs_running %u\n",
                     static_cast<unsigned long long>(s.counters->snapshots),
-                    static_cast<double>(s.counters->interval_ns) / 1e6,
+                    static_cast<double>(s.counters->interval_ns) / (s.counters->interval_ns >= 1'000'000'000 ? 1e9 : 1e6),
+                    s.counters->interval_ns >= 1'000'000'000 ? "s" : "ms",
                     static_cast<unsigned long long>(s.counters->processes), s.counters->max_procs_running);
     else
         std::printf("counters:   none\n");
