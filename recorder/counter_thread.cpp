@@ -73,9 +73,8 @@ void CounterThread::run() {
     const uint64_t proc_interval = std::max<uint64_t>(settings_.proc_interval_ns, 1);
     uint64_t tick = monotonic_ns();
     uint64_t proc_tick = tick;
-    std::unique_lock lock(mu_);
-    while (!stopping_) {
-        lock.unlock();
+    std::unique_lock lock(mu_, std::defer_lock);
+    for (;;) {  // a first snapshot even when stop() came before the thread ran
         const uint64_t now = monotonic_ns();
         const bool all = settings_.all_processes && now >= proc_tick;
         if (all) proc_tick = next_tick(proc_tick, proc_interval, now);
@@ -85,7 +84,8 @@ void CounterThread::run() {
         // steady_clock and CLOCK_MONOTONIC share their origin: the deadline is absolute.
         const clock::time_point deadline{std::chrono::nanoseconds(tick)};
         lock.lock();
-        cv_.wait_until(lock, deadline, [this] { return stopping_; });
+        if (cv_.wait_until(lock, deadline, [this] { return stopping_; })) break;
+        lock.unlock();
     }
     lock.unlock();
     // The last snapshot, at the end of the recording (processes included with -a).
