@@ -87,7 +87,7 @@ struct GroupKiller {
 
 }  // namespace
 
-TEST(Counters, TargetCpuTimeAndSnapshotSchedule) {
+TEST(RecordCounters, TargetCpuTimeAndSnapshotSchedule) {
     TempDir tmp;
     const std::string out = tmp.path("c.kiln");
     auto r = run({kiln_bin(), "record", "-q", "--counter-interval", "100ms", "-o", out, "--", workload("cpu_split_fp"),
@@ -149,7 +149,7 @@ TEST(Counters, TargetCpuTimeAndSnapshotSchedule) {
         << text.out;
 }
 
-TEST(Counters, ProcsRunningUnderStressNg) {
+TEST(RecordCounters, ProcsRunningUnderStressNg) {
     constexpr int kWorkers = 2;
     const std::string stress = "/usr/bin/stress-ng";
     if (access(stress.c_str(), X_OK) != 0) GTEST_FAIL() << "stress-ng is needed; tools/install-deps installs it";
@@ -191,7 +191,7 @@ TEST(Counters, ProcsRunningUnderStressNg) {
     EXPECT_TRUE(saw_workers) << "stress-ng's pid in the -a process counters";
 }
 
-TEST(Counters, IntervalZeroWritesNone) {
+TEST(RecordCounters, IntervalZeroWritesNone) {
     TempDir tmp;
     const std::string out = tmp.path("z.kiln");
     auto r = run({kiln_bin(), "record", "-q", "--counter-interval", "0", "-o", out, "--", workload("cpu_split_fp"), "0.2"});
@@ -204,7 +204,7 @@ TEST(Counters, IntervalZeroWritesNone) {
     EXPECT_NE(text.out.find("counters:   none"), std::string::npos) << text.out;
 }
 
-TEST(Counters, BadIntervalsExitTwoNamingTheOption) {
+TEST(RecordCounters, BadIntervalsExitTwoNamingTheOption) {
     TempDir tmp;
     for (const auto& [option, value] : std::vector<std::pair<std::string, std::string>>{
              {"--counter-interval", "abc"},
