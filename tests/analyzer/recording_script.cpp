@@ -13,6 +13,7 @@
 
 #include "formats/byte_io.h"
 #include "formats/chunk_writer.h"
+#include "formats/counters.h"
 #include "formats/kiln_format.h"
 #include "formats/recording_header.h"
 #include "formats/recording_stats.h"
@@ -130,6 +131,7 @@ public:
             return Status::success();
         }
         if (op == "sample") return sample(in);
+        if (op == "counters") return counters(in);
         if (op == "dsample") return dsample(in);
         return make_error("unknown script command '" + op + "'");
     }
@@ -157,6 +159,7 @@ public:
                   [](const auto& a, const auto& b) { return a.address < b.address; });
         chunk(format::ChunkType::kKallsyms, format::encode(ksyms_));
         chunk(format::ChunkType::kPerfRecords, records_.bytes());
+        for (const auto& c : counters_) chunk(format::ChunkType::kCounters, format::encode(c));
         for (const auto& [pid, text] : perf_maps_) chunk(format::ChunkType::kPerfMap, format::encode(format::PerfMapFile{pid, text}));
         format::RecordingStats stats;
         stats.end_time_ns = kStart + time_;
@@ -440,6 +443,56 @@ private:
         return Status::success();
     }
 
+    // counters TIME KEY=VALUE...: one COUNTERS chunk of one snapshot (see the header).
+    Status counters(std::istringstream& in) {
+        format::CounterChunk chunk;
+        chunk.interval_ns = 100'000'000;
+        format::CounterSnapshot& snap = chunk.snapshots.emplace_back();
+        uint64_t t = 0;
+        if (!(in >> t)) return make_error("counters: expected TIME");
+        snap.time_ns = kStart + t;
+        std::string item;
+        while (in >> item) {
+            const size_t eq = item.find('=');
+            if (eq == std::string::npos) return make_error("counters: expected KEY=VALUE, not '" + item + "'");
+            const std::string key = item.substr(0, eq);
+            std::vector<uint64_t> v;
+            std::istringstream values(item.substr(eq + 1));
+            for (std::string part; std::getline(values, part, '/');) v.push_back(std::stoull(part));
+            if (v.empty()) return make_error("counters: no value for " + key);
+            auto& m = snap.machine;
+            auto pressure = [&](format::Pressure& p) {
+                p.present = true;
+                p.some.total_us = v[0];
+                p.full.total_us = v.size() > 1 ? v[1] : 0;
+            };
+            if (key == "tps") chunk.ticks_per_second = static_cast<uint32_t>(v[0]);
+            else if (key == "running") m.procs_running = static_cast<uint32_t>(v[0]);
+            else if (key == "blocked") m.procs_blocked = static_cast<uint32_t>(v[0]);
+            else if (key == "load1") m.load1_milli = static_cast<uint32_t>(v[0]);
+            else if (key.starts_with("cpu") && v.size() == 2)
+                m.cpus.push_back({static_cast<uint32_t>(std::stoul(key.substr(3))), v[0], v[1]});
+            else if (key == "psi.cpu") pressure(m.cpu);
+            else if (key == "psi.memory") pressure(m.memory);
+            else if (key == "psi.io") pressure(m.io);
+            else if (key == "procs") snap.has_processes = true;
+            else if (key == "proc" && (v.size() == 3 || v.size() == 5)) {
+                snap.has_processes = true;
+                format::ProcessCounters& p = snap.processes.emplace_back();
+                p.pid = static_cast<int32_t>(v[0]);
+                p.cpu_ticks = v[1];
+                p.rss_bytes = v[2];
+                p.has_io = v.size() == 5;
+                if (p.has_io) p.read_bytes = v[3], p.write_bytes = v[4];
+            } else {
+                return make_error("counters: unknown or malformed '" + item + "'");
+            }
+        }
+        time_ = t;
+        counters_.push_back(std::move(chunk));
+        return Status::success();
+    }
+
     // The sample_id trailer (TID, TIME, CPU, IDENTIFIER) of non-sample records.
     void trailer(ByteWriter& w, uint32_t pid, uint32_t tid) {
         w.u32(pid);
@@ -462,6 +515,7 @@ private:
     std::map<std::pair<uint32_t, std::string>, uint64_t> bases_;
     format::KernelSymbols ksyms_;
     std::map<int32_t, std::string> perf_maps_;
+    std::vector<format::CounterChunk> counters_;
     ByteWriter records_;
     uint64_t time_ = 0;
     ScriptFacts facts_;

@@ -27,7 +27,19 @@
 //        The user registers (ip, sp, bp) and the stack copy are synthesized from the chain and
 //        ALIAS's cfi (dwarf_stack.h); copy=N keeps only the copy's first N bytes (as when the
 //        stack is deeper than the event's BYTES, which also cap the copy).
-//   Times are nanoseconds after the recording's start (1'000'000'000 = 1 s).
+//   counters TIME KEY=VALUE...       a COUNTERS chunk holding one snapshot taken at TIME; keys:
+//        running=N blocked=N          procs_running, procs_blocked
+//        load1=MILLI                  the 1-minute load average in thousandths (1.5 -> 1500)
+//        cpuN=BUSY/IDLE               CPU N's cumulative busy and idle ticks
+//        psi.cpu=SOME_US[/FULL_US]    cumulative PSI stall microseconds (also psi.memory, psi.io)
+//        proc=PID/TICKS/RSS[/READ/WRITE]  a process: cpu_ticks, rss bytes, I/O bytes (has_io when given)
+//        procs=1                      processes were read (has_processes) even with no proc= key
+//        tps=N                        clock ticks per second (default 100); interval is 100 ms
+//        Cumulative values are given as read (the analyzer differences them); the chunks go after
+//        the records, in script order.
+//   Times are nanoseconds after the recording's start (1'000'000'000 = 1 s); a sample or
+//   counters line also sets the time of the sideband records that follow, and the last one the
+//   recording's end.
 #pragma once
 
 #include <cstdint>
