@@ -186,10 +186,15 @@ private:
             return make_error("event: expected 'dwarf BYTES' (a multiple of 8) after the frequency");
         perf_event_attr a{};
         a.size = sizeof a;
-        a.type = kind == "clock" ? PERF_TYPE_SOFTWARE : PERF_TYPE_HARDWARE;
-        a.config = kind == "clock" ? uint64_t{PERF_COUNT_SW_CPU_CLOCK} : uint64_t{PERF_COUNT_HW_INSTRUCTIONS};
-        a.freq = 1;
-        a.sample_freq = freq;
+        a.type = kind == "clock" || kind == "faults" ? PERF_TYPE_SOFTWARE : PERF_TYPE_HARDWARE;
+        a.config = kind == "clock"    ? uint64_t{PERF_COUNT_SW_CPU_CLOCK}
+                   : kind == "faults" ? uint64_t{PERF_COUNT_SW_PAGE_FAULTS}
+                                      : uint64_t{PERF_COUNT_HW_INSTRUCTIONS};
+        a.freq = kind == "faults" ? 0 : 1;  // page faults: one sample per FREQ faults, as --mem=faults
+        if (a.freq)
+            a.sample_freq = freq;
+        else
+            a.sample_period = freq;
         a.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
                         PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN;
         a.sample_id_all = 1;

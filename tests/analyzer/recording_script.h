@@ -1,8 +1,9 @@
 // Builds a .kiln recording from a small text script, so analyzer tests (goldens among them)
 // get exact, repeatable inputs whose addresses come from binaries the test build made.
 //
-//   event NAME clock|count FREQ [dwarf BYTES]
+//   event NAME clock|count|faults FREQ [dwarf BYTES]
 //                                     a sampling event (first one also carries the sideband);
+//                                     faults: the page-faults software event, FREQ its period;
 //                                     with dwarf, its attr is that of `kiln record -g dwarf,BYTES`
 //                                     (user registers and a stack copy, no user callchain)
 //   binary ALIAS PATH [as RECORDED]   name a binary for the lines below

@@ -216,6 +216,26 @@ sample 250000000 100 100 0 1000000
     EXPECT_EQ(series(j, "load.running"), nullptr);
 }
 
+// page-faults samples (the last event, so the sample lines below are its) weighted by period.
+TEST(TimelineCommand, FaultsAreWeightedByPeriod) {
+    TempDir tmp;
+    const std::string rec = write_recording(tmp, R"(
+event cpu-clock clock 1000
+event page-faults faults 4
+sample 10000000 100 100 0 4
+sample 20000000 100 100 0 4
+sample 150000000 100 100 0 4
+time 200000000
+round
+)");
+    AnalyzeRun r = analyze(tmp, {rec, "--view", "timeline", "--json", "-"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    using P = std::map<double, double>;
+    EXPECT_EQ(points(j, "faults"), (P{{0.0, 8}, {0.1, 4}}));
+    EXPECT_EQ(points(j, "samples"), (P{{0.0, 0}, {0.1, 0}})) << "page faults are not CPU samples";
+}
+
 TEST(TimelineCommand, NothingToChartIsAClearError) {
     TempDir tmp;
     const std::string rec = write_recording(tmp, "time 100000000\n");
