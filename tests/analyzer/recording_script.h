@@ -4,6 +4,9 @@
 //   event NAME clock|count|faults FREQ [dwarf BYTES]
 //                                     a sampling event (first one also carries the sideband);
 //                                     faults: the page-faults software event, FREQ its period;
+//                                     switch: sched:sched_switch (name it so) with its stored
+//                                     format, for `switch` lines; declare it before the event
+//                                     `sample` lines are for (they use the last event);
 //                                     with dwarf, its attr is that of `kiln record -g dwarf,BYTES`
 //                                     (user registers and a stack copy, no user callchain)
 //   binary ALIAS PATH [as RECORDED]   name a binary for the lines below
@@ -28,6 +31,8 @@
 //        The user registers (ip, sp, bp) and the stack copy are synthesized from the chain and
 //        ALIAS's cfi (dwarf_stack.h); copy=N keeps only the copy's first N bytes (as when the
 //        stack is deeper than the event's BYTES, which also cap the copy).
+//   switch TIME CPU PREV_PID PREV_TID PREV_STATE NEXT_TID   a sched_switch sample (state 0 = R,
+//                                     1 = S, 2 = D), of the switch event wherever it was declared
 //   counters TIME KEY=VALUE...       a COUNTERS chunk holding one snapshot taken at TIME; keys:
 //        running=N blocked=N          procs_running, procs_blocked
 //        load1=MILLI                  the 1-minute load average in thousandths (1.5 -> 1500)

@@ -198,7 +198,7 @@ TEST(TimelineCommand, SvgIsWellFormedWithAxes) {
     EXPECT_EQ(std::system(check.c_str()), 0) << "not well-formed SVG: " << svg;
 }
 
-TEST(TimelineCommand, OffCpuFromSampleOnlyRecording) {
+TEST(TimelineCommand, SampleSeriesWithoutCounters) {
     // No counters: the sample series alone, and stderr says so.
     TempDir tmp;
     const std::string rec = write_recording(tmp, R"(
@@ -234,6 +234,30 @@ round
     using P = std::map<double, double>;
     EXPECT_EQ(points(j, "faults"), (P{{0.0, 8}, {0.1, 4}}));
     EXPECT_EQ(points(j, "samples"), (P{{0.0, 0}, {0.1, 0}})) << "page faults are not CPU samples";
+}
+
+// Off-CPU time from sched_switch: each block (switch out to switch in) cut at window edges.
+// Thread 100 is out from 50 to 250 ms (50 + 100 + 50 ms), thread 200 from 120 to 130 ms
+// (10 ms), thread 300 from 280 ms to the end at 300 ms (20 ms, still blocked).
+TEST(TimelineCommand, OffCpuIsBlockedTimePerWindow) {
+    TempDir tmp;
+    const std::string rec = write_recording(tmp, R"(
+event sched:sched_switch switch 1
+event cpu-clock clock 1000
+switch 50000000 0 100 100 1 0
+switch 120000000 1 200 200 2 0
+switch 130000000 1 0 0 0 200
+switch 250000000 0 0 0 0 100
+switch 280000000 1 300 300 1 0
+time 300000000
+round
+)");
+    AnalyzeRun r = analyze(tmp, {rec, "--view", "timeline", "--json", "-"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    using P = std::map<double, double>;
+    EXPECT_EQ(points(j, "offcpu"), (P{{0.0, 50e6}, {0.1, 110e6}, {0.2, 70e6}}));
+    EXPECT_EQ((*series(j, "offcpu"))["unit"], "ns");
 }
 
 TEST(TimelineCommand, NothingToChartIsAClearError) {
