@@ -182,9 +182,17 @@ int run_timeline_view(const AnalyzeArgs& args) {
 
 int run_analyze(const AnalyzeArgs& args) {
     if (args.view == "timeline" && args.out_dir.empty()) return run_timeline_view(args);
-    if (!args.window.empty() || !args.json.empty() || !args.csv.empty()) {
-        std::fprintf(stderr, "kiln analyze: --window, --json and --csv belong to --view timeline\n");
+    if ((!args.window.empty() && args.out_dir.empty()) || !args.json.empty() || !args.csv.empty()) {
+        std::fprintf(stderr, "kiln analyze: --window, --json and --csv belong to --view timeline (--window also to -o DIR's "
+                             "timeline files)\n");
         return 2;
+    }
+    if (!args.window.empty()) {  // a bad --window fails before the long pass of -o DIR
+        if (auto ns = analyzer::parse_duration_ns(args.window, "--window"); !ns || *ns == 0) {
+            std::fprintf(stderr, "kiln analyze: --window: '%s' is not a duration such as 100ms or 1s\n",
+                         args.window.c_str());
+            return 2;
+        }
     }
     analyzer::AnalyzeOptions opt;
     opt.filter.pids = args.pids;
@@ -262,7 +270,8 @@ int run_analyze(const AnalyzeArgs& args) {
         }
     }
     if (!args.out_dir.empty()) {  // and the timeline, when the recording holds counters
-        if (std::string err = write_timeline_files(args.file, args.time, args.out_dir, written); !err.empty()) {
+        if (std::string err = write_timeline_files(args.file, args.window, args.time, args.out_dir, written);
+            !err.empty()) {
             std::fprintf(stderr, "kiln analyze: %s\n", err.c_str());
             return 1;
         }

@@ -93,9 +93,9 @@ int run_timeline(const TimelineArgs& args) {
     return 0;
 }
 
-std::string write_timeline_files(const std::string& file, const std::string& time, const std::string& dir,
-                                 std::vector<std::string>& written) {
-    auto options = timeline_options("", time);
+std::string write_timeline_files(const std::string& file, const std::string& window, const std::string& time,
+                                 const std::string& dir, std::vector<std::string>& written) {
+    auto options = timeline_options(window, time);
     if (!options) return options.error().message;
     auto reader = format::RecordingReader::open(file);
     if (!reader) return reader.error().message;

@@ -18,8 +18,8 @@ struct TimelineArgs {
 int run_timeline(const TimelineArgs& args);
 
 // For -o DIR: writes DIR/timeline.{json,csv,svg} when the recording holds counters; says nothing
-// otherwise. Returns the paths written, or an error message.
-std::string write_timeline_files(const std::string& file, const std::string& time, const std::string& dir,
-                                 std::vector<std::string>& written);
+// otherwise. Adds the paths written to written; returns an error message, or "".
+std::string write_timeline_files(const std::string& file, const std::string& window, const std::string& time,
+                                 const std::string& dir, std::vector<std::string>& written);
 
 }  // namespace kiln::tools

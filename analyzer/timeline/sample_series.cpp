@@ -1,7 +1,9 @@
 #include "analyzer/timeline/sample_series.h"
 
 #include <algorithm>
+#include <cstdlib>
 
+#include "analyzer/views/block_tracker.h"
 #include "analyzer/views/cpu_view.h"
 #include "analyzer/views/faults_view.h"
 #include "formats/perf_records.h"
@@ -55,24 +57,21 @@ void SampleSeriesCollector::record(const perf_event_header& h, std::span<const u
         if (auto c = format::parse_comm(bytes); c && c->pid == c->tid) comms_[static_cast<int32_t>(c->pid)] = std::string(c->comm);
         return;
     }
+    if (sched_ && (h.type == PERF_RECORD_EXIT || h.type == PERF_RECORD_SWITCH || h.type == PERF_RECORD_SWITCH_CPU_WIDE)) {
+        side_record(h, bytes, event, time);
+        return;
+    }
     if (h.type != PERF_RECORD_SAMPLE || event < 0) return;
     const bool cpu = is_cpu_event_[static_cast<size_t>(event)];
-    const bool sched_switch = sched_ && event == sched_->switch_event();
-    if (!cpu && event != fault_event_ && !sched_switch) return;
+    const bool sched = sched_ && (event == sched_->switch_event() || event == sched_->wake_event());
+    if (!cpu && event != fault_event_ && !sched) return;
     auto s = format::parse_sample(events_.layout(event), bytes);
     if (!s) {
         if (unparsable_++ == 0) warnings_.push_back("unparsable sample: " + s.error().message);
         return;
     }
-    if (sched_switch) {
-        // Blocks are cut to the windows below, so a block that started before them still counts.
-        auto f = sched_->parse_switch(s->raw);
-        if (!f) return;
-        if (auto out = switched_out_.find(f->next_tid); out != switched_out_.end()) {
-            add_blocked(out->second, time);
-            switched_out_.erase(out);
-        }
-        if (f->prev_tid != 0) switched_out_[f->prev_tid] = time;
+    if (sched) {
+        sched_sample(*s, event, time);
         return;
     }
     if (!in_range(time)) return;
@@ -86,11 +85,50 @@ void SampleSeriesCollector::record(const perf_event_header& h, std::span<const u
         add(oncpu_[static_cast<int32_t>(s->pid)], i, static_cast<double>(s->period));
 }
 
-void SampleSeriesCollector::finish(Timeline& out) {
+// Off-CPU blocks as the offcpu view finds them (blocked_time_view.cpp), through the same
+// BlockTracker: switch out to switch in, or to the wakeup or next sign of running when the
+// kernel did not report the switch in (it fires in the context of the task switched from).
+void SampleSeriesCollector::blocked(std::optional<Block> b) {
+    if (b) add_blocked(b->start, b->end);
+}
+
+void SampleSeriesCollector::sched_sample(const format::ParsedSample& s, int event, uint64_t time) {
+    const auto tid = static_cast<int32_t>(s.tid);
+    if (event == sched_->wake_event()) {
+        if (tid > 0) blocked(blocks_.ran(tid, time));  // the waker runs
+        if (auto wakee = sched_->parse_wakee(s.raw); wakee && blocks_.is_blocked(*wakee))
+            blocks_.woken(*wakee, time, std::nullopt);
+        return;
+    }
+    auto sw = sched_->parse_switch(s.raw);
+    if (!sw) return;
+    if (sw->next_tid > 0) blocked(blocks_.switch_in(sw->next_tid, time));
+    if (tid <= 0) return;
+    blocked(blocks_.ran(tid, time));
+    auto state = block_state(sw->prev_state);
+    if (!state) {
+        blocks_.exited(tid);  // an exiting thread (X, Z) never comes back
+        return;
+    }
+    blocks_.switch_out(tid, time, *state, {}, SampleLabels{}, 0);
+}
+
+void SampleSeriesCollector::side_record(const perf_event_header& h, std::span<const uint8_t> bytes, int event,
+                                        uint64_t time) {
+    if (h.type == PERF_RECORD_EXIT) {
+        if (auto exit = format::parse_task(bytes)) blocks_.exited(static_cast<int32_t>(exit->tid));
+        return;
+    }
+    auto sw = format::parse_switch(bytes);
+    if (!sw || sw->out || event < 0) return;  // the sched_switch sample says more
+    const format::SampleId id = format::parse_sample_id(events_.layout(event), bytes);
+    if (id.present && id.tid > 0) blocked(blocks_.switch_in(static_cast<int32_t>(id.tid), time));
+}
+
+void SampleSeriesCollector::finish(Timeline& out, uint64_t end_ns) {
     const size_t n = out.windows.count;
-    const uint64_t end = out.windows.end(n == 0 ? 0 : n - 1);
-    for (const auto& [tid, from] : switched_out_) add_blocked(from, std::max(from, end));
-    switched_out_.clear();
+    for (const Block& b : blocks_.finish(std::min(end_ns, out.windows.end(n == 0 ? 0 : n - 1))))
+        add_blocked(b.start, b.end);
     auto make = [n](std::string name, std::string unit, std::vector<double> v) {
         v.resize(n, 0.0);
         return TimelineSeries{std::move(name), std::move(unit), std::move(v)};
@@ -98,8 +136,11 @@ void SampleSeriesCollector::finish(Timeline& out) {
     if (!cpu_events_.empty()) out.series.push_back(make("samples", "samples", samples_));
     if (fault_event_ >= 0) out.series.push_back(make("faults", "faults", faults_));
     if (sched_) out.series.push_back(make("offcpu", "ns", offcpu_));
-    for (auto& [pid, ns] : oncpu_) {
-        out.series.push_back(make("process." + std::to_string(pid) + ".oncpu", "ns", ns));
+    for (auto& [pid, ns] : oncpu_) out.series.push_back(make("process." + std::to_string(pid) + ".oncpu", "ns", ns));
+    // Names for every process series, the counters' ones included (COUNTERS carry no names).
+    for (const auto& series : out.series) {
+        if (!series.name.starts_with("process.")) continue;
+        const int32_t pid = std::atoi(series.name.c_str() + 8);
         if (auto c = comms_.find(pid); c != comms_.end()) out.labels[pid] = c->second;
     }
 }

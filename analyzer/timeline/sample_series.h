@@ -1,6 +1,7 @@
 // Timeline series from the record stream: samples per window, on-CPU time per process from
-// clock-event samples, page faults, and off-CPU time from sched:sched_switch. Memory is a value
-// per window and series (plus one open block per switched-out thread), never per sample.
+// clock-event samples, page faults, and off-CPU time from sched:sched_switch (blocks found as
+// the offcpu view finds them). Memory is a value per window and series (plus one open block
+// per switched-out thread), never per sample.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 
 #include "analyzer/decode/record_stream.h"
 #include "analyzer/timeline/timeline.h"
+#include "analyzer/views/block_tracker.h"
 #include "analyzer/views/sched_tracepoints.h"
 #include "formats/recording_header.h"
 
@@ -31,8 +33,9 @@ public:
     // Whether the recording has an event any series counts (CPU samples, faults, switches).
     bool has_sample_events() const { return !cpu_events_.empty() || fault_event_ >= 0 || sched_.has_value(); }
     // Appends the series to out (windows set), closing blocks still open at the windows' end,
-    // and the pid -> comm labels of the processes it made series for.
-    void finish(Timeline& out);
+    // and the pid -> comm labels of every process.PID.* series of out (call it last). Blocks
+    // still open end at end_ns (the recording's end).
+    void finish(Timeline& out, uint64_t end_ns);
     std::vector<std::string> warnings() const { return warnings_; }
 
 private:
@@ -40,6 +43,9 @@ private:
     static void add(std::vector<double>& series, size_t i, double value);
     // Spreads a block of off-CPU time over the windows it overlaps.
     void add_blocked(uint64_t from, uint64_t to);
+    void blocked(std::optional<Block> b);
+    void sched_sample(const format::ParsedSample& s, int event, uint64_t time);
+    void side_record(const perf_event_header& h, std::span<const uint8_t> bytes, int event, uint64_t time);
     size_t window(uint64_t time) const { return static_cast<size_t>((time - start_ns_) / window_ns_); }
     bool in_range(uint64_t time) const { return time >= start_ns_ && (end_ns_ == 0 || time < end_ns_); }
 
@@ -52,7 +58,7 @@ private:
     std::optional<SchedTracepoints> sched_;
     std::vector<double> samples_, faults_, offcpu_;
     std::map<int32_t, std::vector<double>> oncpu_;  // pid -> ns per window
-    std::unordered_map<int32_t, uint64_t> switched_out_;  // tid -> time it left the CPU
+    BlockTracker blocks_;  // threads off the CPU, as the offcpu view tracks them
     std::unordered_map<int32_t, std::string> comms_;      // pid -> process name
     uint64_t last_time_ = 0;
     uint64_t unparsable_ = 0;

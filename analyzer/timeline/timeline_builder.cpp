@@ -58,7 +58,7 @@ Result<TimelineResult> build_timeline(format::RecordingReader& reader, const Tim
                           std::to_string(static_cast<double>(end - from) / 1e9) + " s; at most " +
                           std::to_string(kMaxTimelineWindows) + ": give a longer --window or a shorter --time");
     add_counter_series(side.counters, side.counter_ticks_per_second, t);
-    samples.finish(t);
+    samples.finish(t, end);
     if (t.find("load.1min"))
         t.notes.push_back("load.1min is the kernel's 1-minute load average, which it updates only every 5 s; "
                           "load.running is the run queue at each snapshot");

@@ -238,17 +238,24 @@ round
 
 // Off-CPU time from sched_switch: each block (switch out to switch in) cut at window edges.
 // Thread 100 is out from 50 to 250 ms (50 + 100 + 50 ms), thread 200 from 120 to 130 ms
-// (10 ms), thread 300 from 280 ms to the end at 300 ms (20 ms, still blocked).
+// (10 ms), thread 300 from 280 ms to the end at 300 ms (20 ms, still blocked); thread 400
+// exits at 290 ms (state X = 16): not blocked. Thread 500's switch in went unreported (as when
+// the kernel fires sched_switch in the context of a task not recorded): out at 10 ms, seen
+// switching out again at 60 ms, so its first block ends there (50 ms, as the offcpu view
+// infers it), and the second lasts to the end (40 + 100 + 100 ms).
 TEST(TimelineCommand, OffCpuIsBlockedTimePerWindow) {
     TempDir tmp;
     const std::string rec = write_recording(tmp, R"(
 event sched:sched_switch switch 1
 event cpu-clock clock 1000
+switch 10000000 1 500 500 1 0
 switch 50000000 0 100 100 1 0
+switch 60000000 1 500 500 1 0
 switch 120000000 1 200 200 2 0
 switch 130000000 1 0 0 0 200
 switch 250000000 0 0 0 0 100
 switch 280000000 1 300 300 1 0
+switch 290000000 0 400 400 16 0
 time 300000000
 round
 )");
@@ -256,7 +263,14 @@ round
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
     using P = std::map<double, double>;
-    EXPECT_EQ(points(j, "offcpu"), (P{{0.0, 50e6}, {0.1, 110e6}, {0.2, 70e6}}));
+    EXPECT_EQ(points(j, "offcpu"), (P{{0.0, 140e6}, {0.1, 210e6}, {0.2, 170e6}}));
+    // The same blocks as the offcpu view's: its total is the sum of the series.
+    AnalyzeRun offcpu = analyze(tmp, {rec, "--view", "offcpu", "--folded", "-"});
+    ASSERT_EQ(offcpu.exit_code, 0) << offcpu.err;
+    double total = 0;
+    std::istringstream lines(offcpu.out);
+    for (std::string line; std::getline(lines, line);) total += std::stod(line.substr(line.rfind(' ') + 1));
+    EXPECT_EQ(total, 520e6) << offcpu.out;
     EXPECT_EQ((*series(j, "offcpu"))["unit"], "ns");
 }
 
@@ -277,7 +291,8 @@ TEST(TimelineCommand, BadFlagsExitTwo) {
              {rec, "--view", "timeline", "--window", "0"},
              {rec, "--view", "timeline", "--folded", "-"},
              {rec, "--view", "cpu", "--csv", "-"},
-             {rec, "--view", "timeline", "--time", "x"}}) {
+             {rec, "--view", "timeline", "--time", "x"},
+             {rec, "-o", tmp.path("out"), "--window", "soon"}}) {
         AnalyzeRun r = analyze(tmp, args);
         EXPECT_EQ(r.exit_code, 2) << args[3] << " " << args[4] << ": " << r.err;
         EXPECT_FALSE(r.err.empty());
@@ -291,11 +306,11 @@ TEST(TimelineCommand, BadFlagsExitTwo) {
 TEST(TimelineCommand, OutputDirAddsTheTimelineWithCounters) {
     TempDir tmp;
     const std::string rec = write_recording(tmp, kScript);
-    AnalyzeRun r = analyze(tmp, {rec, "-o", tmp.path("out")});
+    AnalyzeRun r = analyze(tmp, {rec, "-o", tmp.path("out"), "--window", "50ms"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_FALSE(read_file(tmp.path("out/cpu.folded")).empty()) << r.err;
     const auto j = nlohmann::json::parse(read_file(tmp.path("out/timeline.json")));
-    EXPECT_EQ(j["windows"], 2);
+    EXPECT_EQ(j["windows"], 4) << "-o DIR's timeline follows --window";
     EXPECT_FALSE(read_file(tmp.path("out/timeline.csv")).empty());
     EXPECT_FALSE(read_file(tmp.path("out/timeline.svg")).empty());
 }
