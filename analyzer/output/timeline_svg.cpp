@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <vector>
 
@@ -14,7 +15,7 @@ namespace kiln::analyzer {
 
 namespace {
 
-constexpr double kWidth = 960, kLeft = 70, kRight = 230, kPanelHeight = 150, kPanelGap = 50, kTop = 60;
+constexpr double kWidth = 1040, kLeft = 70, kRight = 310, kPanelHeight = 150, kPanelGap = 50, kTop = 60;
 constexpr size_t kMaxLinesPerPanel = 8;  // more lines in one panel are unreadable: the largest are drawn
 constexpr const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
                                    "#8c564b", "#e377c2", "#17becf"};
@@ -72,7 +73,8 @@ std::string legend_name(const Timeline& t, const TimelineSeries& s) {
     if (!s.name.starts_with("process.")) return s.name;
     const int32_t pid = std::atoi(s.name.c_str() + 8);
     auto l = t.labels.find(pid);
-    return l == t.labels.end() ? s.name : s.name + " (" + l->second + ")";
+    // comm is at most 15 characters, so the legend stays within the right margin.
+    return l == t.labels.end() ? s.name : s.name + " (" + l->second.substr(0, 15) + ")";
 }
 
 }  // namespace
