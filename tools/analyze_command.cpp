@@ -20,6 +20,7 @@
 #include "analyzer/profile/flame_tree.h"
 #include "analyzer/views/view_registry.h"
 #include "formats/recording_reader.h"
+#include "tools/analyze_timeline.h"
 #include "tools/commands.h"
 #include "tools/text_output.h"
 
@@ -31,6 +32,7 @@ struct AnalyzeArgs {
     std::string file;
     std::string view;  // empty: the recording's default view (the first it has data for)
     std::string folded, svg, pprof, out_dir, time, min_block;
+    std::string window, json, csv;  // the timeline's
     size_t top = 0;
     bool top_given = false;
     std::vector<int32_t> pids, tids;
@@ -160,7 +162,38 @@ void report(const analyzer::Analysis& a, const std::string& view, bool first_vie
     }
 }
 
+// The timeline is a report of series, not a profile: its own builder and writers.
+int run_timeline_view(const AnalyzeArgs& args) {
+    const char* profile_only = !args.folded.empty() ? "--folded"
+                               : !args.pprof.empty() ? "--pprof"
+                               : args.top_given      ? "--top"
+                               : !args.min_block.empty() ? "--min-block"
+                               : !args.pids.empty() || !args.tids.empty() || !args.comms.empty() ? "--pid/--tid/--comm"
+                                                                                                 : nullptr;
+    if (profile_only) {
+        std::fprintf(stderr,
+                     "kiln analyze: %s applies to the profile views, not to --view timeline (which takes --window, "
+                     "--time, --json, --csv and --svg)\n",
+                     profile_only);
+        return 2;
+    }
+    return run_timeline({args.file, args.window, args.time, args.json, args.csv, args.svg});
+}
+
 int run_analyze(const AnalyzeArgs& args) {
+    if (args.view == "timeline" && args.out_dir.empty()) return run_timeline_view(args);
+    if ((!args.window.empty() && args.out_dir.empty()) || !args.json.empty() || !args.csv.empty()) {
+        std::fprintf(stderr, "kiln analyze: --window, --json and --csv belong to --view timeline (--window also to -o DIR's "
+                             "timeline files)\n");
+        return 2;
+    }
+    if (!args.window.empty()) {  // a bad --window fails before the long pass of -o DIR
+        if (auto ns = analyzer::parse_duration_ns(args.window, "--window"); !ns || *ns == 0) {
+            std::fprintf(stderr, "kiln analyze: --window: '%s' is not a duration such as 100ms or 1s\n",
+                         args.window.c_str());
+            return 2;
+        }
+    }
     analyzer::AnalyzeOptions opt;
     opt.filter.pids = args.pids;
     opt.filter.tids = args.tids;
@@ -236,6 +269,13 @@ int run_analyze(const AnalyzeArgs& args) {
             std::fputs(s.str().c_str(), stdout);
         }
     }
+    if (!args.out_dir.empty()) {  // and the timeline, when the recording holds counters
+        if (std::string err = write_timeline_files(args.file, args.window, args.time, args.out_dir, written);
+            !err.empty()) {
+            std::fprintf(stderr, "kiln analyze: %s\n", err.c_str());
+            return 1;
+        }
+    }
     for (const auto& w : written)
         if (w != "-") std::fprintf(stderr, "wrote %s\n", w.c_str());
     return 0;
@@ -244,9 +284,10 @@ int run_analyze(const AnalyzeArgs& args) {
 // "cpu, alloc, ... or wakeup", from the view registry.
 std::string view_choices() {
     std::string out;
-    const auto views = analyzer::view_registry();
-    for (size_t i = 0; i < views.size(); ++i)
-        (out += i == 0 ? "" : i + 1 == views.size() ? " or " : ", ") += views[i].name;
+    std::vector<std::string_view> names;
+    for (const auto& v : analyzer::view_registry()) names.push_back(v.name);
+    for (const auto& v : analyzer::report_view_registry()) names.push_back(v.name);
+    for (size_t i = 0; i < names.size(); ++i) (out += i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") += names[i];
     return out;
 }
 
@@ -254,6 +295,7 @@ std::string view_choices() {
 std::string views_help() {
     size_t width = 0;
     for (const auto& v : analyzer::view_registry()) width = std::max(width, v.name.size());
+    for (const auto& v : analyzer::report_view_registry()) width = std::max(width, v.name.size());
     const std::string indent(2 + width + 2, ' ');
     std::string out = "Views (--view NAME; -o DIR writes each one the recording has data for):\n";
     for (const auto& v : analyzer::view_registry()) {
@@ -262,6 +304,18 @@ std::string views_help() {
         out += indent + "value: " + std::string(v.unit) + "; record with: " +
                std::string(analyzer::how_to_record(v.needs)) + "\n";
     }
+    for (const auto& v : analyzer::report_view_registry()) {
+        out += "  " + std::string(v.name) + std::string(width + 2 - v.name.size(), ' ') + std::string(v.description) +
+               "\n";
+        out += indent + "value: " + std::string(v.unit) + "; record with: " + std::string(v.how_to_record) + "\n";
+    }
+    out += "\nThe timeline (--view timeline, --window DURATION, default 100ms; windows start at --time's start):\n"
+           "  counters that accumulate (CPU ticks, PSI stall time, I/O bytes) are differenced between\n"
+           "  consecutive snapshots and spread evenly over the time between them; a window gets the\n"
+           "  time-weighted share. Gauges (load.running = procs_running, load.blocked, load.1min, RSS)\n"
+           "  take the last snapshot taken before the window ends. The kernel updates load.1min only\n"
+           "  every 5 s. samples, process.PID.oncpu (ns, clock events), faults and offcpu (ns blocked,\n"
+           "  sched_switch) come from the samples in each window. t_s is seconds from the recording's start.\n";
     return out;
 }
 
@@ -277,11 +331,14 @@ Runner add_analyze_command(CLI::App& app) {
     cmd->add_option("--min-block", args->min_block,
                     "offcpu, hotcold, wakeup: leave out blocks shorter than DURATION (e.g. 1ms, 500us)");
     cmd->add_option("--folded", args->folded, "Write folded stacks to PATH (- for stdout)");
-    cmd->add_option("--svg", args->svg, "Write an SVG flame graph to PATH (- for stdout)");
+    cmd->add_option("--svg", args->svg, "Write an SVG flame graph (timeline: a chart of its series) to PATH (- for stdout)");
+    cmd->add_option("--window", args->window, "timeline: window length (DURATION, e.g. 100ms, 1s; default 100ms)");
+    cmd->add_option("--json", args->json, "timeline: write its series as JSON to PATH (- for stdout)");
+    cmd->add_option("--csv", args->csv, "timeline: write a row per window as CSV to PATH (- for stdout)");
     cmd->add_option("--pprof", args->pprof, "Write a gzipped pprof profile to PATH (- for stdout)");
     cmd->add_option("--top", args->top, "Print the N functions with the highest self value")
         ->each([args](const std::string&) { args->top_given = true; });
-    cmd->add_option("-o,--output-dir", args->out_dir, "Write every view this recording supports (svg, pprof, folded) to DIR");
+    cmd->add_option("-o,--output-dir", args->out_dir, "Write every view this recording supports (svg, pprof, folded; and timeline.json/csv/svg with counters) to DIR");
     cmd->add_option("--pid", args->pids, "Only samples of these processes")->delimiter(',');
     cmd->add_option("--tid", args->tids, "Only samples of these threads")->delimiter(',');
     cmd->add_option("--comm", args->comms, "Only samples of processes or threads with this name")->delimiter(',');

@@ -226,6 +226,16 @@ Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVis
                 }
                 break;
             }
+            case format::ChunkType::kCounters: {
+                format::CounterChunk counters;
+                decode_into(format::decode_counter_chunk(c.data), counters, "counters", c.file_offset, out.warnings);
+                if (!counters.snapshots.empty()) {
+                    out.sideband.counter_ticks_per_second = counters.ticks_per_second;
+                    out.sideband.counter_interval_ns = counters.interval_ns;
+                }
+                for (auto& s : counters.snapshots) out.sideband.counters.push_back(std::move(s));
+                break;
+            }
             case format::ChunkType::kHeader: break;
         }
         if (c.type != format::ChunkType::kPerfRecords && !format::is_kallsyms_chunk(c.type))
@@ -235,6 +245,9 @@ Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVis
         decode_into(kallsyms.get(), out.sideband.kallsyms, "kallsyms", kallsyms_offset, out.warnings);
     sorter.finish();
     out.records = sorter.delivered();
+    // Chunks are written in time order; sorting keeps consumers right if one ever is not.
+    std::stable_sort(out.sideband.counters.begin(), out.sideband.counters.end(),
+                     [](const auto& a, const auto& b) { return a.time_ns < b.time_ns; });
     for (const auto& w : reader.warnings()) out.warnings.push_back(w);
     return out;
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "analyzer/symbolize/kernel_symbols.h"
+#include "formats/counters.h"
 #include "formats/perf_sample.h"
 #include "formats/recording_header.h"
 #include "formats/recording_reader.h"
@@ -34,6 +35,11 @@ struct RecordingSideband {
     format::BuildIdTable build_ids;
     format::RecordingStats stats;
     bool has_stats = false;
+    // COUNTERS chunks (4.1): every snapshot in time order, with the clock ticks per second and
+    // the interval of the last chunk (one recording has one of each).
+    std::vector<format::CounterSnapshot> counters;
+    uint32_t counter_ticks_per_second = 100;
+    uint64_t counter_interval_ns = 0;
 };
 
 // Which event a record belongs to, and how to parse it.

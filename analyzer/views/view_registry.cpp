@@ -73,7 +73,22 @@ constexpr std::array kViews{
              ViewNeeds::kSchedSwitchAndWakeups, create_wakeup},
 };
 
+constexpr std::array kReportViews{
+    ReportViewInfo{"timeline", "per series (%, tasks, bytes, bytes/s, ns, samples)",
+                   "load, CPU busy, PSI, per-process CPU/RSS/I/O, samples, off-CPU time and faults per --window; "
+                   "text with sparklines, --json, --csv, --svg",
+                   "kiln record (counters are on by default; --off-cpu adds offcpu, --mem=faults adds faults)"},
+};
+
 }  // namespace
+
+std::span<const ReportViewInfo> report_view_registry() { return kReportViews; }
+
+const ReportViewInfo* find_report_view(std::string_view name) {
+    for (const ReportViewInfo& v : kReportViews)
+        if (v.name == name) return &v;
+    return nullptr;
+}
 
 bool has_recorded(ViewNeeds needs, const format::RecordingHeader& header, const EventTable& events) {
     switch (needs) {
@@ -114,12 +129,16 @@ const ViewInfo* find_view(std::string_view name) {
 std::string view_name_list() {
     std::string out;
     for (const ViewInfo& v : kViews) (out += out.empty() ? "" : ", ") += v.name;
+    for (const ReportViewInfo& v : kReportViews) (out += ", ") += v.name;
     return out;
 }
 
 Result<std::unique_ptr<View>> make_view(std::string_view name, const format::RecordingHeader& header,
                                         const EventTable& events, const ViewOptions& options) {
     if (const ViewInfo* v = find_view(name)) return v->create(header, events, options);
+    if (find_report_view(name))
+        return make_error("the " + std::string(name) + " view is a report, not a profile: kiln analyze FILE --view " +
+                          std::string(name) + " builds it");
     std::string known;
     for (const auto& v : available_views(header)) known += (known.empty() ? "" : ", ") + v;
     return make_error("unknown view '" + std::string(name) + "'; the views are " + view_name_list() +

@@ -58,6 +58,19 @@ const ViewInfo* find_view(std::string_view name);
 // "cpu, alloc, ..., wakeup": every view's name, for help and errors.
 std::string view_name_list();
 
+// Views that are reports, not profiles: they produce their own data (the timeline's series), are
+// built by their own entry point (timeline/timeline_builder.h) and written by their own writers,
+// so they have no factory and `-o DIR` does not make a profile of them. --view and --help list
+// them after the profile views.
+struct ReportViewInfo {
+    std::string_view name;
+    std::string_view unit;
+    std::string_view description;
+    std::string_view how_to_record;
+};
+std::span<const ReportViewInfo> report_view_registry();
+const ReportViewInfo* find_report_view(std::string_view name);
+
 // Creates the view named so. An unknown name fails with the valid names and those this
 // recording holds data for.
 Result<std::unique_ptr<View>> make_view(std::string_view name, const format::RecordingHeader& header,

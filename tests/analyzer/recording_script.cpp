@@ -13,6 +13,7 @@
 
 #include "formats/byte_io.h"
 #include "formats/chunk_writer.h"
+#include "formats/counters.h"
 #include "formats/kiln_format.h"
 #include "formats/recording_header.h"
 #include "formats/recording_stats.h"
@@ -21,6 +22,7 @@
 #include "recorder/user_regs.h"
 #include "tests/analyzer/dwarf_stack.h"
 #include "tests/analyzer/eh_frame_table.h"
+#include "tests/analyzer/script_counters.h"
 #include "tests/analyzer/script_elf.h"
 
 namespace kiln::testing {
@@ -29,6 +31,23 @@ namespace {
 
 constexpr uint64_t kStart = kScriptStartNs;
 constexpr uint64_t kUserSp = 0x7ffdfffff000ull;     // the sampled sp of every dsample
+
+// sched:sched_switch's tracefs format as Linux 6.x prints it (abridged print fmt), stored in
+// the header as `kiln record --off-cpu` stores it; `switch` lines fill its RAW payload.
+constexpr const char* kSchedSwitchFormat =
+    "name: sched_switch\nID: 372\nformat:\n"
+    "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+    "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+    "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+    "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+    "\tfield:char prev_comm[16];\toffset:8;\tsize:16;\tsigned:0;\n"
+    "\tfield:pid_t prev_pid;\toffset:24;\tsize:4;\tsigned:1;\n"
+    "\tfield:int prev_prio;\toffset:28;\tsize:4;\tsigned:1;\n"
+    "\tfield:long prev_state;\toffset:32;\tsize:8;\tsigned:1;\n"
+    "\tfield:char next_comm[16];\toffset:40;\tsize:16;\tsigned:0;\n"
+    "\tfield:pid_t next_pid;\toffset:56;\tsize:4;\tsigned:1;\n"
+    "\tfield:int next_prio;\toffset:60;\tsize:4;\tsigned:1;\n\n"
+    "print fmt: \"prev_pid=%d next_pid=%d\", REC->prev_pid, REC->next_pid\n";
 
 std::vector<uint8_t> parse_hex_bytes(const std::string& hex) {
     std::vector<uint8_t> out;
@@ -130,6 +149,8 @@ public:
             return Status::success();
         }
         if (op == "sample") return sample(in);
+        if (op == "counters") return counters(in);
+        if (op == "switch") return sched_switch(in);
         if (op == "dsample") return dsample(in);
         return make_error("unknown script command '" + op + "'");
     }
@@ -157,6 +178,7 @@ public:
                   [](const auto& a, const auto& b) { return a.address < b.address; });
         chunk(format::ChunkType::kKallsyms, format::encode(ksyms_));
         chunk(format::ChunkType::kPerfRecords, records_.bytes());
+        for (const auto& c : counters_) chunk(format::ChunkType::kCounters, format::encode(c));
         for (const auto& [pid, text] : perf_maps_) chunk(format::ChunkType::kPerfMap, format::encode(format::PerfMapFile{pid, text}));
         format::RecordingStats stats;
         stats.end_time_ns = kStart + time_;
@@ -181,12 +203,18 @@ private:
         in >> name >> kind >> freq >> mode >> stack_bytes;
         if (!mode.empty() && (mode != "dwarf" || stack_bytes == 0 || stack_bytes % 8 != 0))
             return make_error("event: expected 'dwarf BYTES' (a multiple of 8) after the frequency");
+        if (kind == "switch") return switch_event(name);
         perf_event_attr a{};
         a.size = sizeof a;
-        a.type = kind == "clock" ? PERF_TYPE_SOFTWARE : PERF_TYPE_HARDWARE;
-        a.config = kind == "clock" ? uint64_t{PERF_COUNT_SW_CPU_CLOCK} : uint64_t{PERF_COUNT_HW_INSTRUCTIONS};
-        a.freq = 1;
-        a.sample_freq = freq;
+        a.type = kind == "clock" || kind == "faults" ? PERF_TYPE_SOFTWARE : PERF_TYPE_HARDWARE;
+        a.config = kind == "clock"    ? uint64_t{PERF_COUNT_SW_CPU_CLOCK}
+                   : kind == "faults" ? uint64_t{PERF_COUNT_SW_PAGE_FAULTS}
+                                      : uint64_t{PERF_COUNT_HW_INSTRUCTIONS};
+        a.freq = kind == "faults" ? 0 : 1;  // page faults: one sample per FREQ faults, as --mem=faults
+        if (a.freq)
+            a.sample_freq = freq;
+        else
+            a.sample_period = freq;
         a.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
                         PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN;
         a.sample_id_all = 1;
@@ -440,6 +468,66 @@ private:
         return Status::success();
     }
 
+    // The sched:sched_switch tracepoint, every occurrence, with its RAW payload.
+    Status switch_event(const std::string& name) {
+        perf_event_attr a{};
+        a.size = sizeof a;
+        a.type = PERF_TYPE_TRACEPOINT;
+        a.config = 372;
+        a.sample_period = 1;
+        a.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
+                        PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN | PERF_SAMPLE_RAW;
+        a.sample_id_all = 1;
+        format::EventDescription e;
+        e.name = name;
+        e.attr.resize(sizeof a);
+        std::memcpy(e.attr.data(), &a, sizeof a);
+        e.ids = {100 + events_.size()};
+        e.tracepoint_format = kSchedSwitchFormat;
+        switch_id_ = e.ids[0];
+        events_.push_back(std::move(e));
+        attr_ = a;
+        return Status::success();
+    }
+
+    // switch TIME CPU PREV_PID PREV_TID PREV_STATE NEXT_TID: a sched_switch sample.
+    Status sched_switch(std::istringstream& in) {
+        if (switch_id_ == 0) return make_error("switch: no 'event NAME switch 1' line before");
+        uint64_t t;
+        uint32_t cpu, pid, tid, next;
+        int64_t state;
+        if (!(in >> t >> cpu >> pid >> tid >> state >> next))
+            return make_error("switch: expected TIME CPU PREV_PID PREV_TID PREV_STATE NEXT_TID");
+        time_ = t;
+        uint8_t raw[68] = {};  // the 64-byte payload, padded so that size + payload end on 8 bytes
+        std::memcpy(raw + 24, &tid, 4);
+        std::memcpy(raw + 32, &state, 8);
+        std::memcpy(raw + 56, &next, 4);
+        ByteWriter w;
+        w.u64(switch_id_);
+        w.u64(0);  // ip
+        w.u32(pid);
+        w.u32(tid);
+        w.u64(kStart + t);
+        w.u32(cpu);
+        w.u32(0);
+        w.u64(1);  // period
+        w.u64(0);  // no callchain
+        w.u32(sizeof raw);
+        w.raw(raw, sizeof raw);
+        record(PERF_RECORD_SAMPLE, 0, w);
+        return Status::success();
+    }
+
+    // counters TIME KEY=VALUE...: one COUNTERS chunk of one snapshot (see the header).
+    Status counters(std::istringstream& in) {
+        auto chunk = parse_counters_line(in, kStart);
+        if (!chunk) return chunk.error();
+        time_ = chunk->snapshots.front().time_ns - kStart;
+        counters_.push_back(std::move(*chunk));
+        return Status::success();
+    }
+
     // The sample_id trailer (TID, TIME, CPU, IDENTIFIER) of non-sample records.
     void trailer(ByteWriter& w, uint32_t pid, uint32_t tid) {
         w.u32(pid);
@@ -462,6 +550,8 @@ private:
     std::map<std::pair<uint32_t, std::string>, uint64_t> bases_;
     format::KernelSymbols ksyms_;
     std::map<int32_t, std::string> perf_maps_;
+    std::vector<format::CounterChunk> counters_;
+    uint64_t switch_id_ = 0;  // the sched_switch event's id, 0 before its event line
     ByteWriter records_;
     uint64_t time_ = 0;
     ScriptFacts facts_;

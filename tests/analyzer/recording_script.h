@@ -1,8 +1,12 @@
 // Builds a .kiln recording from a small text script, so analyzer tests (goldens among them)
 // get exact, repeatable inputs whose addresses come from binaries the test build made.
 //
-//   event NAME clock|count FREQ [dwarf BYTES]
+//   event NAME clock|count|faults FREQ [dwarf BYTES]
 //                                     a sampling event (first one also carries the sideband);
+//                                     faults: the page-faults software event, FREQ its period;
+//                                     switch: sched:sched_switch (name it so) with its stored
+//                                     format, for `switch` lines; declare it before the event
+//                                     `sample` lines are for (they use the last event);
 //                                     with dwarf, its attr is that of `kiln record -g dwarf,BYTES`
 //                                     (user registers and a stack copy, no user callchain)
 //   binary ALIAS PATH [as RECORDED]   name a binary for the lines below
@@ -27,7 +31,21 @@
 //        The user registers (ip, sp, bp) and the stack copy are synthesized from the chain and
 //        ALIAS's cfi (dwarf_stack.h); copy=N keeps only the copy's first N bytes (as when the
 //        stack is deeper than the event's BYTES, which also cap the copy).
-//   Times are nanoseconds after the recording's start (1'000'000'000 = 1 s).
+//   switch TIME CPU PREV_PID PREV_TID PREV_STATE NEXT_TID   a sched_switch sample (state 0 = R,
+//                                     1 = S, 2 = D), of the switch event wherever it was declared
+//   counters TIME KEY=VALUE...       a COUNTERS chunk holding one snapshot taken at TIME; keys:
+//        running=N blocked=N          procs_running, procs_blocked
+//        load1=MILLI                  the 1-minute load average in thousandths (1.5 -> 1500)
+//        cpuN=BUSY/IDLE               CPU N's cumulative busy and idle ticks
+//        psi.cpu=SOME_US[/FULL_US]    cumulative PSI stall microseconds (also psi.memory, psi.io)
+//        proc=PID/TICKS/RSS[/READ/WRITE]  a process: cpu_ticks, rss bytes, I/O bytes (has_io when given)
+//        procs=1                      processes were read (has_processes) even with no proc= key
+//        tps=N                        clock ticks per second (default 100); interval is 100 ms
+//        Cumulative values are given as read (the analyzer differences them); the chunks go after
+//        the records, in script order.
+//   Times are nanoseconds after the recording's start (1'000'000'000 = 1 s); a sample or
+//   counters line also sets the time of the sideband records that follow, and the last one the
+//   recording's end.
 #pragma once
 
 #include <cstdint>

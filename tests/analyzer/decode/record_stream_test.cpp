@@ -1,6 +1,11 @@
 #include "analyzer/decode/record_stream.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "formats/chunk_writer.h"
+#include "formats/counters.h"
 
 #include "tests/analyzer/recording_script.h"
 #include "tests/temp_dir.h"
@@ -42,6 +47,50 @@ TEST(RecordStream, DeliversRecordsOfARoundInTimeOrder) {
     ASSERT_EQ(v.sample_times.size(), 6u);
     for (size_t i = 0; i < 6; ++i) EXPECT_EQ(v.sample_times[i], 1'000'000'000'000ull + 1000 * (i + 1));
     EXPECT_TRUE(r->sideband.has_stats);
+}
+
+// COUNTERS chunks come out as one list of snapshots in time order, with the chunk's clock
+// ticks and interval; a corrupt one is a warning and the others still count.
+TEST(RecordStream, CollectsCounterSnapshotsAndWarnsOnACorruptChunk) {
+    const kiln::test::TempDir tmp;
+    const std::string path = tmp.path("counters.kiln");
+    format::RecordingHeader h;
+    h.kiln_version = "test";
+    h.start_time_ns = 1000;
+    format::CounterChunk later, earlier;
+    later.ticks_per_second = earlier.ticks_per_second = 250;
+    later.interval_ns = earlier.interval_ns = 50'000'000;
+    later.snapshots.resize(1);
+    later.snapshots[0].time_ns = 3000;
+    later.snapshots[0].machine.procs_running = 3;
+    earlier.snapshots.resize(2);
+    earlier.snapshots[0].time_ns = 1000;
+    earlier.snapshots[1].time_ns = 2000;
+    const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    ASSERT_GE(fd, 0);
+    format::ChunkWriter w(fd, path, 1);
+    ASSERT_TRUE(w.write_preamble().ok());
+    ASSERT_TRUE(w.write_chunk(format::ChunkType::kHeader, format::encode(h)).ok());
+    ASSERT_TRUE(w.write_chunk(format::ChunkType::kCounters, format::encode(later)).ok());
+    ASSERT_TRUE(w.write_chunk(format::ChunkType::kCounters, std::vector<uint8_t>{1, 0, 0, 0, 7}).ok());  // cut short
+    ASSERT_TRUE(w.write_chunk(format::ChunkType::kCounters, format::encode(earlier)).ok());
+    close(fd);
+
+    auto reader = format::RecordingReader::open(path);
+    ASSERT_TRUE(reader.ok()) << reader.error().message;
+    TimeRecorder v;
+    auto r = stream_recording(**reader, v);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const auto& c = r->sideband.counters;
+    ASSERT_EQ(c.size(), 3u);
+    EXPECT_EQ(c[0].time_ns, 1000u);
+    EXPECT_EQ(c[1].time_ns, 2000u);
+    EXPECT_EQ(c[2].time_ns, 3000u);
+    EXPECT_EQ(c[2].machine.procs_running, 3u);
+    EXPECT_EQ(r->sideband.counter_ticks_per_second, 250u);
+    EXPECT_EQ(r->sideband.counter_interval_ns, 50'000'000u);
+    ASSERT_EQ(r->warnings.size(), 1u);
+    EXPECT_NE(r->warnings[0].find("counters chunk at byte"), std::string::npos) << r->warnings[0];
 }
 
 }  // namespace
