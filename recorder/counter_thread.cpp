@@ -34,6 +34,11 @@ CounterThread::~CounterThread() { stop(); }
 
 void CounterThread::start() { thread_ = std::thread([this] { run(); }); }
 
+void CounterThread::add_process(int pid) {
+    std::lock_guard lock(mu_);
+    added_pids_.push_back(pid);
+}
+
 void CounterThread::stop() {
     {
         std::lock_guard lock(mu_);
@@ -51,13 +56,22 @@ void CounterThread::snapshot(uint64_t now_ns, bool with_all_processes) {
     if (settings_.all_processes) {
         s.has_processes = with_all_processes;
         if (with_all_processes) reader_.read_all_processes(s.processes);
-    } else if (!settings_.pids.empty()) {
+    } else {
+        {
+            std::lock_guard lock(mu_);
+            settings_.pids.insert(settings_.pids.end(), added_pids_.begin(), added_pids_.end());
+            added_pids_.clear();
+        }
+        if (settings_.pids.empty()) return;
         s.has_processes = true;
         s.processes.reserve(settings_.pids.size());
-        for (int pid : settings_.pids) {
+        // A process that is gone is dropped from the list (its pid may be reused by another).
+        std::erase_if(settings_.pids, [&](int pid) {
             format::ProcessCounters p;
-            if (reader_.read_process(pid, p)) s.processes.push_back(p);
-        }
+            if (!reader_.read_process(pid, p)) return true;
+            s.processes.push_back(p);
+            return false;
+        });
     }
 }
 

@@ -30,6 +30,8 @@ public:
     CounterThread& operator=(const CounterThread&) = delete;
 
     void start();
+    // A process to follow from now on (a child of a target), from another thread.
+    void add_process(int pid);
     // Takes a last snapshot, submits what is pending and joins; idempotent.
     void stop();
 
@@ -46,6 +48,7 @@ private:
     std::mutex mu_;
     std::condition_variable cv_;
     bool stopping_ = false;
+    std::vector<int> added_pids_;  // from add_process(), under mu_
     std::thread thread_;
 };
 

@@ -89,7 +89,11 @@ void DrainLoop::on_sideband_record(const perf_event_header& h, const uint8_t* re
         return;
     }
     if (h.type == PERF_RECORD_FORK) {
-        if (auto fork = format::parse_task(rec)) pids_seen_.insert(static_cast<int>(fork->pid));
+        if (auto fork = format::parse_task(rec)) {
+            pids_seen_.insert(static_cast<int>(fork->pid));
+            if (on_new_process_ && fork->pid == fork->tid && fork->pid != fork->ppid)
+                on_new_process_(static_cast<int>(fork->pid));
+        }
         return;
     }
     if (h.type != PERF_RECORD_MMAP2) return;

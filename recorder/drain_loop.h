@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <functional>
 #include <set>
 #include <string>
 #include <utility>
@@ -36,6 +37,11 @@ public:
     // Submits whatever is buffered.
     void flush();
 
+    // Called with the pid of each new process the recording follows (a FORK record whose
+    // task leads a new process), on the drain loop's thread, when its ring is next drained
+    // (within about a second of the fork).
+    void on_new_process(std::function<void(int)> f) { on_new_process_ = std::move(f); }
+
     const DrainCounters& counters() const { return counters_; }
     const std::set<int>& pids_seen() const { return pids_seen_; }
     const std::set<std::pair<int, std::string>>& files_without_build_id() const { return no_build_id_; }
@@ -53,6 +59,7 @@ private:
     std::chrono::steady_clock::time_point last_flush_;
     DrainCounters counters_;
     std::set<int> pids_seen_;
+    std::function<void(int)> on_new_process_;
     std::set<std::pair<int, std::string>> no_build_id_;
     format::StackLayouts delta_layouts_;
     format::StackDeltaEncoder stack_deltas_;

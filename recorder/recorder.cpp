@@ -379,6 +379,8 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
 
     DrainLoop drain(rings, pipeline);
     drain.encode_deltas_of(event_set.describe());
+    // The children of target processes are followed by the counters too, as by the events.
+    if (counters && !target->events.system_wide) drain.on_new_process([&counters](int pid) { counters->add_process(pid); });
     std::vector<pollfd> pfds;
     pfds.push_back({signals.fd(), POLLIN, 0});
     for (auto& r : rings) pfds.push_back({r.fd(), POLLIN, 0});

@@ -1,57 +1,30 @@
 #include "analyzer/output/timeline_json.h"
 
 #include <cmath>
-#include <cstdio>
-
-#include "analyzer/output/timeline_format.h"
+#include <nlohmann/json.hpp>
+#include <string>
 
 namespace kiln::analyzer {
 
-namespace {
-std::string quoted(const std::string& s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += static_cast<char>(c);
-        } else if (c < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out += buf;
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    return out + "\"";
-}
-}  // namespace
-
+// nlohmann's ordered_json keeps the keys in the documented order; comm names are bytes from
+// the kernel, so invalid UTF-8 is replaced rather than thrown on.
 void write_timeline_json(const Timeline& t, std::ostream& out) {
-    using timeline_format::number;
     const TimelineWindows& w = t.windows;
-    out << "{\"window_ns\": " << w.window_ns << ", \"start_s\": " << number(w.count ? w.t_s(0) : 0.0)
-        << ", \"windows\": " << w.count << ",\n \"series\": [";
-    for (size_t k = 0; k < t.series.size(); ++k) {
-        const TimelineSeries& s = t.series[k];
-        out << (k ? ",\n  " : "\n  ") << "{\"name\": " << quoted(s.name) << ", \"unit\": " << quoted(s.unit)
-            << ", \"points\": [";
-        bool first = true;
-        for (size_t i = 0; i < s.values.size() && i < w.count; ++i) {
-            if (std::isnan(s.values[i])) continue;
-            out << (first ? "" : ", ") << "[" << number(w.t_s(i)) << ", " << number(s.values[i]) << "]";
-            first = false;
-        }
-        out << "]}";
+    nlohmann::ordered_json j;
+    j["window_ns"] = w.window_ns;
+    j["start_s"] = w.count ? w.t_s(0) : 0.0;
+    j["windows"] = w.count;
+    auto& series = j["series"] = nlohmann::ordered_json::array();
+    for (const TimelineSeries& s : t.series) {
+        nlohmann::ordered_json points = nlohmann::ordered_json::array();
+        for (size_t i = 0; i < s.values.size() && i < w.count; ++i)
+            if (!std::isnan(s.values[i])) points.push_back({w.t_s(i), s.values[i]});
+        series.push_back({{"name", s.name}, {"unit", s.unit}, {"points", std::move(points)}});
     }
-    out << "\n ],\n \"labels\": {";
-    bool first = true;
-    for (const auto& [pid, comm] : t.labels) {
-        out << (first ? "" : ", ") << quoted(std::to_string(pid)) << ": " << quoted(comm);
-        first = false;
-    }
-    out << "},\n \"notes\": [";
-    for (size_t i = 0; i < t.notes.size(); ++i) out << (i ? ", " : "") << quoted(t.notes[i]);
-    out << "]}\n";
+    auto& labels = j["labels"] = nlohmann::ordered_json::object();
+    for (const auto& [pid, comm] : t.labels) labels[std::to_string(pid)] = comm;
+    j["notes"] = t.notes;
+    out << j.dump(1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
 }
 
 }  // namespace kiln::analyzer

@@ -74,6 +74,10 @@ void SampleSeriesCollector::record(const perf_event_header& h, std::span<const u
         sched_sample(*s, event, time);
         return;
     }
+    // Events are enabled just before the recording's clock starts: like the other views (whose
+    // --time puts them at 0 s), a sample from before the start counts in the first window
+    // unless --time chose a later start.
+    if (time < start_ns_ && start_ns_ == header_.start_time_ns) time = start_ns_;
     if (!in_range(time)) return;
     const size_t i = window(time);
     if (event == fault_event_) {

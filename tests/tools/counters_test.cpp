@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "formats/counters.h"
@@ -222,4 +223,80 @@ TEST(RecordCounters, BadIntervalsExitTwoNamingTheOption) {
                       "/bin/true"});
         EXPECT_EQ(r.exit_code, 0) << good << ": " << r.err;
     }
+}
+
+// The timeline of a real recording: a single-threaded spinner, recorded with counters. The
+// counter series (process CPU %, from /proc ticks) and the sample series (on-CPU ns, from
+// cpu-clock samples) must each add up to the CPU time the workload reports for itself, the
+// samples series to the samples taken, and the run queue must hold the spinner.
+TEST(RecordCounters, TimelineOfARealRecordingAddsUpToTheWorkload) {
+    TempDir tmp;
+    const std::string out = tmp.path("t.kiln");
+    auto r = run({kiln_bin(), "record", "-q", "-e", "cpu-clock", "-o", out, "--", workload("cpu_split_fp"), "1.5"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const double cpu_s = std::atof(r.out.c_str());
+    ASSERT_GT(cpu_s, 1.4);
+    auto info = info_json(out);
+
+    auto a = run({kiln_bin(), "analyze", out, "--view", "timeline", "--json", "-"});
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    const auto t = nlohmann::json::parse(a.out);
+    const double window_s = t["window_ns"].get<double>() / 1e9;
+    EXPECT_DOUBLE_EQ(window_s, 0.1);
+    std::map<std::string, nlohmann::json> series;
+    for (const auto& s : t["series"]) series[s["name"].get<std::string>()] = s;
+    auto sum = [&](const std::string& name) {
+        double total = 0;
+        for (const auto& p : series.at(name)["points"])
+            if (!p[1].is_null()) total += p[1].get<double>();
+        return total;
+    };
+
+    int pid = 0;
+    for (const auto& [name, s] : series)
+        if (name.starts_with("process.") && name.ends_with(".cpu")) pid = std::atoi(name.c_str() + 8);
+    ASSERT_GT(pid, 0) << a.out.substr(0, 2000);
+    const std::string proc = "process." + std::to_string(pid);
+    ASSERT_TRUE(series.count(proc + ".oncpu")) << a.out.substr(0, 2000);
+    // % of one CPU per window -> CPU seconds.
+    EXPECT_NEAR(sum(proc + ".cpu") / 100.0 * window_s, cpu_s, 0.15 * cpu_s);
+    EXPECT_NEAR(sum(proc + ".oncpu") / 1e9, cpu_s, 0.15 * cpu_s);
+    EXPECT_DOUBLE_EQ(sum("samples"), info["samples"].get<double>());
+    EXPECT_EQ(t["labels"][std::to_string(pid)].get<std::string>(), "cpu_split_fp");
+
+    // The spinner is on the run queue whenever a snapshot is taken while it spins.
+    std::vector<double> running;
+    for (const auto& p : series.at("load.running")["points"])
+        if (!p[1].is_null()) running.push_back(p[1].get<double>());
+    ASSERT_GE(running.size(), 5u);
+    std::sort(running.begin(), running.end());
+    EXPECT_GE(running[running.size() / 2], 1.0);
+    for (const char* name : {"cpu.busy", "load.1min", "load.blocked"}) EXPECT_TRUE(series.count(name)) << name;
+}
+
+// Processes the command starts are followed too (as the events follow them): a shell that runs
+// the spinner as its child gives two processes, and the child's CPU time is the spinner's but
+// for what it used before the recorder drained its FORK record (the drain loop wakes at least
+// once a second).
+TEST(RecordCounters, ChildrenOfTheCommandAreFollowed) {
+    TempDir tmp;
+    const std::string out = tmp.path("children.kiln");
+    const std::string cpu_file = tmp.path("cpu.txt");
+    auto r = run({kiln_bin(), "record", "-q", "-o", out, "--", "/bin/sh", "-c",
+                  workload("cpu_split_fp") + " 2.5 > " + cpu_file + "; true"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const double cpu_s = std::atof(read_text(cpu_file).c_str());
+    ASSERT_GT(cpu_s, 2.4);
+    const Counters c = counters_of(out);
+    std::map<int, std::pair<uint64_t, uint64_t>> ticks;  // pid -> first, last cpu_ticks
+    for (const auto& s : c.snapshots)
+        for (const auto& p : s.processes) {
+            auto [it, fresh] = ticks.try_emplace(p.pid, p.cpu_ticks, p.cpu_ticks);
+            if (!fresh) it->second.second = p.cpu_ticks;
+        }
+    ASSERT_GE(ticks.size(), 2u) << "the shell and its child";
+    double most = 0;
+    for (const auto& [pid, t] : ticks) most = std::max(most, static_cast<double>(t.second - t.first) / c.ticks_per_second);
+    EXPECT_LE(most, 1.15 * cpu_s);
+    EXPECT_GE(most, cpu_s - 1.3);
 }
