@@ -1,5 +1,6 @@
 // libFuzzer target: any bytes through the analyzer's pipeline (time ordering, process model,
-// callchains, kernel/JIT symbol tables, profile building, folded output). It must never
+// callchains, kernel/JIT symbol tables, profile building, folded output), and through the
+// timeline (COUNTERS snapshots, sample and off-CPU series, its text, JSON, CSV and SVG). It must never
 // crash, hang or read out of bounds. Binaries are only looked for at the paths the input
 // names (and must match its build-ids); no debug directories, no debuginfod.
 #include <cstddef>
@@ -8,12 +9,33 @@
 #include <vector>
 
 #include "analyzer/analyze.h"
+#include "analyzer/output/timeline_csv.h"
+#include "analyzer/output/timeline_json.h"
+#include "analyzer/output/timeline_svg.h"
+#include "analyzer/output/timeline_text.h"
+#include "analyzer/timeline/timeline_builder.h"
 #include "analyzer/output/folded_writer.h"
 #include "analyzer/profile/flame_tree.h"
 #include "formats/recording_reader.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::vector<uint8_t> bytes(data, data + size);
+    auto timeline_reader = kiln::format::RecordingReader::from_source(kiln::format::memory_source(bytes), "fuzz");
+    if (timeline_reader.ok()) {
+        // 10 min windows: a mutated timestamp can stretch a torn recording to a day, and the
+        // outputs of up to a million 100 ms windows take many seconds to write (bounded, linear
+        // in the windows, but past -timeout); the arithmetic is the same for any window.
+        kiln::analyzer::TimelineOptions topt;
+        topt.window_ns = 600'000'000'000;
+        auto t = kiln::analyzer::build_timeline(**timeline_reader, topt);
+        if (t.ok()) {
+            std::ostringstream out;
+            kiln::analyzer::write_timeline_text(t->timeline, out);
+            kiln::analyzer::write_timeline_json(t->timeline, out);
+            kiln::analyzer::write_timeline_csv(t->timeline, out);
+            kiln::analyzer::write_timeline_svg(t->timeline, {}, out);
+        }
+    }
     auto reader = kiln::format::RecordingReader::from_source(kiln::format::memory_source(std::move(bytes)), "fuzz");
     if (!reader.ok()) return 0;
     kiln::analyzer::AnalyzeOptions opt;
