@@ -29,7 +29,13 @@ public:
     Session(const format::RecordingHeader& header, const EventTable& events, std::vector<ViewRun> runs,
             const SampleFilter& filter, BinaryLocator& locator, bool libunwind_only)
         : header_(header), events_(events), runs_(std::move(runs)), filter_(filter),
-          stacks_(model_, locator, libunwind_only) {}
+          stacks_(model_, locator, libunwind_only) {
+        // Which views want each event is fixed once they are made: found once, not per sample.
+        wanting_.resize(events_.size());
+        for (size_t e = 0; e < events_.size(); ++e)
+            for (auto& r : runs_)
+                if (r.view.wants(static_cast<int>(e))) wanting_[e].push_back(&r);
+    }
 
     ProcessModel& model() { return model_; }
     StackBuilder& stacks() { return stacks_; }
@@ -82,18 +88,15 @@ public:
 
 private:
     void sample(std::span<const uint8_t> rec, int event, uint64_t time) {
-        bool wanted = false;
-        for (auto& r : runs_) {
-            if (!r.view.wants(event)) continue;
-            wanted = true;
-            ++r.out.samples_seen;
-        }
-        if (!wanted) return;
+        if (event < 0 || static_cast<size_t>(event) >= wanting_.size() || wanting_[static_cast<size_t>(event)].empty())
+            return;
+        const std::vector<ViewRun*>& wanting = wanting_[static_cast<size_t>(event)];
+        for (ViewRun* r : wanting) ++r->out.samples_seen;
         auto parsed = format::parse_sample(events_.layout(event), rec);
         if (!parsed) {
-            for (auto& r : runs_)
-                if (r.view.wants(event) && r.out.unparsable_samples++ == 0)
-                    r.out.warnings.push_back("unparsable sample: " + parsed.error().message);
+            for (ViewRun* r : wanting)
+                if (r->out.unparsable_samples++ == 0)
+                    r->out.warnings.push_back("unparsable sample: " + parsed.error().message);
             return;
         }
         const format::ParsedSample& s = *parsed;
@@ -105,20 +108,20 @@ private:
         const double t = time >= header_.start_time_ns ? static_cast<double>(time - header_.start_time_ns) / 1e9 : 0.0;
         const bool kept = filter_.keeps(labels_.pid, labels_.tid, labels_.comm, labels_.thread_comm, t);
         stacks_.begin_sample();
-        for (auto& r : runs_) {
-            if (!r.view.wants(event)) continue;
+        for (ViewRun* r : wanting) {
             if (!kept) {
-                r.view.filtered_sample(s, event, labels_, stacks_);
+                r->view.filtered_sample(s, event, labels_, stacks_);
                 continue;
             }
-            ++r.out.samples_kept;
-            r.view.sample(s, event, labels_, stacks_);
+            ++r->out.samples_kept;
+            r->view.sample(s, event, labels_, stacks_);
         }
     }
 
     const format::RecordingHeader& header_;
     const EventTable& events_;
     std::vector<ViewRun> runs_;
+    std::vector<std::vector<ViewRun*>> wanting_;  // per event: the runs whose view wants it
     const SampleFilter& filter_;
     ProcessModel model_;
     StackBuilder stacks_;
@@ -212,6 +215,9 @@ Result<std::vector<Analysis>> analyze_views(format::RecordingReader& reader, con
     const KernelSymbolTable kernel(std::move(side.kallsyms), side.modules, side.kernel);
     const JitSymbolTable jit(side.perf_maps);
     const uint64_t end_ns = side.has_stats && side.stats.end_time_ns > 0 ? side.stats.end_time_ns : session.last_time();
+    std::map<uint32_t, std::string> unwind_binaries;  // the pass's, the same for every view
+    for (const auto& [dso, h] : session.health().by_dso)
+        unwind_binaries[dso] = dso < model.dsos().size() ? model.dsos()[dso].path : "[unknown]";
     for (size_t i = 0; i < views.size(); ++i) {
         Analysis& out = outs[i];
         View& v = *views[i];
@@ -234,8 +240,7 @@ Result<std::vector<Analysis>> analyze_views(format::RecordingReader& reader, con
 
         for (auto& st : resolver.binaries()) out.binaries.push_back({std::move(st), 0});
         out.unwind = session.health();
-        for (const auto& [dso, h] : out.unwind.by_dso)
-            out.unwind_binaries[dso] = dso < model.dsos().size() ? model.dsos()[dso].path : "[unknown]";
+        out.unwind_binaries = unwind_binaries;
         count_binary_samples(profile, out.binaries);
         put_main_binary_first(profile, out.binaries);
     }
