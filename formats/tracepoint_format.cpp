@@ -36,10 +36,11 @@ std::optional<uint32_t> number(std::string_view s) {
     return v;
 }
 
-// "unsigned char prev_comm[16]" → "prev_comm".
+// "unsigned char prev_comm[16]" → "prev_comm"; "__data_loc char[] filename" → "filename".
 std::string field_name(std::string_view decl) {
     decl = trim(decl);
-    if (const size_t bracket = decl.find('['); bracket != std::string_view::npos) decl = decl.substr(0, bracket);
+    if (decl.ends_with(']'))
+        if (const size_t bracket = decl.rfind('['); bracket != std::string_view::npos) decl = decl.substr(0, bracket);
     decl = trim(decl);
     const size_t space = decl.find_last_of(" \t*");
     return std::string(space == std::string_view::npos ? decl : decl.substr(space + 1));
@@ -63,6 +64,23 @@ std::optional<int64_t> TracepointFormat::integer(const TracepointField& f, std::
         v = (v ^ sign) - sign;
     }
     return static_cast<int64_t>(v);
+}
+
+std::optional<std::string_view> TracepointFormat::string(const TracepointField& f, std::span<const uint8_t> raw) {
+    if (static_cast<uint64_t>(f.offset) + f.size > raw.size()) return std::nullopt;
+    uint64_t begin = f.offset, length = f.size;
+    if (f.location != TracepointField::Location::kInline) {
+        if (f.size != 4) return std::nullopt;
+        uint32_t loc = 0;
+        std::memcpy(&loc, raw.data() + f.offset, 4);
+        begin = loc & 0xffff;
+        length = loc >> 16;
+        if (f.location == TracepointField::Location::kRelLoc) begin += static_cast<uint64_t>(f.offset) + f.size;
+        if (begin + length > raw.size()) return std::nullopt;
+    }
+    std::string_view text(reinterpret_cast<const char*>(raw.data() + begin), static_cast<size_t>(length));
+    if (const size_t nul = text.find('\0'); nul != std::string_view::npos) text = text.substr(0, nul);
+    return text;
 }
 
 Result<TracepointFormat> parse_tracepoint_format(std::string_view text) {
@@ -89,6 +107,8 @@ Result<TracepointFormat> parse_tracepoint_format(std::string_view text) {
         f.offset = *off;
         f.size = *sz;
         f.is_signed = is_signed && *is_signed == "1";
+        if (decl->starts_with("__data_loc")) f.location = TracepointField::Location::kDataLoc;
+        if (decl->starts_with("__rel_loc")) f.location = TracepointField::Location::kRelLoc;
         out.fields.push_back(std::move(f));
     }
     if (out.fields.empty()) return make_error("tracepoint format has no fields");

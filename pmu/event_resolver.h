@@ -33,6 +33,9 @@ struct ResolvedEvent {
     // (recorder/mem_events: posix_memalign's return reads the stored pointer from it).
     // 0: the recorder's default (none, or 8 at a uprobe at function entry: the return address).
     uint32_t user_stack_bytes = 0;
+    // Set by whoever asks for the event: record it without callchain or stack copy even when
+    // -g asks for them (--sched's and --syscalls' tracepoints, whose stacks nobody reads).
+    bool no_call_graph = false;
 };
 
 // Resolves one spec. Hardware events that this machine cannot count (no PMU, as in most VMs)

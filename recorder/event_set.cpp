@@ -12,6 +12,7 @@
 #include <ctime>
 
 #include "formats/probe_names.h"
+#include "recorder/trace_events.h"
 #include "recorder/user_regs.h"
 
 namespace kiln::recorder {
@@ -69,6 +70,8 @@ perf_event_attr EventSet::make_attr(const pmu::ResolvedEvent& ev, const RecordOp
         if (opt.off_cpu && std::find(std::begin(kOffCpuEvents), std::end(kOffCpuEvents), ev.name) !=
                                std::end(kOffCpuEvents))
             a.sample_period = 1;
+        // So do the sched and syscalls views (a switch, an enter with its exit).
+        if ((opt.sched || opt.syscalls) && is_trace_event(ev.name)) a.sample_period = 1;
     } else if (opt.mem.faults && ev.name == kPageFaults) {
         // --mem counts faults: every one, or one in N with -c N (each sample then weighs N).
         a.freq = 0;
@@ -80,10 +83,11 @@ perf_event_attr EventSet::make_attr(const pmu::ResolvedEvent& ev, const RecordOp
         a.freq = 1;
         a.sample_freq = opt.frequency.value_or(kDefaultFrequency);
     }
-    if (opt.call_graph != CallGraph::kNone) a.sample_type |= PERF_SAMPLE_CALLCHAIN;
+    const CallGraph call_graph = ev.no_call_graph ? CallGraph::kNone : opt.call_graph;
+    if (call_graph != CallGraph::kNone) a.sample_type |= PERF_SAMPLE_CALLCHAIN;
     // Without the right to sample the kernel, kernel callchains are refused too.
     if (a.exclude_kernel) a.exclude_callchain_kernel = 1;
-    if (opt.call_graph == CallGraph::kDwarf) {
+    if (call_graph == CallGraph::kDwarf) {
         a.sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
         a.sample_regs_user = user_regs_mask();
         a.sample_stack_user = opt.dwarf_stack_bytes;
@@ -97,7 +101,7 @@ perf_event_attr EventSet::make_attr(const pmu::ResolvedEvent& ev, const RecordOp
         // (its frame is not pushed yet): its return address is at [sp], copied here and put
         // back into the stack by the analyzer (SPEC.md, "uprobes in -g fp mode").
         uint32_t stack = ev.user_stack_bytes;
-        if (stack == 0 && opt.call_graph == CallGraph::kFramePointer && format::is_entry_uprobe_name(ev.name)) stack = 8;
+        if (stack == 0 && call_graph == CallGraph::kFramePointer && format::is_entry_uprobe_name(ev.name)) stack = 8;
         if (stack > 0) {
             a.sample_type |= PERF_SAMPLE_STACK_USER;
             a.sample_stack_user = (stack + 7) & ~7u;
@@ -195,6 +199,17 @@ Status EventSet::open(const std::vector<pmu::ResolvedEvent>& events, const Recor
         }
     }
     if (ring_owners_.empty()) return make_error("no event could be opened for the target");
+    return {};
+}
+
+Status EventSet::set_filter(bool (*matches)(const std::string& name), const std::string& filter) {
+    if (filter.empty()) return {};
+    for (const auto& f : fds_) {
+        if (!matches(names_[f.event_index])) continue;
+        if (::ioctl(f.fd, PERF_EVENT_IOC_SET_FILTER, filter.c_str()) != 0)
+            return make_error("cannot set the filter '" + filter + "' on event '" + names_[f.event_index] + "' on CPU " +
+                              std::to_string(f.cpu) + ": " + std::strerror(errno));
+    }
     return {};
 }
 

@@ -52,6 +52,8 @@ public:
                 pmu::TracefsUprobes& probes);
     Status enable();
     void disable();
+    // Sets a tracepoint filter (tracefs syntax) on every fd of the events whose name matches.
+    Status set_filter(bool (*matches)(const std::string& name), const std::string& filter);
 
     // The fd per CPU that owns the ring buffer, in the order of target.cpus.
     const std::vector<OpenedFd>& ring_owners() const { return ring_owners_; }

@@ -37,6 +37,8 @@ struct RecordOptions {
     std::vector<std::string> kiln_argv;    // for the header
     bool quiet = false;
     bool off_cpu = false;                  // --off-cpu: add kOffCpuEvents (if not given with -e)
+    bool sched = false;                    // --sched: recorder/trace_events.h kSchedEvents
+    bool syscalls = false;                 // --syscalls: raw_syscalls enter and exit
     MemRecording mem;                      // --mem: without -e, only the memory events are recorded
     uint64_t counter_interval_ns = 100'000'000;  // --counter-interval: /proc counters (0: none)
     uint64_t proc_interval_ns = 1'000'000'000;   // --proc-interval: every process's, with -a

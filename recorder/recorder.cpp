@@ -25,6 +25,7 @@
 #include "recorder/event_set.h"
 #include "recorder/fd_guard.h"
 #include "recorder/mem_events.h"
+#include "recorder/trace_events.h"
 #include "recorder/output_file.h"
 #include "recorder/ring_sizing.h"
 #include "recorder/sideband/compressed_payload_cache.h"
@@ -137,6 +138,11 @@ Result<std::vector<pmu::ResolvedEvent>> resolve_events(const RecordOptions& opt,
         if (!ev->note.empty()) note(ev->note);
         out.push_back(std::move(*ev));
     }
+    auto traced = trace_events(opt);
+    if (!traced) return traced.error();
+    for (auto& ev : *traced)
+        if (std::none_of(out.begin(), out.end(), [&ev](const pmu::ResolvedEvent& o) { return o.name == ev.name; }))
+            out.push_back(std::move(ev));
     if (opt.mem.any()) {
         std::string libc;
         if (opt.mem.malloc) {
@@ -371,6 +377,13 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
         if (launcher.pid() > 0) cs.pids.push_back(launcher.pid());
         counters.emplace(pipeline, std::move(cs));
         counters->start();
+    }
+    // -a --syscalls would record kiln's own reads of /proc and writes of chunks: filter out
+    // its threads, all started by now.
+    if (opt.syscalls && target->events.system_wide) {
+        auto own = threads_of(getpid());
+        if (!own) return own.error();
+        if (auto s = event_set.set_filter(is_syscall_event, exclude_threads_filter(*own)); !s) return s.error();
     }
     format::RecordingStats stats;
     // Snapshots after enabling: anything mapped from now on arrives as MMAP2 records.

@@ -9,6 +9,8 @@ namespace kiln::recorder {
 namespace {
 constexpr size_t kEveryOccurrenceRate = 10000;  // per second and CPU, per tracepoint or uprobe
 constexpr size_t kMemRate = 32000;     // --mem: allocator calls (or faults) per second and CPU
+constexpr size_t kSyscallRate = 200000;  // --syscalls: syscalls per second and CPU
+constexpr size_t kStacklessRecord = 72;  // header, fixed fields and a RAW size
 }  // namespace
 
 size_t ring_data_pages(const RecordOptions& opt, size_t event_count, size_t every_occurrence_events,
@@ -32,6 +34,9 @@ size_t ring_data_pages(const RecordOptions& opt, size_t event_count, size_t ever
     // --mem: an entry and a return record per allocator call, at a rate only the target sets;
     // size for an allocation-heavy program (32k calls a second; -m raises it) so bursts fit.
     if (opt.mem.any()) bytes = std::max(bytes, kMemRate * (per_sample + 64) * 2 / 2);
+    // --syscalls: an enter (64 bytes of arguments) and an exit record per syscall, stackless;
+    // size for a syscall storm's quarter second (200k a second on a CPU).
+    if (opt.syscalls) bytes = std::max(bytes, kSyscallRate * (kStacklessRecord + 64 + kStacklessRecord) / 4);
     const size_t min_bytes = 512 * 1024;
     const size_t max_bytes = 64 * 1024 * 1024;
     bytes = std::clamp(bytes, min_bytes, max_bytes);

@@ -21,6 +21,7 @@
 #include "analyzer/views/view_registry.h"
 #include "formats/recording_reader.h"
 #include "tools/analyze_timeline.h"
+#include "tools/analyze_trace_views.h"
 #include "tools/commands.h"
 #include "tools/text_output.h"
 
@@ -32,7 +33,8 @@ struct AnalyzeArgs {
     std::string file;
     std::string view;  // empty: the recording's default view (the first it has data for)
     std::string folded, svg, pprof, out_dir, time, min_block;
-    std::string window, json, csv;  // the timeline's
+    std::string window, json, csv;  // the timeline's (json and csv: sched, syscalls, portrait too)
+    size_t last = 0;                // syscalls: each thread's last N calls
     size_t top = 0;
     bool top_given = false;
     std::vector<int32_t> pids, tids;
@@ -180,11 +182,50 @@ int run_timeline_view(const AnalyzeArgs& args) {
     return run_timeline({args.file, args.window, args.time, args.json, args.csv, args.svg});
 }
 
+// sched, syscalls and portrait are reports of rows: the trace pass and its writers.
+int run_trace_view_command(const AnalyzeArgs& args) {
+    const char* not_here = !args.folded.empty() ? "--folded"
+                           : !args.pprof.empty() ? "--pprof"
+                           : !args.svg.empty()   ? "--svg"
+                           : args.top_given      ? "--top"
+                           : !args.window.empty() ? "--window"
+                           : !args.min_block.empty() ? "--min-block"
+                           : args.last && args.view != "syscalls" ? "--last"
+                                                                  : nullptr;
+    if (not_here) {
+        std::fprintf(stderr,
+                     "kiln analyze: %s does not apply to --view %s (which takes --time, --pid, --tid, --comm, --json "
+                     "and --csv%s)\n",
+                     not_here, args.view.c_str(), args.view == "syscalls" ? ", --last" : "");
+        return 2;
+    }
+    TraceViewArgs t;
+    t.file = args.file;
+    t.view = args.view;
+    t.json = args.json;
+    t.csv = args.csv;
+    t.last = args.last;
+    t.filter.pids = args.pids;
+    t.filter.tids = args.tids;
+    t.filter.comms = args.comms;
+    if (!args.time.empty())
+        if (Status st = analyzer::parse_time_range(args.time, t.filter); !st) {
+            std::fprintf(stderr, "kiln analyze: %s\n", st.error().message.c_str());
+            return 2;
+        }
+    return run_trace_view(t);
+}
+
 int run_analyze(const AnalyzeArgs& args) {
     if (args.view == "timeline" && args.out_dir.empty()) return run_timeline_view(args);
+    if (is_trace_view(args.view) && args.out_dir.empty()) return run_trace_view_command(args);
+    if (args.last) {
+        std::fprintf(stderr, "kiln analyze: --last belongs to --view syscalls\n");
+        return 2;
+    }
     if ((!args.window.empty() && args.out_dir.empty()) || !args.json.empty() || !args.csv.empty()) {
-        std::fprintf(stderr, "kiln analyze: --window, --json and --csv belong to --view timeline (--window also to -o DIR's "
-                             "timeline files)\n");
+        std::fprintf(stderr, "kiln analyze: --window belongs to --view timeline (also to -o DIR's timeline files); "
+                             "--json and --csv to the timeline, sched, syscalls and portrait views\n");
         return 2;
     }
     if (!args.window.empty()) {  // a bad --window fails before the long pass of -o DIR
@@ -275,6 +316,11 @@ int run_analyze(const AnalyzeArgs& args) {
             std::fprintf(stderr, "kiln analyze: %s\n", err.c_str());
             return 1;
         }
+        // and sched/syscalls/portrait JSON, when it holds scheduler or syscall events
+        if (std::string err = write_trace_view_files(args.file, opt.filter, args.out_dir, written); !err.empty()) {
+            std::fprintf(stderr, "kiln analyze: %s\n", err.c_str());
+            return 1;
+        }
     }
     for (const auto& w : written)
         if (w != "-") std::fprintf(stderr, "wrote %s\n", w.c_str());
@@ -333,8 +379,9 @@ Runner add_analyze_command(CLI::App& app) {
     cmd->add_option("--folded", args->folded, "Write folded stacks to PATH (- for stdout)");
     cmd->add_option("--svg", args->svg, "Write an SVG flame graph (timeline: a chart of its series) to PATH (- for stdout)");
     cmd->add_option("--window", args->window, "timeline: window length (DURATION, e.g. 100ms, 1s; default 100ms)");
-    cmd->add_option("--json", args->json, "timeline: write its series as JSON to PATH (- for stdout)");
-    cmd->add_option("--csv", args->csv, "timeline: write a row per window as CSV to PATH (- for stdout)");
+    cmd->add_option("--json", args->json, "timeline, sched, syscalls, portrait: write the view as JSON to PATH (- for stdout)");
+    cmd->add_option("--csv", args->csv, "timeline, sched, syscalls, portrait: write the view as CSV to PATH (- for stdout)");
+    cmd->add_option("--last", args->last, "syscalls: list each thread's last N syscalls with arguments, return value and duration");
     cmd->add_option("--pprof", args->pprof, "Write a gzipped pprof profile to PATH (- for stdout)");
     cmd->add_option("--top", args->top, "Print the N functions with the highest self value")
         ->each([args](const std::string&) { args->top_given = true; });

@@ -115,6 +115,12 @@ RecordRunner add_record_command(CLI::App& app, const std::vector<std::string>& a
     sub->add_flag("--off-cpu", o.off_cpu,
                   "Also record context switches and wakeups with stacks (sched:sched_switch, "
                   "sched:sched_waking) for the offcpu, hotcold and wakeup views");
+    sub->add_flag("--sched", o.sched,
+                  "Also record the scheduler: switches, wakeups, migrations, fork, exec and exit "
+                  "(sched:* tracepoints, without stacks unless --off-cpu) for the sched, portrait and timeline views");
+    sub->add_flag("--syscalls", o.syscalls,
+                  "Also record every syscall's entry (arguments) and exit (return value) of the target's "
+                  "threads (all threads with -a) for the syscalls, portrait and timeline views");
     sub->add_option("--mem", flags->mem,
                     "Record memory use (faults, mmap, malloc; all without =LIST): page faults, mmap/brk "
                     "syscalls and allocator calls with stacks, for the faults, mmap, alloc, allocs and inuse views");

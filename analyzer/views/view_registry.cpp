@@ -78,6 +78,18 @@ constexpr std::array kReportViews{
                    "load, CPU busy, PSI, per-process CPU/RSS/I/O, samples, off-CPU time and faults per --window; "
                    "text with sparklines, --json, --csv, --svg",
                    "kiln record (counters are on by default; --off-cpu adds offcpu, --mem=faults adds faults)"},
+    ReportViewInfo{"sched", "ns run and waited, counts",
+                   "per thread: run time, voluntary/involuntary switches, migrations, run-queue wait "
+                   "(count/avg/p99/max and when), longest run on a CPU; text, --json, --csv",
+                   "kiln record --sched (-a for every thread)"},
+    ReportViewInfo{"syscalls", "count, errors, ns latency",
+                   "per process and syscall: count, errors by errno, total/avg/p99/max latency; --last N lists "
+                   "each thread's last N calls",
+                   "kiln record --syscalls"},
+    ReportViewInfo{"portrait", "a page per process",
+                   "per process: CPU %, max RSS, I/O bytes, faults, syscalls, switches, migrations, key moments "
+                   "(fork, exec, exit status, long blocks) and a class (cpu, memory, io, idle)",
+                   "kiln record --sched --syscalls (uses whatever else is recorded too)"},
 };
 
 }  // namespace

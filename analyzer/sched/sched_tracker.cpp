@@ -1,0 +1,143 @@
+#include "analyzer/sched/sched_tracker.h"
+
+#include <algorithm>
+
+namespace kiln::analyzer {
+
+namespace {
+// prev_state's low byte (TASK_REPORT): 0 runnable; 0x02 uninterruptible; 0x10/0x20 dead or
+// zombie. Bits from 0x100 up (TASK_REPORT_MAX) mark a preemption, whatever the low byte says.
+constexpr int64_t kStateMask = 0xff, kUninterruptible = 0x02, kDeadOrZombie = 0x30, kPreemptedMark = 0x100;
+}  // namespace
+
+ThreadSched& SchedTracker::thread(int32_t tid) {
+    ThreadSched& t = threads_[tid];
+    t.tid = tid;
+    return t;
+}
+
+void SchedTracker::end_wait(ThreadSched& t, uint64_t time) {
+    if (t.wait_start_ns == 0) return;
+    const uint64_t wait = time > t.wait_start_ns ? time - t.wait_start_ns : 0;
+    if (wait >= t.waits.max()) t.wait_max_end_ns = time;
+    t.waits.add(wait);
+    t.wait_start_ns = 0;
+}
+
+void SchedTracker::end_block(ThreadSched& t, uint64_t time) {
+    if (t.block_start_ns == 0) return;
+    const uint64_t d = time > t.block_start_ns ? time - t.block_start_ns : 0;
+    (t.block_io ? t.io_wait_ns : t.sleep_ns) += d;
+    if (long_block_ns_ > 0 && d >= long_block_ns_ && t.long_blocks.size() < kMaxLongBlocks)
+        t.long_blocks.push_back({t.block_start_ns, d, t.block_io});
+    t.block_start_ns = 0;
+}
+
+void SchedTracker::switch_out(int32_t tid, uint64_t time, int32_t cpu, int64_t prev_state) {
+    // Another thread leaving this CPU: the one switched in last left it unseen, when is unknown.
+    if (auto current = on_cpu_.find(cpu); current != on_cpu_.end()) {
+        if (current->second != tid) {
+            auto other = threads_.find(current->second);
+            if (other != threads_.end() && other->second.on_cpu && other->second.cpu == cpu) {
+                other->second.on_cpu = false;
+                ++unended_runs_;
+            }
+        }
+        on_cpu_.erase(current);
+    }
+    if (tid <= 0) return;
+    ThreadSched& t = thread(tid);
+    if (t.on_cpu || !t.seen) {
+        // First seen leaving a CPU: it has run since recording started.
+        const uint64_t from = t.on_cpu ? t.run_start_ns : std::min(start_ns_, time);
+        const uint64_t ran = time - std::min(time, from);
+        t.runtime_ns += ran;
+        if (ran > t.longest_run_ns) {
+            t.longest_run_ns = ran;
+            t.longest_run_start_ns = from;
+        }
+    }
+    t.seen = true;
+    t.on_cpu = false;
+    t.cpu = cpu;
+    const int64_t state = prev_state & kStateMask;
+    if (state & kDeadOrZombie && !(prev_state & kPreemptedMark)) {
+        t.exited = true;
+        return;
+    }
+    if (state == 0 || (prev_state & kPreemptedMark)) {
+        ++t.switches_involuntary;
+        t.wait_start_ns = time;  // runnable: waits for a CPU from now
+    } else {
+        ++t.switches_voluntary;
+        t.block_start_ns = time;
+        t.block_io = (state & kUninterruptible) != 0;
+    }
+}
+
+void SchedTracker::switch_in(int32_t tid, uint64_t time, int32_t cpu) {
+    if (tid <= 0) return;
+    ThreadSched& t = thread(tid);
+    if (t.on_cpu) return;  // told twice (sched_switch's next task and a PERF_RECORD_SWITCH)
+    if (t.seen && t.cpu >= 0 && cpu >= 0 && cpu != t.cpu) ++t.cpu_changes;
+    end_block(t, time);  // woken without a wakeup event seen
+    end_wait(t, time);
+    t.seen = true;
+    t.on_cpu = true;
+    t.cpu = cpu;
+    t.run_start_ns = time;
+    if (cpu >= 0) on_cpu_[cpu] = tid;
+}
+
+void SchedTracker::woken(int32_t tid, uint64_t time) {
+    if (tid <= 0) return;
+    ThreadSched& t = thread(tid);
+    if (t.on_cpu || t.wait_start_ns != 0) return;  // running already, or woken twice
+    end_block(t, time);
+    t.wait_start_ns = time;
+}
+
+void SchedTracker::migrated(int32_t tid) {
+    if (tid > 0) ++thread(tid).migrate_events;
+}
+
+void SchedTracker::exited(int32_t tid, uint64_t time) {
+    auto it = threads_.find(tid);
+    if (it == threads_.end()) return;
+    ThreadSched& t = it->second;
+    if (t.on_cpu) {
+        // The exit's own switch out closes the run; without it, the run ends here.
+        t.runtime_ns += time - std::min(time, t.run_start_ns);
+        t.on_cpu = false;
+    }
+    t.wait_start_ns = t.block_start_ns = 0;
+    t.exited = true;
+}
+
+void SchedTracker::set_pid(int32_t tid, int32_t pid) {
+    if (tid > 0 && pid > 0) thread(tid).pid = pid;
+}
+
+void SchedTracker::set_comm(int32_t tid, std::string_view comm) {
+    if (tid > 0 && !comm.empty()) thread(tid).comm = std::string(comm);
+}
+
+void SchedTracker::finish(uint64_t end_ns) {
+    for (auto& [tid, t] : threads_) {
+        if (t.exited) continue;
+        if (t.on_cpu) {
+            const uint64_t ran = end_ns - std::min(end_ns, t.run_start_ns);
+            t.runtime_ns += ran;
+            if (ran > t.longest_run_ns) {
+                t.longest_run_ns = ran;
+                t.longest_run_start_ns = t.run_start_ns;
+            }
+            t.on_cpu = false;
+        }
+        // A wait still open at the end is not a finished wait: left out of the latencies.
+        t.wait_start_ns = 0;
+        end_block(t, end_ns);
+    }
+}
+
+}  // namespace kiln::analyzer
