@@ -378,8 +378,9 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
         counters.emplace(pipeline, std::move(cs));
         counters->start();
     }
-    // -a --syscalls would record kiln's own reads of /proc and writes of chunks: filter out
-    // its threads, all started by now.
+    // -a --syscalls would record kiln's own reads of /proc and writes of chunks: a filter
+    // leaves out its threads, all started by now (the kernel takes one filter per event, so
+    // the few calls that started them are recorded).
     if (opt.syscalls && target->events.system_wide) {
         auto own = threads_of(getpid());
         if (!own) return own.error();

@@ -15,11 +15,6 @@ using namespace kiln::test;
 
 namespace {
 
-RunResult run_kiln(std::vector<std::string> args) {
-    args.insert(args.begin(), kiln_bin());
-    return run(args);
-}
-
 }  // namespace
 
 TEST(Analyze, HelpListsEveryRegistryView) {

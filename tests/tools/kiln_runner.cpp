@@ -95,6 +95,11 @@ int wait_for(pid_t pid, double* cpu_s) {
     return status;
 }
 
+RunResult run_kiln(std::vector<std::string> args) {
+    args.insert(args.begin(), kiln_bin());
+    return run(args);
+}
+
 std::string kiln_bin() { return KILN_BIN; }
 std::string workload(const std::string& name) { return std::string(WORKLOAD_DIR) + "/" + name; }
 

@@ -32,6 +32,8 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& stderr_path
 int wait_for(pid_t pid, double* cpu_s = nullptr);
 
 std::string kiln_bin();
+// run() of the kiln binary with these arguments.
+RunResult run_kiln(std::vector<std::string> args);
 std::string workload(const std::string& name);  // e.g. "cpu_split_fp"
 
 

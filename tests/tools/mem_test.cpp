@@ -18,11 +18,6 @@ constexpr double kLeakBytes = 64 * 100000.0;
 constexpr double kChurnCalls = 20000;
 constexpr double kTouchPages = 16.0 * 1024 * 1024 / 4096;
 
-RunResult run_kiln(std::vector<std::string> args) {
-    args.insert(args.begin(), kiln_bin());
-    return run(args);
-}
-
 std::map<std::string, double> view(const std::string& rec, const std::string& name, std::string* err = nullptr) {
     auto r = run_kiln({"analyze", rec, "--view", name, "--folded", "-"});
     EXPECT_EQ(r.exit_code, 0) << name << ": " << r.err;

@@ -61,11 +61,6 @@ ThreadTimes times_of(const std::map<std::string, double>& folded) {
     return t;
 }
 
-RunResult run_kiln(std::vector<std::string> args) {
-    args.insert(args.begin(), kiln_bin());
-    return run(args);
-}
-
 // One thread's stacks of a view as folded text (--comm matches the thread name too).
 ThreadTimes thread_times(const std::string& rec, const std::string& view, const std::string& thread,
                          std::vector<std::string> extra = {}) {
