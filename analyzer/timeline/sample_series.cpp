@@ -8,6 +8,7 @@
 #include "analyzer/views/faults_view.h"
 #include "formats/perf_records.h"
 #include "formats/perf_sample.h"
+#include "formats/trace_events.h"
 
 namespace kiln::analyzer {
 
@@ -18,6 +19,9 @@ SampleSeriesCollector::SampleSeriesCollector(const format::RecordingHeader& head
     is_cpu_event_.assign(header.events.size(), false);
     for (int e : cpu_events_) is_cpu_event_[static_cast<size_t>(e)] = true;
     fault_event_ = page_fault_event(header);
+    for (size_t e = 0; e < header.events.size(); ++e)
+        if (format::trace_event_kind(header.events[e].name) == format::TraceEventKind::kSysEnter)
+            syscall_event_ = static_cast<int>(e);
     if (SchedTracepoints::recorded(header)) {
         auto sched = SchedTracepoints::find(header, "timeline");
         if (sched)
@@ -64,6 +68,11 @@ void SampleSeriesCollector::record(const perf_event_header& h, std::span<const u
     if (h.type != PERF_RECORD_SAMPLE || event < 0) return;
     const bool cpu = is_cpu_event_[static_cast<size_t>(event)];
     const bool sched = sched_ && (event == sched_->switch_event() || event == sched_->wake_event());
+    if (event == syscall_event_) {  // a syscall entered: counted without parsing the sample
+        if (time < start_ns_ && start_ns_ == header_.start_time_ns) time = start_ns_;
+        if (in_range(time)) add(syscalls_, window(time), 1.0);
+        return;
+    }
     if (!cpu && event != fault_event_ && !sched) return;
     auto s = format::parse_sample(events_.layout(event), bytes);
     if (!s) {
@@ -140,6 +149,7 @@ void SampleSeriesCollector::finish(Timeline& out, uint64_t end_ns) {
     if (!cpu_events_.empty()) out.series.push_back(make("samples", "samples", samples_));
     if (fault_event_ >= 0) out.series.push_back(make("faults", "faults", faults_));
     if (sched_) out.series.push_back(make("offcpu", "ns", offcpu_));
+    if (syscall_event_ >= 0) out.series.push_back(make("syscalls", "syscalls", syscalls_));
     for (auto& [pid, ns] : oncpu_) out.series.push_back(make("process." + std::to_string(pid) + ".oncpu", "ns", ns));
     // Names for every process series, the counters' ones included (COUNTERS carry no names).
     for (const auto& series : out.series) {

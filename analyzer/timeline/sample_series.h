@@ -1,5 +1,5 @@
 // Timeline series from the record stream: samples per window, on-CPU time per process from
-// clock-event samples, page faults, and off-CPU time from sched:sched_switch (blocks found as
+// clock-event samples, page faults, syscalls entered (--syscalls), and off-CPU time from sched:sched_switch (blocks found as
 // the offcpu view finds them). Memory is a value per window and series (plus one open block
 // per switched-out thread), never per sample.
 #pragma once
@@ -31,7 +31,9 @@ public:
 
     uint64_t last_time() const { return last_time_; }
     // Whether the recording has an event any series counts (CPU samples, faults, switches).
-    bool has_sample_events() const { return !cpu_events_.empty() || fault_event_ >= 0 || sched_.has_value(); }
+    bool has_sample_events() const {
+        return !cpu_events_.empty() || fault_event_ >= 0 || sched_.has_value() || syscall_event_ >= 0;
+    }
     // Appends the series to out (windows set), closing blocks still open at the windows' end,
     // and the pid -> comm labels of every process.PID.* series of out (call it last). Blocks
     // still open end at end_ns (the recording's end).
@@ -55,8 +57,9 @@ private:
     std::vector<bool> is_cpu_event_;  // per event: counted in "samples"
     std::vector<int> cpu_events_;
     int fault_event_ = -1;
+    int syscall_event_ = -1;  // raw_syscalls:sys_enter (--syscalls): syscalls per window
     std::optional<SchedTracepoints> sched_;
-    std::vector<double> samples_, faults_, offcpu_;
+    std::vector<double> samples_, faults_, offcpu_, syscalls_;
     std::map<int32_t, std::vector<double>> oncpu_;  // pid -> ns per window
     BlockTracker blocks_;  // threads off the CPU, as the offcpu view tracks them
     std::unordered_map<int32_t, std::string> comms_;      // pid -> process name

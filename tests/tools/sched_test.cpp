@@ -265,3 +265,23 @@ TEST(RecordSched, ViewsSayWhatToRecord) {
     ASSERT_TRUE(p) << portrait.out.substr(0, 2000);
     EXPECT_TRUE((*p)["syscalls"].is_null()) << "no --syscalls: unknown, not 0";
 }
+
+TEST(RecordSched, TimelineCountsSyscallsPerWindow) {
+    SchedMix m;
+    record_sched_mix(m, {"--syscalls"});
+    const json t = view_json(m.rec, {"--view", "timeline", "--window", "50ms"});
+    const json* series = nullptr;
+    for (const auto& s : t["series"])
+        if (s["name"] == "syscalls") series = &s;
+    ASSERT_TRUE(series) << t.dump().substr(0, 1000);
+    EXPECT_EQ((*series)["unit"], "syscalls");
+    double sum = 0;
+    for (const auto& p : (*series)["points"]) sum += p[1].get<double>();
+    // Every syscall entered is in one window: the recording's sys_enter samples.
+    uint64_t entered = 0;
+    const json info = info_json(m.rec);
+    for (const auto& e : info["events"])
+        if (e["name"] == "raw_syscalls:sys_enter") entered = e["samples"].get<uint64_t>();
+    EXPECT_EQ(static_cast<uint64_t>(sum), entered);
+    EXPECT_GE(entered, 700u);
+}
