@@ -1,6 +1,8 @@
 // libFuzzer target: any bytes through the analyzer's pipeline (time ordering, process model,
 // callchains, kernel/JIT symbol tables, profile building, folded output), and through the
-// timeline (COUNTERS snapshots, sample and off-CPU series, its text, JSON, CSV and SVG). It must never
+// timeline (COUNTERS snapshots, sample and off-CPU series, its text, JSON, CSV and SVG), and
+// through the sched, syscalls and portrait views (tracepoint payloads decoded through the
+// formats the input stores, their reports and writers). It must never
 // crash, hang or read out of bounds. Binaries are only looked for at the paths the input
 // names (and must match its build-ids); no debug directories, no debuginfod.
 #include <cstddef>
@@ -10,6 +12,9 @@
 
 #include "analyzer/analyze.h"
 #include "analyzer/output/timeline_csv.h"
+#include "analyzer/output/trace_report_json.h"
+#include "analyzer/output/trace_report_text.h"
+#include "analyzer/sched/trace_pass.h"
 #include "analyzer/output/timeline_json.h"
 #include "analyzer/output/timeline_svg.h"
 #include "analyzer/output/timeline_text.h"
@@ -34,6 +39,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             kiln::analyzer::write_timeline_json(t->timeline, out);
             kiln::analyzer::write_timeline_csv(t->timeline, out);
             kiln::analyzer::write_timeline_svg(t->timeline, {}, out);
+        }
+    }
+    auto trace_reader = kiln::format::RecordingReader::from_source(kiln::format::memory_source(bytes), "fuzz");
+    if (trace_reader.ok()) {
+        kiln::analyzer::TracePassOptions topt;
+        topt.trace.last_syscalls = 4;
+        auto pass = kiln::analyzer::run_trace_pass(**trace_reader, kiln::analyzer::TraceView::kPortrait, topt);
+        if (pass.ok()) {
+            const auto in = pass->input((*trace_reader)->header(), {});
+            std::ostringstream out;
+            const auto sched = kiln::analyzer::build_sched_report(in);
+            const auto syscalls = kiln::analyzer::build_syscalls_report(in);
+            const auto portrait = kiln::analyzer::build_portrait_report(in);
+            kiln::analyzer::write_sched_text(sched, out);
+            kiln::analyzer::write_sched_json(sched, out);
+            kiln::analyzer::write_sched_csv(sched, out);
+            kiln::analyzer::write_syscalls_text(syscalls, out);
+            kiln::analyzer::write_syscalls_json(syscalls, out);
+            kiln::analyzer::write_syscalls_csv(syscalls, out);
+            kiln::analyzer::write_portrait_text(portrait, out);
+            kiln::analyzer::write_portrait_json(portrait, out);
+            kiln::analyzer::write_portrait_csv(portrait, out);
         }
     }
     auto reader = kiln::format::RecordingReader::from_source(kiln::format::memory_source(std::move(bytes)), "fuzz");
