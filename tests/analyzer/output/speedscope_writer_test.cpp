@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/speedscope_replay.h"
+
 using namespace kiln::analyzer;
 using nlohmann::json;
 
@@ -44,50 +46,8 @@ json write(const StackTimelines& t, const std::string& name = "t.speedscope.json
     return json::parse(out.str());
 }
 
-// Replays one evented profile as speedscope does: every C closes the innermost open frame,
-// `at` never decreases, nothing stays open. Returns the time each frame was open (by name,
-// nested occurrences counted once) and, through gaps, the times nothing was open.
-struct Replay {
-    std::map<std::string, uint64_t> open_ns;
-    uint64_t busy_ns = 0;
-    std::vector<std::pair<uint64_t, uint64_t>> busy;  // [start, end) where a stack was open
-};
-Replay replay(const json& file, const json& profile) {
-    Replay r;
-    const json& frames = file["shared"]["frames"];
-    std::vector<std::pair<size_t, uint64_t>> open;  // frame, since
-    uint64_t last = profile["startValue"].get<uint64_t>();
-    for (const json& e : profile["events"]) {
-        const uint64_t at = e["at"].get<uint64_t>();
-        const size_t frame = e["frame"].get<size_t>();
-        EXPECT_GE(at, last) << "at went back in " << profile["name"];
-        EXPECT_LE(at, profile["endValue"].get<uint64_t>());
-        EXPECT_LT(frame, frames.size());
-        last = at;
-        if (e["type"] == "O") {
-            if (open.empty()) r.busy.push_back({at, at});
-            open.push_back({frame, at});
-            continue;
-        }
-        EXPECT_EQ(e["type"], "C");
-        if (open.empty()) {
-            ADD_FAILURE() << "C with nothing open at " << at;
-            continue;
-        }
-        EXPECT_EQ(open.back().first, frame) << "C of a frame that is not the innermost one at " << at;
-        const std::string name = frames[open.back().first]["name"];
-        bool outer_too = false;
-        for (size_t i = 0; i + 1 < open.size(); ++i) outer_too |= open[i].first == open.back().first;
-        if (!outer_too) r.open_ns[name] += at - open.back().second;
-        open.pop_back();
-        if (open.empty()) {
-            r.busy.back().second = at;
-            r.busy_ns += at - r.busy.back().first;
-        }
-    }
-    EXPECT_TRUE(open.empty()) << open.size() << " frames still open at the end of " << profile["name"];
-    return r;
-}
+using Replay = kiln::test::SpeedscopeReplay;
+Replay replay(const json& file, const json& profile) { return kiln::test::replay_speedscope(file, profile); }
 
 }  // namespace
 
