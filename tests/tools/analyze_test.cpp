@@ -270,6 +270,24 @@ TEST(Analyze, SpeedscopeHasAProfilePerThreadAndFollowsFilters) {
     }
 }
 
+// Views built from blocks or allocations have no moment per stack: --speedscope refuses them and
+// says which views it takes; the timeline report is not a profile at all.
+TEST(Analyze, SpeedscopeRefusesViewsThatAreNotSamples) {
+    TempDir tmp;
+    const std::string rec = record(tmp, "off.kiln", {workload("offcpu_mix_fp")}, {"--off-cpu"});
+    auto r = analyze({rec, "--view", "offcpu", "--speedscope", tmp.path("off.json")});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("the offcpu view has no timeline"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("cpu, faults or probes"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(tmp.path("off.json")));
+    r = analyze({rec, "--view", "timeline", "--speedscope", tmp.path("tl.json")});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--speedscope"), std::string::npos) << r.err;
+    r = analyze({rec, "--speedscope", tmp.path("cpu.json")});  // the default view takes it
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_FALSE(nlohmann::json::parse(read_text(tmp.path("cpu.json")))["profiles"].empty());
+}
+
 // Speedscope loads the evented file without an error and titles the page with its name; a file
 // whose events do not nest is told apart.
 TEST(Analyze, SpeedscopeTimelineOpensInSpeedscope) {
