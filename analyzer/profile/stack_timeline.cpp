@@ -6,6 +6,9 @@ namespace kiln::analyzer {
 
 namespace {
 
+// a + b, saturated: periods come from recordings, which may be hostile.
+uint64_t plus(uint64_t a, uint64_t b) { return b > UINT64_MAX - a ? UINT64_MAX : a + b; }
+
 size_t common_prefix(std::span<const uint32_t> a, std::span<const uint32_t> b) {
     size_t n = 0;
     while (n < a.size() && n < b.size() && a[n] == b[n]) ++n;
@@ -59,8 +62,8 @@ void StackTimelineBuilder::add(uint64_t time_ns, uint64_t interval_ns, const Sam
         time_ns = std::max(time_ns, t.last_time);  // the stream is in time order; never go back
         // Further than 1.5 intervals: the thread did not run on in between; its stack ends
         // one interval after its sample.
-        if (!t.stack.empty() && (time_ns - t.last_time) * 2 > t.interval * 3) {
-            change(t, t.last_time + t.interval, 0, {});
+        if (!t.stack.empty() && time_ns - t.last_time > plus(t.interval, t.interval / 2)) {
+            change(t, plus(t.last_time, t.interval), 0, {});
             t.stack.clear();
         }
     }
@@ -93,7 +96,7 @@ StackTimelines StackTimelineBuilder::finish(uint64_t start_ns, uint64_t end_ns, 
     std::vector<uint32_t> cur, next;  // named stacks, root first
     std::vector<size_t> depth;        // named frames up to and including each raw frame
     for (auto& [key, t] : threads_) {
-        if (!t.stack.empty()) change(t, t.last_time + t.interval, 0, {});
+        if (!t.stack.empty()) change(t, plus(t.last_time, t.interval), 0, {});
         ThreadTimeline& th = out.threads.emplace_back();
         th.pid = t.pid;
         th.tid = t.tid;
@@ -104,7 +107,7 @@ StackTimelines StackTimelineBuilder::finish(uint64_t start_ns, uint64_t end_ns, 
         depth.clear();
         uint64_t last_at = 0;
         for (const Change& c : t.changes) {
-            const uint64_t at = relative(c.at);
+            const uint64_t at = std::max(relative(c.at), last_at);  // never back, whatever the input
             depth.resize(c.keep);
             next.assign(cur.begin(), cur.begin() + static_cast<std::ptrdiff_t>(c.keep ? depth.back() : 0));
             for (uint32_t i = 0; i < c.count; ++i) {
