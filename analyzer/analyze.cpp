@@ -166,8 +166,9 @@ void put_main_binary_first(Profile& p, std::vector<BinaryReport>& binaries) {
     }
 }
 
-// The timeline's frames named as the view's profile names them: one location per raw frame,
-// its inlined functions as frames of their own, outermost first.
+// The timeline's frames named as the view's profile names them (its samples were added with the
+// same raw frames, so the resolver has each one cached and adds nothing to the profile): one
+// location per raw frame, its inlined functions as frames of their own, outermost first.
 StackTimelines finish_timelines(StackTimelineBuilder& builder, AddressResolver& resolver, const Profile& names,
                                 uint64_t start_ns, uint64_t end_ns) {
     return builder.finish(start_ns, end_ns, [&](const RawFrame& f) {
@@ -267,11 +268,8 @@ Result<std::vector<Analysis>> analyze_views(format::RecordingReader& reader, con
             out.unwind_binaries[dso] = dso < model.dsos().size() ? model.dsos()[dso].path : "[unknown]";
         count_binary_samples(profile, out.binaries);
         put_main_binary_first(profile, out.binaries);
-        if (timelines[i]) {  // named by a resolver of its own: the profile stays as it was
-            Profile names;
-            AddressResolver names_resolver(model, kernel, jit, binaries, names, side.kernel.build_id);
-            out.timelines = finish_timelines(*timelines[i], names_resolver, names, header.start_time_ns, end_ns);
-        }
+        if (timelines[i])
+            out.timelines = finish_timelines(*timelines[i], resolver, profile, header.start_time_ns, end_ns);
     }
     return outs;
 }

@@ -202,9 +202,14 @@ TEST(Analyze, PprofOpensInSpeedscope) {
 TEST(Analyze, SpeedscopeTimelineMatchesFoldedShares) {
     TempDir tmp;
     const std::string rec = record(tmp, "cpu.kiln", {workload("cpu_split_fp"), "2.0"});
-    auto r = analyze({rec, "--speedscope", tmp.path("cpu.speedscope.json"), "--folded", tmp.path("cpu.folded")});
+    auto r = analyze({rec, "--speedscope", tmp.path("cpu.speedscope.json"), "--folded", tmp.path("cpu.folded"),
+                      "--pprof", tmp.path("with.pb.gz")});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find("wrote " + tmp.path("cpu.speedscope.json")), std::string::npos) << r.err;
+    // The timeline's frames are named through the profile's own resolver: the profile is unchanged.
+    r = analyze({rec, "--pprof", tmp.path("without.pb.gz")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(read_text(tmp.path("with.pb.gz")) == read_text(tmp.path("without.pb.gz")));
     const auto j = nlohmann::json::parse(read_text(tmp.path("cpu.speedscope.json")));
     const auto info = info_json(rec);
     ASSERT_EQ(info["processes"].size(), 1u);
@@ -225,6 +230,29 @@ TEST(Analyze, SpeedscopeTimelineMatchesFoldedShares) {
         EXPECT_NEAR(timeline_share, folded_share, 0.02) << f;
     }
     EXPECT_NEAR(frame_value(folded, "hot_a") / folded_total, 0.75, 0.06);
+}
+
+// Frames are named as the folded output names them: the same set of names (inlined frames
+// "_[i]", kernel frames "_[k]"), the process being the profile rather than a frame.
+TEST(Analyze, SpeedscopeFramesAreTheFoldedOutputsFrames) {
+    TempDir tmp;
+    for (const std::string w : {"inline_chain_fp", "syscall_heavy_fp"}) {
+        const std::string rec = record(tmp, w + ".kiln", {workload(w), "0.5"});
+        auto r = analyze({rec, "--speedscope", tmp.path(w + ".json"), "--folded", tmp.path(w + ".folded")});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        std::set<std::string> folded_frames, timeline_frames;
+        for (const auto& [stack, value] : parse_folded(read_text(tmp.path(w + ".folded")))) {
+            std::istringstream frames(stack);
+            std::string frame;
+            std::getline(frames, frame, ';');  // the process
+            while (std::getline(frames, frame, ';')) folded_frames.insert(frame);
+        }
+        const auto j = nlohmann::json::parse(read_text(tmp.path(w + ".json")));
+        for (const auto& f : j["shared"]["frames"]) timeline_frames.insert(f["name"].get<std::string>());
+        EXPECT_EQ(timeline_frames, folded_frames) << w;
+        const char* marked = w == "inline_chain_fp" ? "mix_step_[i]" : "read_zero_[k]";
+        EXPECT_TRUE(timeline_frames.count(marked)) << w << " has no " << marked;
+    }
 }
 
 // A profile per thread of every process (threads and a forked child), and the filters hold:
