@@ -16,8 +16,8 @@
 namespace kiln::test {
 
 struct SpeedscopeReplay {
-    std::map<std::string, uint64_t> open_ns;  // per frame name: time open (recursion counted once)
-    uint64_t busy_ns = 0;                     // time some frame was open
+    std::map<std::string, uint64_t> open_ns;          // per frame name: time open (recursion counted once)
+    uint64_t busy_ns = 0;                             // time some frame was open
     std::vector<std::pair<uint64_t, uint64_t>> busy;  // [start, end) of each run of open frames
     uint64_t first_at = UINT64_MAX, last_at = 0;
 };

@@ -23,7 +23,7 @@
 namespace kiln::analyzer {
 
 struct SpeedscopeOptions {
-    std::string name;                // the file's "name": what speedscope shows first
+    std::string name;  // the file's "name": what speedscope shows first
     std::string exporter = "kiln";
 };
 

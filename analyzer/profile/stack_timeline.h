@@ -41,16 +41,16 @@ struct TimelineEvent {
 
 struct ThreadTimeline {
     int32_t pid = 0, tid = 0;
-    int32_t cpu = -1;    // idle tasks (tid 0) get a timeline per CPU; -1 for the others
-    std::string name;    // "comm (pid/tid)", the thread's name at its last sample
-    uint64_t busy_ns = 0;  // the time some stack was open
+    int32_t cpu = -1;                   // idle tasks (tid 0) get a timeline per CPU; -1 for the others
+    std::string name;                   // "comm (pid/tid)", the thread's name at its last sample
+    uint64_t busy_ns = 0;               // the time some stack was open
     std::vector<TimelineEvent> events;  // in time order, properly nested, all closed at the end
 };
 
 struct StackTimelines {
-    std::vector<TimelineFrame> frames;   // distinct (name, file, line)
+    std::vector<TimelineFrame> frames;    // distinct (name, file, line)
     std::vector<ThreadTimeline> threads;  // by pid, tid, cpu
-    uint64_t end_ns = 0;                 // the recording's duration (ns): every event is within it
+    uint64_t end_ns = 0;                  // the recording's duration (ns): every event is within it
 };
 
 // One raw frame's named frames, outermost first (a frame with inlined calls gives several).
@@ -69,9 +69,9 @@ public:
 
 private:
     struct Change {
-        uint64_t at;      // samples' clock
-        uint32_t keep;    // frames of the previous stack (root first) that stay
-        uint32_t first;   // pushed frames: Thread::pushed[first, first + count), root first
+        uint64_t at;     // samples' clock
+        uint32_t keep;   // frames of the previous stack (root first) that stay
+        uint32_t first;  // pushed frames: Thread::pushed[first, first + count), root first
         uint32_t count;
     };
     struct Thread {
@@ -79,7 +79,7 @@ private:
         std::string comm;
         std::vector<uint32_t> stack;  // raw frame ids, root first; empty when nothing is open
         uint64_t last_time = 0, interval = 0;
-        bool open = false;            // a sample's slice may still run on
+        bool open = false;  // a sample's slice may still run on
         std::vector<Change> changes;
         std::vector<uint32_t> pushed;
     };

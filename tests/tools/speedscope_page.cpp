@@ -51,8 +51,8 @@ SpeedscopePage::Load SpeedscopePage::open(const std::string& profile, int attemp
             const size_t q = line.find("] \"", c == std::string::npos ? 0 : c);
             if (c == std::string::npos || q == std::string::npos) continue;
             const size_t end = line.rfind("\", source: ");
-            load.console.push_back(line.substr(q + 3, end == std::string::npos || end < q ? std::string::npos
-                                                                                         : end - q - 3));
+            load.console.push_back(
+                line.substr(q + 3, end == std::string::npos || end < q ? std::string::npos : end - q - 3));
         }
     }
     return load;

@@ -79,10 +79,15 @@ TEST(SpeedscopeWriter, FileHasTheSchemaFieldsAndAnEventedProfilePerThread) {
 TEST(SpeedscopeWriter, EventsNestAreOrderedAndAllClose) {
     // Stacks that grow, shrink, change at every depth, recurse and repeat, on two threads whose
     // samples interleave, with gaps.
-    const std::vector<std::vector<RawFrame>> stacks{
-        stack({0x1000, 0x2000, 0x3000}), stack({0x1000, 0x2000, 0x3000, 0x4000}), stack({0x1000, 0x2000}),
-        stack({0x1000, 0x5000, 0x2000}), stack({0x6000}),                        stack({0x1000, 0x2000, 0x1000, 0x2000}),
-        stack({}),                       stack({0x1004, 0x2000, 0x3000}),        stack({0x1000, 0x2000, 0x3000})};
+    const std::vector<std::vector<RawFrame>> stacks{stack({0x1000, 0x2000, 0x3000}),
+                                                    stack({0x1000, 0x2000, 0x3000, 0x4000}),
+                                                    stack({0x1000, 0x2000}),
+                                                    stack({0x1000, 0x5000, 0x2000}),
+                                                    stack({0x6000}),
+                                                    stack({0x1000, 0x2000, 0x1000, 0x2000}),
+                                                    stack({}),
+                                                    stack({0x1004, 0x2000, 0x3000}),
+                                                    stack({0x1000, 0x2000, 0x3000})};
     StackTimelineBuilder b;
     uint64_t t = kStart;
     for (int round = 0; round < 40; ++round) {
@@ -113,7 +118,8 @@ TEST(SpeedscopeWriter, FramesAreSharedOnceEach) {
     // 0x2000 and 0x2004 are one function: each thread opens f2 once per run of samples.
     for (const json& p : j["profiles"]) {
         int opens = 0;
-        for (const json& e : p["events"]) opens += e["type"] == "O" && j["shared"]["frames"][e["frame"].get<size_t>()]["name"] == "f2";
+        for (const json& e : p["events"])
+            opens += e["type"] == "O" && j["shared"]["frames"][e["frame"].get<size_t>()]["name"] == "f2";
         EXPECT_EQ(opens, 1) << p["name"];
     }
 }

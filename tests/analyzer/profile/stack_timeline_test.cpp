@@ -16,8 +16,8 @@ namespace {
 // 0x1004 are both in "f" (two return addresses in one function); 0x5000 is "outer" with
 // "inner" inlined into it.
 std::vector<TimelineFrame> fake_names(const RawFrame& f) {
-    static const std::map<uint64_t, std::string> names{{0x1000, "f"}, {0x1004, "f"},    {0x2000, "g"},
-                                                       {0x3000, "h"}, {0x4000, "main"}};
+    static const std::map<uint64_t, std::string> names{
+        {0x1000, "f"}, {0x1004, "f"}, {0x2000, "g"}, {0x3000, "h"}, {0x4000, "main"}};
     if (f.addr == 0x5000) return {{"outer", "a.c", 10}, {"inner_[i]", "a.c", 3}};
     auto it = names.find(f.addr);
     return {{it == names.end() ? "[unknown]" : it->second, "a.c", static_cast<int64_t>(f.addr >> 12)}};
@@ -113,8 +113,8 @@ TEST(StackTimeline, ThreadsAreApartAndTimesStayInTheRecording) {
     EXPECT_EQ(out.threads[1].name, "swapper (0/0, cpu 1)");
     EXPECT_EQ(out.threads[2].name, "app (10/10)");
     EXPECT_EQ(out.threads[3].name, "worker (20/21)");
-    EXPECT_EQ(describe(out, out.threads[2]), (std::vector<std::string>{"O main@0", "C main@500000", "O main@9500000",
-                                                                        "C main@10000000"}));
+    EXPECT_EQ(describe(out, out.threads[2]),
+              (std::vector<std::string>{"O main@0", "C main@500000", "O main@9500000", "C main@10000000"}));
     for (const auto& th : out.threads)
         for (const auto& e : th.events) EXPECT_LE(e.at, out.end_ns) << th.name;
 }
