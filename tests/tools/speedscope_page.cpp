@@ -43,29 +43,48 @@ SpeedscopePage::Load SpeedscopePage::open(const std::string& profile, int attemp
                         base + "/speedscope/index.html#profileURL=" + base + "/" + profile});
         const size_t a = dom.out.find("<title>"), b = dom.out.find("</title>");
         if (a != std::string::npos && b != std::string::npos) load.title = dom.out.substr(a + 7, b - a - 7);
-        // [pid:tid:time:INFO:CONSOLE:LINE] "message", source: URL (LINE)
+        // [pid:tid:time:INFO:CONSOLE:LINE] "message", source: URL (LINE); a message (an error with
+        // its stack) may span lines.
         load.console.clear();
         std::istringstream err(dom.err);
+        std::string message;
+        bool in_message = false;
         for (std::string line; std::getline(err, line);) {
-            const size_t c = line.find(":CONSOLE");
-            const size_t q = line.find("] \"", c == std::string::npos ? 0 : c);
-            if (c == std::string::npos || q == std::string::npos) continue;
-            const size_t end = line.rfind("\", source: ");
-            load.console.push_back(
-                line.substr(q + 3, end == std::string::npos || end < q ? std::string::npos : end - q - 3));
+            if (!in_message) {
+                const size_t c = line.find(":CONSOLE");
+                const size_t q = c == std::string::npos ? std::string::npos : line.find("] \"", c);
+                if (q == std::string::npos) continue;
+                message = line.substr(q + 3);
+                in_message = true;
+            } else {
+                message += "\n" + line;
+            }
+            const size_t end = message.rfind("\", source: ");
+            if (end == std::string::npos) continue;
+            const std::string source = message.substr(end + 11);
+            load.console.push_back({message.substr(0, end), source.substr(0, source.rfind(" ("))});
+            in_message = false;
         }
     }
     return load;
 }
 
+bool SpeedscopePage::Load::logged(const std::string& text) const {
+    for (const auto& m : console)
+        if (m.text == text) return true;
+    return false;
+}
+
 std::vector<std::string> console_errors(const SpeedscopePage::Load& load) {
     std::vector<std::string> out;
-    for (const auto& m : load.console)
+    for (const auto& m : load.console) {
+        if (!m.source.ends_with(".js")) continue;
         for (const char* word : {"Failed", "rror", "Uncaught", "Unrecognized", "Tried to"})
-            if (m.find(word) != std::string::npos) {
-                out.push_back(m);
+            if (m.text.find(word) != std::string::npos) {
+                out.push_back(m.text + " (" + m.source + ")");
                 break;
             }
+    }
     return out;
 }
 

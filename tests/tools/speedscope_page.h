@@ -26,9 +26,14 @@ public:
 
     bool started() const { return port_ > 0; }
 
+    struct Console {
+        std::string text;    // the message
+        std::string source;  // the script (or page) that logged it
+    };
     struct Load {
-        std::string title;                 // the page's <title> after loading ("" if none came)
-        std::vector<std::string> console;  // the page's console messages, in order
+        std::string title;             // the page's <title> after loading ("" if none came)
+        std::vector<Console> console;  // the page's console messages, in order
+        bool logged(const std::string& text) const;
     };
     // Opens www/profile (a file name) in speedscope. A profile speedscope cannot read may raise
     // an alert, which keeps headless chromium waiting until the timeout: give that case one short
@@ -41,7 +46,8 @@ private:
     int port_ = 0;
 };
 
-// Console messages that say speedscope failed ("Failed to load format ...", uncaught errors).
+// Console messages of speedscope's scripts that say it failed ("Failed to load format ...",
+// uncaught errors); the browser's own (WebGL driver notes on the page) are not its.
 std::vector<std::string> console_errors(const SpeedscopePage::Load& load);
 
 }  // namespace kiln::test
