@@ -8,6 +8,7 @@
 
 #include "analyzer/decode/record_stream.h"
 #include "analyzer/model/process_model.h"
+#include "analyzer/profile/flame_tree.h"
 #include "analyzer/views/view_registry.h"
 #include "formats/perf_records.h"
 #include "formats/recording_reader.h"
@@ -168,6 +169,24 @@ void put_main_binary_first(Profile& p, std::vector<BinaryReport>& binaries) {
     }
 }
 
+// The timeline's frames named as the view's profile names them (its samples were added with the
+// same raw frames, so the resolver has each one cached and adds nothing to the profile): one
+// location per raw frame, its inlined functions as frames of their own, outermost first.
+StackTimelines finish_timelines(StackTimelineBuilder& builder, AddressResolver& resolver, const Profile& names,
+                                uint64_t start_ns, uint64_t end_ns) {
+    return builder.finish(start_ns, end_ns, [&](const RawFrame& f) {
+        std::vector<TimelineFrame> out;
+        const Location& loc = names.locations[resolver.location(f)];
+        for (size_t li = loc.lines.size(); li-- > 0;) {
+            const uint32_t fn = loc.lines[li].function;
+            const bool known = fn < names.functions.size();
+            out.push_back({frame_display_name(names, loc, li), known ? names.functions[fn].file : std::string(),
+                           known ? names.functions[fn].start_line : 0});
+        }
+        return out;
+    });
+}
+
 }  // namespace
 
 Result<Analysis> analyze_recording(const std::string& path, const AnalyzeOptions& options) {
@@ -196,6 +215,17 @@ Result<std::vector<Analysis>> analyze_views(format::RecordingReader& reader, con
     std::vector<Analysis> outs(views.size());
     std::vector<ViewRun> runs;
     for (size_t i = 0; i < views.size(); ++i) runs.push_back({*views[i], outs[i]});
+    std::vector<std::unique_ptr<StackTimelineBuilder>> timelines(views.size());  // per view, or null
+    for (size_t i = 0; i < views.size(); ++i) {
+        if (std::find(options.timeline_views.begin(), options.timeline_views.end(), view_names[i]) ==
+            options.timeline_views.end())
+            continue;
+        timelines[i] = std::make_unique<StackTimelineBuilder>();
+        if (!views[i]->feed_timeline(timelines[i].get()))
+            return Error{path + ": the " + view_names[i] +
+                         " view has no timeline: its stacks are not samples taken at a moment (timelines, such "
+                         "as --speedscope, take the cpu, faults or probes view)"};
+    }
 
     BinaryLocator locator(options.locator);
     BinaryPreloader binaries(locator);
@@ -243,6 +273,8 @@ Result<std::vector<Analysis>> analyze_views(format::RecordingReader& reader, con
         out.unwind_binaries = unwind_binaries;
         count_binary_samples(profile, out.binaries);
         put_main_binary_first(profile, out.binaries);
+        if (timelines[i])
+            out.timelines = finish_timelines(*timelines[i], resolver, profile, header.start_time_ns, end_ns);
     }
     return outs;
 }

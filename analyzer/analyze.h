@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "analyzer/profile/profile.h"
+#include "analyzer/profile/stack_timeline.h"
 #include "analyzer/symbolize/address_resolver.h"
 #include "analyzer/symbolize/binary_locator.h"
 #include "analyzer/unwind/stack_builder.h"
@@ -26,6 +28,9 @@ struct AnalyzeOptions {
     bool libunwind_only = false;  // DWARF stacks without the fast path (to compare the two)
     uint64_t min_block_ns = 0;    // offcpu, hotcold, wakeup: drop blocks shorter than this
     StackObserver on_stack;       // when set, sees every stack the view unwinds (raw frames)
+    // Views (by name) whose kept samples also make per-thread timelines of stacks
+    // (Analysis::timelines, for speedscope); each must be sample-based (View::feed_timeline).
+    std::vector<std::string> timeline_views;
 };
 
 struct BinaryReport {
@@ -44,6 +49,9 @@ struct Analysis {
     size_t distinct_stacks = 0;
     UnwindHealth unwind;                            // DWARF unwinding, per binary where stacks ended
     std::map<uint32_t, std::string> unwind_binaries;  // dso → path, for the report
+    // When options.timeline_views names the view: its kept samples as per-thread timelines,
+    // frames named as the profile's (frame_display_name), times from the recording's start.
+    std::optional<StackTimelines> timelines;
 };
 
 Result<Analysis> analyze_recording(const std::string& path, const AnalyzeOptions& options);

@@ -16,6 +16,7 @@
 #include "analyzer/output/flame_svg.h"
 #include "analyzer/output/folded_writer.h"
 #include "analyzer/output/pprof_writer.h"
+#include "analyzer/output/speedscope_writer.h"
 #include "analyzer/output/top_table.h"
 #include "analyzer/profile/flame_tree.h"
 #include "analyzer/views/view_registry.h"
@@ -32,7 +33,7 @@ namespace {
 struct AnalyzeArgs {
     std::string file;
     std::string view;  // empty: the recording's default view (the first it has data for)
-    std::string folded, svg, pprof, out_dir, time, min_block;
+    std::string folded, svg, pprof, speedscope, out_dir, time, min_block;
     std::string window, json, csv;  // the timeline's (json and csv: sched, syscalls, portrait too)
     size_t last = 0;                // syscalls: each thread's last N calls
     size_t top = 0;
@@ -168,6 +169,7 @@ void report(const analyzer::Analysis& a, const std::string& view, bool first_vie
 int run_timeline_view(const AnalyzeArgs& args) {
     const char* profile_only = !args.folded.empty() ? "--folded"
                                : !args.pprof.empty() ? "--pprof"
+                               : !args.speedscope.empty() ? "--speedscope"
                                : args.top_given      ? "--top"
                                : !args.min_block.empty() ? "--min-block"
                                : !args.pids.empty() || !args.tids.empty() || !args.comms.empty() ? "--pid/--tid/--comm"
@@ -182,11 +184,25 @@ int run_timeline_view(const AnalyzeArgs& args) {
     return run_timeline({args.file, args.window, args.time, args.json, args.csv, args.svg});
 }
 
+// The view's per-thread timelines as speedscope's evented JSON, named after the file written
+// (speedscope titles its page with the name).
+Status write_timelines(const analyzer::Analysis& a, const std::string& view, const std::string& path,
+                       std::vector<std::string>& written) {
+    if (!a.timelines) return make_error("no timelines of the " + view + " view were collected");
+    analyzer::SpeedscopeOptions o;
+    o.name = path == "-" ? view + " view of the recording" : path.substr(path.rfind('/') + 1);
+    o.exporter = "kiln analyze --view " + view;
+    KILN_TRY(analyzer::write_speedscope(*a.timelines, o, path));
+    written.push_back(path);
+    return Status::success();
+}
+
 // sched, syscalls and portrait are reports of rows: the trace pass and its writers.
 int run_trace_view_command(const AnalyzeArgs& args) {
     const char* not_here = !args.folded.empty() ? "--folded"
                            : !args.pprof.empty() ? "--pprof"
                            : !args.svg.empty()   ? "--svg"
+                           : !args.speedscope.empty() ? "--speedscope"
                            : args.top_given      ? "--top"
                            : !args.window.empty() ? "--window"
                            : !args.min_block.empty() ? "--min-block"
@@ -281,7 +297,22 @@ int run_analyze(const AnalyzeArgs& args) {
             }
         }
     }
-    const bool any_output = !args.folded.empty() || !args.svg.empty() || !args.pprof.empty() || !args.out_dir.empty();
+    // Timelines: of the view asked for with --speedscope, and of the cpu view for DIR/cpu.speedscope.json.
+    std::string speedscope_view;
+    if (!args.speedscope.empty()) {
+        if (args.view == "timeline") {
+            std::fprintf(stderr, "kiln analyze: --speedscope writes a profile view (cpu, faults or probes), not the "
+                                 "timeline report\n");
+            return 2;
+        }
+        speedscope_view = args.view.empty() ? analyzer::default_view((*reader)->header()) : args.view;
+        if (std::find(views.begin(), views.end(), speedscope_view) == views.end()) views.push_back(speedscope_view);
+        opt.timeline_views.push_back(speedscope_view);
+    }
+    if (!args.out_dir.empty() && std::find(views.begin(), views.end(), "cpu") != views.end())
+        opt.timeline_views.push_back("cpu");
+    const bool any_output = !args.folded.empty() || !args.svg.empty() || !args.pprof.empty() ||
+                            !args.speedscope.empty() || !args.out_dir.empty();
     std::vector<std::string> written;
     std::set<std::string> warned;
     // Every view in one pass over the recording (decoded and unwound once).
@@ -295,9 +326,11 @@ int run_analyze(const AnalyzeArgs& args) {
         const analyzer::Analysis* a = &(*analyses)[i];
         report(*a, view, i == 0, warned);
         Status st = write_outputs(*a, args, view, args.folded, args.svg, args.pprof, written);
+        if (st && view == speedscope_view) st = write_timelines(*a, view, args.speedscope, written);
         if (st && !args.out_dir.empty()) {
             const std::string base = args.out_dir + "/" + view;
             st = write_outputs(*a, args, view, base + ".folded", base + ".svg", base + ".pb.gz", written);
+            if (st && view == "cpu") st = write_timelines(*a, view, base + ".speedscope.json", written);
         }
         if (!st) {
             std::fprintf(stderr, "kiln analyze: %s\n", st.error().message.c_str());
@@ -384,9 +417,14 @@ Runner add_analyze_command(CLI::App& app) {
     cmd->add_option("--csv", args->csv, "timeline, sched, syscalls, portrait: write the view as CSV to PATH (- for stdout)");
     cmd->add_option("--last", args->last, "syscalls: list each thread's last N syscalls with arguments, return value and duration");
     cmd->add_option("--pprof", args->pprof, "Write a gzipped pprof profile to PATH (- for stdout)");
+    cmd->add_option("--speedscope", args->speedscope,
+                    "Write speedscope's evented JSON to PATH (- for stdout): a timeline per thread of the view's "
+                    "stacks (cpu, faults or probes), ns from the recording's start; open it at "
+                    "https://www.speedscope.app or with `speedscope PATH`, Time Order shows when each stack ran");
     cmd->add_option("--top", args->top, "Print the N functions with the highest self value")
         ->each([args](const std::string&) { args->top_given = true; });
-    cmd->add_option("-o,--output-dir", args->out_dir, "Write every view this recording supports (svg, pprof, folded; and timeline.json/csv/svg with counters) to DIR");
+    cmd->add_option("-o,--output-dir", args->out_dir, "Write every view this recording supports (svg, pprof, folded; cpu.speedscope.json; and timeline.json/csv/svg "
+                    "with counters) to DIR");
     cmd->add_option("--pid", args->pids, "Only samples of these processes")->delimiter(',');
     cmd->add_option("--tid", args->tids, "Only samples of these threads")->delimiter(',');
     cmd->add_option("--comm", args->comms, "Only samples of processes or threads with this name")->delimiter(',');

@@ -16,6 +16,10 @@ class EventColumnsView : public View {
 public:
     bool wants(int event) const override;
     void sample(const format::ParsedSample& s, int event, const SampleLabels& labels, StackBuilder& stacks) override;
+    bool feed_timeline(StackTimelineBuilder* timeline) override {
+        timeline_ = timeline;
+        return true;
+    }
     ProfileBuilder& builder() override { return builder_; }
     int default_sample_type() const override { return 1; }
     SampleType period_type() const override { return builder_.types()[1]; }
@@ -41,6 +45,11 @@ private:
     std::vector<uint64_t> regs_masks_;  // per header event: sample_regs_user
     std::vector<StackMode> modes_;      // per header event: how its user stacks were recorded
     int64_t period_;
+    // Per header event, the time one sample stands for on a timeline: the period of clock
+    // events (nanoseconds), else the typical interval between samples (from the frequency).
+    std::vector<uint8_t> is_clock_;
+    std::vector<uint64_t> intervals_;
+    StackTimelineBuilder* timeline_ = nullptr;
     std::vector<RawFrame> frames_;
     std::vector<int64_t> values_;
 };

@@ -1,5 +1,6 @@
 // libFuzzer target: any bytes through the analyzer's pipeline (time ordering, process model,
-// callchains, kernel/JIT symbol tables, profile building, folded output), and through the
+// callchains, kernel/JIT symbol tables, profile building, folded output, per-thread stack
+// timelines and their speedscope JSON), and through the
 // timeline (COUNTERS snapshots, sample and off-CPU series, its text, JSON, CSV and SVG), and
 // through the sched, syscalls and portrait views (tracepoint payloads decoded through the
 // formats the input stores, their reports and writers). It must never
@@ -20,6 +21,7 @@
 #include "analyzer/output/timeline_text.h"
 #include "analyzer/timeline/timeline_builder.h"
 #include "analyzer/output/folded_writer.h"
+#include "analyzer/output/speedscope_writer.h"
 #include "analyzer/profile/flame_tree.h"
 #include "formats/recording_reader.h"
 
@@ -69,11 +71,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     opt.locator.debug_dirs.clear();
     opt.locator.use_debuginfod = false;
     opt.locator.symfs = "/nonexistent-kiln-fuzz-root";
+    opt.timeline_views = {opt.view};
     auto a = kiln::analyzer::analyze_reader(**reader, opt);
     if (a.ok() && !a->profile.sample_types.empty()) {
         std::ostringstream out;
         kiln::analyzer::write_folded(kiln::analyzer::build_flame_tree(a->profile, 1 % a->profile.sample_types.size()),
                                      out);
+    }
+    if (a.ok() && a->timelines) {
+        std::ostringstream out;
+        kiln::analyzer::write_speedscope(*a->timelines, {"fuzz", "kiln"}, out);
     }
     return 0;
 }

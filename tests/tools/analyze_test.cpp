@@ -6,10 +6,14 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <algorithm>
 #include <map>
+#include <set>
 #include <sstream>
 
+#include "tests/speedscope_replay.h"
 #include "tests/tools/kiln_runner.h"
+#include "tests/tools/speedscope_page.h"
 
 using namespace kiln::test;
 
@@ -73,6 +77,20 @@ std::map<std::string, double> perf_report_shares(const std::string& data) {
         out[symbol] += std::atof(line.c_str());
     }
     return out;
+}
+
+// Sum of values of stacks that hold `frame` as one of their frames.
+double frame_value(const std::map<std::string, double>& folded, const std::string& frame) {
+    double v = 0;
+    for (const auto& [stack, value] : folded)
+        if ((";" + stack + ";").find(";" + frame + ";") != std::string::npos) v += value;
+    return v;
+}
+
+// "comm (PID/TID)" → PID.
+int pid_of_profile(const std::string& name) {
+    const size_t open = name.rfind('(');
+    return open == std::string::npos ? -1 : std::atoi(name.c_str() + open + 1);
 }
 
 }  // namespace
@@ -164,57 +182,171 @@ TEST(Analyze, PprofOpensInGoToolPprofAndSvgIsWellFormed) {
 // Speedscope (the web viewer, installed by tools/install-deps) imports the pprof file in a
 // headless browser: it titles the page after a profile it could read.
 TEST(Analyze, PprofOpensInSpeedscope) {
-    const std::string speedscope = "/opt/kiln-deps/speedscope-1.20.0/node_modules/speedscope/dist/release";
-    ASSERT_EQ(access((speedscope + "/index.html").c_str(), R_OK), 0) << "run tools/install-deps (it fetches speedscope)";
+    ASSERT_EQ(access((std::string(kSpeedscopeRelease) + "/index.html").c_str(), R_OK), 0)
+        << "run tools/install-deps (it fetches speedscope)";
     TempDir tmp;
     const std::string rec = record(tmp, "cpu.kiln", {workload("cpu_split_fp"), "0.5"});
     std::filesystem::create_directory(tmp.path("www"));
     auto r = analyze({rec, "--pprof", tmp.path("www/cpu.pb.gz")});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    {
-        FILE* f = std::fopen(tmp.path("www/junk.pb.gz").c_str(), "w");
-        std::fputs("not a profile", f);
-        std::fclose(f);
+    tmp.write("www/junk.pb.gz", "not a profile");
+    SpeedscopePage page(tmp, "www");
+    ASSERT_TRUE(page.started()) << "the HTTP server did not start";
+    const auto good = page.open("cpu.pb.gz", 3, "90"), bad = page.open("junk.pb.gz", 1, "20");
+    EXPECT_EQ(good.title, "cpu.pb.gz - speedscope");
+    EXPECT_NE(bad.title, "junk.pb.gz - speedscope") << "the check cannot tell a bad profile from a good one";
+}
+
+// --speedscope: a timeline per thread whose frames' shares of the thread's time are the folded
+// output's shares of the same recording, within the recording's duration.
+TEST(Analyze, SpeedscopeTimelineMatchesFoldedShares) {
+    TempDir tmp;
+    const std::string rec = record(tmp, "cpu.kiln", {workload("cpu_split_fp"), "2.0"});
+    auto r = analyze({rec, "--speedscope", tmp.path("cpu.speedscope.json"), "--folded", tmp.path("cpu.folded"),
+                      "--pprof", tmp.path("with.pb.gz")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("wrote " + tmp.path("cpu.speedscope.json")), std::string::npos) << r.err;
+    // The timeline's frames are named through the profile's own resolver: the profile is unchanged.
+    r = analyze({rec, "--pprof", tmp.path("without.pb.gz")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(read_text(tmp.path("with.pb.gz")) == read_text(tmp.path("without.pb.gz")));
+    const auto j = nlohmann::json::parse(read_text(tmp.path("cpu.speedscope.json")));
+    const auto info = info_json(rec);
+    ASSERT_EQ(info["processes"].size(), 1u);
+    ASSERT_EQ(j["profiles"].size(), info["processes"][0]["threads"].get<size_t>()) << "one profile per thread";
+    const auto& p = j["profiles"][0];
+    EXPECT_EQ(pid_of_profile(p["name"]), info["processes"][0]["pid"].get<int>()) << p["name"];
+    EXPECT_EQ(p["endValue"].get<uint64_t>(), info["duration_ns"].get<uint64_t>());
+    const SpeedscopeReplay replay = replay_speedscope(j, p);  // checks nesting, order, all within the end
+    ASSERT_GT(replay.busy_ns, 0u);
+
+    const auto folded = parse_folded(read_text(tmp.path("cpu.folded")));
+    const double folded_total = total(folded);
+    ASSERT_GT(folded_total, 0);
+    for (const std::string f : {"hot_a", "hot_b", "main"}) {
+        const double folded_share = frame_value(folded, f) / folded_total;
+        const double timeline_share = static_cast<double>(replay.open_ns.count(f) ? replay.open_ns.at(f) : 0) /
+                                      static_cast<double>(replay.busy_ns);
+        EXPECT_NEAR(timeline_share, folded_share, 0.02) << f;
     }
-    std::filesystem::create_directory_symlink(speedscope, tmp.path("www/speedscope"));
-    // Speedscope fetches the profile, which browsers refuse over file://: serve it over HTTP.
-    // The server binds port 0 and writes the port the kernel gave it: no two runs share one.
-    const std::string port_file = tmp.path("port");
-    const pid_t server = spawn(
-        {"/usr/bin/python3", "-c",
-         "import functools, http.server, os, sys\n"
-         "handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])\n"
-         "server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)\n"
-         "with open(sys.argv[2] + '.tmp', 'w') as f: f.write(str(server.server_port))\n"
-         "os.rename(sys.argv[2] + '.tmp', sys.argv[2])\n"
-         "server.serve_forever()\n",
-         tmp.path("www"), port_file});
-    if (!wait_until([&] { return !read_text(port_file).empty(); })) {
-        kill(-server, SIGTERM);
-        wait_for(server);
-        FAIL() << "the HTTP server did not start";
-    }
-    const int port = std::atoi(read_text(port_file).c_str());
-    // A profile speedscope cannot read makes it raise an alert, which keeps headless chromium
-    // waiting until the timeout: the bad case gets one short try.
-    auto title_of = [&](const std::string& profile, int attempts, const std::string& timeout) {
-        const std::string base = "http://127.0.0.1:" + std::to_string(port);
-        std::string title;
-        for (int attempt = 0; attempt < attempts && title.empty(); ++attempt) {
-            auto dom = run({"/usr/bin/timeout", timeout, "/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                            "--user-data-dir=" + tmp.path("chromium-" + profile + std::to_string(attempt)),
-                            "--virtual-time-budget=8000", "--dump-dom",
-                            base + "/speedscope/index.html#profileURL=" + base + "/" + profile});
-            const size_t a = dom.out.find("<title>"), b = dom.out.find("</title>");
-            if (a != std::string::npos && b != std::string::npos) title = dom.out.substr(a + 7, b - a - 7);
+    EXPECT_NEAR(frame_value(folded, "hot_a") / folded_total, 0.75, 0.06);
+}
+
+// Frames are named as the folded output names them: the same set of names (inlined frames
+// "_[i]", kernel frames "_[k]"), the process being the profile rather than a frame.
+TEST(Analyze, SpeedscopeFramesAreTheFoldedOutputsFrames) {
+    TempDir tmp;
+    for (const std::string w : {"inline_chain_fp", "syscall_heavy_fp"}) {
+        const std::string rec = record(tmp, w + ".kiln", {workload(w), "0.5"});
+        auto r = analyze({rec, "--speedscope", tmp.path(w + ".json"), "--folded", tmp.path(w + ".folded")});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        std::set<std::string> folded_frames, timeline_frames;
+        for (const auto& [stack, value] : parse_folded(read_text(tmp.path(w + ".folded")))) {
+            std::istringstream frames(stack);
+            std::string frame;
+            std::getline(frames, frame, ';');  // the process
+            while (std::getline(frames, frame, ';')) folded_frames.insert(frame);
         }
-        return title;
-    };
-    const std::string good = title_of("cpu.pb.gz", 3, "90"), bad = title_of("junk.pb.gz", 1, "20");
-    kill(-server, SIGTERM);
-    wait_for(server);
-    EXPECT_EQ(good, "cpu.pb.gz - speedscope");
-    EXPECT_NE(bad, "junk.pb.gz - speedscope") << "the check cannot tell a bad profile from a good one";
+        const auto j = nlohmann::json::parse(read_text(tmp.path(w + ".json")));
+        for (const auto& f : j["shared"]["frames"]) timeline_frames.insert(f["name"].get<std::string>());
+        EXPECT_EQ(timeline_frames, folded_frames) << w;
+        const char* marked = w == "inline_chain_fp" ? "mix_step_[i]" : "read_zero_[k]";
+        EXPECT_TRUE(timeline_frames.count(marked)) << w << " has no " << marked;
+    }
+}
+
+// A profile per thread of every process (threads and a forked child), and the filters hold:
+// --pid keeps one process's threads, --time keeps the timeline within its range.
+TEST(Analyze, SpeedscopeHasAProfilePerThreadAndFollowsFilters) {
+    TempDir tmp;
+    const std::string rec = record(tmp, "tf.kiln", {workload("threads_fork_fp"), "0.5"});
+    const auto info = info_json(rec);
+    size_t threads = 0;
+    std::set<int> pids;
+    for (const auto& proc : info["processes"]) {
+        threads += proc["threads"].get<size_t>();
+        pids.insert(proc["pid"].get<int>());
+    }
+    ASSERT_GE(threads, 4u) << info.dump();
+    auto r = analyze({rec, "--speedscope", tmp.path("all.json")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto j = nlohmann::json::parse(read_text(tmp.path("all.json")));
+    EXPECT_EQ(j["profiles"].size(), threads);
+    std::set<std::string> names;
+    for (const auto& p : j["profiles"]) {
+        EXPECT_TRUE(names.insert(p["name"]).second) << p["name"];
+        EXPECT_TRUE(pids.count(pid_of_profile(p["name"]))) << p["name"];
+        EXPECT_GT(replay_speedscope(j, p).busy_ns, 0u) << p["name"];
+    }
+
+    const int child = info["processes"][1]["pid"].get<int>();
+    r = analyze({rec, "--pid", std::to_string(child), "--speedscope", tmp.path("child.json")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    j = nlohmann::json::parse(read_text(tmp.path("child.json")));
+    ASSERT_EQ(j["profiles"].size(), info["processes"][1]["threads"].get<size_t>());
+    for (const auto& p : j["profiles"]) EXPECT_EQ(pid_of_profile(p["name"]), child) << p["name"];
+
+    // Samples from 0.1 s to 0.3 s: each stands for at most one more sampling period (~1 ms).
+    r = analyze({rec, "--time", "0.1,0.3", "--speedscope", tmp.path("time.json")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    j = nlohmann::json::parse(read_text(tmp.path("time.json")));
+    ASSERT_FALSE(j["profiles"].empty());
+    for (const auto& p : j["profiles"]) {
+        const SpeedscopeReplay replay = replay_speedscope(j, p);
+        EXPECT_GE(replay.first_at, 100000000u) << p["name"];
+        EXPECT_LE(replay.last_at, 300000000u + 2000000u) << p["name"];
+    }
+}
+
+// Views built from blocks or allocations have no moment per stack: --speedscope refuses them and
+// says which views it takes; the timeline report is not a profile at all.
+TEST(Analyze, SpeedscopeRefusesViewsThatAreNotSamples) {
+    TempDir tmp;
+    const std::string rec = record(tmp, "off.kiln", {workload("offcpu_mix_fp")}, {"--off-cpu"});
+    auto r = analyze({rec, "--view", "offcpu", "--speedscope", tmp.path("off.json")});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("the offcpu view has no timeline"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("cpu, faults or probes"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(tmp.path("off.json")));
+    r = analyze({rec, "--view", "timeline", "--speedscope", tmp.path("tl.json")});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--speedscope"), std::string::npos) << r.err;
+    r = analyze({rec, "--speedscope", tmp.path("cpu.json")});  // the default view takes it
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_FALSE(nlohmann::json::parse(read_text(tmp.path("cpu.json")))["profiles"].empty());
+}
+
+// Speedscope loads the evented file without an error and titles the page with its name; a file
+// whose events do not nest is told apart.
+TEST(Analyze, SpeedscopeTimelineOpensInSpeedscope) {
+    ASSERT_EQ(access((std::string(kSpeedscopeRelease) + "/index.html").c_str(), R_OK), 0)
+        << "run tools/install-deps (it fetches speedscope)";
+    TempDir tmp;
+    const std::string rec = record(tmp, "cpu.kiln", {workload("cpu_split_fp"), "0.5"});
+    std::filesystem::create_directory(tmp.path("www"));
+    auto r = analyze({rec, "-o", tmp.path("www")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto j = nlohmann::json::parse(read_text(tmp.path("www/cpu.speedscope.json")));
+    EXPECT_EQ(j["name"], "cpu.speedscope.json");
+    // The corrupt copy closes, first, a frame that is not the innermost open one.
+    j["name"] = "corrupt.speedscope.json";
+    auto& events = j["profiles"][0]["events"];
+    ASSERT_GE(events.size(), 3u);
+    size_t first_close = 0;
+    while (first_close < events.size() && events[first_close]["type"] == "O") ++first_close;
+    ASSERT_GE(first_close, 2u) << "the first stack has at least two frames";
+    ASSERT_LT(first_close, events.size());
+    events[first_close]["frame"] = events[0]["frame"];
+    tmp.write("www/corrupt.speedscope.json", j.dump());
+
+    SpeedscopePage page(tmp, "www");
+    ASSERT_TRUE(page.started()) << "the HTTP server did not start";
+    const auto good = page.open("cpu.speedscope.json", 3, "90"), bad = page.open("corrupt.speedscope.json", 1, "20");
+    EXPECT_EQ(good.title, "cpu.speedscope.json - speedscope");
+    EXPECT_TRUE(good.logged("Importing as speedscope json file"));
+    EXPECT_TRUE(console_errors(good).empty()) << console_errors(good).front();
+    EXPECT_NE(bad.title, "corrupt.speedscope.json - speedscope") << "the check cannot tell a bad file from a good one";
+    EXPECT_FALSE(console_errors(bad).empty()) << "speedscope said nothing of the corrupt file";
 }
 
 TEST(Analyze, OutputDirHoldsEveryViewAndTopPrintsATable) {
@@ -222,7 +354,7 @@ TEST(Analyze, OutputDirHoldsEveryViewAndTopPrintsATable) {
     const std::string rec = record(tmp, "cpu.kiln", {workload("cpu_split_fp"), "1.0"});
     auto r = analyze({rec, "-o", tmp.path("out"), "--top", "5"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    for (const char* f : {"cpu.svg", "cpu.pb.gz", "cpu.folded"}) {
+    for (const char* f : {"cpu.svg", "cpu.pb.gz", "cpu.folded", "cpu.speedscope.json"}) {
         EXPECT_TRUE(std::filesystem::exists(tmp.path("out/") + f)) << f;
         EXPECT_NE(r.err.find(std::string("out/") + f), std::string::npos) << r.err;
     }
