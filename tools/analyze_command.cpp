@@ -20,6 +20,7 @@
 #include "analyzer/profile/flame_tree.h"
 #include "analyzer/views/view_registry.h"
 #include "formats/recording_reader.h"
+#include "tools/analyze_perfetto.h"
 #include "tools/analyze_timeline.h"
 #include "tools/commands.h"
 #include "tools/text_output.h"
@@ -33,6 +34,7 @@ struct AnalyzeArgs {
     std::string view;  // empty: the recording's default view (the first it has data for)
     std::string folded, svg, pprof, out_dir, time, min_block;
     std::string window, json, csv;  // the timeline's
+    std::string perfetto;           // --perfetto PATH
     size_t top = 0;
     bool top_given = false;
     std::vector<int32_t> pids, tids;
@@ -162,6 +164,28 @@ void report(const analyzer::Analysis& a, const std::string& view, bool first_vie
     }
 }
 
+analyzer::PerfettoOptions perfetto_options(const AnalyzeArgs& args) {
+    analyzer::PerfettoOptions o;
+    o.locator.symfs = args.symfs;
+    for (const auto& d : args.debug_dirs) o.locator.debug_dirs.push_back(d);
+    o.locator.use_debuginfod = !args.no_debuginfod;
+    o.libunwind_only = args.libunwind_only;
+    return o;
+}
+
+// --perfetto PATH; true when written (or not asked for).
+bool write_perfetto_option(const AnalyzeArgs& args) {
+    if (args.perfetto.empty()) return true;
+    std::vector<std::string> written;
+    if (std::string err = write_perfetto_trace(args.file, perfetto_options(args), args.perfetto, false, written);
+        !err.empty()) {
+        std::fprintf(stderr, "kiln analyze: %s\n", err.c_str());
+        return false;
+    }
+    for (const auto& w : written) std::fprintf(stderr, "wrote %s\n", w.c_str());
+    return true;
+}
+
 // The timeline is a report of series, not a profile: its own builder and writers.
 int run_timeline_view(const AnalyzeArgs& args) {
     const char* profile_only = !args.folded.empty() ? "--folded"
@@ -181,7 +205,14 @@ int run_timeline_view(const AnalyzeArgs& args) {
 }
 
 int run_analyze(const AnalyzeArgs& args) {
-    if (args.view == "timeline" && args.out_dir.empty()) return run_timeline_view(args);
+    // --perfetto is a pass of its own; alone (no other output asked for), it is all that runs.
+    const bool other_output = !args.folded.empty() || !args.svg.empty() || !args.pprof.empty() ||
+                              !args.out_dir.empty() || !args.json.empty() || !args.csv.empty() || args.top_given;
+    if (!args.perfetto.empty() && !other_output) return write_perfetto_option(args) ? 0 : 1;
+    if (args.view == "timeline" && args.out_dir.empty()) {
+        if (!write_perfetto_option(args)) return 1;
+        return run_timeline_view(args);
+    }
     if ((!args.window.empty() && args.out_dir.empty()) || !args.json.empty() || !args.csv.empty()) {
         std::fprintf(stderr, "kiln analyze: --window, --json and --csv belong to --view timeline (--window also to -o DIR's "
                              "timeline files)\n");
@@ -275,6 +306,20 @@ int run_analyze(const AnalyzeArgs& args) {
             std::fprintf(stderr, "kiln analyze: %s\n", err.c_str());
             return 1;
         }
+        // and a Perfetto trace, when the recording holds switches or counters
+        if (std::string err = write_perfetto_trace(args.file, perfetto_options(args),
+                                                   args.out_dir + "/trace.perfetto-trace", true, written);
+            !err.empty()) {
+            std::fprintf(stderr, "kiln analyze: %s\n", err.c_str());
+            return 1;
+        }
+    }
+    if (!args.perfetto.empty()) {
+        if (std::string err = write_perfetto_trace(args.file, perfetto_options(args), args.perfetto, false, written);
+            !err.empty()) {
+            std::fprintf(stderr, "kiln analyze: %s\n", err.c_str());
+            return 1;
+        }
     }
     for (const auto& w : written)
         if (w != "-") std::fprintf(stderr, "wrote %s\n", w.c_str());
@@ -336,9 +381,12 @@ Runner add_analyze_command(CLI::App& app) {
     cmd->add_option("--json", args->json, "timeline: write its series as JSON to PATH (- for stdout)");
     cmd->add_option("--csv", args->csv, "timeline: write a row per window as CSV to PATH (- for stdout)");
     cmd->add_option("--pprof", args->pprof, "Write a gzipped pprof profile to PATH (- for stdout)");
+    cmd->add_option("--perfetto", args->perfetto,
+                    "Write a Perfetto trace to PATH (scheduling per CPU, process tree, counters, fork/exec/exit, "
+                    "CPU samples with stacks; open it in ui.perfetto.dev)");
     cmd->add_option("--top", args->top, "Print the N functions with the highest self value")
         ->each([args](const std::string&) { args->top_given = true; });
-    cmd->add_option("-o,--output-dir", args->out_dir, "Write every view this recording supports (svg, pprof, folded; and timeline.json/csv/svg with counters) to DIR");
+    cmd->add_option("-o,--output-dir", args->out_dir, "Write every view this recording supports (svg, pprof, folded; and timeline.json/csv/svg with counters; trace.perfetto-trace with switches or counters) to DIR");
     cmd->add_option("--pid", args->pids, "Only samples of these processes")->delimiter(',');
     cmd->add_option("--tid", args->tids, "Only samples of these threads")->delimiter(',');
     cmd->add_option("--comm", args->comms, "Only samples of processes or threads with this name")->delimiter(',');
