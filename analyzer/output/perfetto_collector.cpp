@@ -137,6 +137,9 @@ private:
         s.time = time;
         s.cpu = id.cpu;
         auto last = running_.find(id.cpu);
+        // A traced task switched out to this one: its sched_switch sample (a few microseconds
+        // earlier) already says so.
+        if (last != running_.end() && last->second == static_cast<int32_t>(id.tid)) return;
         s.prev_pid = last == running_.end() ? 0 : last->second;
         s.prev_comm = thread_name(s.prev_pid);
         s.next_pid = static_cast<int32_t>(id.tid);

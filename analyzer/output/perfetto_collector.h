@@ -5,7 +5,8 @@
 // their times. What it reads:
 //  - sched:sched_switch samples -> switches (prev/next pid, prev_state, prios, comms from the
 //    process model); with a per-task recording, PERF_RECORD_SWITCH switch-ins add a switch
-//    whose prev is the last task seen switched in on that CPU (or 0), prev_state 0;
+//    whose prev is the last task seen switched in on that CPU (or 0), prev_state 0, unless
+//    that task is the one switching in (a traced task's sched_switch already named it);
 //  - sched:sched_waking / sched:sched_wakeup samples -> wakes;
 //  - PROC_SNAPSHOT, COMM, FORK, EXIT -> processes, threads, and fork/exec/exit instants (of
 //    processes; threads' clones and exits are not instants);

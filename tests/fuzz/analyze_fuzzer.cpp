@@ -1,6 +1,7 @@
 // libFuzzer target: any bytes through the analyzer's pipeline (time ordering, process model,
 // callchains, kernel/JIT symbol tables, profile building, folded output), and through the
-// timeline (COUNTERS snapshots, sample and off-CPU series, its text, JSON, CSV and SVG). It must never
+// timeline (COUNTERS snapshots, sample and off-CPU series, its text, JSON, CSV and SVG), and
+// through the Perfetto export (its own pass, and the trace encoded in memory). It must never
 // crash, hang or read out of bounds. Binaries are only looked for at the paths the input
 // names (and must match its build-ids); no debug directories, no debuginfod.
 #include <cstddef>
@@ -9,6 +10,8 @@
 #include <vector>
 
 #include "analyzer/analyze.h"
+#include "analyzer/output/perfetto_collector.h"
+#include "analyzer/output/perfetto_writer.h"
 #include "analyzer/output/timeline_csv.h"
 #include "analyzer/output/timeline_json.h"
 #include "analyzer/output/timeline_svg.h"
@@ -35,6 +38,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             kiln::analyzer::write_timeline_csv(t->timeline, out);
             kiln::analyzer::write_timeline_svg(t->timeline, {}, out);
         }
+    }
+    kiln::analyzer::PerfettoOptions popt;
+    popt.locator.debug_dirs.clear();
+    popt.locator.use_debuginfod = false;
+    popt.locator.symfs = "/nonexistent-kiln-fuzz-root";
+    auto perfetto_reader = kiln::format::RecordingReader::from_source(kiln::format::memory_source(bytes), "fuzz");
+    if (perfetto_reader.ok()) {
+        auto e = kiln::analyzer::collect_perfetto(**perfetto_reader, popt);
+        if (e.ok()) (void)kiln::analyzer::encode_perfetto(*e);
     }
     auto reader = kiln::format::RecordingReader::from_source(kiln::format::memory_source(std::move(bytes)), "fuzz");
     if (!reader.ok()) return 0;

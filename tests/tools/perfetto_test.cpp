@@ -259,4 +259,27 @@ TEST_F(PerfettoExport, OutputDirHasTheTraceWhenThereAreSwitches) {
     EXPECT_TRUE(std::filesystem::exists(tmp_->path("plain/cpu.svg")));
 }
 
+// A per-task recording: the tracepoint gives the workload's switches out, the kernel's switch
+// records its switches in; the sleeper's 400 ms still shows between the two, and no switch
+// has the same task on both sides.
+TEST(PerfettoPerTask, SwitchInsComeFromTheSwitchRecords) {
+    TempDir tmp;
+    const std::string rec = tmp.path("task.kiln"), trace = tmp.path("task.perfetto-trace");
+    auto r = run_kiln({"record", "--off-cpu", "-o", rec, "--", workload("offcpu_mix_fp")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = run_kiln({"analyze", rec, "--perfetto", trace});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const Decoded d = decode(read_trace(trace));
+    int32_t sleeper = 0;
+    for (const auto& [tgid, threads] : d.threads)
+        if (auto t = threads.find("sleeper"); t != threads.end()) sleeper = t->second;
+    ASSERT_GT(sleeper, 0) << "no sleeper thread in the process tree";
+    const auto sleeps = off_cpu_ms(d, sleeper);
+    EXPECT_TRUE(std::any_of(sleeps.begin(), sleeps.end(), [](double ms) { return near(ms, 400); }))
+        << "sleeper off-CPU spans (ms): " << listed(sleeps);
+    for (const auto& s : d.switches) EXPECT_NE(s.ev.prev_pid(), s.ev.next_pid()) << "at " << s.time;
+    for (const auto& [cpu, times] : d.times_by_cpu)
+        EXPECT_TRUE(std::is_sorted(times.begin(), times.end())) << "cpu " << cpu;
+}
+
 }  // namespace
