@@ -8,6 +8,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "perfetto_trace.pb.h"
@@ -109,7 +110,16 @@ pb::TracePacket process_tree(Sequence& seq, const PerfettoExport& e, uint32_t cl
 }
 
 Status write_tracks(PacketWriter& w, Sequence& seq, const PerfettoExport& e) {
-    for (const auto& proc : e.processes) {
+    // Every process an instant or a counter names gets a track, known to the tree or not.
+    std::vector<PerfettoProcess> processes = e.processes;
+    std::set<int32_t> known;
+    for (const auto& proc : processes) known.insert(proc.pid);
+    auto need = [&](int32_t pid) {
+        if (pid > 0 && known.insert(pid).second) processes.push_back({pid, 0, "", {}});
+    };
+    for (const auto& in : e.instants) need(in.pid);
+    for (const auto& c : e.counters) need(c.pid);
+    for (const auto& proc : processes) {
         pb::TracePacket p = seq.packet();
         auto* td = p.mutable_track_descriptor();
         td->set_uuid(perfetto_process_track(proc.pid));

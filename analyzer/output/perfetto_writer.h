@@ -7,7 +7,8 @@
 //  kTimelineSequence: a ClockSnapshot first (SEQ_INCREMENTAL_STATE_CLEARED; the recording's
 //    clock is the primary trace clock; for a CLOCK_MONOTONIC recording BOOTTIME is declared
 //    equal to it, since trace processor reads ftrace timestamps as BOOTTIME), then a
-//    ProcessTree, a TrackDescriptor per process (ProcessDescriptor) and per counter
+//    ProcessTree, a TrackDescriptor per process (ProcessDescriptor; also for a pid that only
+//    an instant or a counter names) and per counter
 //    (CounterDescriptor, per-process counters under their process), FtraceEventBundles per CPU
 //    (sched_switch, sched_waking/sched_wakeup, at most kEventsPerBundle each), TYPE_INSTANT
 //    TrackEvents (fork, exec, exit) on the process tracks and TYPE_COUNTER TrackEvents.

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -246,6 +247,23 @@ TEST(PerfettoWriter, ProtocDecodesTheFile) {
     EXPECT_NE(text.find("next_comm: \"worker\""), std::string::npos) << text;
     EXPECT_NE(text.find("primary_trace_clock: BUILTIN_CLOCK_MONOTONIC"), std::string::npos) << text;
     EXPECT_NE(text.find("type: TYPE_COUNTER"), std::string::npos) << text;
+}
+
+// A counter of a process the tree does not know still hangs under a process track.
+TEST(PerfettoWriter, EveryParentTrackExists) {
+    PerfettoExport e = sample_export();
+    e.counters.push_back({"process.300.cpu", PerfettoCounterUnit::kNone, 300, {{1000, 50}}});
+    const pb::Trace t = decode(*encode_perfetto(e));
+    std::set<uint64_t> tracks;
+    std::vector<uint64_t> parents;
+    for (const auto& p : t.packet()) {
+        if (!p.has_track_descriptor()) continue;
+        tracks.insert(p.track_descriptor().uuid());
+        if (p.track_descriptor().has_parent_uuid()) parents.push_back(p.track_descriptor().parent_uuid());
+    }
+    ASSERT_EQ(parents.size(), 2u);
+    for (uint64_t parent : parents) EXPECT_TRUE(tracks.count(parent)) << parent;
+    EXPECT_TRUE(tracks.count(perfetto_process_track(300)));
 }
 
 TEST(PerfettoWriter, UnknownClockIsAnError) {
