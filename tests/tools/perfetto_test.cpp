@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "analyzer/output/perfetto_writer.h"
 #include "perfetto_trace.pb.h"
 #include "tests/tools/kiln_runner.h"
 
@@ -21,7 +22,6 @@ namespace pb = perfetto::protos;
 namespace {
 
 constexpr double kTolerance = 0.15;
-constexpr uint64_t kProcessTrackBit = uint64_t{1} << 32;  // perfetto_process_track()
 
 RunResult run_kiln(std::vector<std::string> args) {
     args.insert(args.begin(), kiln_bin());
@@ -78,8 +78,9 @@ Decoded decode(const pb::Trace& t) {
             const auto& te = p.track_event();
             if (te.type() == pb::TrackEvent::TYPE_COUNTER)
                 d.counters[d.track_names[te.track_uuid()]].emplace_back(p.timestamp(), te.double_counter_value());
-            if (te.type() == pb::TrackEvent::TYPE_INSTANT && (te.track_uuid() >> 32) == 1)
-                d.instants.emplace_back(p.timestamp(), static_cast<int32_t>(te.track_uuid() & 0xffffffff), te.name());
+            const auto pid = static_cast<int32_t>(te.track_uuid() & 0xffffffff);
+            if (te.type() == pb::TrackEvent::TYPE_INSTANT && te.track_uuid() == kiln::analyzer::perfetto_process_track(pid))
+                d.instants.emplace_back(p.timestamp(), pid, te.name());
         }
         const auto& in = p.interned_data();
         for (const auto& s : in.function_names()) names[s.iid()] = s.str();
