@@ -382,8 +382,8 @@ Runner add_analyze_command(CLI::App& app) {
     cmd->add_option("--csv", args->csv, "timeline: write a row per window as CSV to PATH (- for stdout)");
     cmd->add_option("--pprof", args->pprof, "Write a gzipped pprof profile to PATH (- for stdout)");
     cmd->add_option("--perfetto", args->perfetto,
-                    "Write a Perfetto trace to PATH (scheduling per CPU, process tree, counters, fork/exec/exit, "
-                    "CPU samples with stacks; open it in ui.perfetto.dev)");
+                    "Write a Perfetto trace to PATH (- for stdout): scheduling per CPU, process tree, counters, "
+                    "fork/exec/exit, CPU samples with stacks; open it in ui.perfetto.dev");
     cmd->add_option("--top", args->top, "Print the N functions with the highest self value")
         ->each([args](const std::string&) { args->top_given = true; });
     cmd->add_option("-o,--output-dir", args->out_dir, "Write every view this recording supports (svg, pprof, folded; and timeline.json/csv/svg with counters; trace.perfetto-trace with switches or counters) to DIR");

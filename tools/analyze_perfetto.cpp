@@ -19,7 +19,7 @@ std::string write_perfetto_trace(const std::string& file, const analyzer::Perfet
                  trace->switches.size(), trace->wakes.size(), trace->counters.size(), trace->instants.size(),
                  trace->samples.size());
     if (Status st = analyzer::write_perfetto(*trace, path); !st) return st.error().message;
-    written.push_back(path);
+    if (path != "-") written.push_back(path);
     return "";
 }
 

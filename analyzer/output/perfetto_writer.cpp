@@ -361,7 +361,8 @@ Result<std::string> encode_perfetto(const PerfettoExport& e) {
 }
 
 Status write_perfetto(const PerfettoExport& e, const std::string& path) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const bool to_stdout = path == "-";
+    const int fd = to_stdout ? STDOUT_FILENO : ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return make_error("cannot write " + path + ": " + std::strerror(errno));
     std::string buffer;
     auto flush = [&]() -> Status {
@@ -380,7 +381,7 @@ Status write_perfetto(const PerfettoExport& e, const std::string& path) {
         return buffer.size() >= (1u << 20) ? flush() : Status::success();
     });
     if (st.ok()) st = flush();
-    if (::close(fd) != 0 && st.ok()) return make_error("cannot write " + path + ": " + std::strerror(errno));
+    if (!to_stdout && ::close(fd) != 0 && st.ok()) return make_error("cannot write " + path + ": " + std::strerror(errno));
     if (!st.ok()) return make_error(path + ": " + st.error().message);
     return st;
 }

@@ -42,7 +42,8 @@ uint32_t perfetto_clock(uint32_t posix_clock_id);
 // The whole trace in memory (tests, small exports).
 Result<std::string> encode_perfetto(const PerfettoExport& e);
 
-// The trace written to path (packets are encoded and written one at a time). Errors name the path.
+// The trace written to path, "-" for standard output (packets are encoded and written one at a
+// time). Errors name the path.
 Status write_perfetto(const PerfettoExport& e, const std::string& path);
 
 }  // namespace kiln::analyzer

@@ -245,6 +245,15 @@ TEST_F(PerfettoExport, SampleStacksHaveTheHotFunction) {
     EXPECT_GT(in_spin * 10, spinner_samples * 8) << "most of the spinner's samples are in spin_300ms";
 }
 
+TEST_F(PerfettoExport, DashWritesTheSameTraceToStdout) {
+    auto r = run_kiln({"analyze", rec_, "--perfetto", "-"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    pb::Trace t;
+    ASSERT_TRUE(t.ParseFromString(r.out));
+    EXPECT_EQ(t.packet_size(), decoded_->packets);
+    EXPECT_EQ(decode(t).switches.size(), decoded_->switches.size());
+}
+
 TEST_F(PerfettoExport, OutputDirHasTheTraceWhenThereAreSwitches) {
     const std::string dir = tmp_->path("out");
     auto r = run_kiln({"analyze", rec_, "-o", dir});
