@@ -248,28 +248,31 @@ private:
         if (frame_iid_[index]) return frame_iid_[index];
         const PerfettoFrame& f = e_.frames[index];
         const uint64_t name = string(function_names_, f.function, [&out] { return out.add_function_names(); });
-        const uint64_t mapping = f.binary.empty() ? 0 : this->mapping(f, out);
+        // Every frame gets a mapping (kiln's own frames, such as [truncated], one named
+        // kNoBinary): trace processors older than the published comment that allows mapping 0
+        // drop frames without one.
+        const uint64_t mapping_iid = mapping(f, out);
         auto* pf = out.add_frames();
         frame_iid_[index] = ++frames_;
         pf->set_iid(frame_iid_[index]);
         pf->set_function_name_id(name);
-        if (mapping) {
-            pf->set_mapping_id(mapping);
-            pf->set_rel_pc(f.rel_pc);
-        }
+        pf->set_mapping_id(mapping_iid);
+        pf->set_rel_pc(f.binary.empty() ? 0 : f.rel_pc);
         return frame_iid_[index];
     }
 
     uint64_t mapping(const PerfettoFrame& f, pb::InternedData& out) {
-        const std::string key = f.binary + '\0' + f.build_id;
+        static const std::string kNoBinary = "[kiln]";
+        const std::string& binary = f.binary.empty() ? kNoBinary : f.binary;
+        const std::string key = binary + '\0' + f.build_id;
         if (auto it = mappings_.find(key); it != mappings_.end()) return it->second;
         std::vector<uint64_t> parts;
         size_t from = 0;
-        while (from <= f.binary.size()) {
-            size_t slash = f.binary.find('/', from);
-            if (slash == std::string::npos) slash = f.binary.size();
+        while (from <= binary.size()) {
+            size_t slash = binary.find('/', from);
+            if (slash == std::string::npos) slash = binary.size();
             if (slash > from)
-                parts.push_back(string(paths_, f.binary.substr(from, slash - from),
+                parts.push_back(string(paths_, binary.substr(from, slash - from),
                                        [&out] { return out.add_mapping_paths(); }));
             from = slash + 1;
         }

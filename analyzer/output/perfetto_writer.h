@@ -13,7 +13,8 @@
 //    (sched_switch, sched_waking/sched_wakeup, at most kEventsPerBundle each), TYPE_INSTANT
 //    TrackEvents (fork, exec, exit) on the process tracks and TYPE_COUNTER TrackEvents.
 //  kSamplesSequence: PerfSamples, each with the InternedData (function names, mapping paths,
-//    build-ids, mappings, frames, callstacks) it is the first to use; its first packet clears
+//    build-ids, mappings, frames, callstacks) it is the first to use (every frame has a mapping:
+//    its binary, or "[kiln]" for kiln's own frames); its first packet clears
 //    the incremental state, the others need it.
 // Every packet with a timestamp names its clock (timestamp_clock_id).
 #pragma once

@@ -35,9 +35,10 @@ PerfettoExport sample_export() {
                   {"process.100.rss", PerfettoCounterUnit::kBytes, 100, {{1000, 4096}}}};
     e.instants = {{1500, 200, "fork", "from 100"}, {1600, 200, "exec", "child"}, {3500, 200, "exit", ""}};
     e.frames = {{"main", "/usr/bin/app", "abcd", 0x1100}, {"hot", "/usr/bin/app", "abcd", 0x1200},
-                {"do_syscall_64_[k]", "[kernel.kallsyms]", "", 0xffff}};
-    e.stacks = {{0, 1}, {0, 1, 2}};
-    e.samples = {{2100, 0, 100, 101, 0, false}, {2200, 0, 100, 101, 1, true}, {2300, 1, 200, 200, 0, false}};
+                {"do_syscall_64_[k]", "[kernel.kallsyms]", "", 0xffff}, {"[truncated]", "", "", 0}};
+    e.stacks = {{0, 1}, {0, 1, 2}, {3, 1}};
+    e.samples = {{2100, 0, 100, 101, 0, false}, {2200, 0, 100, 101, 1, true}, {2300, 1, 200, 200, 0, false},
+                 {2400, 1, 200, 200, 2, false}};
     return e;
 }
 
@@ -52,8 +53,8 @@ TEST(PerfettoWriter, PacketsAndSequences) {
     ASSERT_TRUE(bytes) << bytes.error().message;
     const pb::Trace t = decode(*bytes);
     // clock + tree + 2 process tracks + 2 counter tracks + 2 bundles (CPU 0, 1) + 3 instants
-    // + 3 counter values + 3 samples
-    ASSERT_EQ(t.packet_size(), 1 + 1 + 2 + 2 + 2 + 3 + 3 + 3);
+    // + 3 counter values + 4 samples
+    ASSERT_EQ(t.packet_size(), 1 + 1 + 2 + 2 + 2 + 3 + 3 + 4);
     std::map<uint32_t, int> seen;
     for (const auto& p : t.packet()) {
         ASSERT_TRUE(p.has_trusted_packet_sequence_id());
@@ -66,7 +67,7 @@ TEST(PerfettoWriter, PacketsAndSequences) {
             EXPECT_EQ(p.timestamp_clock_id(), uint32_t{pb::BUILTIN_CLOCK_MONOTONIC});
         }
     }
-    EXPECT_EQ(seen[kSamplesSequence], 3);
+    EXPECT_EQ(seen[kSamplesSequence], 4);
 }
 
 TEST(PerfettoWriter, ClockAndProcessTree) {
@@ -211,17 +212,19 @@ TEST(PerfettoWriter, SampleStacksResolveThroughInternedData) {
             stack.push_back(names.at(frames.at(f).function_name_id()));
         stacks.push_back(stack);
     }
-    ASSERT_EQ(samples.size(), 3u);
+    ASSERT_EQ(samples.size(), 4u);
     EXPECT_EQ(stacks[0], (std::vector<std::string>{"main", "hot"}));
     EXPECT_EQ(stacks[1], (std::vector<std::string>{"main", "hot", "do_syscall_64_[k]"}));
     EXPECT_EQ(stacks[2], stacks[0]);
+    EXPECT_EQ(stacks[3], (std::vector<std::string>{"[truncated]", "hot"}));
     EXPECT_EQ(samples[0].pid(), 100u);
     EXPECT_EQ(samples[0].tid(), 101u);
     EXPECT_EQ(samples[2].cpu(), 1u);
     EXPECT_EQ(samples[0].cpu_mode(), pb::Profiling::MODE_USER);
     EXPECT_EQ(samples[1].cpu_mode(), pb::Profiling::MODE_KERNEL);
-    EXPECT_EQ(callstacks.size(), 2u);  // interned once each
-    EXPECT_EQ(frames.size(), 3u);
+    EXPECT_EQ(callstacks.size(), 3u);  // interned once each
+    EXPECT_EQ(frames.size(), 4u);
+    for (const auto& [iid, f] : frames) EXPECT_TRUE(mappings.count(f.mapping_id())) << "frame " << iid;
     // Frames name their binary through a mapping whose path is split at '/'.
     const pb::Frame& hot = frames.at(callstacks.begin()->second.back());
     EXPECT_EQ(hot.rel_pc(), 0x1200u);
