@@ -8,7 +8,7 @@
 #include "analyzer/model/model_records.h"
 #include "analyzer/model/process_model.h"
 #include "analyzer/output/perfetto_counters.h"
-#include "analyzer/profile/flame_tree.h"
+#include "analyzer/output/perfetto_stacks.h"
 #include "analyzer/symbolize/address_resolver.h"
 #include "analyzer/symbolize/binary_preloader.h"
 #include "analyzer/symbolize/jit_symbols.h"
@@ -200,61 +200,6 @@ private:
     uint64_t unparsable_ = 0;
 };
 
-// Names each distinct frame once: raw frame -> location -> one PerfettoFrame per line
-// (inlined functions are frames of their own), stacks turned root first.
-class Symbolizer {
-public:
-    Symbolizer(AddressResolver& resolver, const Profile& profile, PerfettoExport& out)
-        : resolver_(resolver), profile_(profile), out_(out) {}
-
-    std::vector<uint32_t> stack(const std::vector<RawFrame>& leaf_first) {
-        std::vector<uint32_t> root_first;
-        for (auto f = leaf_first.rbegin(); f != leaf_first.rend(); ++f) {
-            const std::vector<uint32_t>& frames = frames_of(*f);
-            root_first.insert(root_first.end(), frames.begin(), frames.end());
-        }
-        return root_first;
-    }
-
-private:
-    const std::vector<uint32_t>& frames_of(const RawFrame& raw) {
-        auto it = cache_.find(raw);
-        if (it != cache_.end()) return it->second;
-        const uint32_t li = resolver_.location(raw);
-        std::vector<uint32_t> frames;
-        const Location& loc = profile_.locations[li];
-        const Mapping* m = loc.mapping > 0 && loc.mapping <= profile_.mappings.size() ? &profile_.mappings[loc.mapping - 1]
-                                                                                     : nullptr;
-        PerfettoFrame base;
-        if (m) {
-            base.binary = m->file;
-            base.build_id = m->build_id;
-            base.rel_pc = loc.address >= m->start ? loc.address - m->start + m->file_offset : loc.address;
-        }
-        if (loc.lines.empty()) {
-            base.function = "[unknown]";
-            frames.push_back(add(base));
-        }
-        // pprof order is innermost first: the outermost (physical) function is the caller.
-        for (size_t i = loc.lines.size(); i-- > 0;) {
-            PerfettoFrame f = base;
-            f.function = frame_display_name(profile_, loc, i);
-            frames.push_back(add(std::move(f)));
-        }
-        return cache_.emplace(raw, std::move(frames)).first->second;
-    }
-
-    uint32_t add(PerfettoFrame f) {
-        out_.frames.push_back(std::move(f));
-        return static_cast<uint32_t>(out_.frames.size() - 1);
-    }
-
-    AddressResolver& resolver_;
-    const Profile& profile_;
-    PerfettoExport& out_;
-    std::unordered_map<RawFrame, std::vector<uint32_t>, RawFrameHash> cache_;
-};
-
 }  // namespace
 
 Result<PerfettoExport> collect_perfetto(format::RecordingReader& reader, const PerfettoOptions& options) {
@@ -284,9 +229,9 @@ Result<PerfettoExport> collect_perfetto(format::RecordingReader& reader, const P
     const JitSymbolTable jit(side.perf_maps);
     Profile profile;  // holds the resolved mappings, functions and locations
     AddressResolver resolver(model, kernel, jit, binaries, profile, side.kernel.build_id);
-    Symbolizer symbolizer(resolver, profile, out);
+    PerfettoStackNamer namer(resolver, profile, out);
     out.stacks.reserve(collector.raw_stacks().size());
-    for (const auto& raw : collector.raw_stacks()) out.stacks.push_back(symbolizer.stack(raw));
+    for (const auto& raw : collector.raw_stacks()) out.stacks.push_back(namer.stack(raw));
     return out;
 }
 

@@ -9,8 +9,8 @@
 #include <functional>
 #include <map>
 #include <set>
-#include <unordered_map>
 
+#include "analyzer/output/perfetto_interner.h"
 #include "perfetto_trace.pb.h"
 
 namespace kiln::analyzer {
@@ -224,89 +224,9 @@ Status write_track_events(PacketWriter& w, Sequence& seq, const PerfettoExport& 
     return Status::success();
 }
 
-// Interning for the samples' sequence: ids start at 1 (0 means unset); an entry goes into
-// the InternedData of the first packet that uses it.
-class Interner {
-public:
-    explicit Interner(const PerfettoExport& e) : e_(e), frame_iid_(e.frames.size(), 0), stack_iid_(e.stacks.size(), 0) {}
-
-    uint64_t stack(uint32_t index, pb::InternedData& out) {
-        if (index >= e_.stacks.size()) return 0;
-        if (stack_iid_[index]) return stack_iid_[index];
-        std::vector<uint64_t> frames;
-        for (uint32_t f : e_.stacks[index]) frames.push_back(frame(f, out));
-        auto* cs = out.add_callstacks();
-        stack_iid_[index] = ++stacks_;
-        cs->set_iid(stack_iid_[index]);
-        for (uint64_t f : frames) cs->add_frame_ids(f);
-        return stack_iid_[index];
-    }
-
-private:
-    uint64_t frame(uint32_t index, pb::InternedData& out) {
-        if (index >= e_.frames.size()) return 0;
-        if (frame_iid_[index]) return frame_iid_[index];
-        const PerfettoFrame& f = e_.frames[index];
-        const uint64_t name = string(function_names_, f.function, [&out] { return out.add_function_names(); });
-        // Every frame gets a mapping (kiln's own frames, such as [truncated], one named
-        // kNoBinary): trace processors older than the published comment that allows mapping 0
-        // drop frames without one.
-        const uint64_t mapping_iid = mapping(f, out);
-        auto* pf = out.add_frames();
-        frame_iid_[index] = ++frames_;
-        pf->set_iid(frame_iid_[index]);
-        pf->set_function_name_id(name);
-        pf->set_mapping_id(mapping_iid);
-        pf->set_rel_pc(f.binary.empty() ? 0 : f.rel_pc);
-        return frame_iid_[index];
-    }
-
-    uint64_t mapping(const PerfettoFrame& f, pb::InternedData& out) {
-        static const std::string kNoBinary = "[kiln]";
-        const std::string& binary = f.binary.empty() ? kNoBinary : f.binary;
-        const std::string key = binary + '\0' + f.build_id;
-        if (auto it = mappings_.find(key); it != mappings_.end()) return it->second;
-        std::vector<uint64_t> parts;
-        size_t from = 0;
-        while (from <= binary.size()) {
-            size_t slash = binary.find('/', from);
-            if (slash == std::string::npos) slash = binary.size();
-            if (slash > from)
-                parts.push_back(string(paths_, binary.substr(from, slash - from),
-                                       [&out] { return out.add_mapping_paths(); }));
-            from = slash + 1;
-        }
-        const uint64_t build_id =
-            f.build_id.empty() ? 0 : string(build_ids_, f.build_id, [&out] { return out.add_build_ids(); });
-        auto* m = out.add_mappings();
-        const uint64_t iid = mappings_.size() + 1;
-        mappings_.emplace(key, iid);
-        m->set_iid(iid);
-        if (build_id) m->set_build_id(build_id);
-        for (uint64_t p : parts) m->add_path_string_ids(p);
-        return iid;
-    }
-
-    template <typename Add>
-    static uint64_t string(std::unordered_map<std::string, uint64_t>& table, const std::string& s, Add add) {
-        if (auto it = table.find(s); it != table.end()) return it->second;
-        const uint64_t iid = table.size() + 1;
-        table.emplace(s, iid);
-        auto* entry = add();
-        entry->set_iid(iid);
-        entry->set_str(s);
-        return iid;
-    }
-
-    const PerfettoExport& e_;
-    std::vector<uint64_t> frame_iid_, stack_iid_;
-    uint64_t frames_ = 0, stacks_ = 0;
-    std::unordered_map<std::string, uint64_t> function_names_, paths_, build_ids_, mappings_;
-};
-
 Status write_samples(PacketWriter& w, const PerfettoExport& e, uint32_t clock) {
     Sequence seq(kSamplesSequence);
-    Interner interner(e);
+    PerfettoInterner interner(e);
     for (const PerfettoSample& s : e.samples) {
         pb::TracePacket p = seq.packet();
         stamp(p, s.time, clock);
