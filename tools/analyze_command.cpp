@@ -176,6 +176,9 @@ analyzer::PerfettoOptions perfetto_options(const AnalyzeArgs& args) {
 // --perfetto PATH; true when written (or not asked for).
 bool write_perfetto_option(const AnalyzeArgs& args) {
     if (args.perfetto.empty()) return true;
+    if (!args.pids.empty() || !args.tids.empty() || !args.comms.empty() || !args.time.empty())
+        std::fprintf(stderr, "kiln analyze: note: --pid, --tid, --comm and --time do not apply to --perfetto (the "
+                             "trace holds the whole recording; Perfetto filters it)\n");
     std::vector<std::string> written;
     if (std::string err = write_perfetto_trace(args.file, perfetto_options(args), args.perfetto, false, written);
         !err.empty()) {
@@ -314,13 +317,7 @@ int run_analyze(const AnalyzeArgs& args) {
             return 1;
         }
     }
-    if (!args.perfetto.empty()) {
-        if (std::string err = write_perfetto_trace(args.file, perfetto_options(args), args.perfetto, false, written);
-            !err.empty()) {
-            std::fprintf(stderr, "kiln analyze: %s\n", err.c_str());
-            return 1;
-        }
-    }
+    if (!write_perfetto_option(args)) return 1;
     for (const auto& w : written)
         if (w != "-") std::fprintf(stderr, "wrote %s\n", w.c_str());
     return 0;
