@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "analyzer/decode/record_stream.h"
+#include "analyzer/model/model_records.h"
 #include "analyzer/model/process_model.h"
 #include "analyzer/profile/flame_tree.h"
 #include "analyzer/views/view_registry.h"
@@ -54,27 +55,8 @@ public:
             return;
         }
         for (auto& r : runs_) r.view.side_record(h, rec, event, time);
+        apply_record(model_, h, rec);
         switch (h.type) {
-            case PERF_RECORD_MMAP:
-            case PERF_RECORD_MMAP2:
-                if (auto m = format::parse_mmap(rec))
-                    model_.mmap(static_cast<int32_t>(m->pid), m->addr, m->len, m->pgoff, m->prot,
-                                std::string(m->filename), m->build_id);
-                break;
-            case PERF_RECORD_COMM:
-                if (auto c = format::parse_comm(rec))
-                    model_.comm(static_cast<int32_t>(c->pid), static_cast<int32_t>(c->tid), std::string(c->comm),
-                                c->exec);
-                break;
-            case PERF_RECORD_FORK:
-                if (auto f = format::parse_task(rec))
-                    model_.fork(static_cast<int32_t>(f->pid), static_cast<int32_t>(f->ppid),
-                                static_cast<int32_t>(f->tid));
-                break;
-            case PERF_RECORD_EXIT:
-                if (auto e = format::parse_task(rec))
-                    model_.exit(static_cast<int32_t>(e->pid), static_cast<int32_t>(e->tid));
-                break;
             case PERF_RECORD_LOST:
                 if (auto l = format::parse_lost(rec))
                     for (auto& r : runs_) r.out.lost += l->lost;

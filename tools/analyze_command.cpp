@@ -21,6 +21,7 @@
 #include "analyzer/profile/flame_tree.h"
 #include "analyzer/views/view_registry.h"
 #include "formats/recording_reader.h"
+#include "tools/analyze_perfetto.h"
 #include "tools/analyze_timeline.h"
 #include "tools/analyze_trace_views.h"
 #include "tools/commands.h"
@@ -36,6 +37,7 @@ struct AnalyzeArgs {
     std::string folded, svg, pprof, speedscope, out_dir, time, min_block;
     std::string window, json, csv;  // the timeline's (json and csv: sched, syscalls, portrait too)
     size_t last = 0;                // syscalls: each thread's last N calls
+    std::string perfetto;           // --perfetto PATH
     size_t top = 0;
     bool top_given = false;
     std::vector<int32_t> pids, tids;
@@ -165,6 +167,31 @@ void report(const analyzer::Analysis& a, const std::string& view, bool first_vie
     }
 }
 
+analyzer::PerfettoOptions perfetto_options(const AnalyzeArgs& args) {
+    analyzer::PerfettoOptions o;
+    o.locator.symfs = args.symfs;
+    for (const auto& d : args.debug_dirs) o.locator.debug_dirs.push_back(d);
+    o.locator.use_debuginfod = !args.no_debuginfod;
+    o.libunwind_only = args.libunwind_only;
+    return o;
+}
+
+// --perfetto PATH; true when written (or not asked for).
+bool write_perfetto_option(const AnalyzeArgs& args) {
+    if (args.perfetto.empty()) return true;
+    if (!args.pids.empty() || !args.tids.empty() || !args.comms.empty() || !args.time.empty())
+        std::fprintf(stderr, "kiln analyze: note: --pid, --tid, --comm and --time do not apply to --perfetto (the "
+                             "trace holds the whole recording; Perfetto filters it)\n");
+    std::vector<std::string> written;
+    if (std::string err = write_perfetto_trace(args.file, perfetto_options(args), args.perfetto, false, written);
+        !err.empty()) {
+        std::fprintf(stderr, "kiln analyze: %s\n", err.c_str());
+        return false;
+    }
+    for (const auto& w : written) std::fprintf(stderr, "wrote %s\n", w.c_str());
+    return true;
+}
+
 // The timeline is a report of series, not a profile: its own builder and writers.
 int run_timeline_view(const AnalyzeArgs& args) {
     const char* profile_only = !args.folded.empty() ? "--folded"
@@ -233,8 +260,19 @@ int run_trace_view_command(const AnalyzeArgs& args) {
 }
 
 int run_analyze(const AnalyzeArgs& args) {
-    if (args.view == "timeline" && args.out_dir.empty()) return run_timeline_view(args);
-    if (is_trace_view(args.view) && args.out_dir.empty()) return run_trace_view_command(args);
+    // --perfetto is a pass of its own; alone (no other output asked for), it is all that runs.
+    const bool other_output = !args.folded.empty() || !args.svg.empty() || !args.pprof.empty() ||
+                              !args.speedscope.empty() || !args.out_dir.empty() || !args.json.empty() ||
+                              !args.csv.empty() || args.top_given || args.last;
+    if (!args.perfetto.empty() && !other_output) return write_perfetto_option(args) ? 0 : 1;
+    if (args.view == "timeline" && args.out_dir.empty()) {
+        if (!write_perfetto_option(args)) return 1;
+        return run_timeline_view(args);
+    }
+    if (is_trace_view(args.view) && args.out_dir.empty()) {
+        if (!write_perfetto_option(args)) return 1;
+        return run_trace_view_command(args);
+    }
     if (args.last) {
         std::fprintf(stderr, "kiln analyze: --last belongs to --view syscalls\n");
         return 2;
@@ -354,7 +392,15 @@ int run_analyze(const AnalyzeArgs& args) {
             std::fprintf(stderr, "kiln analyze: %s\n", err.c_str());
             return 1;
         }
+        // and a Perfetto trace, when the recording holds switches or counters
+        if (std::string err = write_perfetto_trace(args.file, perfetto_options(args),
+                                                   args.out_dir + "/trace.perfetto-trace", true, written);
+            !err.empty()) {
+            std::fprintf(stderr, "kiln analyze: %s\n", err.c_str());
+            return 1;
+        }
     }
+    if (!write_perfetto_option(args)) return 1;
     for (const auto& w : written)
         if (w != "-") std::fprintf(stderr, "wrote %s\n", w.c_str());
     return 0;
@@ -421,10 +467,14 @@ Runner add_analyze_command(CLI::App& app) {
                     "Write speedscope's evented JSON to PATH (- for stdout): a timeline per thread of the view's "
                     "stacks (cpu, faults or probes), ns from the recording's start; open it at "
                     "https://www.speedscope.app or with `speedscope PATH`, Time Order shows when each stack ran");
+    cmd->add_option("--perfetto", args->perfetto,
+                    "Write a Perfetto trace to PATH (- for stdout): scheduling per CPU, process tree, counters, "
+                    "fork/exec/exit, CPU samples with stacks; open it in ui.perfetto.dev");
     cmd->add_option("--top", args->top, "Print the N functions with the highest self value")
         ->each([args](const std::string&) { args->top_given = true; });
-    cmd->add_option("-o,--output-dir", args->out_dir, "Write every view this recording supports (svg, pprof, folded; cpu.speedscope.json; and timeline.json/csv/svg "
-                    "with counters) to DIR");
+    cmd->add_option("-o,--output-dir", args->out_dir, "Write every view this recording supports (svg, pprof, folded; "
+                    "cpu.speedscope.json; timeline.json/csv/svg with counters; sched/syscalls/portrait.json with "
+                    "--sched/--syscalls; trace.perfetto-trace with switches or counters) to DIR");
     cmd->add_option("--pid", args->pids, "Only samples of these processes")->delimiter(',');
     cmd->add_option("--tid", args->tids, "Only samples of these threads")->delimiter(',');
     cmd->add_option("--comm", args->comms, "Only samples of processes or threads with this name")->delimiter(',');

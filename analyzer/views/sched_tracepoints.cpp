@@ -34,6 +34,20 @@ Result<format::TracepointFormat> stored_format(const format::RecordingHeader& he
     return f;
 }
 
+// An optional integer field: present only when the format has it with an integer's size.
+std::optional<format::TracepointField> optional_field(const format::TracepointFormat& f, const std::string& name) {
+    const format::TracepointField* found = f.field(name);
+    if (!found || found->size == 0 || found->size > 8 || (found->size & (found->size - 1)) != 0) return std::nullopt;
+    return *found;
+}
+
+int32_t optional_integer(const std::optional<format::TracepointField>& f, std::span<const uint8_t> raw,
+                         int32_t fallback) {
+    if (!f) return fallback;
+    auto v = format::TracepointFormat::integer(*f, raw);
+    return v ? static_cast<int32_t>(*v) : fallback;
+}
+
 }  // namespace
 
 bool SchedTracepoints::recorded(const format::RecordingHeader& header) { return event_named(header, kSwitch) >= 0; }
@@ -54,6 +68,8 @@ Result<SchedTracepoints> SchedTracepoints::find(const format::RecordingHeader& h
         if (!f) return f.error();
         *dst = *f;
     }
+    t.prev_prio_ = optional_field(*sw, "prev_prio");
+    t.next_prio_ = optional_field(*sw, "next_prio");
     for (const char* wake : {"sched:sched_waking", "sched:sched_wakeup"}) {
         const int e = event_named(header, wake);
         if (e < 0) continue;
@@ -62,7 +78,10 @@ Result<SchedTracepoints> SchedTracepoints::find(const format::RecordingHeader& h
         auto pid = field(*wf, wake, "pid");
         if (!pid) return pid.error();
         t.wake_event_ = e;
+        t.wake_is_waking_ = std::string(wake) == "sched:sched_waking";
         t.wakee_ = *pid;
+        t.wake_prio_ = optional_field(*wf, "prio");
+        t.target_cpu_ = optional_field(*wf, "target_cpu");
         break;
     }
     return t;
@@ -73,13 +92,20 @@ std::optional<SwitchFields> SchedTracepoints::parse_switch(std::span<const uint8
     auto state = format::TracepointFormat::integer(prev_state_, raw);
     auto next = format::TracepointFormat::integer(next_pid_, raw);
     if (!prev || !state || !next) return std::nullopt;
-    return SwitchFields{static_cast<int32_t>(*prev), *state, static_cast<int32_t>(*next)};
+    return SwitchFields{static_cast<int32_t>(*prev), *state, static_cast<int32_t>(*next),
+                        optional_integer(prev_prio_, raw, 0), optional_integer(next_prio_, raw, 0)};
 }
 
 std::optional<int32_t> SchedTracepoints::parse_wakee(std::span<const uint8_t> raw) const {
     auto pid = format::TracepointFormat::integer(wakee_, raw);
     if (!pid) return std::nullopt;
     return static_cast<int32_t>(*pid);
+}
+
+std::optional<WakeFields> SchedTracepoints::parse_wake(std::span<const uint8_t> raw) const {
+    auto pid = parse_wakee(raw);
+    if (!pid) return std::nullopt;
+    return WakeFields{*pid, optional_integer(wake_prio_, raw, 0), optional_integer(target_cpu_, raw, -1)};
 }
 
 }  // namespace kiln::analyzer

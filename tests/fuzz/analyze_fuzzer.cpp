@@ -1,9 +1,10 @@
 // libFuzzer target: any bytes through the analyzer's pipeline (time ordering, process model,
 // callchains, kernel/JIT symbol tables, profile building, folded output, per-thread stack
 // timelines and their speedscope JSON), and through the
-// timeline (COUNTERS snapshots, sample and off-CPU series, its text, JSON, CSV and SVG), and
-// through the sched, syscalls and portrait views (tracepoint payloads decoded through the
-// formats the input stores, their reports and writers). It must never
+// timeline (COUNTERS snapshots, sample and off-CPU series, its text, JSON, CSV and SVG), through
+// the sched, syscalls and portrait views (tracepoint payloads decoded through the formats the
+// input stores, their reports and writers), and through the Perfetto export (its own pass, and
+// the trace encoded in memory). It must never
 // crash, hang or read out of bounds. Binaries are only looked for at the paths the input
 // names (and must match its build-ids); no debug directories, no debuginfod.
 #include <cstddef>
@@ -12,6 +13,8 @@
 #include <vector>
 
 #include "analyzer/analyze.h"
+#include "analyzer/output/perfetto_collector.h"
+#include "analyzer/output/perfetto_writer.h"
 #include "analyzer/output/timeline_csv.h"
 #include "analyzer/output/trace_report_json.h"
 #include "analyzer/output/trace_report_text.h"
@@ -64,6 +67,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             kiln::analyzer::write_portrait_json(portrait, out);
             kiln::analyzer::write_portrait_csv(portrait, out);
         }
+    }
+    kiln::analyzer::PerfettoOptions popt;
+    popt.locator.debug_dirs.clear();
+    popt.locator.use_debuginfod = false;
+    popt.locator.symfs = "/nonexistent-kiln-fuzz-root";
+    auto perfetto_reader = kiln::format::RecordingReader::from_source(kiln::format::memory_source(bytes), "fuzz");
+    if (perfetto_reader.ok()) {
+        auto e = kiln::analyzer::collect_perfetto(**perfetto_reader, popt);
+        if (e.ok()) (void)kiln::analyzer::encode_perfetto(*e);
     }
     auto reader = kiln::format::RecordingReader::from_source(kiln::format::memory_source(std::move(bytes)), "fuzz");
     if (!reader.ok()) return 0;
