@@ -90,7 +90,7 @@ TEST(KilnCommandLine, UnknownOptionsAreRefusedWithASuggestion) {
     } cases[] = {
         {{"record", "--nonsense-flag", "-o", tmp.path("a"), "--", "/bin/true"}, "'--nonsense-flag'", ""},
         {{"record", "--off-cpus", "-o", tmp.path("b"), "--", "/bin/true"}, "'--off-cpus'", "--off-cpu"},
-        {{"record", "-o", tmp.path("c"), "--sched", "/bin/true"}, "'--sched'", ""},
+        {{"record", "-o", tmp.path("c"), "--schedule-me", "/bin/true"}, "'--schedule-me'", ""},
         {{"record", "-qx", "-o", tmp.path("d"), "/bin/true"}, "'-x' in '-qx'", ""},
         {{"record", "--duraton=1", "-a", "-o", tmp.path("e")}, "'--duraton'", "--duration"},
         {{"info", "--jsno", tmp.path("a")}, "'--jsno'", "--json"},

@@ -285,3 +285,34 @@ TEST(RecordSched, TimelineCountsSyscallsPerWindow) {
     EXPECT_EQ(static_cast<uint64_t>(sum), entered);
     EXPECT_GE(entered, 700u);
 }
+
+// perf sched latency on the same workload: its per-task run time, beside kiln's.
+TEST(RecordSched, RunTimesAgreeWithPerfSchedLatency) {
+    SchedMix m;
+    const std::string data = m.tmp.path("perf-sched.data");
+    auto p = run({"/usr/bin/perf", "sched", "record", "-o", data, "--", workload("sched_mix_fp")});
+    ASSERT_EQ(p.exit_code, 0) << p.err;
+    auto lat = run({"/usr/bin/perf", "sched", "latency", "-i", data});
+    ASSERT_EQ(lat.exit_code, 0) << lat.err;
+    // "  spinner:12593 |    400.779 ms |       30 | avg: ..."
+    std::map<std::string, double> perf_ms;
+    const std::regex row(R"(^\s*([a-z]+):[0-9]+\s+\|\s+([0-9.]+) ms)");
+    std::istringstream lines(lat.out);
+    for (std::string line; std::getline(lines, line);) {
+        std::smatch r;
+        if (std::regex_search(line, r, row)) perf_ms[r[1]] += std::atof(r[2].str().c_str());
+    }
+    ASSERT_GT(perf_ms["spinner"], 0) << lat.out.substr(0, 2000);
+    record_sched_mix(m, {"--sched"});
+    const json sched = view_json(m.rec, {"--view", "sched"});
+    for (const char* thread : {"spinner", "hopper"}) {
+        const json* t = thread_named(sched, thread);
+        ASSERT_TRUE(t) << thread;
+        const double kiln_ms = (*t)["runtime_ns"].get<double>() / 1e6;
+        std::printf("run time %s: kiln %.1f ms, perf sched latency %.1f ms\n", thread, kiln_ms, perf_ms[thread]);
+        // The spinner's 400 ms are CPU time, whatever the load; the hopper's 20 x 2 ms spins
+        // and 20 moves vary more between two runs.
+        EXPECT_NEAR(kiln_ms, perf_ms[thread], perf_ms[thread] * (std::string(thread) == "spinner" ? kTolerance : 0.35))
+            << thread;
+    }
+}
