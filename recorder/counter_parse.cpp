@@ -140,7 +140,8 @@ Result<PidStat> parse_pid_stat(std::string_view text) {
     std::string_view f[22];
     for (auto& x : f) x = next_field(rest);
     if (f[0].size() != 1 || !parse_number(f[6], 10, st.flags) || !parse_number(f[11], 10, st.utime) ||
-        !parse_number(f[12], 10, st.stime) || !parse_number(f[21], 10, st.rss_pages))
+        !parse_number(f[12], 10, st.stime) || !parse_number(f[19], 10, st.start_ticks) ||
+        !parse_number(f[21], 10, st.rss_pages))
         return bad("/proc/PID/stat", text);
     st.state = f[0][0];
     return st;

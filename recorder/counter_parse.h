@@ -39,6 +39,7 @@ struct PidStat {
     uint64_t flags = 0;  // field 9, PF_* of the main thread
     uint64_t utime = 0, stime = 0;  // ticks, every thread of the process (dead ones included)
     uint64_t rss_pages = 0;
+    uint64_t start_ticks = 0;  // field 22, starttime: tells a reused pid from the process before
     bool kernel_thread() const { return (flags & kPfKthread) != 0; }
     static constexpr uint64_t kPfKthread = 0x00200000;  // PF_KTHREAD, include/linux/sched.h
 };

@@ -100,9 +100,30 @@ bool CounterReader::read_process(int pid, format::ProcessCounters& out, bool ski
     return true;
 }
 
+bool CounterReader::read_process_cached(int pid, format::ProcessCounters& out) {
+    char path[64];
+    const int dir_len = std::snprintf(path, sizeof path, "%s/%d/", root_.c_str(), pid);
+    if (dir_len <= 0 || static_cast<size_t>(dir_len) + 8 > sizeof path) return false;
+    std::snprintf(path + dir_len, sizeof path - static_cast<size_t>(dir_len), "stat");
+    auto st = parse_pid_stat(read_path(path));
+    if (!st || st->kernel_thread()) return false;
+    auto last = seen_.find(pid);
+    if (last == seen_.end() || last->second.start_ticks != st->start_ticks ||
+        last->second.counters.cpu_ticks != st->utime + st->stime) {
+        if (!read_process(pid, out, /*skip_kernel_threads=*/true)) return false;
+    } else {
+        out = last->second.counters;  // not run since: the same switches and I/O
+        out.rss_bytes = st->rss_pages * static_cast<uint64_t>(page_size_);
+        reads_skipped_ += 2;
+    }
+    seen_next_[pid] = Seen{st->start_ticks, out};
+    return true;
+}
+
 void CounterReader::read_all_processes(std::vector<format::ProcessCounters>& out) {
     if (!proc_dir_) return;
     ::rewinddir(proc_dir_);
+    seen_next_.clear();
     while (const dirent* e = ::readdir(proc_dir_)) {
         char* end = nullptr;
         const long pid = std::strtol(e->d_name, &end, 10);
@@ -110,8 +131,9 @@ void CounterReader::read_all_processes(std::vector<format::ProcessCounters>& out
         format::ProcessCounters p;
         // Kernel threads are told by PF_KTHREAD in /proc/PID/stat, read anyway for the CPU
         // time: an empty cmdline would also drop zombies and processes that cleared argv.
-        if (read_process(static_cast<int>(pid), p, /*skip_kernel_threads=*/true)) out.push_back(p);
+        if (read_process_cached(static_cast<int>(pid), p)) out.push_back(p);
     }
+    seen_.swap(seen_next_);  // processes gone since drop out
 }
 
 }  // namespace kiln::recorder

@@ -32,7 +32,10 @@ SampleSeriesCollector::SampleSeriesCollector(const format::RecordingHeader& head
 }
 
 void SampleSeriesCollector::snapshot(const format::ProcessSnapshot& snapshot) {
-    for (const auto& p : snapshot.processes) comms_[p.pid] = p.comm;
+    for (const auto& p : snapshot.processes) {
+        comms_[p.pid] = p.comm;
+        for (size_t i = 0; i < p.tids.size() && i < p.thread_comms.size(); ++i) thread_comms_[p.tids[i]] = p.thread_comms[i];
+    }
 }
 
 void SampleSeriesCollector::add(std::vector<double>& series, size_t i, double value) {
@@ -58,7 +61,10 @@ void SampleSeriesCollector::record(const perf_event_header& h, std::span<const u
                                    uint64_t time) {
     last_time_ = std::max(last_time_, time);
     if (h.type == PERF_RECORD_COMM) {
-        if (auto c = format::parse_comm(bytes); c && c->pid == c->tid) comms_[static_cast<int32_t>(c->pid)] = std::string(c->comm);
+        if (auto c = format::parse_comm(bytes)) {
+            if (c->pid == c->tid) comms_[static_cast<int32_t>(c->pid)] = std::string(c->comm);
+            thread_comms_[static_cast<int32_t>(c->tid)] = std::string(c->comm);
+        }
         return;
     }
     if (sched_ && (h.type == PERF_RECORD_EXIT || h.type == PERF_RECORD_SWITCH || h.type == PERF_RECORD_SWITCH_CPU_WIDE)) {
@@ -94,8 +100,15 @@ void SampleSeriesCollector::record(const perf_event_header& h, std::span<const u
         return;
     }
     add(samples_, i, 1.0);
-    if (header_.events[static_cast<size_t>(event)].is_clock)
+    if (header_.events[static_cast<size_t>(event)].is_clock) {
         add(oncpu_[static_cast<int32_t>(s->pid)], i, static_cast<double>(s->period));
+        if (s->tid != 0) {
+            ThreadOnCpu& t = thread_oncpu_[static_cast<int32_t>(s->tid)];
+            t.pid = static_cast<int32_t>(s->pid);
+            t.total += static_cast<double>(s->period);
+            add(t.ns, i, static_cast<double>(s->period));
+        }
+    }
 }
 
 // Off-CPU blocks as the offcpu view finds them (blocked_time_view.cpp), through the same
@@ -138,6 +151,24 @@ void SampleSeriesCollector::side_record(const perf_event_header& h, std::span<co
     if (id.present && id.tid > 0) blocked(blocks_.switch_in(static_cast<int32_t>(id.tid), time));
 }
 
+// Threads of processes with more than one thread seen on a CPU (a single thread is its
+// process's series already), the kMaxThreadSeries busiest: a system-wide recording has
+// thousands, and memory is windows x series.
+template <typename Make>
+void SampleSeriesCollector::add_thread_series(Timeline& out, const Make& make) {
+    std::unordered_map<int32_t, int> threads_of;
+    for (const auto& [tid, t] : thread_oncpu_) ++threads_of[t.pid];
+    std::vector<std::pair<double, int32_t>> busiest;
+    for (const auto& [tid, t] : thread_oncpu_)
+        if (threads_of[t.pid] > 1) busiest.emplace_back(t.total, tid);
+    std::sort(busiest.begin(), busiest.end(),
+              [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+    if (busiest.size() > kMaxThreadSeries) busiest.resize(kMaxThreadSeries);
+    std::sort(busiest.begin(), busiest.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+    for (const auto& [total, tid] : busiest)
+        out.series.push_back(make("thread." + std::to_string(tid) + ".oncpu", "ns", thread_oncpu_[tid].ns));
+}
+
 void SampleSeriesCollector::finish(Timeline& out, uint64_t end_ns) {
     const size_t n = out.windows.count;
     for (const Block& b : blocks_.finish(std::min(end_ns, out.windows.end(n == 0 ? 0 : n - 1))))
@@ -151,11 +182,17 @@ void SampleSeriesCollector::finish(Timeline& out, uint64_t end_ns) {
     if (sched_) out.series.push_back(make("offcpu", "ns", offcpu_));
     if (syscall_event_ >= 0) out.series.push_back(make("syscalls", "syscalls", syscalls_));
     for (auto& [pid, ns] : oncpu_) out.series.push_back(make("process." + std::to_string(pid) + ".oncpu", "ns", ns));
+    add_thread_series(out, make);
     // Names for every process series, the counters' ones included (COUNTERS carry no names).
     for (const auto& series : out.series) {
         if (!series.name.starts_with("process.")) continue;
         const int32_t pid = std::atoi(series.name.c_str() + 8);
         if (auto c = comms_.find(pid); c != comms_.end()) out.labels[pid] = c->second;
+    }
+    for (const auto& series : out.series) {
+        if (!series.name.starts_with("thread.")) continue;
+        const int32_t tid = std::atoi(series.name.c_str() + 7);
+        if (auto c = thread_comms_.find(tid); c != thread_comms_.end()) out.labels[tid] = c->second;
     }
 }
 

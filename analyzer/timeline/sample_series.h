@@ -46,6 +46,8 @@ private:
     // Spreads a block of off-CPU time over the windows it overlaps.
     void add_blocked(uint64_t from, uint64_t to);
     void blocked(std::optional<Block> b);
+    template <typename Make>
+    void add_thread_series(Timeline& out, const Make& make);
     void sched_sample(const format::ParsedSample& s, int event, uint64_t time);
     void side_record(const perf_event_header& h, std::span<const uint8_t> bytes, int event, uint64_t time);
     size_t window(uint64_t time) const { return static_cast<size_t>((time - start_ns_) / window_ns_); }
@@ -61,6 +63,14 @@ private:
     std::optional<SchedTracepoints> sched_;
     std::vector<double> samples_, faults_, offcpu_, syscalls_;
     std::map<int32_t, std::vector<double>> oncpu_;  // pid -> ns per window
+    struct ThreadOnCpu {
+        int32_t pid = 0;
+        double total = 0;
+        std::vector<double> ns;  // per window
+    };
+    static constexpr size_t kMaxThreadSeries = 32;
+    std::unordered_map<int32_t, ThreadOnCpu> thread_oncpu_;  // tid ->
+    std::unordered_map<int32_t, std::string> thread_comms_;  // tid -> thread name
     BlockTracker blocks_;  // threads off the CPU, as the offcpu view tracks them
     std::unordered_map<int32_t, std::string> comms_;      // pid -> process name
     uint64_t last_time_ = 0;

@@ -68,6 +68,45 @@ TEST(CounterReader, ReadsAFakeProcTree) {
     EXPECT_EQ(all[0].pid, 77);
 }
 
+// Every process is scanned each --proc-interval: one that has not run since (same CPU time)
+// keeps its last switches and I/O without its status and io being read again.
+TEST(CounterReader, ProcessesThatDidNotRunAreNotReadAgain) {
+    TempDir tmp;
+    std::filesystem::create_directories(tmp.path("77"));
+    auto stat = [&](int utime, int start) {
+        tmp.write("77/stat", "77 (prog) S 1 77 77 0 -1 4194560 0 0 0 0 " + std::to_string(utime) +
+                                 " 20 0 0 20 0 1 0 " + std::to_string(start) + " 100 10 0 0 0\n");
+    };
+    auto status = [&](int voluntary) {
+        tmp.write("77/status", "Name:\tprog\nvoluntary_ctxt_switches:\t" + std::to_string(voluntary) +
+                                   "\nnonvoluntary_ctxt_switches:\t1\n");
+    };
+    stat(300, 5);
+    status(5);
+    tmp.write("77/io", "read_bytes: 4096\nwrite_bytes: 0\n");
+    CounterReader reader(tmp.dir());
+    auto scan = [&] {
+        std::vector<kiln::format::ProcessCounters> all;
+        reader.read_all_processes(all);
+        EXPECT_EQ(all.size(), 1u);
+        return all.empty() ? kiln::format::ProcessCounters{} : all[0];
+    };
+    EXPECT_EQ(scan().voluntary_switches, 5u);
+    status(9);  // switched without a tick of CPU time: not read yet
+    tmp.write("77/stat", "77 (prog) S 1 77 77 0 -1 4194560 0 0 0 0 300 20 0 0 20 0 1 0 5 100 12 0 0 0\n");
+    const auto same = scan();
+    EXPECT_EQ(same.voluntary_switches, 5u);
+    EXPECT_EQ(same.read_bytes, 4096u);
+    EXPECT_EQ(same.rss_bytes, 12u * static_cast<uint64_t>(sysconf(_SC_PAGESIZE))) << "RSS is in stat: always current";
+    EXPECT_EQ(reader.reads_skipped(), 2u);
+    stat(301, 5);  // it ran: read again
+    EXPECT_EQ(scan().voluntary_switches, 9u);
+    status(11);
+    stat(301, 6);  // another process under the same pid (a later start time)
+    EXPECT_EQ(scan().voluntary_switches, 11u);
+    EXPECT_EQ(reader.reads_skipped(), 2u);
+}
+
 TEST(CounterReader, ReadsThisMachine) {
     CounterReader reader;
     kiln::format::MachineCounters m;

@@ -316,3 +316,21 @@ TEST(RecordSched, RunTimesAgreeWithPerfSchedLatency) {
             << thread;
     }
 }
+
+// The timeline's per-thread on-CPU series (threads of multi-threaded processes, the busiest).
+TEST(RecordSched, TimelineShowsTheThreadsOnCpu) {
+    SchedMix m;
+    record_sched_mix(m, {});
+    const json t = view_json(m.rec, {"--view", "timeline"});
+    std::string spinner_tid;
+    for (const auto& [id, comm] : t["labels"].items())
+        if (comm == "spinner") spinner_tid = id;
+    ASSERT_FALSE(spinner_tid.empty()) << t["labels"].dump();
+    const json* series = nullptr;
+    for (const auto& s : t["series"])
+        if (s["name"] == "thread." + spinner_tid + ".oncpu") series = &s;
+    ASSERT_TRUE(series) << t.dump().substr(0, 2000);
+    double ns = 0;
+    for (const auto& p : (*series)["points"]) ns += p[1].get<double>();
+    EXPECT_NEAR(ns / 1e6, 400.0, 400.0 * kTolerance);
+}
