@@ -151,12 +151,11 @@ void put_main_binary_first(Profile& p, std::vector<BinaryReport>& binaries) {
     }
 }
 
-// The timeline's frames named as the view's profile names them (its samples were added with the
+// Frames named as the view's profile names them (its samples were added with the
 // same raw frames, so the resolver has each one cached and adds nothing to the profile): one
 // location per raw frame, its inlined functions as frames of their own, outermost first.
-StackTimelines finish_timelines(StackTimelineBuilder& builder, AddressResolver& resolver, const Profile& names,
-                                uint64_t start_ns, uint64_t end_ns) {
-    return builder.finish(start_ns, end_ns, [&](const RawFrame& f) {
+FrameNamer frame_namer(AddressResolver& resolver, const Profile& names) {
+    return [&resolver, &names](const RawFrame& f) {
         std::vector<TimelineFrame> out;
         const Location& loc = names.locations[resolver.location(f)];
         for (size_t li = loc.lines.size(); li-- > 0;) {
@@ -166,7 +165,12 @@ StackTimelines finish_timelines(StackTimelineBuilder& builder, AddressResolver& 
                            known ? names.functions[fn].start_line : 0});
         }
         return out;
-    });
+    };
+}
+
+StackTimelines finish_timelines(StackTimelineBuilder& builder, AddressResolver& resolver, const Profile& names,
+                                uint64_t start_ns, uint64_t end_ns) {
+    return builder.finish(start_ns, end_ns, frame_namer(resolver, names));
 }
 
 }  // namespace
@@ -197,16 +201,27 @@ Result<std::vector<Analysis>> analyze_views(format::RecordingReader& reader, con
     std::vector<Analysis> outs(views.size());
     std::vector<ViewRun> runs;
     for (size_t i = 0; i < views.size(); ++i) runs.push_back({*views[i], outs[i]});
-    std::vector<std::unique_ptr<StackTimelineBuilder>> timelines(views.size());  // per view, or null
+    // Per view, or null: per-thread timelines, per-window counts, and the fanout feeding both.
+    std::vector<std::unique_ptr<StackTimelineBuilder>> timelines(views.size());
+    std::vector<std::unique_ptr<WindowedStackCounts>> windows(views.size());
+    std::vector<SampleFanout> sinks(views.size());
+    auto named = [&](const std::vector<std::string>& names, size_t i) {
+        return std::find(names.begin(), names.end(), view_names[i]) != names.end();
+    };
     for (size_t i = 0; i < views.size(); ++i) {
-        if (std::find(options.timeline_views.begin(), options.timeline_views.end(), view_names[i]) ==
-            options.timeline_views.end())
-            continue;
-        timelines[i] = std::make_unique<StackTimelineBuilder>();
-        if (!views[i]->feed_timeline(timelines[i].get()))
+        if (named(options.timeline_views, i)) {
+            timelines[i] = std::make_unique<StackTimelineBuilder>();
+            sinks[i].attach(timelines[i].get());
+        }
+        if (named(options.window_views, i)) {
+            windows[i] = std::make_unique<WindowedStackCounts>(header.start_time_ns,
+                                                               std::max<uint64_t>(options.window_bucket_ns, 1));
+            sinks[i].attach(windows[i].get());
+        }
+        if (!sinks[i].empty() && !views[i]->feed_timeline(&sinks[i]))
             return Error{path + ": the " + view_names[i] +
                          " view has no timeline: its stacks are not samples taken at a moment (timelines, such "
-                         "as --speedscope, take the cpu, faults or probes view)"};
+                         "as --speedscope and the anomalies view, take the cpu, faults or probes view)"};
     }
 
     BinaryLocator locator(options.locator);
@@ -257,6 +272,7 @@ Result<std::vector<Analysis>> analyze_views(format::RecordingReader& reader, con
         put_main_binary_first(profile, out.binaries);
         if (timelines[i])
             out.timelines = finish_timelines(*timelines[i], resolver, profile, header.start_time_ns, end_ns);
+        if (windows[i]) out.windows = windows[i]->finish(frame_namer(resolver, profile));
     }
     return outs;
 }

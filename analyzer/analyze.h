@@ -10,6 +10,7 @@
 
 #include "analyzer/profile/profile.h"
 #include "analyzer/profile/stack_timeline.h"
+#include "analyzer/profile/window_stacks.h"
 #include "analyzer/symbolize/address_resolver.h"
 #include "analyzer/symbolize/binary_locator.h"
 #include "analyzer/unwind/stack_builder.h"
@@ -31,6 +32,10 @@ struct AnalyzeOptions {
     // Views (by name) whose kept samples also make per-thread timelines of stacks
     // (Analysis::timelines, for speedscope); each must be sample-based (View::feed_timeline).
     std::vector<std::string> timeline_views;
+    // Views (by name) whose kept samples are also counted per window of window_bucket_ns under
+    // their stacks' function names (Analysis::windows, for the anomalies view); sample-based too.
+    std::vector<std::string> window_views;
+    uint64_t window_bucket_ns = 10'000'000;
 };
 
 struct BinaryReport {
@@ -52,6 +57,8 @@ struct Analysis {
     // When options.timeline_views names the view: its kept samples as per-thread timelines,
     // frames named as the profile's (frame_display_name), times from the recording's start.
     std::optional<StackTimelines> timelines;
+    // When options.window_views names the view: its kept samples counted per window and stack.
+    std::optional<WindowedStacks> windows;
 };
 
 Result<Analysis> analyze_recording(const std::string& path, const AnalyzeOptions& options);

@@ -24,6 +24,7 @@
 #include "tools/analyze_perfetto.h"
 #include "tools/analyze_timeline.h"
 #include "tools/analyze_trace_views.h"
+#include "tools/analyze_anomalies.h"
 #include "tools/commands.h"
 #include "tools/text_output.h"
 
@@ -37,6 +38,7 @@ struct AnalyzeArgs {
     std::string folded, svg, pprof, speedscope, out_dir, time, min_block;
     std::string window, json, csv;  // the timeline's (json and csv: sched, syscalls, portrait too)
     size_t last = 0;                // syscalls: each thread's last N calls
+    std::string sensitivity, baseline_time, report;  // anomalies
     std::string perfetto;           // --perfetto PATH
     size_t top = 0;
     bool top_given = false;
@@ -259,7 +261,52 @@ int run_trace_view_command(const AnalyzeArgs& args) {
     return run_trace_view(t);
 }
 
+// The anomalies view: the cpu view's samples per window, judged by the stack detector.
+int run_anomalies_command(const AnalyzeArgs& args) {
+    const char* not_here = !args.folded.empty() ? "--folded"
+                           : !args.pprof.empty() ? "--pprof"
+                           : !args.svg.empty()   ? "--svg"
+                           : !args.speedscope.empty() ? "--speedscope"
+                           : args.top_given      ? "--top"
+                           : !args.csv.empty()   ? "--csv"
+                           : args.last           ? "--last"
+                           : !args.min_block.empty() ? "--min-block"
+                                                     : nullptr;
+    if (not_here) {
+        std::fprintf(stderr,
+                     "kiln analyze: %s does not apply to --view anomalies (which takes --window, --sensitivity, "
+                     "--baseline-time, --report, --json, -o DIR and the sample filters)\n",
+                     not_here);
+        return 2;
+    }
+    AnomalyArgs a;
+    a.file = args.file;
+    a.window = args.window;
+    a.sensitivity = args.sensitivity;
+    a.baseline_time = args.baseline_time;
+    a.json = args.json;
+    a.report = args.report;
+    a.out_dir = args.out_dir;
+    a.analyze.filter.pids = args.pids;
+    a.analyze.filter.tids = args.tids;
+    a.analyze.filter.comms = args.comms;
+    if (!args.time.empty())
+        if (Status st = analyzer::parse_time_range(args.time, a.analyze.filter); !st) {
+            std::fprintf(stderr, "kiln analyze: %s\n", st.error().message.c_str());
+            return 2;
+        }
+    a.analyze.locator.symfs = args.symfs;
+    for (const auto& d : args.debug_dirs) a.analyze.locator.debug_dirs.push_back(d);
+    if (args.no_debuginfod) a.analyze.locator.use_debuginfod = false;
+    return run_anomalies(a);
+}
+
 int run_analyze(const AnalyzeArgs& args) {
+    if (args.view == "anomalies") return run_anomalies_command(args);
+    if (!args.sensitivity.empty() || !args.baseline_time.empty() || !args.report.empty()) {
+        std::fprintf(stderr, "kiln analyze: --sensitivity, --baseline-time and --report belong to --view anomalies\n");
+        return 2;
+    }
     // --perfetto is a pass of its own; alone (no other output asked for), it is all that runs.
     const bool other_output = !args.folded.empty() || !args.svg.empty() || !args.pprof.empty() ||
                               !args.speedscope.empty() || !args.out_dir.empty() || !args.json.empty() ||
@@ -461,6 +508,10 @@ Runner add_analyze_command(CLI::App& app) {
     cmd->add_option("--window", args->window, "timeline: window length (DURATION, e.g. 100ms, 1s; default 100ms)");
     cmd->add_option("--json", args->json, "timeline, sched, syscalls, portrait: write the view as JSON to PATH (- for stdout)");
     cmd->add_option("--csv", args->csv, "timeline, sched, syscalls, portrait: write the view as CSV to PATH (- for stdout)");
+    cmd->add_option("--sensitivity", args->sensitivity, "anomalies: low, normal (default) or high");
+    cmd->add_option("--baseline-time", args->baseline_time,
+                    "anomalies: judge every window against the windows in A,B (seconds) instead of the recording's past");
+    cmd->add_option("--report", args->report, "anomalies: write the report to P.md (Markdown), P.json, or - (Markdown on stdout)");
     cmd->add_option("--last", args->last, "syscalls: list each thread's last N syscalls with arguments, return value and duration");
     cmd->add_option("--pprof", args->pprof, "Write a gzipped pprof profile to PATH (- for stdout)");
     cmd->add_option("--speedscope", args->speedscope,

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "analyzer/profile/profile_builder.h"  // SampleLabels
+#include "analyzer/profile/sample_sink.h"
 #include "analyzer/unwind/raw_frame.h"
 
 namespace kiln::analyzer {
@@ -56,11 +57,12 @@ struct StackTimelines {
 // One raw frame's named frames, outermost first (a frame with inlined calls gives several).
 using FrameNamer = std::function<std::vector<TimelineFrame>(const RawFrame&)>;
 
-class StackTimelineBuilder {
+class StackTimelineBuilder final : public SampleSink {
 public:
     // A kept sample of thread (labels.pid, labels.tid) at time_ns (the samples' clock), standing
     // for interval_ns when no next sample follows soon; frames leaf first, as views unwind them.
-    void add(uint64_t time_ns, uint64_t interval_ns, const SampleLabels& labels, std::span<const RawFrame> frames);
+    void add(uint64_t time_ns, uint64_t interval_ns, const SampleLabels& labels,
+             std::span<const RawFrame> frames) override;
     size_t threads() const { return threads_.size(); }
 
     // start_ns, end_ns: the recording's start and end on the samples' clock; times become ns

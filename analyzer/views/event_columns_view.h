@@ -16,7 +16,7 @@ class EventColumnsView : public View {
 public:
     bool wants(int event) const override;
     void sample(const format::ParsedSample& s, int event, const SampleLabels& labels, StackBuilder& stacks) override;
-    bool feed_timeline(StackTimelineBuilder* timeline) override {
+    bool feed_timeline(SampleSink* timeline) override {
         timeline_ = timeline;
         return true;
     }
@@ -49,7 +49,7 @@ private:
     // events (nanoseconds), else the typical interval between samples (from the frequency).
     std::vector<uint8_t> is_clock_;
     std::vector<uint64_t> intervals_;
-    StackTimelineBuilder* timeline_ = nullptr;
+    SampleSink* timeline_ = nullptr;
     std::vector<RawFrame> frames_;
     std::vector<int64_t> values_;
 };

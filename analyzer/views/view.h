@@ -9,7 +9,7 @@
 
 #include "analyzer/model/process_model.h"
 #include "analyzer/profile/profile_builder.h"
-#include "analyzer/profile/stack_timeline.h"
+#include "analyzer/profile/sample_sink.h"
 #include "analyzer/unwind/stack_builder.h"
 #include "formats/perf_sample.h"
 
@@ -36,8 +36,9 @@ public:
     virtual std::vector<std::string> warnings() const { return {}; }
     // Sample-based views (each kept sample stands for its stack at the sample's time: cpu, faults,
     // probes) also hand every kept sample's stack, as they add it to their profile, to timeline
-    // (per-thread timelines for speedscope) and return true; the others return false.
-    virtual bool feed_timeline(StackTimelineBuilder* /*timeline*/) { return false; }
+    // (per-thread timelines for speedscope, per-window counts for the anomalies view) and return
+    // true; the others return false.
+    virtual bool feed_timeline(SampleSink* /*timeline*/) { return false; }
     virtual ProfileBuilder& builder() = 0;
     virtual int default_sample_type() const { return 0; }
     // Sampling period for pprof's period_type/period: the type and its typical value.

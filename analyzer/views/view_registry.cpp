@@ -90,6 +90,10 @@ constexpr std::array kReportViews{
                    "per process: CPU %, max RSS, I/O bytes, faults, syscalls, switches, migrations, key moments "
                    "(fork, exec, exit status, long blocks) and a class (cpu, memory, io, idle)",
                    "kiln record --sched --syscalls (uses whatever else is recorded too)"},
+    ReportViewInfo{"anomalies", "ranges, score, kind",
+                   "time windows whose stacks differ from what came before, grouped into kinds, with the functions "
+                   "that changed; --window, --sensitivity, --baseline-time, --report P.md|P.json",
+                   "kiln record (CPU samples)"},
 };
 
 }  // namespace

@@ -4,7 +4,8 @@
 // timeline (COUNTERS snapshots, sample and off-CPU series, its text, JSON, CSV and SVG), through
 // the sched, syscalls and portrait views (tracepoint payloads decoded through the formats the
 // input stores, their reports and writers), and through the Perfetto export (its own pass, and
-// the trace encoded in memory). It must never
+// the trace encoded in memory), and through the anomalies view (windows of the cpu view's
+// stacks, the detector, kinds, reports). It must never
 // crash, hang or read out of bounds. Binaries are only looked for at the paths the input
 // names (and must match its build-ids); no debug directories, no debuginfod.
 #include <cstddef>
@@ -13,6 +14,8 @@
 #include <vector>
 
 #include "analyzer/analyze.h"
+#include "analyzer/anomaly/anomaly_report.h"
+#include "analyzer/output/anomaly_writer.h"
 #include "analyzer/output/perfetto_collector.h"
 #include "analyzer/output/perfetto_writer.h"
 #include "analyzer/output/timeline_csv.h"
@@ -84,7 +87,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     opt.locator.use_debuginfod = false;
     opt.locator.symfs = "/nonexistent-kiln-fuzz-root";
     opt.timeline_views = {opt.view};
+    opt.window_views = {"cpu"};  // and the anomalies view's windows, when the view is cpu
     auto a = kiln::analyzer::analyze_reader(**reader, opt);
+    if (a.ok() && a->windows) {
+        const uint64_t end = a->windows->start_ns + a->windows->bucket_end() * a->windows->bucket_ns;
+        const auto report = kiln::analyzer::find_anomalies(std::move(*a->windows), end, {});
+        std::ostringstream out;
+        kiln::analyzer::write_anomalies_json(report, out);
+        kiln::analyzer::write_anomalies_text(report, out);
+        kiln::analyzer::write_anomalies_markdown(report, "fuzz", out);
+    }
     if (a.ok() && !a->profile.sample_types.empty()) {
         std::ostringstream out;
         kiln::analyzer::write_folded(kiln::analyzer::build_flame_tree(a->profile, 1 % a->profile.sample_types.size()),

@@ -1,0 +1,151 @@
+// The anomalies view's statistics on synthetic windows: the chi-square tail, Jensen-Shannon
+// distances, a steady multinomial stream that must stay quiet whatever its window size, an
+// injected change that must be found with its function named, and two different changes that
+// must become two kinds.
+#include "analyzer/anomaly/anomaly_report.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+using namespace kiln::analyzer;
+
+namespace {
+
+using Counts = std::vector<std::pair<uint32_t, double>>;
+
+// Buckets of 10 ms; per bucket `per_bucket` samples drawn from the stacks' probabilities.
+WindowedStacks stream(const std::vector<std::string>& keys, size_t buckets, int per_bucket,
+                      const std::function<std::vector<double>(size_t)>& probabilities, uint64_t seed) {
+    WindowedStacks w;
+    w.start_ns = 1'000'000'000;
+    w.bucket_ns = 10'000'000;
+    w.keys = keys;
+    std::mt19937_64 rng(seed);
+    for (size_t b = 0; b < buckets; ++b) {
+        const auto p = probabilities(b);
+        std::discrete_distribution<uint32_t> pick(p.begin(), p.end());
+        std::map<uint32_t, uint32_t> c;
+        for (int i = 0; i < per_bucket; ++i) ++c[pick(rng)];
+        w.buckets.push_back({b, {c.begin(), c.end()}});
+        w.samples += static_cast<uint64_t>(per_bucket);
+    }
+    return w;
+}
+
+const std::vector<std::string> kKeys{"app;main;steady_a", "app;main;steady_b", "app;main;burst_c", "app;main;lock;wait",
+                                     "app;main;steady_a;memcpy"};
+
+uint64_t end_of(const WindowedStacks& w) { return w.start_ns + w.bucket_end() * w.bucket_ns; }
+
+}  // namespace
+
+TEST(AnomalyStats, ChiSquareTailAndDistances) {
+    EXPECT_NEAR(chi_square_upper_tail(3.841, 1), 0.05, 0.01);
+    EXPECT_NEAR(chi_square_upper_tail(18.307, 10), 0.05, 0.005);
+    EXPECT_NEAR(chi_square_upper_tail(10, 10), 0.44, 0.02);
+    EXPECT_EQ(chi_square_upper_tail(0, 3), 1.0);
+    const Counts a{{0, 10}, {1, 10}}, b{{0, 10}, {1, 10}}, c{{2, 5}};
+    EXPECT_NEAR(js_distance(a, b), 0.0, 1e-9);
+    EXPECT_NEAR(js_distance(a, c), 1.0, 1e-9) << "disjoint distributions are 1 apart";
+    const Counts d{{0, 20}};
+    EXPECT_GT(js_distance(a, d), 0.3);
+    EXPECT_LT(js_distance(a, d), 0.9);
+}
+
+TEST(AnomalyDetector, ASteadyStreamReportsNothingWhateverTheWindow) {
+    const auto steady = [](size_t) { return std::vector<double>{0.5, 0.3, 0.0, 0.1, 0.1}; };
+    for (uint64_t window_ms : {0, 50, 100, 500, 2000}) {
+        for (uint64_t seed = 1; seed <= 5; ++seed) {
+            WindowedStacks w = stream(kKeys, 3000, 10, steady, seed);
+            const uint64_t end = end_of(w);
+            AnomalyOptions o;
+            o.window_ns = window_ms * 1'000'000;
+            const AnomalyReport r = find_anomalies(std::move(w), end, o);
+            EXPECT_TRUE(r.ranges.empty()) << "window " << window_ms << " ms, seed " << seed << ": "
+                                          << r.ranges.front().start_s << "-" << r.ranges.front().end_s;
+            EXPECT_GT(r.judged, 0u) << window_ms;
+        }
+    }
+}
+
+TEST(AnomalyDetector, AnInjectedBurstIsFoundWithItsFunction) {
+    // 30 s; from 12 s to 14 s the program runs burst_c instead.
+    const auto with_burst = [](size_t b) {
+        return b >= 1200 && b < 1400 ? std::vector<double>{0.05, 0.05, 0.9, 0.0, 0.0}
+                                     : std::vector<double>{0.5, 0.3, 0.0, 0.1, 0.1};
+    };
+    WindowedStacks w = stream(kKeys, 3000, 10, with_burst, 7);
+    const uint64_t end = end_of(w);
+    AnomalyOptions o;
+    o.window_ns = 500'000'000;
+    const AnomalyReport r = find_anomalies(std::move(w), end, o);
+    ASSERT_EQ(r.ranges.size(), 1u);
+    EXPECT_NEAR(r.ranges[0].start_s, 12.0, 0.5);
+    EXPECT_NEAR(r.ranges[0].end_s, 14.0, 0.5);
+    ASSERT_FALSE(r.ranges[0].changes.empty());
+    EXPECT_EQ(r.ranges[0].changes[0].function, "burst_c");
+    EXPECT_GT(r.ranges[0].changes[0].share_after, 0.8);
+    ASSERT_EQ(r.kinds.size(), 1u);
+    EXPECT_NE(r.kinds[0].label.find("burst_c"), std::string::npos) << r.kinds[0].label;
+}
+
+TEST(AnomalyDetector, TwoDifferentChangesAreTwoKindsAndRepeatsOneKind) {
+    // burst_c at 10-11 s and 20-21 s, a lock convoy (lock;wait) at 15-16 s.
+    const auto mixed = [](size_t b) {
+        if ((b >= 1000 && b < 1100) || (b >= 2000 && b < 2100)) return std::vector<double>{0.05, 0.05, 0.9, 0.0, 0.0};
+        if (b >= 1500 && b < 1600) return std::vector<double>{0.1, 0.05, 0.0, 0.85, 0.0};
+        return std::vector<double>{0.5, 0.3, 0.0, 0.1, 0.1};
+    };
+    WindowedStacks w = stream(kKeys, 3000, 10, mixed, 11);
+    const uint64_t end = end_of(w);
+    AnomalyOptions o;
+    o.window_ns = 500'000'000;
+    const AnomalyReport r = find_anomalies(std::move(w), end, o);
+    ASSERT_EQ(r.ranges.size(), 3u);
+    ASSERT_EQ(r.kinds.size(), 2u);
+    EXPECT_EQ(r.ranges[0].kind, r.ranges[2].kind);
+    EXPECT_NE(r.ranges[0].kind, r.ranges[1].kind);
+    const AnomalyKind& lock = r.kinds[static_cast<size_t>(r.ranges[1].kind - 1)];
+    EXPECT_NE(lock.label.find("lock"), std::string::npos) << lock.label;
+    EXPECT_EQ(lock.ranges, 1u);
+}
+
+TEST(AnomalyDetector, ABaselineRangeIsWhatWindowsAreJudgedAgainst) {
+    // The program's first 5 s are its normal; from 20 s on it changes for good: judged against
+    // the recording's past, the change would become the new normal only slowly, but against
+    // the given baseline every window after 20 s is anomalous.
+    const auto shift = [](size_t b) {
+        return b >= 2000 ? std::vector<double>{0.1, 0.1, 0.8, 0.0, 0.0} : std::vector<double>{0.5, 0.3, 0.0, 0.1, 0.1};
+    };
+    WindowedStacks w = stream(kKeys, 3000, 10, shift, 3);
+    const uint64_t end = end_of(w);
+    AnomalyOptions o;
+    o.window_ns = 1'000'000'000;
+    o.baseline_s = std::make_pair(0.0, 5.0);
+    const AnomalyReport r = find_anomalies(std::move(w), end, o);
+    ASSERT_EQ(r.ranges.size(), 1u);
+    EXPECT_NEAR(r.ranges[0].start_s, 20.0, 1e-6);
+    EXPECT_NEAR(r.ranges[0].end_s, 30.0, 1e-6);
+}
+
+TEST(AnomalyDetector, HostileTimesStayBounded) {
+    // A sample a century in (a corrupt timestamp): windows widen rather than number billions.
+    WindowedStacks w = stream(kKeys, 300, 10, [](size_t) { return std::vector<double>{0.5, 0.3, 0.0, 0.1, 0.1}; }, 9);
+    w.buckets.push_back({uint64_t{1} << 40, {{0, 3}}});
+    const uint64_t end = end_of(w);
+    AnomalyOptions o;
+    o.window_ns = 1'000'000;  // 1 ms asked
+    const AnomalyReport r = find_anomalies(std::move(w), end, o);
+    EXPECT_LE(r.windows.size(), kMaxAnomalyWindows);
+    EXPECT_GT(r.window_ns, 1'000'000u);
+}
+
+TEST(AnomalyDetector, TooFewSamplesAreNotJudged) {
+    WindowedStacks w = stream(kKeys, 100, 1, [](size_t) { return std::vector<double>{1, 1, 1, 1, 1}; }, 5);
+    const uint64_t end = end_of(w);
+    const AnomalyReport r = find_anomalies(std::move(w), end, AnomalyOptions{});
+    EXPECT_EQ(r.judged, 0u);
+    EXPECT_TRUE(r.ranges.empty());
+    ASSERT_FALSE(r.notes.empty());
+}

@@ -1,0 +1,106 @@
+#include "tools/analyze_anomalies.h"
+
+#include <cstdio>
+#include <sstream>
+
+#include "analyzer/anomaly/anomaly_report.h"
+#include "analyzer/output/anomaly_writer.h"
+#include "formats/recording_reader.h"
+#include "tools/text_output.h"
+
+namespace kiln::tools {
+
+namespace {
+
+int bad_flag(const std::string& message) {
+    std::fprintf(stderr, "kiln analyze: %s\n", message.c_str());
+    return 2;
+}
+
+Status write_report(const analyzer::AnomalyReport& r, const std::string& path, const std::string& title, bool markdown) {
+    std::ostringstream s;
+    if (markdown)
+        analyzer::write_anomalies_markdown(r, title, s);
+    else
+        analyzer::write_anomalies_json(r, s);
+    return write_text(path, s.str());
+}
+
+bool ends_with(const std::string& s, const char* tail) {
+    const std::string t(tail);
+    return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
+}
+
+}  // namespace
+
+int run_anomalies(const AnomalyArgs& args) {
+    analyzer::AnomalyOptions options;
+    if (!args.window.empty()) {
+        auto ns = analyzer::parse_duration_ns(args.window, "--window");
+        if (!ns || *ns == 0) return bad_flag("--window: '" + args.window + "' is not a duration such as 500ms or 1s");
+        options.window_ns = *ns;
+    }
+    if (!args.sensitivity.empty() && !analyzer::parse_sensitivity(args.sensitivity, options.sensitivity))
+        return bad_flag("--sensitivity " + args.sensitivity + ": expected low, normal or high");
+    if (!args.baseline_time.empty()) {
+        analyzer::SampleFilter range;
+        if (Status st = analyzer::parse_time_range(args.baseline_time, range); !st)
+            return bad_flag("--baseline-time: " + st.error().message);
+        options.baseline_s = {range.start_s.value_or(0.0), range.end_s.value_or(1e18)};
+    }
+    if (!args.report.empty() && !ends_with(args.report, ".md") && !ends_with(args.report, ".json") && args.report != "-")
+        return bad_flag("--report " + args.report + ": name a .md or .json file, or - for Markdown on stdout");
+    auto reader = format::RecordingReader::open(args.file);
+    if (!reader) {
+        std::fprintf(stderr, "kiln analyze: %s\n", reader.error().message.c_str());
+        return 1;
+    }
+    analyzer::AnalyzeOptions opt = args.analyze;
+    opt.window_views = {"cpu"};
+    auto analyses = analyzer::analyze_views(**reader, opt, {"cpu"});
+    if (!analyses) {
+        std::fprintf(stderr, "kiln analyze: %s\n", analyses.error().message.c_str());
+        return 1;
+    }
+    analyzer::Analysis& a = analyses->front();
+    for (const auto& w : a.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    if (!a.windows || a.windows->samples == 0) {
+        std::fprintf(stderr, "kiln analyze: %s: no CPU samples to look for anomalies in%s\n", args.file.c_str(),
+                     a.samples_seen ? " (the filters kept none)" : "");
+        return 1;
+    }
+    const auto& header = (*reader)->header();
+    const uint64_t end_ns = a.profile.duration_nanos > 0 ? header.start_time_ns + static_cast<uint64_t>(a.profile.duration_nanos)
+                                                         : a.windows->start_ns + a.windows->bucket_end() * a.windows->bucket_ns;
+    const analyzer::AnomalyReport report = analyzer::find_anomalies(std::move(*a.windows), end_ns, options);
+    std::vector<std::string> written;
+    Status st = Status::success();
+    if (!args.json.empty()) {
+        st = write_report(report, args.json, args.file, false);
+        if (st) written.push_back(args.json);
+    }
+    if (st && !args.report.empty()) {
+        st = write_report(report, args.report, args.file, !ends_with(args.report, ".json"));
+        if (st) written.push_back(args.report);
+    }
+    if (st && !args.out_dir.empty()) {
+        st = write_report(report, args.out_dir + "/anomalies.json", args.file, false);
+        if (st) st = write_report(report, args.out_dir + "/anomalies.md", args.file, true);
+        if (st) written.insert(written.end(), {args.out_dir + "/anomalies.json", args.out_dir + "/anomalies.md"});
+    }
+    if (!st) {
+        std::fprintf(stderr, "kiln analyze: %s\n", st.error().message.c_str());
+        return 1;
+    }
+    const bool to_stdout = args.json == "-" || args.report == "-";
+    if (!to_stdout) {
+        std::ostringstream s;
+        analyzer::write_anomalies_text(report, s);
+        std::fputs(s.str().c_str(), stdout);
+    }
+    for (const auto& w : written)
+        if (w != "-") std::fprintf(stderr, "wrote %s\n", w.c_str());
+    return 0;
+}
+
+}  // namespace kiln::tools
