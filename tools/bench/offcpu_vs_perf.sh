@@ -19,25 +19,7 @@ storm() { perf bench sched messaging -g "$groups" -l "$loops" 2>&1 | awk '/Total
 base=$(for _ in 1 2 3; do storm; done | sort -n | sed -n 2p)
 window=$(echo "($base * 3 + 3) / 1" | bc)  # seconds each recorder runs; the storm fits inside
 
-# Runs recorder NAME (its argv after --) while the storm runs; prints "storm_s cpu_s".
-measure() {
-  local name=$1; shift
-  python3 "$here/cpu_of.py" "$work/$name.out" "$work/$name.err" -- "$@" >"$work/$name.cpu" &
-  local rec=$!
-  sleep 1  # recorder started and enabled
-  local t
-  t=$(storm)
-  wait "$rec" || echo "note: $name exited with an error: $(tail -n 1 "$work/$name.err")" >&2
-  echo "$t $(awk '{print $1}' "$work/$name.cpu")"
-}
-
-perf_lost() {
-  local stats
-  stats=$(perf report -i "$1" --stats 2>/dev/null) || { echo "?"; return; }
-  # "LOST events:   N  ( x.x%)": the first whole number of the first LOST line
-  awk '/LOST/ && !/LOST_SAMPLES/ && !f {for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) {v = $i; f = 1; break}}
-       END {print f ? v : 0}' <<<"$stats"
-}
+. "$here/under_load.sh"  # measure NAME CMD..., perf_lost FILE
 
 echo "storm: perf bench sched messaging -g $groups -l $loops, baseline ${base}s; recorders run ${window}s system-wide"
 printf "%-8s %10s %10s %8s %8s %9s %9s %12s %12s %7s %10s %10s\n" events kiln_storm perf_storm kiln_x perf_x \

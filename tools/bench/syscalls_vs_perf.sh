@@ -20,24 +20,7 @@ base=$(for _ in 1 2 3; do storm; done | sort -n | sed -n 2p)
 # Seconds each recorder runs: the storm, slowed down several times by recording, fits inside.
 window=$(echo "($base * 12 + 3) / 1" | bc)
 
-# Runs recorder NAME (its argv after --) while the storm runs; prints "storm_s cpu_s".
-measure() {
-  local name=$1; shift
-  python3 "$here/cpu_of.py" "$work/$name.out" "$work/$name.err" -- "$@" >"$work/$name.cpu" &
-  local rec=$!
-  sleep 1  # recorder started and enabled
-  local t
-  t=$(storm)
-  wait "$rec" || echo "note: $name exited with an error: $(tail -n 1 "$work/$name.err")" >&2
-  echo "$t $(awk '{print $1}' "$work/$name.cpu")"
-}
-
-perf_lost() {
-  local stats
-  stats=$(perf report -i "$1" --stats 2>/dev/null) || { echo "?"; return; }
-  awk '/LOST/ && !/LOST_SAMPLES/ && !f {for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) {v = $i; f = 1; break}}
-       END {print f ? v : 0}' <<<"$stats"
-}
+. "$here/under_load.sh"  # measure NAME CMD..., perf_lost FILE
 
 # -c 1: every occurrence of the tracepoints, as kiln records them; cpu-clock every 1001001 ns
 # (999 Hz) by its own term (a bare -F would sample the tracepoints too; perf 6.1 takes no
