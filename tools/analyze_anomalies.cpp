@@ -3,7 +3,9 @@
 #include <cstdio>
 #include <sstream>
 
+#include "analyzer/anomaly/anomaly_flame.h"
 #include "analyzer/anomaly/anomaly_report.h"
+#include "analyzer/output/flame_svg.h"
 #include "analyzer/output/anomaly_writer.h"
 #include "formats/recording_reader.h"
 #include "tools/text_output.h"
@@ -87,6 +89,23 @@ int run_anomalies(const AnomalyArgs& args) {
         st = write_report(report, args.out_dir + "/anomalies.json", args.file, false);
         if (st) st = write_report(report, args.out_dir + "/anomalies.md", args.file, true);
         if (st) written.insert(written.end(), {args.out_dir + "/anomalies.json", args.out_dir + "/anomalies.md"});
+        // A differential flame graph per range: its stacks, coloured against the normal windows.
+        for (size_t i = 0; st && i < report.ranges.size(); ++i) {
+            const analyzer::AnomalyRange& range = report.ranges[i];
+            analyzer::FlameSvgOptions o;
+            char title[160];
+            std::snprintf(title, sizeof title, "anomalous range %zu: %.3f-%.3f s (kind %d)", i + 1, range.start_s,
+                          range.end_s, range.kind);
+            o.title = title;
+            o.subtitle = "the range's stacks (width), red grew and blue shrank against the normal windows · " + args.file;
+            o.unit = "samples";
+            o.differential = true;
+            std::ostringstream svg;
+            analyzer::write_flame_svg(analyzer::anomaly_diff_tree(report, range), o, svg);
+            const std::string path = args.out_dir + "/anomaly-" + std::to_string(i + 1) + ".svg";
+            st = write_text(path, svg.str());
+            if (st) written.push_back(path);
+        }
     }
     if (!st) {
         std::fprintf(stderr, "kiln analyze: %s\n", st.error().message.c_str());

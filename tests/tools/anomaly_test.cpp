@@ -76,6 +76,10 @@ TEST(Anomalies, ReportsAndFlags) {
     auto dir = run_kiln({"analyze", rec, "--view", "anomalies", "-o", tmp.path("")});
     ASSERT_EQ(dir.exit_code, 0) << dir.err;
     EXPECT_FALSE(json::parse(read_text(tmp.path("anomalies.json")))["windows"].empty());
+    // The range's differential flame graph: burst_c is there, and drawn as grown (red).
+    const std::string svg = read_text(tmp.path("anomaly-1.svg"));
+    EXPECT_NE(svg.find("burst_c"), std::string::npos);
+    EXPECT_NE(svg.find("anomalous range 1"), std::string::npos);
     EXPECT_EQ(run_kiln({"analyze", rec, "--view", "anomalies", "--sensitivity", "extreme"}).exit_code, 2);
     EXPECT_EQ(run_kiln({"analyze", rec, "--view", "anomalies", "--report", tmp.path("a.txt")}).exit_code, 2);
     EXPECT_EQ(run_kiln({"analyze", rec, "--view", "anomalies", "--svg", tmp.path("a.svg")}).exit_code, 2);
