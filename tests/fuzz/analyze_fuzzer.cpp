@@ -35,11 +35,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::vector<uint8_t> bytes(data, data + size);
     auto timeline_reader = kiln::format::RecordingReader::from_source(kiln::format::memory_source(bytes), "fuzz");
     if (timeline_reader.ok()) {
-        // 10 min windows: a mutated timestamp can stretch a torn recording to a day, and the
-        // outputs of up to a million 100 ms windows take many seconds to write (bounded, linear
-        // in the windows, but past -timeout); the arithmetic is the same for any window.
+        // 30-day windows: a mutated timestamp can stretch a torn recording to centuries, and
+        // the outputs of up to a million windows of dozens of series (processes, the busiest
+        // threads) take many seconds to write (bounded, linear in windows x series, but past
+        // -timeout); the arithmetic is the same for any window, and 2^64 ns make 7117 of these.
         kiln::analyzer::TimelineOptions topt;
-        topt.window_ns = 600'000'000'000;
+        topt.window_ns = 30ull * 24 * 3600 * 1'000'000'000;
         auto t = kiln::analyzer::build_timeline(**timeline_reader, topt);
         if (t.ok()) {
             std::ostringstream out;
