@@ -5,6 +5,8 @@
 
 #include "analyzer/anomaly/anomaly_flame.h"
 #include "analyzer/anomaly/anomaly_report.h"
+#include "analyzer/anomaly/counter_anomalies.h"
+#include "analyzer/timeline/timeline_builder.h"
 #include "analyzer/output/flame_svg.h"
 #include "analyzer/output/anomaly_writer.h"
 #include "formats/recording_reader.h"
@@ -74,7 +76,15 @@ int run_anomalies(const AnomalyArgs& args) {
     const auto& header = (*reader)->header();
     const uint64_t end_ns = a.profile.duration_nanos > 0 ? header.start_time_ns + static_cast<uint64_t>(a.profile.duration_nanos)
                                                          : a.windows->start_ns + a.windows->bucket_end() * a.windows->bucket_ns;
-    const analyzer::AnomalyReport report = analyzer::find_anomalies(std::move(*a.windows), end_ns, options);
+    analyzer::AnomalyReport report = analyzer::find_anomalies(std::move(*a.windows), end_ns, options);
+    // The counters and per-window event counts over the same windows (a second pass): run
+    // queue, CPU, pressure, syscalls, faults. A recording without them has stacks only.
+    if (auto again = format::RecordingReader::open(args.file)) {
+        analyzer::TimelineOptions t;
+        t.window_ns = report.window_ns;
+        if (auto timeline = analyzer::build_timeline(**again, t))
+            analyzer::add_counter_anomalies(report, timeline->timeline, options.sensitivity);
+    }
     std::vector<std::string> written;
     Status st = Status::success();
     if (!args.json.empty()) {

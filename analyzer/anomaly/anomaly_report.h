@@ -46,6 +46,16 @@ struct AnomalyKind {
     std::vector<FunctionChange> changes;
 };
 
+// A stretch of windows where a counter series (load.running, cpu.busy, psi.*, syscalls ...)
+// left its usual level (series_detector.h).
+struct CounterRange {
+    std::string series, unit;
+    double start_s = 0, end_s = 0;
+    double z = 0;         // the largest deviation, in standard deviations (signed)
+    double expected = 0;  // the level before
+    double peak = 0;      // the value at the largest deviation
+};
+
 struct WindowScore {
     double start_s = 0, end_s = 0, score = 0, distance = 0;
     bool judged = false, anomalous = false;
@@ -60,6 +70,7 @@ struct AnomalyReport {
     std::vector<WindowScore> windows;
     std::vector<AnomalyRange> ranges;
     std::vector<AnomalyKind> kinds;
+    std::vector<CounterRange> counters;                 // add_counter_anomalies()
     std::vector<std::string> keys;                      // stack names, for the counts
     std::vector<std::pair<uint32_t, double>> normal;    // the normal windows' stacks
     std::vector<std::string> notes;

@@ -49,6 +49,10 @@ void write_anomalies_json(const AnomalyReport& r, std::ostream& out) {
     for (const auto& k : r.kinds)
         kinds.push_back({{"id", k.id}, {"label", k.label}, {"windows", k.windows}, {"ranges", k.ranges},
                          {"changes", changes_json(k.changes)}});
+    auto& counters = j["counters"] = json::array();
+    for (const auto& c : r.counters)
+        counters.push_back({{"series", c.series}, {"unit", c.unit}, {"start_s", c.start_s}, {"end_s", c.end_s},
+                            {"z", c.z}, {"expected", c.expected}, {"peak", c.peak}});
     auto& scores = j["scores"] = json::array();
     for (const auto& w : r.windows)
         scores.push_back({{"start_s", w.start_s}, {"end_s", w.end_s}, {"judged", w.judged}, {"anomalous", w.anomalous},
@@ -77,6 +81,11 @@ void write_anomalies_text(const AnomalyReport& r, std::ostream& out) {
             out << line;
         }
     }
+    for (const auto& c : r.counters) {
+        std::snprintf(line, sizeof line, "\n%s  %s: %.4g %s where %.4g was usual (%+.1f sd)\n",
+                      fmt_range(c.start_s, c.end_s).c_str(), c.series.c_str(), c.peak, c.unit.c_str(), c.expected, c.z);
+        out << line;
+    }
     for (const auto& n : r.notes) out << "note: " << n << '\n';
 }
 
@@ -98,6 +107,16 @@ void write_anomalies_markdown(const AnomalyReport& r, const std::string& title, 
             char row[400];
             std::snprintf(row, sizeof row, "| `%s` | %s | %s | %.2g |\n", c.function.c_str(), percent(c.share_before).c_str(),
                           percent(c.share_after).c_str(), c.p);
+            out << row;
+        }
+        out << '\n';
+    }
+    if (!r.counters.empty()) {
+        out << "## Counters out of their usual level\n\n| range | series | peak | usual | sd |\n|---|---|---|---|---|\n";
+        for (const auto& c : r.counters) {
+            char row[300];
+            std::snprintf(row, sizeof row, "| %s | `%s` | %.4g %s | %.4g | %+.1f |\n", fmt_range(c.start_s, c.end_s).c_str(),
+                          c.series.c_str(), c.peak, c.unit.c_str(), c.expected, c.z);
             out << row;
         }
         out << '\n';

@@ -3,6 +3,8 @@
 // injected change that must be found with its function named, and two different changes that
 // must become two kinds.
 #include "analyzer/anomaly/anomaly_report.h"
+#include "analyzer/anomaly/counter_anomalies.h"
+#include "analyzer/anomaly/series_detector.h"
 
 #include <gtest/gtest.h>
 
@@ -148,4 +150,44 @@ TEST(AnomalyDetector, TooFewSamplesAreNotJudged) {
     EXPECT_EQ(r.judged, 0u);
     EXPECT_TRUE(r.ranges.empty());
     ASSERT_FALSE(r.notes.empty());
+}
+
+TEST(SeriesDetector, QuietOnNoiseFlagsASpikeAndAcceptsANewLevel) {
+    std::mt19937_64 rng(4);
+    std::normal_distribution<double> noise(10.0, 1.0);
+    SeriesDetector d(Sensitivity::kNormal);
+    int flagged = 0;
+    for (int i = 0; i < 2000; ++i) flagged += d.judge(noise(rng)).anomalous;
+    EXPECT_LE(flagged, 4) << "4.5 sd on Gaussian noise: a few in 2000 at most";
+    const SeriesVerdict spike = d.judge(30);
+    EXPECT_TRUE(spike.anomalous);
+    EXPECT_NEAR(spike.expected, 10, 1);
+    EXPECT_GT(spike.z, 4.5);
+    for (int i = 0; i < 9; ++i) EXPECT_TRUE(d.judge(30 + noise(rng) - 10).anomalous) << i;
+    d.judge(30);  // the tenth in a row: a new level
+    int after = 0;
+    for (int i = 0; i < 50; ++i) after += d.judge(30 + noise(rng) - 10).anomalous;
+    EXPECT_LE(after, 2) << "the new level is normal now";
+    SeriesDetector flat(Sensitivity::kNormal);
+    for (int i = 0; i < 50; ++i) EXPECT_FALSE(flat.judge(i % 2 ? 100.0 : 100.001).anomalous) << "a flat series' wobble";
+}
+
+TEST(CounterAnomalies, ARunQueueSpikeIsARangeOfItsSeries) {
+    Timeline t;
+    t.windows.start_ns = t.windows.recording_start_ns = 0;
+    t.windows.window_ns = 100'000'000;
+    t.windows.count = 100;
+    TimelineSeries running{"load.running", "tasks", std::vector<double>(100, 2.0)};
+    TimelineSeries per_process{"process.7.cpu", "%", std::vector<double>(100, 1.0)};
+    for (size_t i = 0; i < 100; ++i) running.values[i] += (i % 3) * 0.5;
+    for (size_t i = 40; i < 45; ++i) running.values[i] = 9, per_process.values[i] = 90;
+    t.series = {running, per_process};
+    AnomalyReport r;
+    add_counter_anomalies(r, t, Sensitivity::kNormal);
+    ASSERT_EQ(r.counters.size(), 1u) << "per-process series are not looked at";
+    EXPECT_EQ(r.counters[0].series, "load.running");
+    EXPECT_NEAR(r.counters[0].start_s, 4.0, 1e-9);
+    EXPECT_NEAR(r.counters[0].end_s, 4.5, 1e-9);
+    EXPECT_EQ(r.counters[0].peak, 9);
+    EXPECT_GT(r.counters[0].z, 0);
 }

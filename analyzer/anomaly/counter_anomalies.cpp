@@ -1,0 +1,41 @@
+#include "analyzer/anomaly/counter_anomalies.h"
+
+#include <cmath>
+
+#include "analyzer/anomaly/series_detector.h"
+
+namespace kiln::analyzer {
+
+void add_counter_anomalies(AnomalyReport& report, const Timeline& timeline, Sensitivity sensitivity) {
+    const TimelineWindows& w = timeline.windows;
+    for (const char* name : kAnomalySeries) {
+        const TimelineSeries* s = timeline.find(name);
+        if (!s) continue;
+        SeriesDetector detector(sensitivity);
+        bool open = false;
+        for (size_t i = 0; i < s->values.size() && i < w.count; ++i) {
+            const SeriesVerdict v = detector.judge(s->values[i]);
+            if (!v.anomalous) {
+                open = false;
+                continue;
+            }
+            if (!open) {
+                CounterRange r;
+                r.series = name;
+                r.unit = s->unit;
+                r.start_s = w.t_s(i);
+                r.expected = v.expected;
+                report.counters.push_back(r);
+                open = true;
+            }
+            CounterRange& r = report.counters.back();
+            r.end_s = w.t_s(i) + static_cast<double>(w.window_ns) / 1e9;
+            if (std::abs(v.z) > std::abs(r.z)) {
+                r.z = v.z;
+                r.peak = s->values[i];
+            }
+        }
+    }
+}
+
+}  // namespace kiln::analyzer

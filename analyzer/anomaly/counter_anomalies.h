@@ -1,0 +1,19 @@
+// The counter side of the anomalies view: the machine series of the timeline (run queue, CPU
+// busy, pressure, syscalls, faults and off-CPU time per window, over the same windows as the
+// stacks) through the univariate streaming detector; consecutive anomalous windows of a series
+// are one range.
+#pragma once
+
+#include "analyzer/anomaly/anomaly_report.h"
+#include "analyzer/timeline/timeline.h"
+
+namespace kiln::analyzer {
+
+// The series looked at, in this order; others (per process, per CPU, the kernel's slow load
+// averages) are not.
+inline constexpr const char* kAnomalySeries[] = {"load.running", "load.blocked", "cpu.busy", "psi.cpu.some",
+                                                 "psi.memory.some", "psi.io.some", "syscalls", "faults", "offcpu"};
+
+void add_counter_anomalies(AnomalyReport& report, const Timeline& timeline, Sensitivity sensitivity);
+
+}  // namespace kiln::analyzer
