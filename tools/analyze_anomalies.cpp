@@ -1,6 +1,7 @@
 #include "tools/analyze_anomalies.h"
 
 #include <cstdio>
+#include <optional>
 #include <sstream>
 
 #include "analyzer/anomaly/anomaly_flame.h"
@@ -8,6 +9,7 @@
 #include "analyzer/anomaly/counter_anomalies.h"
 #include "analyzer/timeline/timeline_builder.h"
 #include "analyzer/output/flame_svg.h"
+#include "analyzer/output/timeline_svg.h"
 #include "analyzer/output/anomaly_writer.h"
 #include "formats/recording_reader.h"
 #include "tools/text_output.h"
@@ -79,11 +81,14 @@ int run_anomalies(const AnomalyArgs& args) {
     analyzer::AnomalyReport report = analyzer::find_anomalies(std::move(*a.windows), end_ns, options);
     // The counters and per-window event counts over the same windows (a second pass): run
     // queue, CPU, pressure, syscalls, faults. A recording without them has stacks only.
+    std::optional<analyzer::Timeline> timeline;
     if (auto again = format::RecordingReader::open(args.file)) {
         analyzer::TimelineOptions t;
         t.window_ns = report.window_ns;
-        if (auto timeline = analyzer::build_timeline(**again, t))
-            analyzer::add_counter_anomalies(report, timeline->timeline, options.sensitivity);
+        if (auto built = analyzer::build_timeline(**again, t)) {
+            analyzer::add_counter_anomalies(report, built->timeline, options.sensitivity);
+            timeline = std::move(built->timeline);
+        }
     }
     std::vector<std::string> written;
     Status st = Status::success();
@@ -99,6 +104,25 @@ int run_anomalies(const AnomalyArgs& args) {
         st = write_report(report, args.out_dir + "/anomalies.json", args.file, false);
         if (st) st = write_report(report, args.out_dir + "/anomalies.md", args.file, true);
         if (st) written.insert(written.end(), {args.out_dir + "/anomalies.json", args.out_dir + "/anomalies.md"});
+        // The timeline of the same windows with every range shaded and numbered.
+        if (st && timeline) {
+            analyzer::TimelineSvgOptions o;
+            o.title = "kiln timeline with the anomalous ranges";
+            o.subtitle = args.file;
+            for (size_t i = 0; i < report.ranges.size(); ++i) {
+                const auto& r = report.ranges[i];
+                const auto& kind = report.kinds[static_cast<size_t>(r.kind - 1)];
+                o.marks.push_back({r.start_s, r.end_s, "range " + std::to_string(i + 1) + ", kind " +
+                                                           std::to_string(r.kind) + ": " + kind.label});
+            }
+            for (const auto& c : report.counters)
+                o.marks.push_back({c.start_s, c.end_s, c.series + " out of its usual level"});
+            std::ostringstream svg;
+            analyzer::write_timeline_svg(*timeline, o, svg);
+            const std::string path = args.out_dir + "/anomalies-timeline.svg";
+            st = write_text(path, svg.str());
+            if (st) written.push_back(path);
+        }
         // A differential flame graph per range: its stacks, coloured against the normal windows.
         for (size_t i = 0; st && i < report.ranges.size(); ++i) {
             const analyzer::AnomalyRange& range = report.ranges[i];

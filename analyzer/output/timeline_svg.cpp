@@ -121,6 +121,18 @@ void write_timeline_svg(const Timeline& t, const TimelineSvgOptions& o, std::ost
             << "\" font-size=\"13\" font-weight=\"bold\">" << escaped(panel_title(unit)) << "</text>\n"
             << "<rect x=\"" << kLeft << "\" y=\"" << fmt(top) << "\" width=\"" << fmt(plot_w) << "\" height=\""
             << kPanelHeight << "\" fill=\"none\" stroke=\"#999\"/>\n";
+        for (size_t m = 0; m < o.marks.size(); ++m) {  // shaded ranges, under the lines
+            const TimelineMark& mark = o.marks[m];
+            const double a = std::clamp(x_of(mark.start_s), kLeft, kLeft + plot_w);
+            const double b = std::clamp(x_of(mark.end_s), kLeft, kLeft + plot_w);
+            if (b <= a) continue;
+            out << "<rect class=\"mark\" x=\"" << fmt(a) << "\" y=\"" << fmt(top) << "\" width=\"" << fmt(b - a)
+                << "\" height=\"" << kPanelHeight << "\" fill=\"#e8590c\" fill-opacity=\"0.15\"><title>"
+                << escaped(mark.label) << "</title></rect>\n";
+            if (p == 0)
+                out << "<text x=\"" << fmt(a + 2) << "\" y=\"" << fmt(top + 11) << "\" font-size=\"10\" fill=\"#c2410c\">"
+                    << escaped(std::to_string(m + 1)) << "</text>\n";
+        }
         for (int k = 0; k <= 4; ++k) {  // value axis: five labels, grid lines
             const double v = lo + (hi - lo) * k / 4.0, y = y_of(v);
             out << "<line x1=\"" << kLeft << "\" x2=\"" << fmt(kLeft + plot_w) << "\" y1=\"" << fmt(y) << "\" y2=\""

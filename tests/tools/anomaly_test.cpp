@@ -80,6 +80,10 @@ TEST(Anomalies, ReportsAndFlags) {
     const std::string svg = read_text(tmp.path("anomaly-1.svg"));
     EXPECT_NE(svg.find("burst_c"), std::string::npos);
     EXPECT_NE(svg.find("anomalous range 1"), std::string::npos);
+    // The timeline of the same windows, the range shaded.
+    const std::string timeline = read_text(tmp.path("anomalies-timeline.svg"));
+    EXPECT_NE(timeline.find("class=\"mark\""), std::string::npos);
+    EXPECT_NE(timeline.find("range 1, kind 1: burst_c"), std::string::npos);
     EXPECT_EQ(run_kiln({"analyze", rec, "--view", "anomalies", "--sensitivity", "extreme"}).exit_code, 2);
     EXPECT_EQ(run_kiln({"analyze", rec, "--view", "anomalies", "--report", tmp.path("a.txt")}).exit_code, 2);
     EXPECT_EQ(run_kiln({"analyze", rec, "--view", "anomalies", "--svg", tmp.path("a.svg")}).exit_code, 2);
