@@ -148,20 +148,10 @@ void TraceCollector::trace_sample(const format::ParsedSample& s, int event, uint
             }
             break;
         case TraceEventKind::kSchedExit:
-            if (auto e = decoder_.sched_exit(event, s.raw)) {
-                sched_.exited(e->tid, time);
-                syscalls_.thread_exited(e->tid);
-                ProcessActivity& p = process(pid);
-                if (e->tid == pid && !p.exited) {
-                    p.exited = true;
-                    const int64_t status = p.exit_status.value_or(-1);
-                    moment(pid, {time, ProcessMoment::Kind::kExit, tid,
-                                 status >= 0 ? "status " + std::to_string(status) : "status unknown (killed by a signal?)",
-                                 status});
-                }
-            } else {
+            if (auto e = decoder_.sched_exit(event, s.raw))
+                thread_exited(pid, e->tid, time, "status unknown (killed by a signal?)");
+            else
                 decoded = false;
-            }
             break;
         case TraceEventKind::kExitGroup:
             if (auto status = decoder_.exit_status(event, s.raw))
@@ -185,6 +175,19 @@ void TraceCollector::trace_sample(const format::ParsedSample& s, int event, uint
         case TraceEventKind::kOther: break;
     }
     if (!decoded) ++undecodable_;
+}
+
+// A thread ended (sched_process_exit, or PERF_RECORD_EXIT where that was not recorded); the
+// process's exit moment when it is the leader, with exit_group's status where seen.
+void TraceCollector::thread_exited(int32_t pid, int32_t tid, uint64_t time, const char* unknown_status) {
+    sched_.exited(tid, time);
+    syscalls_.thread_exited(tid);
+    ProcessActivity& p = process(pid);
+    if (tid != pid || p.exited) return;
+    p.exited = true;
+    const int64_t status = p.exit_status.value_or(-1);
+    moment(pid, {time, ProcessMoment::Kind::kExit, tid, status >= 0 ? "status " + std::to_string(status) : unknown_status,
+                 status});
 }
 
 void TraceCollector::side_record(const perf_event_header& h, std::span<const uint8_t> bytes, int event, uint64_t time) {
@@ -218,16 +221,7 @@ void TraceCollector::side_record(const perf_event_header& h, std::span<const uin
         case PERF_RECORD_EXIT: {
             auto x = format::parse_task(bytes);
             if (!x) return;
-            const auto pid = static_cast<int32_t>(x->pid), tid = static_cast<int32_t>(x->tid);
-            sched_.exited(tid, time);
-            syscalls_.thread_exited(tid);
-            ProcessActivity& p = process(pid);
-            if (pid == tid && !p.exited) {
-                p.exited = true;
-                const int64_t status = p.exit_status.value_or(-1);
-                moment(pid, {time, ProcessMoment::Kind::kExit, tid,
-                             status >= 0 ? "status " + std::to_string(status) : "status not recorded", status});
-            }
+            thread_exited(static_cast<int32_t>(x->pid), static_cast<int32_t>(x->tid), time, "status not recorded");
             return;
         }
         case PERF_RECORD_SWITCH:

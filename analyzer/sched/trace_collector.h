@@ -81,6 +81,7 @@ private:
     void trace_sample(const format::ParsedSample& s, int event, uint64_t time);
     void side_record(const perf_event_header& h, std::span<const uint8_t> bytes, int event, uint64_t time);
     void thread_of(int32_t pid, int32_t tid);
+    void thread_exited(int32_t pid, int32_t tid, uint64_t time, const char* unknown_status);
 
     const format::RecordingHeader& header_;
     EventTable events_;
