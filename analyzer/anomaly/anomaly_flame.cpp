@@ -11,20 +11,12 @@ namespace {
 // A folded key's frames, root first, without its process name (kiln diff's graphs have none).
 std::vector<FlameFrame> frames_of(const std::string& key) {
     std::vector<FlameFrame> out;
-    std::string_view rest(key);
-    const size_t first = rest.find(';');
-    if (first == std::string_view::npos) return out;
-    rest.remove_prefix(first + 1);
-    while (!rest.empty()) {
-        const size_t semi = rest.find(';');
-        const std::string_view name = rest.substr(0, semi);
+    for (std::string_view name : functions_of(key)) {
         FlameFrame f;
         f.name = std::string(name);
         if (name.ends_with("_[k]")) f.kind = FrameKind::Kernel;
         f.inlined = name.ends_with("_[i]");
         out.push_back(std::move(f));
-        if (semi == std::string_view::npos) break;
-        rest.remove_prefix(semi + 1);
     }
     return out;
 }

@@ -48,7 +48,8 @@ Counts excess_over(const Counts& a, const Counts& b) {
 
 double seconds(uint64_t start_ns, uint64_t t) { return t > start_ns ? static_cast<double>(t - start_ns) / 1e9 : 0.0; }
 
-// The functions of a folded key (its first element is the process name, not a function).
+}  // namespace
+
 std::vector<std::string_view> functions_of(const std::string& key) {
     std::vector<std::string_view> out;
     std::string_view rest(key);
@@ -63,6 +64,8 @@ std::vector<std::string_view> functions_of(const std::string& key) {
     }
     return out;
 }
+
+namespace {
 
 // Average-linkage clustering of the windows' distributions, merged while the closest pair of
 // clusters is nearer than cut. Returns a cluster id per window, numbered from 1 in order of

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -78,6 +79,10 @@ struct AnomalyReport {
 
 // stacks: the cpu view's per-bucket counts; end_ns: the recording's end on the samples' clock.
 AnomalyReport find_anomalies(WindowedStacks stacks, uint64_t end_ns, const AnomalyOptions& options);
+
+// The functions of a folded key "comm;root;...;leaf", root first (the first element is the
+// process name, not a function); views into key.
+std::vector<std::string_view> functions_of(const std::string& key);
 
 // Inclusive shares before/after per function, tested and ordered by the size of the change.
 std::vector<FunctionChange> changed_functions(const std::vector<std::string>& keys,
