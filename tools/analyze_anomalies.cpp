@@ -37,6 +37,23 @@ bool ends_with(const std::string& s, const char* tail) {
     return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
 }
 
+// The cpu view's per-bucket stacks of file: the one-pass analysis with the window counts on.
+Result<analyzer::WindowedStacks> windowed_stacks(const std::string& file, const analyzer::AnalyzeOptions& options,
+                                                 std::string& warnings_of) {
+    auto reader = format::RecordingReader::open(file);
+    if (!reader) return reader.error();
+    analyzer::AnalyzeOptions opt = options;
+    opt.window_views = {"cpu"};
+    auto analyses = analyzer::analyze_views(**reader, opt, {"cpu"});
+    if (!analyses) return analyses.error();
+    analyzer::Analysis& a = analyses->front();
+    for (const auto& w : a.warnings) std::fprintf(stderr, "warning: %s%s\n", warnings_of.c_str(), w.c_str());
+    if (!a.windows || a.windows->samples == 0)
+        return Error{file + ": no CPU samples to look for anomalies in" +
+                     (a.samples_seen ? " (the filters kept none)" : "")};
+    return std::move(*a.windows);
+}
+
 }  // namespace
 
 int run_anomalies(const AnomalyArgs& args) {
@@ -54,6 +71,8 @@ int run_anomalies(const AnomalyArgs& args) {
             return bad_flag("--baseline-time: " + st.error().message);
         options.baseline_s = {range.start_s.value_or(0.0), range.end_s.value_or(1e18)};
     }
+    if (!args.baseline_file.empty() && !args.baseline_time.empty())
+        return bad_flag("--baseline and --baseline-time: give one of them");
     if (!args.report.empty() && !ends_with(args.report, ".md") && !ends_with(args.report, ".json") && args.report != "-")
         return bad_flag("--report " + args.report + ": name a .md or .json file, or - for Markdown on stdout");
     auto reader = format::RecordingReader::open(args.file);
@@ -74,6 +93,19 @@ int run_anomalies(const AnomalyArgs& args) {
         std::fprintf(stderr, "kiln analyze: %s: no CPU samples to look for anomalies in%s\n", args.file.c_str(),
                      a.samples_seen ? " (the filters kept none)" : "");
         return 1;
+    }
+    if (!args.baseline_file.empty()) {
+        // The baseline is another run: its pids and times mean nothing here; names still do.
+        analyzer::AnalyzeOptions b = args.analyze;
+        b.filter = {};
+        b.filter.comms = args.analyze.filter.comms;
+        std::string prefix = "baseline " + args.baseline_file + ": ";
+        auto stacks = windowed_stacks(args.baseline_file, b, prefix);
+        if (!stacks) {
+            std::fprintf(stderr, "kiln analyze: --baseline %s\n", stacks.error().message.c_str());
+            return 1;
+        }
+        options.baseline_recording = std::move(*stacks);
     }
     const auto& header = (*reader)->header();
     const uint64_t end_ns = a.profile.duration_nanos > 0 ? header.start_time_ns + static_cast<uint64_t>(a.profile.duration_nanos)

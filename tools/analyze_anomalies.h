@@ -14,6 +14,7 @@ struct AnomalyArgs {
     std::string window;         // --window DURATION ("" = chosen from the sample rate)
     std::string sensitivity;    // low|normal|high ("" = normal)
     std::string baseline_time;  // --baseline-time A,B
+    std::string baseline_file;  // --baseline FILE: a recording of a normal run
     std::string json, report;
     std::string out_dir;        // -o DIR: anomalies.json and anomalies.md
     analyzer::AnalyzeOptions analyze;  // filters and binary lookup, as for the profile views

@@ -38,7 +38,7 @@ struct AnalyzeArgs {
     std::string folded, svg, pprof, speedscope, out_dir, time, min_block;
     std::string window, json, csv;  // the timeline's (json and csv: sched, syscalls, portrait too)
     size_t last = 0;                // syscalls: each thread's last N calls
-    std::string sensitivity, baseline_time, report;  // anomalies
+    std::string sensitivity, baseline_time, baseline_file, report;  // anomalies
     std::string perfetto;           // --perfetto PATH
     size_t top = 0;
     bool top_given = false;
@@ -275,7 +275,7 @@ int run_anomalies_command(const AnalyzeArgs& args) {
     if (not_here) {
         std::fprintf(stderr,
                      "kiln analyze: %s does not apply to --view anomalies (which takes --window, --sensitivity, "
-                     "--baseline-time, --report, --json, -o DIR and the sample filters)\n",
+                     "--baseline, --baseline-time, --report, --json, -o DIR and the sample filters)\n",
                      not_here);
         return 2;
     }
@@ -284,6 +284,7 @@ int run_anomalies_command(const AnalyzeArgs& args) {
     a.window = args.window;
     a.sensitivity = args.sensitivity;
     a.baseline_time = args.baseline_time;
+    a.baseline_file = args.baseline_file;
     a.json = args.json;
     a.report = args.report;
     a.out_dir = args.out_dir;
@@ -303,8 +304,8 @@ int run_anomalies_command(const AnalyzeArgs& args) {
 
 int run_analyze(const AnalyzeArgs& args) {
     if (args.view == "anomalies") return run_anomalies_command(args);
-    if (!args.sensitivity.empty() || !args.baseline_time.empty() || !args.report.empty()) {
-        std::fprintf(stderr, "kiln analyze: --sensitivity, --baseline-time and --report belong to --view anomalies\n");
+    if (!args.sensitivity.empty() || !args.baseline_time.empty() || !args.baseline_file.empty() || !args.report.empty()) {
+        std::fprintf(stderr, "kiln analyze: --sensitivity, --baseline, --baseline-time and --report belong to --view anomalies\n");
         return 2;
     }
     // --perfetto is a pass of its own; alone (no other output asked for), it is all that runs.
@@ -509,6 +510,8 @@ Runner add_analyze_command(CLI::App& app) {
     cmd->add_option("--json", args->json, "timeline, sched, syscalls, portrait: write the view as JSON to PATH (- for stdout)");
     cmd->add_option("--csv", args->csv, "timeline, sched, syscalls, portrait: write the view as CSV to PATH (- for stdout)");
     cmd->add_option("--sensitivity", args->sensitivity, "anomalies: low, normal (default) or high");
+    cmd->add_option("--baseline", args->baseline_file,
+                    "anomalies: judge every window against recording FILE (a normal run) instead of the recording's past");
     cmd->add_option("--baseline-time", args->baseline_time,
                     "anomalies: judge every window against the windows in A,B (seconds) instead of the recording's past");
     cmd->add_option("--report", args->report, "anomalies: write the report to P.md (Markdown), P.json, or - (Markdown on stdout)");

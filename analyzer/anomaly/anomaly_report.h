@@ -1,6 +1,6 @@
 // `kiln analyze --view anomalies`: windows judged by the stack detector (stack_detector.h),
 // anomalous windows grouped into kinds (average-linkage agglomerative clustering on the
-// Jensen-Shannon distances of what each has in excess of normal, cut at 0.5 or twice the noise
+// Jensen-Shannon distances of the functions each has in excess of normal, cut at 0.7 or twice the noise
 // floor: the number of kinds is not given in advance), consecutive anomalous windows of one kind merged into a range, and for
 // each range and kind the functions whose share changed most against normal (kiln diff's
 // two-proportion test, Holm-corrected).
@@ -22,6 +22,10 @@ struct AnomalyOptions {
     uint64_t window_ns = 0;  // 0: chosen from the sample rate
     Sensitivity sensitivity = Sensitivity::kNormal;
     std::optional<std::pair<double, double>> baseline_s;  // --baseline-time A,B (seconds from the start)
+    // --baseline FILE: that recording's per-bucket stacks (a normal run). Its windows are judged
+    // first, so the detector learns what normal is and how much normal windows vary, and each
+    // range's changes and flame graph are against its stacks.
+    std::optional<WindowedStacks> baseline_recording;
 };
 
 struct FunctionChange {

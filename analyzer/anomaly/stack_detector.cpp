@@ -97,7 +97,7 @@ void StackDetector::absorb(const StackWindow& w, double dispersion, double dista
     baseline_total_ += w.total;
     if (!judged) return;
     dispersions_.push_back(dispersion);
-    distances_.push_back(distance);
+    if (distance >= 0) distances_.push_back(distance);
     if (dispersions_.size() > kHistory) dispersions_.pop_front();
     if (distances_.size() > kHistory) distances_.pop_front();
 }
@@ -159,7 +159,10 @@ WindowVerdict StackDetector::judge(const StackWindow& w) {
     v.p = std::min(1.0, p * static_cast<double>(windows_));
     v.score = v.p > 0 ? std::min(300.0, -std::log10(v.p)) : 300.0;
     v.anomalous = v.p < settings_.alpha && v.distance >= distance_floor();
-    if (!v.anomalous) absorb(w, raw_dispersion, v.distance, true);
+    // A window that differs significantly but by less than the floor (a change's edge, half in
+    // one window) joins the baseline but does not teach the floor: a recording with many such
+    // edges would otherwise raise the floor over the changes themselves.
+    if (!v.anomalous) absorb(w, raw_dispersion, v.p < settings_.alpha ? -1 : v.distance, true);
     return v;
 }
 

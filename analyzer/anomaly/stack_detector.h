@@ -10,7 +10,8 @@
 // p-value is Bonferroni-corrected over the windows. A significant window must also differ by an
 // effect above the noise floor: its Jensen-Shannon distance to the baseline (0 to 1, over the
 // test's columns, rare stacks pooled) at least
-// the larger of a minimum and the median + 3 MADs of the normal windows' distances. The test's
+// the larger of a minimum and the median + 3 MADs of the distances of the normal windows that
+// did not differ significantly (a change's edge, half in a window, does not raise it). The test's
 // threshold thus scales with the samples in a window: small windows of a steady program do not
 // look different for being small, large ones not for tiny shifts.
 //
@@ -72,6 +73,7 @@ public:
 
 private:
     static double median(std::deque<double> v);
+    // distance < 0: the window does not teach the noise floor.
     void absorb(const StackWindow& w, double dispersion, double distance, bool judged);
 
     DetectorSettings settings_;

@@ -4,6 +4,8 @@
 // the same program report nothing.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "tests/tools/kiln_runner.h"
 
 using namespace kiln::test;
@@ -92,4 +94,39 @@ TEST(Anomalies, ReportsAndFlags) {
     const json b = anomalies(rec, {"--baseline-time", "0,1", "--window", "200ms"});
     ASSERT_EQ(b["windows"].size(), 1u) << b.dump(1).substr(0, 2000);
     EXPECT_NEAR(b["windows"][0]["start_s"].get<double>(), 1.2, 0.25);
+}
+
+TEST(Anomalies, BaselineRecording) {
+    TempDir tmp;
+    const std::string base = record_phase_shift(tmp, "base.kiln", {"3", "steady"});
+    // burst_c from start to end: against its own past nothing changes; against the steady
+    // baseline every window is burst_c.
+    const std::string changed = record_phase_shift(tmp, "changed.kiln", {"3", "0", "100"});
+    EXPECT_TRUE(anomalies(changed)["windows"].empty());
+    const json j = anomalies(changed, {"--baseline", base});
+    ASSERT_EQ(j["windows"].size(), 1u) << j.dump(1).substr(0, 3000);
+    const json& range = j["windows"][0];
+    const double w = j["window_ns"].get<double>() / 1e9;
+    EXPECT_LT(range["start_s"].get<double>(), w + 0.05) << range.dump();
+    EXPECT_GT(range["end_s"].get<double>(), 3 - w - 0.05) << range.dump();
+    ASSERT_FALSE(range["changes"].empty());
+    // The changes are against the baseline: burst_c from nothing, steady_a from about 60%.
+    bool burst = false, steady_a = false;
+    for (const json& c : range["changes"]) {
+        if (c["function"] == "burst_c") burst = c["share_before"].get<double>() < 0.01 && c["share_after"].get<double>() > 0.9;
+        if (c["function"] == "steady_a")
+            steady_a = std::abs(c["share_before"].get<double>() - 0.6) < 0.1 && c["share_after"].get<double>() < 0.01;
+    }
+    EXPECT_TRUE(burst && steady_a) << range["changes"].dump(1);
+    // A burst in a run of its own, against the baseline: found where it is.
+    const std::string burst_rec = record_phase_shift(tmp, "burst.kiln", {"3"});
+    const json b = anomalies(burst_rec, {"--baseline", base});
+    ASSERT_EQ(b["windows"].size(), 1u) << b.dump(1).substr(0, 3000);
+    EXPECT_NEAR(b["windows"][0]["start_s"].get<double>(), 1.2, b["window_ns"].get<double>() / 1e9 + 0.05);
+    // Errors: a missing baseline, and both kinds of baseline at once.
+    auto missing = run_kiln({"analyze", changed, "--view", "anomalies", "--baseline", tmp.path("nope.kiln")});
+    EXPECT_EQ(missing.exit_code, 1);
+    EXPECT_NE(missing.err.find("--baseline"), std::string::npos) << missing.err;
+    EXPECT_EQ(run_kiln({"analyze", changed, "--view", "anomalies", "--baseline", base, "--baseline-time", "0,1"}).exit_code, 2);
+    EXPECT_EQ(run_kiln({"analyze", changed, "--view", "cpu", "--baseline", base}).exit_code, 2);
 }

@@ -131,6 +131,52 @@ TEST(AnomalyDetector, ABaselineRangeIsWhatWindowsAreJudgedAgainst) {
     EXPECT_NEAR(r.ranges[0].end_s, 30.0, 1e-6);
 }
 
+TEST(AnomalyDetector, ABaselineRecordingWithItsOwnStacksIsWhatWindowsAreJudgedAgainst) {
+    // The baseline run knows other stacks, in another order: they are matched by name.
+    const std::vector<std::string> base_keys{"app;main;steady_b", "app;main;only_in_baseline", "app;main;steady_a"};
+    WindowedStacks base = stream(base_keys, 1000, 10, [](size_t) { return std::vector<double>{0.4, 0.05, 0.55}; }, 4);
+    // The recording: burst_c half of the time from start to end, so nothing changes within it.
+    WindowedStacks w = stream(kKeys, 1000, 10, [](size_t) { return std::vector<double>{0.3, 0.2, 0.5, 0.0, 0.0}; }, 5);
+    const uint64_t end = end_of(w);
+    AnomalyOptions own;
+    own.window_ns = 1'000'000'000;
+    EXPECT_TRUE(find_anomalies(w, end, own).ranges.empty());
+    AnomalyOptions o = own;
+    o.baseline_recording = std::move(base);
+    const AnomalyReport r = find_anomalies(std::move(w), end, o);
+    ASSERT_EQ(r.ranges.size(), 1u);
+    EXPECT_NEAR(r.ranges[0].start_s, 0.0, 1e-6);
+    EXPECT_NEAR(r.ranges[0].end_s, 10.0, 1e-6);
+    ASSERT_FALSE(r.ranges[0].changes.empty());
+    EXPECT_EQ(r.ranges[0].changes[0].function, "burst_c");
+    EXPECT_NEAR(r.ranges[0].changes[0].share_before, 0.0, 1e-9);
+    // The changes are against the baseline's stacks: steady_a was 55% there.
+    bool steady_a = false;
+    for (const auto& c : r.ranges[0].changes)
+        if (c.function == "steady_a") steady_a = std::abs(c.share_before - 0.55) < 0.03;
+    EXPECT_TRUE(steady_a);
+}
+
+TEST(AnomalyDetector, OtherProportionsOfTheSameFunctionsAreNotReported) {
+    // Two threads run the same code; for 2 s one gets three times the CPU of the other (a loaded
+    // machine): the stacks' distribution moves, but no function's share doubles.
+    const std::vector<std::string> keys{"app;_start;main;work;step_a", "app;_start;main;work;step_b",
+                                        "app;clone3;start_thread;work;step_a", "app;clone3;start_thread;work;step_b"};
+    const auto balance = [](size_t b) {
+        const double main_share = b >= 1000 && b < 1200 ? 0.75 : 0.5;
+        return std::vector<double>{0.6 * main_share, 0.4 * main_share, 0.6 * (1 - main_share), 0.4 * (1 - main_share)};
+    };
+    WindowedStacks w = stream(keys, 3000, 10, balance, 8);
+    const uint64_t end = end_of(w);
+    AnomalyOptions o;
+    o.window_ns = 500'000'000;
+    const AnomalyReport r = find_anomalies(std::move(w), end, o);
+    EXPECT_TRUE(r.ranges.empty());
+    bool noted = false;
+    for (const auto& n : r.notes) noted |= n.find("only in the proportions") != std::string::npos;
+    EXPECT_TRUE(noted) << "the shift was significant, and the report says why it is not a range";
+}
+
 TEST(AnomalyDetector, HostileTimesStayBounded) {
     // A sample a century in (a corrupt timestamp): windows widen rather than number billions.
     WindowedStacks w = stream(kKeys, 300, 10, [](size_t) { return std::vector<double>{0.5, 0.3, 0.0, 0.1, 0.1}; }, 9);

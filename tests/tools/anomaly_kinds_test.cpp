@@ -1,0 +1,133 @@
+// `kiln analyze --view anomalies` on real recordings of anomaly_mix, whose two threads run a
+// steady mix and, at known times, a syscall burst (syscall_burst), a lock convoy
+// (convoy_critical under one mutex) or an allocation burst (alloc_burst): every injected range is
+// found with its start and end within a window of the truth, its kind named by the injected
+// function, the ranges of one kind grouped, and steady runs of the same program report nothing
+// (the false-positive rate over repeated runs is printed).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "tests/tools/kiln_runner.h"
+
+using namespace kiln::test;
+using nlohmann::json;
+
+namespace {
+
+struct Truth {
+    double from, to;
+    const char* function;  // what the kind must be named by
+};
+
+std::string record_mix(const TempDir& tmp, const std::string& name, const std::vector<std::string>& args) {
+    const std::string rec = tmp.path(name);
+    std::vector<std::string> argv{"record", "-q", "-o", rec, "--", workload("anomaly_mix_fp")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = run_kiln(argv);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return rec;
+}
+
+json anomalies(const std::string& rec, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args{"analyze", rec, "--view", "anomalies", "--json", "-"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = run_kiln(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out, nullptr, false);
+}
+
+const json* kind_of(const json& j, const json& range) {
+    for (const json& k : j["kinds"])
+        if (k["id"] == range["kind"]) return &k;
+    return nullptr;
+}
+
+// Each truth range found once, within a window of its times (the program starts a few ms after
+// the recording), and its kind's label (its two most grown functions) names the injected
+// function. Returns the kind id of each truth range.
+std::vector<int> expect_found(const json& j, const std::vector<Truth>& truth) {
+    std::vector<int> kinds;
+    const double w = j["window_ns"].get<double>() / 1e9;
+    const std::string dump = j.dump(1).substr(0, 4000);
+    EXPECT_EQ(j["windows"].size(), truth.size()) << "window " << w << ": " << dump;
+    for (const Truth& t : truth) {
+        const json* found = nullptr;
+        for (const json& range : j["windows"])
+            if (range["start_s"].get<double>() < t.to && range["end_s"].get<double>() > t.from) found = &range;
+        if (!found) {
+            ADD_FAILURE() << "nothing found at " << t.from << "-" << t.to << " s: " << dump;
+            kinds.push_back(0);
+            continue;
+        }
+        EXPECT_NEAR((*found)["start_s"].get<double>(), t.from, w + 0.05) << found->dump();
+        EXPECT_NEAR((*found)["end_s"].get<double>(), t.to, w + 0.05) << found->dump();
+        const json* kind = kind_of(j, *found);
+        if (!kind) {
+            ADD_FAILURE() << "no kind " << (*found)["kind"] << ": " << dump;
+            kinds.push_back(0);
+            continue;
+        }
+        EXPECT_NE((*kind)["label"].get<std::string>().find(t.function), std::string::npos) << kind->dump();
+        kinds.push_back((*found)["kind"].get<int>());
+    }
+    return kinds;
+}
+
+}  // namespace
+
+TEST(AnomalyKinds, FourRangesOfThreeKindsAreFoundAndGrouped) {
+    TempDir tmp;
+    const std::string rec = record_mix(tmp, "all.kiln", {"5", "all"});
+    const json j = anomalies(rec);
+    ASSERT_TRUE(j.contains("windows")) << j.dump();
+    const std::vector<int> kinds = expect_found(j, {{1.0, 1.4, "syscall_burst"},
+                                                    {2.0, 2.4, "convoy_critical"},
+                                                    {3.0, 3.4, "alloc_burst"},
+                                                    {4.0, 4.4, "syscall_burst"}});
+    ASSERT_EQ(kinds.size(), 4u);
+    EXPECT_EQ(j["kinds"].size(), 3u) << j["kinds"].dump(1);
+    EXPECT_EQ(kinds[0], kinds[3]) << "both syscall bursts are one kind";
+    EXPECT_NE(kinds[0], kinds[1]);
+    EXPECT_NE(kinds[1], kinds[2]);
+    EXPECT_NE(kinds[0], kinds[2]);
+}
+
+TEST(AnomalyKinds, EachKindAloneIsFoundWithinAWindow) {
+    TempDir tmp;
+    for (const Truth& t : {Truth{1.2, 1.6, "syscall_burst"}, Truth{1.2, 1.6, "convoy_critical"},
+                           Truth{1.2, 1.6, "alloc_burst"}}) {
+        const std::string mode = t.function == std::string("syscall_burst")     ? "syscalls"
+                                 : t.function == std::string("convoy_critical") ? "convoy"
+                                                                                 : "alloc";
+        SCOPED_TRACE(mode);
+        const std::string rec = record_mix(tmp, mode + ".kiln", {"3", mode});
+        const json j = anomalies(rec);
+        ASSERT_TRUE(j.contains("windows")) << j.dump();
+        expect_found(j, {t});
+        ASSERT_EQ(j["windows"].size(), 1u);
+        const json& changes = j["windows"][0]["changes"];
+        bool grew = false;
+        for (const json& c : changes)
+            grew |= c["function"] == t.function && c["share_after"].get<double>() > c["share_before"].get<double>() + 0.1;
+        EXPECT_TRUE(grew) << t.function << " grew by at least 10 points: " << changes.dump(1);
+    }
+}
+
+TEST(AnomalyKinds, SteadyRunsReportNothing) {
+    TempDir tmp;
+    int judged = 0, anomalous = 0, runs = 0;
+    for (int run = 0; run < 3; ++run) {
+        const std::string rec = record_mix(tmp, "steady" + std::to_string(run) + ".kiln", {"3", "steady"});
+        for (const char* window : {"", "200ms", "500ms"}) {
+            const json j = anomalies(rec, *window ? std::vector<std::string>{"--window", window} : std::vector<std::string>{});
+            EXPECT_TRUE(j["windows"].empty()) << "run " << run << ", window '" << window << "': " << j.dump(1).substr(0, 2000);
+            judged += j["judged_windows"].get<int>();
+            anomalous += j["anomalous_windows"].get<int>();
+            ++runs;
+        }
+    }
+    std::printf("false positives over %d analyses of 3 steady runs: %d of %d judged windows (%.2f%%)\n", runs, anomalous,
+                judged, judged ? 100.0 * anomalous / judged : 0.0);
+    EXPECT_GT(judged, 20) << "the steady runs' windows were judged, not skipped";
+}
