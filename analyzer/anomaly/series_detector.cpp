@@ -36,6 +36,7 @@ SeriesVerdict SeriesDetector::judge(double value) {
     const double deviation = std::max({std::sqrt(variance_), kRelativeFloor * std::abs(mean_), kAbsoluteFloor});
     v.z = (value - mean_) / deviation;
     v.anomalous = std::abs(v.z) >= threshold_;
+    v.score = std::min(1.0, std::abs(v.z) / 12.0);
     if (!v.anomalous) {
         run_.clear();
         update(value);

@@ -20,6 +20,7 @@ struct SeriesVerdict {
     bool judged = false, anomalous = false;
     double z = 0;         // (value - mean) / deviation
     double expected = 0;  // the mean it was compared with
+    double score = 0;     // how anomalous, 0 to 1, for sweeping a threshold (NAB)
 };
 
 class SeriesDetector {
