@@ -103,11 +103,13 @@ int main(int argc, char** argv) {
     std::string nab_thresholds;
     score->add_option("--nab-thresholds", nab_thresholds,
                       "Score at the detector's thresholds in this NAB config/thresholds.json instead of sweeping");
+    double fixed_threshold = -1;
+    score->add_option("--threshold", fixed_threshold, "Score every profile at this threshold instead of sweeping");
 
     CLI::App* run = app.add_subcommand("run", "Run a kiln detector over the corpus, write its results, score them");
     run->add_option("--corpus", corpus, "NAB checkout (data/, labels/)")->required();
     run->add_option("--out", out, "Directory to write <detector>/<group>/<detector>_<file>.csv into")->required();
-    run->add_option("--detector", detector, "One of: " + detector_names())->check(CLI::IsMember(detector_list()));
+    run->add_option("--detector", detector, "One of: " + detector_names());
     run->add_flag("--json", json, "JSON output");
     run->add_flag("--per-file", per_file, "Also each file's raw score at the corpus's thresholds");
 
@@ -128,9 +130,11 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
     try {
         if (*score) {
-            print_corpus(detector, load_results(corpus, results, detector), json, per_file,
-                         nab_thresholds.empty() ? std::map<std::string, double>{}
-                                                : read_nab_thresholds(nab_thresholds, detector));
+            std::map<std::string, double> fixed;
+            if (!nab_thresholds.empty()) fixed = read_nab_thresholds(nab_thresholds, detector);
+            if (fixed_threshold >= 0)
+                for (const Profile& p : kProfiles) fixed[p.name] = fixed_threshold;
+            print_corpus(detector, load_results(corpus, results, detector), json, per_file, fixed);
         } else if (*run) {
             run_corpus(corpus, out, detector);
             print_corpus(detector, load_results(corpus, out, detector), json, per_file);
