@@ -220,19 +220,6 @@ std::vector<double> features(const std::vector<double>& v, double horizon, size_
     return out;
 }
 
-// Each rarity over the largest one before it (that largest decaying by `decay` a value): a
-// series that is always noisy must beat its own record to score high.
-std::vector<double> records(const std::vector<double>& s, double decay) {
-    std::vector<double> out;
-    double record = 0;
-    for (double x : s) {
-        const double r = x / (1 - x);  // undo squash
-        out.push_back(record > 0 ? squash(r / record) : (r > 0 ? 0.5 : 0));
-        record = std::max(record * decay, r);
-    }
-    return out;
-}
-
 // Context novelty: values quantized into `bins` bins over the range of the first `learn` values
 // (bins beyond it for values outside), and the last `order` bins as a context; a context
 // seen c times before scores 1 / (1 + c). Counts stop growing at kMaxContexts contexts.
@@ -310,26 +297,54 @@ std::vector<double> distance_novelty(const std::vector<double>& v, size_t learn,
     return out;
 }
 
-// The mean of two scores.
+// wa x a + (1 - wa) x b.
 std::vector<double> blend(const std::vector<double>& a, const std::vector<double>& b, double wa) {
     std::vector<double> out(a.size());
     for (size_t i = 0; i < a.size(); ++i) out[i] = wa * a[i] + (1 - wa) * b[i];
     return out;
 }
 
+std::vector<double> changes_of(const std::vector<double>& v) {
+    std::vector<double> out(v.size(), 0.0);
+    for (size_t i = 1; i < v.size(); ++i) out[i] = v[i] - v[i - 1];
+    return out;
+}
+
 using Candidate = std::function<std::vector<double>(const std::vector<double>&)>;
 
+// The configurations in README.md's table; kOnset is the onset rule's span.
+constexpr size_t kOnset = 300;
 const std::map<std::string, Candidate>& candidates() {
     static const std::map<std::string, Candidate> all = {
+        // The detector kiln had: EWMA z-score (weight 0.1), |z| >= 4.5 kept out of the mean.
         {"ewma-z", [](const auto& v) { return ewma_z(v, 0.1); }},
         {"ewma-z-slow", [](const auto& v) { return ewma_z(v, 0.01); }},
-        {"ewma-z+onset", [](const auto& v) { return onsets(ewma_z(v, 0.1), 100); }},
-        {"gaussian-6400", [](const auto& v) { return windowed_gaussian(v, 6400); }},
-        {"gaussian-6400+onset", [](const auto& v) { return onsets(windowed_gaussian(v, 6400), 100); }},
-        {"binned", [](const auto& v) { return binned(v, 0.999, false); }},
-        {"binned+delta", [](const auto& v) { return binned(v, 0.999, true); }},
-        {"binned+onset", [](const auto& v) { return onsets(binned(v, 0.999, false), 100); }},
-        {"binned+delta+onset", [](const auto& v) { return onsets(binned(v, 0.999, true), 100); }},
+        {"ewma-z+onset", [](const auto& v) { return onsets(ewma_z(v, 0.1), kOnset); }},
+        // NAB's windowedGaussian, re-implemented from its description (NAB's own: 39.6).
+        {"windowed-gaussian", [](const auto& v) { return windowed_gaussian(v, 6400); }},
+        {"windowed-gaussian+onset", [](const auto& v) { return onsets(windowed_gaussian(v, 6400), kOnset); }},
+        // Histogram rarity of the value, and of the value or its change.
+        {"histogram", [](const auto& v) { return binned(v, 0.999, false); }},
+        {"histogram+change+onset", [](const auto& v) { return onsets(binned(v, 0.999, true), kOnset); }},
+        // Gaussian rarity of the value and of the mean of the last 10 (long-run statistics).
+        {"rarity+onset", [](const auto& v) { return onsets(features(v, 100000, 10, 5), kOnset); }},
+        {"rarity4+onset", [](const auto& v) { return onsets(features(v, 100000, 10, 15), kOnset); }},
+        // Novelty of contexts (pairs of value bins) and of value bins, blended with rarity.
+        {"pair-novelty+rarity+onset",
+         [](const auto& v) { return onsets(blend(features(v, 100000, 10, 5), contexts(v, 150, 10, 2), 0.5), kOnset); }},
+        {"novelty+rarity+onset",
+         [](const auto& v) { return onsets(blend(contexts(v, 250, 20, 1), features(v, 5000, 10, 5), 0.7), kOnset); }},
+        {"distance-novelty+rarity+onset",
+         [](const auto& v) { return onsets(blend(distance_novelty(v, 150, 20), features(v, 100000, 10, 5), 0.85), kOnset); }},
+        // What kiln's SeriesDetector does, but silent while learning its bins (it is not).
+        {"novelty+change+rarity+onset",
+         [](const auto& v) {
+             const std::vector<double> a = contexts(v, 250, 20, 1), b = contexts(changes_of(v), 250, 20, 1),
+                                       f = features(v, 5000, 10, 5);
+             std::vector<double> s(v.size());
+             for (size_t i = 0; i < s.size(); ++i) s[i] = 0.6 * a[i] + 0.1 * b[i] + 0.3 * f[i];
+             return onsets(s, kOnset);
+         }},
     };
     return all;
 }
@@ -344,73 +359,8 @@ std::vector<std::string> candidate_list() {
 
 std::vector<double> run_candidate(const std::string& name, const std::vector<double>& values) {
     const auto it = candidates().find(name);
-    if (it != candidates().end()) return it->second(values);
-    // Experiments: "gauss:W:SPAN" (window W, onsets over SPAN; 0: none).
-    if (name.rfind("gauss:", 0) == 0) {
-        const size_t w = std::strtoul(name.c_str() + 6, nullptr, 10);
-        const size_t span = std::strtoul(name.c_str() + name.rfind(':') + 1, nullptr, 10);
-        std::vector<double> s = windowed_gaussian(values, w);
-        return span ? onsets(s, span) : s;
-    }
-    // "ctx:LEARN:BINS:ORDER:SPAN[:FEATWEIGHT]" (blended with feat:100000:10:5)
-    if (name.rfind("ctx:", 0) == 0) {
-        char* p = nullptr;
-        const size_t learn = std::strtoul(name.c_str() + 4, &p, 10);
-        const double bins = std::strtod(p + 1, &p);
-        const size_t order = std::strtoul(p + 1, &p, 10);
-        const size_t span = std::strtoul(p + 1, &p, 10);
-        std::vector<double> s = contexts(values, learn, bins, order);
-        if (*p == ':') s = blend(features(values, 100000, 10, 5), s, std::strtod(p + 1, &p));
-        return span ? onsets(s, span) : s;
-    }
-    // "mix:LEARN:BINS:A:B:SPAN": A x value-bin novelty + B x bin-pair novelty + the rest x feat.
-    if (name.rfind("mix:", 0) == 0) {
-        char* p = nullptr;
-        const size_t learn = std::strtoul(name.c_str() + 4, &p, 10);
-        const double bins = std::strtod(p + 1, &p);
-        const double a = std::strtod(p + 1, &p);
-        const double b = std::strtod(p + 1, &p);
-        const size_t span = std::strtoul(p + 1, &p, 10);
-        const double horizon = *p == ':' ? std::strtod(p + 1, &p) : 100000;
-        const size_t shortn = *p == ':' ? std::strtoul(p + 1, &p, 10) : 10;
-        const unsigned mask = *p == ':' ? static_cast<unsigned>(std::strtoul(p + 1, &p, 10)) : 5;
-        const std::vector<double> one = contexts(values, learn, bins, 1), two = contexts(values, learn, bins, 2),
-                                  feat = features(values, horizon, shortn, mask);
-        std::vector<double> s(values.size());
-        if (b < 0) {  // B < 0: -B x novelty of the change from the previous value instead of pairs
-            std::vector<double> changes(values.size(), 0.0);
-            for (size_t i = 1; i < values.size(); ++i) changes[i] = values[i] - values[i - 1];
-            const std::vector<double> dn = contexts(changes, learn, bins, 1);
-            for (size_t i = 0; i < s.size(); ++i) s[i] = a * one[i] - b * dn[i] + (1 - a + b) * feat[i];
-            return span ? onsets(s, span) : s;
-        }
-        for (size_t i = 0; i < s.size(); ++i) s[i] = a * one[i] + b * two[i] + (1 - a - b) * feat[i];
-        return span ? onsets(s, span) : s;
-    }
-    // "far:LEARN:BINS:A:SPAN": A x distance novelty + the rest x feat.
-    if (name.rfind("far:", 0) == 0) {
-        char* p = nullptr;
-        const size_t learn = std::strtoul(name.c_str() + 4, &p, 10);
-        const double bins = std::strtod(p + 1, &p);
-        const double a = std::strtod(p + 1, &p);
-        const size_t span = std::strtoul(p + 1, &p, 10);
-        const std::vector<double> one = distance_novelty(values, learn, bins), feat = features(values, 100000, 10, 5);
-        std::vector<double> s(values.size());
-        for (size_t i = 0; i < s.size(); ++i) s[i] = a * one[i] + (1 - a) * feat[i];
-        return span ? onsets(s, span) : s;
-    }
-    // "feat:HORIZON:SHORT:MASK:SPAN"
-    if (name.rfind("feat:", 0) == 0) {
-        char* p = nullptr;
-        const double horizon = std::strtod(name.c_str() + 5, &p);
-        const size_t shortn = std::strtoul(p + 1, &p, 10);
-        const unsigned mask = static_cast<unsigned>(std::strtoul(p + 1, &p, 10));
-        const size_t span = std::strtoul(p + 1, &p, 10);
-        std::vector<double> s = features(values, horizon, shortn, mask);
-        if (*p == ':') s = records(s, std::strtod(p + 1, &p));
-        return span ? onsets(s, span) : s;
-    }
-    throw std::invalid_argument("unknown detector " + name);
+    if (it == candidates().end()) throw std::invalid_argument("unknown detector " + name);
+    return it->second(values);
 }
 
 }  // namespace kiln::nab

@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
     CLI::App* run = app.add_subcommand("run", "Run a kiln detector over the corpus, write its results, score them");
     run->add_option("--corpus", corpus, "NAB checkout (data/, labels/)")->required();
     run->add_option("--out", out, "Directory to write <detector>/<group>/<detector>_<file>.csv into")->required();
-    run->add_option("--detector", detector, "One of: " + detector_names());
+    run->add_option("--detector", detector, "One of: " + detector_names())->check(CLI::IsMember(detector_list()));
     run->add_flag("--json", json, "JSON output");
     run->add_flag("--per-file", per_file, "Also each file's raw score at the corpus's thresholds");
 
