@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cmath>
-#include <cstdlib>
 #include <deque>
 #include <functional>
 #include <iterator>
@@ -220,6 +219,13 @@ std::vector<double> features(const std::vector<double>& v, double horizon, size_
     return out;
 }
 
+// FNV-1a over a context's bins.
+uint64_t key_of(const std::deque<long>& bins) {
+    uint64_t h = 1469598103934665603ull;
+    for (long b : bins) h = (h ^ static_cast<uint64_t>(b)) * 1099511628211ull;
+    return h;
+}
+
 // Context novelty: values quantized into `bins` bins over the range of the first `learn` values
 // (bins beyond it for values outside), and the last `order` bins as a context; a context
 // seen c times before scores 1 / (1 + c). Counts stop growing at kMaxContexts contexts.
@@ -237,11 +243,7 @@ std::vector<double> contexts(const std::vector<double>& v, size_t learn, double 
             for (size_t j = 0; j <= i; ++j) {
                 last.push_back(static_cast<long>(std::floor((v[j] - lo) / width)));
                 if (last.size() > order) last.pop_front();
-                if (last.size() == order) {
-                    uint64_t h = 1469598103934665603ull;
-                    for (long b : last) h = (h ^ static_cast<uint64_t>(b)) * 1099511628211ull;
-                    seen[h] += 1;
-                }
+                if (last.size() == order) seen[key_of(last)] += 1;
             }
             out.assign(i + 1, 0.0);
             continue;
@@ -249,8 +251,7 @@ std::vector<double> contexts(const std::vector<double>& v, size_t learn, double 
         if (i < learn) continue;
         last.push_back(static_cast<long>(std::floor((v[i] - lo) / width)));
         if (last.size() > order) last.pop_front();
-        uint64_t h = 1469598103934665603ull;
-        for (long b : last) h = (h ^ static_cast<uint64_t>(b)) * 1099511628211ull;
+        const uint64_t h = key_of(last);
         auto it = seen.find(h);
         const double c = it == seen.end() ? 0 : it->second;
         out.push_back(1.0 / (1.0 + c));

@@ -1,9 +1,5 @@
 #include "tools/bench/anomaly/nab_detectors.h"
 
-#include <algorithm>
-#include <cmath>
-#include <stdexcept>
-
 #include "analyzer/anomaly/series_detector.h"
 #include "tools/bench/anomaly/candidate_detectors.h"
 #include "tools/bench/anomaly/nab_corpus.h"
