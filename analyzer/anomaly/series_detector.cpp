@@ -6,14 +6,14 @@
 namespace kiln::analyzer {
 
 namespace {
-constexpr size_t kWarmup = 8;         // values before any is judged
-constexpr size_t kLearn = 250;        // values whose range sets the bins' width
-constexpr double kBins = 20;          // bins over that range
-constexpr size_t kMaxBins = 1024;     // bins counted at most; a value in another is novel
-constexpr double kHorizon = 5000;     // values the long-run mean and variance remember
-constexpr size_t kShort = 10;         // values of the short mean
-constexpr size_t kOnsetSpan = 300;    // values an onset must be the highest of
-constexpr size_t kNewLevel = 10;      // anomalous values in a row that make a new normal
+constexpr size_t kWarmup = 8;       // values before any is judged
+constexpr size_t kLearn = 250;      // values whose range sets the bins' width
+constexpr double kBins = 20;        // bins over that range
+constexpr size_t kMaxBins = 1024;   // bins counted at most; a value in another is novel
+constexpr double kHorizon = 5000;   // values the long-run mean and variance remember
+constexpr size_t kShort = 10;       // values of the short mean
+constexpr size_t kOnsetSpan = 300;  // values an onset must be the highest of
+constexpr size_t kNewLevel = 10;    // anomalous values in a row that make a new normal
 constexpr double kRelativeFloor = 0.05, kAbsoluteFloor = 1e-9;
 constexpr double kValueWeight = 0.6, kChangeWeight = 0.1, kRarityWeight = 0.3;
 
@@ -123,8 +123,8 @@ SeriesVerdict SeriesDetector::judge(double value) {
     v.score = onset ? raw : 0.0;
     // An event goes on while the values stay on the onset's side of its mean, half as far.
     const double offset = value - onset_expected_;
-    const bool goes_on = run_ > 0 && run_ < kNewLevel && offset * onset_offset_ > 0 &&
-                         std::abs(offset) >= 0.5 * std::abs(onset_offset_);
+    const bool goes_on =
+        run_ > 0 && run_ < kNewLevel && offset * onset_offset_ > 0 && std::abs(offset) >= 0.5 * std::abs(onset_offset_);
     v.anomalous = v.score >= threshold_ || goes_on;
     if (!v.anomalous) {
         run_ = 0;

@@ -72,11 +72,11 @@ private:
     double previous_ = 0;
     Bins values_, changes_;
     Running level_, short_level_;
-    std::deque<double> last_;           // the last values, for their short mean
+    std::deque<double> last_;                       // the last values, for their short mean
     std::deque<std::pair<size_t, double>> recent_;  // decreasing scores of the last onset span
-    size_t run_ = 0;             // anomalous values in a row
-    double onset_offset_ = 0;    // the run's onset: how far from the mean it was (signed)
-    double onset_expected_ = 0;  // and that mean
+    size_t run_ = 0;                                // anomalous values in a row
+    double onset_offset_ = 0;                       // the run's onset: how far from the mean it was (signed)
+    double onset_expected_ = 0;                     // and that mean
 };
 
 }  // namespace kiln::analyzer

@@ -1,12 +1,12 @@
 // NAB's file formats as kiln-nab reads them: timestamps, windows files, windows to rows.
 #include "tools/bench/anomaly/nab_files.h"
 
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
-
-#include <gtest/gtest.h>
 
 namespace kiln::nab {
 namespace {
@@ -37,7 +37,7 @@ TEST(NabFiles, WindowsSnapToTheRowsTheySpan) {
     EXPECT_EQ(rows[0].last, 2u);
     EXPECT_EQ(rows[1].first, 3u);
     EXPECT_EQ(rows[1].last, 4u);
-    EXPECT_THROW(rows_of_windows(t, {{11, 19}}, "test"), FileError);  // no row inside
+    EXPECT_THROW(rows_of_windows(t, {{11, 19}}, "test"), FileError);            // no row inside
     EXPECT_THROW(rows_of_windows(t, {{10, 30}, {30, 40}}, "test"), FileError);  // overlap
 }
 

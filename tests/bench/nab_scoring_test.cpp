@@ -2,11 +2,11 @@
 // (floor(0.15 x 20)), and one window over rows 10..14 (width 5).
 #include "tools/bench/anomaly/nab_scoring.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace kiln::nab {
 namespace {
@@ -31,7 +31,7 @@ double raw(std::initializer_list<size_t> rows, const Costs& c = kStandard) {
 
 TEST(NabScoring, ScaledSigmoid) {
     EXPECT_NEAR(scaled_sigmoid(-1.0), 0.98661429815, 1e-10);  // the window's left end
-    EXPECT_NEAR(scaled_sigmoid(0.0), 0.0, 1e-12);              // its right end
+    EXPECT_NEAR(scaled_sigmoid(0.0), 0.0, 1e-12);             // its right end
     EXPECT_NEAR(scaled_sigmoid(1.0), -0.98661429815, 1e-10);
     EXPECT_EQ(scaled_sigmoid(3.5), -1.0);  // far past a window: flat -1
 }
@@ -42,9 +42,7 @@ TEST(NabScoring, ProbationaryRows) {
     EXPECT_EQ(probationary_rows(22695), 750u);  // capped at 15% of 5000
 }
 
-TEST(NabScoring, DetectionAtTheLeftEndScoresTheFullTpWeight) {
-    EXPECT_NEAR(raw({10}), 1.0, 1e-12);
-}
+TEST(NabScoring, DetectionAtTheLeftEndScoresTheFullTpWeight) { EXPECT_NEAR(raw({10}), 1.0, 1e-12); }
 
 TEST(NabScoring, DetectionAtTheRightEndScoresLittle) {
     // position -(14 - 14 + 1) / 5 = -0.2: sigmoid 0.46212, over the left end's 0.98661.

@@ -2,10 +2,10 @@
 // level becomes normal, and the score the NAB sweep uses.
 #include "analyzer/anomaly/series_detector.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <random>
-
-#include <gtest/gtest.h>
 
 namespace kiln::analyzer {
 namespace {

@@ -1,8 +1,8 @@
 #include "tools/bench/anomaly/candidate_detectors.h"
 
 #include <algorithm>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <iterator>
@@ -336,7 +336,9 @@ const std::map<std::string, Candidate>& candidates() {
         {"novelty+rarity+onset",
          [](const auto& v) { return onsets(blend(contexts(v, 250, 20, 1), features(v, 5000, 10, 5), 0.7), kOnset); }},
         {"distance-novelty+rarity+onset",
-         [](const auto& v) { return onsets(blend(distance_novelty(v, 150, 20), features(v, 100000, 10, 5), 0.85), kOnset); }},
+         [](const auto& v) {
+             return onsets(blend(distance_novelty(v, 150, 20), features(v, 100000, 10, 5), 0.85), kOnset);
+         }},
         // What kiln's SeriesDetector does, but silent while learning its bins (it is not).
         {"novelty+change+rarity+onset",
          [](const auto& v) {

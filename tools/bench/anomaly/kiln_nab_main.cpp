@@ -2,12 +2,11 @@
 //   score       a detector's NAB-format results over the corpus, each profile at its best threshold
 //   run         runs a detector over every data file, writes NAB-format results, scores them
 //   score-file  one results CSV against one windows file at a fixed threshold
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
-#include <string>
-
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "tools/bench/anomaly/nab_corpus.h"
 #include "tools/bench/anomaly/nab_detectors.h"
@@ -19,8 +18,10 @@ namespace {
 using namespace kiln::nab;
 
 nlohmann::json json_of(const ThresholdScore& t, const Normalized& n) {
-    return {{"score", n.score},     {"threshold", t.threshold}, {"raw", n.raw},         {"null", n.null_score},
-            {"perfect", n.perfect}, {"tp", t.tp},               {"tn", t.tn},           {"fp", t.fp},
+    return {{"score", n.score},     {"threshold", t.threshold},
+            {"raw", n.raw},         {"null", n.null_score},
+            {"perfect", n.perfect}, {"tp", t.tp},
+            {"tn", t.tn},           {"fp", t.fp},
             {"fn", t.fn},           {"windows_found", t.windows_found}};
 }
 
@@ -62,8 +63,10 @@ int score_file(const std::string& windows_file, const std::string& results_file,
     const SeriesFile f = read_series_csv(results_file, false, true);
     CorpusSweep sweep(probation);
     sweep.add_file(f.anomaly_scores, rows_of_windows(f.time_us, read_file_windows(windows_file), results_file));
-    nlohmann::json j = {{"results", results_file}, {"windows", sweep.windows()},
-                        {"scorable_windows", sweep.scorable_windows()}, {"rows", f.anomaly_scores.size()},
+    nlohmann::json j = {{"results", results_file},
+                        {"windows", sweep.windows()},
+                        {"scorable_windows", sweep.scorable_windows()},
+                        {"rows", f.anomaly_scores.size()},
                         {"probationary_rows", probationary_rows(f.anomaly_scores.size(), probation)}};
     if (!json)
         std::printf("%zu rows (%zu probationary), %zu windows (%zu scorable), threshold %g\n", f.anomaly_scores.size(),
@@ -115,7 +118,11 @@ int main(int argc, char** argv) {
 
     std::string windows_file, results_file, profile;
     double threshold = 0.5, probation = kProbationFraction;
-    CLI::App* one = app.add_subcommand("score-file", "Score one results CSV against one windows file");
+    CLI::App* one = app.add_subcommand(
+        "score-file",
+        "Score one results CSV against one windows file at a fixed threshold. Normalized: 100 (raw - null) / "
+        "(perfect - null); null is NAB's null detector at its best (flagging nothing, or every row), perfect "
+        "the TP weight per window");
     one->add_option("--windows", windows_file, "{\"NAME\": [[start, end], ...]} or [[start, end], ...]")->required();
     one->add_option("--results", results_file, "CSV with timestamp and anomaly_score columns")->required();
     one->add_option("--threshold", threshold, "A row is a detection when its anomaly_score >= this")

@@ -1,7 +1,6 @@
 #include "tools/bench/anomaly/nab_corpus.h"
 
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 namespace kiln::nab {

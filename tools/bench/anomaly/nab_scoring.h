@@ -63,9 +63,9 @@ inline constexpr int64_t kOutside = -1;
 
 struct ThresholdScore {
     double threshold = 0;
-    double score = 0;  // raw, with the profile's weights
+    double score = 0;                       // raw, with the profile's weights
     size_t tp = 0, tn = 0, fp = 0, fn = 0;  // rows, as NAB counts them
-    size_t windows_found = 0;  // windows with at least one detection
+    size_t windows_found = 0;               // windows with at least one detection
 };
 
 struct Normalized {
