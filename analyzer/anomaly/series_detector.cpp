@@ -25,7 +25,7 @@ double tail_rarity(double z) {
 }  // namespace
 
 double SeriesDetector::threshold_of(Sensitivity s) {
-    return s == Sensitivity::kLow ? 0.7 : s == Sensitivity::kHigh ? 0.55 : 0.63;
+    return s == Sensitivity::kLow ? 0.7 : s == Sensitivity::kHigh ? 0.55 : 0.62;
 }
 
 SeriesDetector::SeriesDetector(Sensitivity s) : threshold_(threshold_of(s)) {}
@@ -44,13 +44,13 @@ int64_t SeriesDetector::Bins::bin_of(double value) const {
 double SeriesDetector::Bins::novelty_then_add(double value) {
     if (!fixed_) {
         // Until the bins are fixed, the bins of a few values say little: only a value far outside
-        // the range so far (by half of it) is new; a series still showing its range is not.
+        // the range so far (by as much as that range) is new; a series still showing its range is not.
         double novelty = 0;
         if (!first_.empty()) {
             const auto [lo, hi] = std::minmax_element(first_.begin(), first_.end());
             set_width(*lo, *hi, std::max(std::abs(*lo), std::abs(*hi)));
             const double outside = std::max(*lo - value, value - *hi);
-            novelty = outside > std::max(0.5 * (*hi - *lo), width_) ? 1.0 : 0.0;
+            novelty = outside > std::max(*hi - *lo, width_) ? 1.0 : 0.0;
         }
         first_.push_back(value);
         if (first_.size() == kLearn) {  // the bins are fixed from here on
