@@ -14,10 +14,11 @@
 // Only onsets count: the score is kept when it is the highest of the last 300 values, else 0
 // (one detection per event, as the benchmark rewards). A value is anomalous when its score
 // reaches the sensitivity's threshold (0.7, 0.62, 0.55 for low, normal, high; the benchmark's
-// best threshold is ~0.63 for all three profiles), and so are the values after it that stay on its side of the mean, at
-// least half as far: one range per event. Ten anomalous values in a row make a new level, normal from then on. Without
-// novelty the Gaussian part alone stays under every threshold, so a series that stays within where it has been is never
-// flagged, however noisy. Until the bins are fixed, only a value beyond the range so far by at least that range is new.
+// best is ~0.63 for all three profiles), and so are the values after it that stay on its side
+// of the mean at least half as far: one range per event. Ten anomalous values in a row make a
+// new level, normal from then on. Without novelty the Gaussian part alone stays under every
+// threshold, so a series that stays within where it has been is never flagged, however noisy.
+// Until the bins are fixed, only a value beyond the range so far by at least that range is new.
 // Memory is constant: at most 250 values, 1024 bins and 300 recent scores per series.
 #pragma once
 
