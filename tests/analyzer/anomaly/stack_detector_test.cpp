@@ -4,7 +4,6 @@
 // must become two kinds.
 #include "analyzer/anomaly/anomaly_report.h"
 #include "analyzer/anomaly/counter_anomalies.h"
-#include "analyzer/anomaly/series_detector.h"
 
 #include <gtest/gtest.h>
 
@@ -198,25 +197,7 @@ TEST(AnomalyDetector, TooFewSamplesAreNotJudged) {
     ASSERT_FALSE(r.notes.empty());
 }
 
-TEST(SeriesDetector, QuietOnNoiseFlagsASpikeAndAcceptsANewLevel) {
-    std::mt19937_64 rng(4);
-    std::normal_distribution<double> noise(10.0, 1.0);
-    SeriesDetector d(Sensitivity::kNormal);
-    int flagged = 0;
-    for (int i = 0; i < 2000; ++i) flagged += d.judge(noise(rng)).anomalous;
-    EXPECT_LE(flagged, 4) << "4.5 sd on Gaussian noise: a few in 2000 at most";
-    const SeriesVerdict spike = d.judge(30);
-    EXPECT_TRUE(spike.anomalous);
-    EXPECT_NEAR(spike.expected, 10, 1);
-    EXPECT_GT(spike.z, 4.5);
-    for (int i = 0; i < 9; ++i) EXPECT_TRUE(d.judge(30 + noise(rng) - 10).anomalous) << i;
-    d.judge(30);  // the tenth in a row: a new level
-    int after = 0;
-    for (int i = 0; i < 50; ++i) after += d.judge(30 + noise(rng) - 10).anomalous;
-    EXPECT_LE(after, 2) << "the new level is normal now";
-    SeriesDetector flat(Sensitivity::kNormal);
-    for (int i = 0; i < 50; ++i) EXPECT_FALSE(flat.judge(i % 2 ? 100.0 : 100.001).anomalous) << "a flat series' wobble";
-}
+// SeriesDetector's own tests: series_detector_test.cpp.
 
 TEST(CounterAnomalies, ARunQueueSpikeIsARangeOfItsSeries) {
     Timeline t;

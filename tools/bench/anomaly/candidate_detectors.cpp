@@ -1,0 +1,369 @@
+#include "tools/bench/anomaly/candidate_detectors.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <iterator>
+#include <limits>
+#include <map>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace kiln::nab {
+
+namespace {
+
+// A rarity s >= 0 as a score in [0, 1); monotone, so the sweep sees the same order.
+double squash(double s) { return s <= 0 ? 0.0 : s / (1.0 + s); }
+
+// Exponentially weighted mean and variance.
+struct Ewma {
+    double weight;
+    double mean = 0, var = 0;
+    size_t n = 0;
+    void add(double x) {
+        if (n++ == 0) {
+            mean = x;
+            return;
+        }
+        const double d = x - mean;
+        mean += weight * d;
+        var = (1 - weight) * (var + weight * d * d);
+    }
+    double z(double x) const {
+        const double sd = std::max({std::sqrt(var), 0.05 * std::abs(mean), 1e-9});
+        return (x - mean) / sd;
+    }
+};
+
+// -log10 of the two-sided Gaussian tail probability of |z|: a rarity.
+double tail_rarity(double z) {
+    const double p = std::erfc(std::abs(z) / std::sqrt(2.0));
+    return -std::log10(std::max(p, 1e-300));
+}
+
+// The current EWMA z-score, weight 0.1, anomalous values kept out of the mean.
+std::vector<double> ewma_z(const std::vector<double>& v, double weight) {
+    Ewma e{weight};
+    std::vector<double> out;
+    for (double x : v) {
+        if (e.n < 8) {
+            e.add(x);
+            out.push_back(0);
+            continue;
+        }
+        const double z = e.z(x);
+        out.push_back(squash(std::abs(z) / 4.5));
+        if (std::abs(z) < 4.5) e.add(x);
+    }
+    return out;
+}
+
+// NAB's windowed Gaussian, as described by NAB: mean and deviation of the last `window` values, the
+// Gaussian tail probability of the new one (here as a rarity, -log10 p).
+std::vector<double> windowed_gaussian(const std::vector<double>& v, size_t window) {
+    std::deque<double> last;
+    double sum = 0, sum2 = 0;
+    std::vector<double> out;
+    for (double x : v) {
+        double s = 0;
+        if (last.size() >= 10) {
+            const double n = static_cast<double>(last.size());
+            const double mean = sum / n;
+            const double sd = std::sqrt(std::max(sum2 / n - mean * mean, 0.0));
+            s = sd > 0 ? tail_rarity((x - mean) / sd) : (x != mean ? 300 : 0);
+        }
+        out.push_back(squash(s / 10));
+        last.push_back(x);
+        sum += x;
+        sum2 += x * x;
+        if (last.size() > window) {
+            sum -= last.front();
+            sum2 -= last.front() * last.front();
+            last.pop_front();
+        }
+    }
+    return out;
+}
+
+// Histogram rarity: values fall in bins over the range seen (a bin is 1/kBins of the range of
+// the first values, the range grows by whole bins); counts decay so the histogram follows a new
+// normal. Rarity: -log10 of the value's bin's share (with its two neighbours), new bins rarest.
+// The same for the change from the previous value; the score is the larger of the two.
+class BinnedRarity {
+public:
+    explicit BinnedRarity(double decay) : decay_(decay) {}
+    double rarity(double x) {
+        if (seen_ < kLearn) {
+            learn_.push_back(x);
+            if (++seen_ == kLearn) start();
+            return 0;
+        }
+        const long b = bin_of(x);
+        const double c = count(b - 1) + count(b) + count(b + 1);
+        const double p = (c + 0.5) / (total_ + 0.5 * 3);
+        add(b);
+        return -std::log10(p);
+    }
+
+private:
+    static constexpr size_t kLearn = 50;
+    static constexpr double kBins = 40;
+    double decay_;
+    size_t seen_ = 0;
+    std::vector<double> learn_;
+    double lo_ = 0, width_ = 1;
+    std::map<long, double> counts_;
+    double total_ = 0;
+
+    long bin_of(double x) const { return static_cast<long>(std::floor((x - lo_) / width_)); }
+    double count(long b) const {
+        auto it = counts_.find(b);
+        return it == counts_.end() ? 0 : it->second;
+    }
+    void add(long b) {
+        // Decay lazily: scale the new count up instead of every old one down.
+        total_ = total_ * decay_ + 1;
+        for (auto& [k, c] : counts_) c *= decay_;
+        counts_[b] += 1;
+    }
+    void start() {
+        auto [mn, mx] = std::minmax_element(learn_.begin(), learn_.end());
+        lo_ = *mn;
+        width_ = std::max((*mx - *mn) / kBins, std::max(std::abs(*mx), std::abs(*mn)) * 1e-3 + 1e-9);
+        for (double x : learn_) add(bin_of(x));
+        learn_.clear();
+    }
+};
+
+std::vector<double> binned(const std::vector<double>& v, double decay, bool with_delta) {
+    BinnedRarity level(decay), change(decay);
+    std::vector<double> out;
+    double prev = v.empty() ? 0 : v[0];
+    for (double x : v) {
+        double r = level.rarity(x);
+        if (with_delta) r = std::max(r, change.rarity(x - prev));
+        prev = x;
+        out.push_back(squash(r));
+    }
+    return out;
+}
+
+// Keeps a score only when it is the highest of the last `span` values: one detection per event
+// (NAB counts each flagged row outside a window as a false positive, and only the first inside).
+std::vector<double> onsets(const std::vector<double>& s, size_t span) {
+    std::vector<double> out(s.size(), 0.0);
+    std::deque<size_t> best;  // indices of a decreasing run of scores in the last span
+    for (size_t i = 0; i < s.size(); ++i) {
+        while (!best.empty() && best.front() + span < i) best.pop_front();
+        const bool top = best.empty() || s[i] > s[best.front()];
+        out[i] = top ? s[i] : 0.0;
+        while (!best.empty() && s[best.back()] <= s[i]) best.pop_back();
+        best.push_back(i);
+    }
+    return out;
+}
+
+// Mean and variance over everything seen, turning exponential (weight 1/horizon) once past the
+// horizon: constant memory, and a lasting change becomes the normal after ~horizon values.
+struct Running {
+    double horizon;
+    double n = 0, mean = 0, var = 0;
+    void add(double x) {
+        n += 1;
+        const double w = 1.0 / std::min(n, horizon);
+        const double d = x - mean;
+        mean += w * d;
+        var = (1 - w) * (var + w * d * d);
+    }
+    double rarity(double x) const {
+        if (n < 10) return 0;
+        const double sd = std::sqrt(var);
+        if (sd <= 1e-12 * (std::abs(mean) + 1)) return x == mean ? 0 : 30;
+        return tail_rarity((x - mean) / sd);
+    }
+};
+
+// Rarity of several features of the series, each against its own long-run Gaussian: the value,
+// its change from the previous one, the mean and the deviation of the last `shortn` values.
+// mask bits: 1 value, 2 change, 4 short mean, 8 short deviation.
+std::vector<double> features(const std::vector<double>& v, double horizon, size_t shortn, unsigned mask) {
+    Running value{horizon}, change{horizon}, smean{horizon}, ssd{horizon};
+    std::deque<double> last;
+    double prev = v.empty() ? 0 : v[0];
+    std::vector<double> out;
+    for (double x : v) {
+        last.push_back(x);
+        if (last.size() > shortn) last.pop_front();
+        double m = 0, m2 = 0;
+        for (double y : last) m += y;
+        m /= static_cast<double>(last.size());
+        for (double y : last) m2 += (y - m) * (y - m);
+        const double sd = std::sqrt(m2 / static_cast<double>(last.size()));
+        double r = 0;
+        if (mask & 1) r = std::max(r, value.rarity(x));
+        if (mask & 2) r = std::max(r, change.rarity(x - prev));
+        if (mask & 4) r = std::max(r, smean.rarity(m));
+        if (mask & 8) r = std::max(r, ssd.rarity(sd));
+        value.add(x);
+        change.add(x - prev);
+        if (last.size() == shortn) {
+            smean.add(m);
+            ssd.add(sd);
+        }
+        prev = x;
+        out.push_back(squash(r / 10));
+    }
+    return out;
+}
+
+// FNV-1a over a context's bins.
+uint64_t key_of(const std::deque<long>& bins) {
+    uint64_t h = 1469598103934665603ull;
+    for (long b : bins) h = (h ^ static_cast<uint64_t>(b)) * 1099511628211ull;
+    return h;
+}
+
+// Context novelty: values quantized into `bins` bins over the range of the first `learn` values
+// (bins beyond it for values outside), and the last `order` bins as a context; a context
+// seen c times before scores 1 / (1 + c). Counts stop growing at kMaxContexts contexts.
+std::vector<double> contexts(const std::vector<double>& v, size_t learn, double bins, size_t order) {
+    constexpr size_t kMaxContexts = 100000;
+    std::vector<double> out;
+    double lo = 0, width = 1;
+    std::deque<long> last;
+    std::unordered_map<uint64_t, double> seen;
+    for (size_t i = 0; i < v.size(); ++i) {
+        if (i == std::min(learn, v.size() - 1)) {
+            auto [mn, mx] = std::minmax_element(v.begin(), v.begin() + static_cast<long>(i) + 1);
+            lo = *mn;
+            width = std::max((*mx - *mn) / bins, std::max(std::abs(*mx), std::abs(*mn)) * 1e-3 + 1e-9);
+            for (size_t j = 0; j <= i; ++j) {
+                last.push_back(static_cast<long>(std::floor((v[j] - lo) / width)));
+                if (last.size() > order) last.pop_front();
+                if (last.size() == order) seen[key_of(last)] += 1;
+            }
+            out.assign(i + 1, 0.0);
+            continue;
+        }
+        if (i < learn) continue;
+        last.push_back(static_cast<long>(std::floor((v[i] - lo) / width)));
+        if (last.size() > order) last.pop_front();
+        const uint64_t h = key_of(last);
+        auto it = seen.find(h);
+        const double c = it == seen.end() ? 0 : it->second;
+        out.push_back(1.0 / (1.0 + c));
+        if (it != seen.end())
+            it->second += 1;
+        else if (seen.size() < kMaxContexts)
+            seen[h] = 1;
+    }
+    return out;
+}
+
+// Distance novelty: as contexts() with order 1, but a value in a bin never visited scores by
+// its distance (in bins) to the nearest visited bin: 0.5 + 0.5 d / (d + 1); a visited bin seen
+// c times 0.5 / (1 + c). A slow drift enters new bins one at a time, a jump lands far.
+std::vector<double> distance_novelty(const std::vector<double>& v, size_t learn, double bins) {
+    std::vector<double> out;
+    double lo = 0, width = 1;
+    std::map<long, double> seen;
+    for (size_t i = 0; i < v.size(); ++i) {
+        if (i <= learn && i + 1 < v.size() && i < learn) {
+            out.push_back(0);
+            continue;
+        }
+        if (seen.empty()) {
+            auto [mn, mx] = std::minmax_element(v.begin(), v.begin() + static_cast<long>(i));
+            lo = *mn;
+            width = std::max((*mx - *mn) / bins, std::max(std::abs(*mx), std::abs(*mn)) * 1e-3 + 1e-9);
+            for (size_t j = 0; j < i; ++j) seen[static_cast<long>(std::floor((v[j] - lo) / width))] += 1;
+        }
+        const long b = static_cast<long>(std::floor((v[i] - lo) / width));
+        auto it = seen.lower_bound(b);
+        if (it != seen.end() && it->first == b) {
+            out.push_back(0.5 / (1 + it->second));
+            it->second += 1;
+            continue;
+        }
+        long d = std::numeric_limits<long>::max();
+        if (it != seen.end()) d = it->first - b;
+        if (it != seen.begin()) d = std::min(d, b - std::prev(it)->first);
+        const double dd = static_cast<double>(d);
+        out.push_back(0.5 + 0.5 * dd / (dd + 1));
+        seen[b] = 1;
+    }
+    return out;
+}
+
+// wa x a + (1 - wa) x b.
+std::vector<double> blend(const std::vector<double>& a, const std::vector<double>& b, double wa) {
+    std::vector<double> out(a.size());
+    for (size_t i = 0; i < a.size(); ++i) out[i] = wa * a[i] + (1 - wa) * b[i];
+    return out;
+}
+
+std::vector<double> changes_of(const std::vector<double>& v) {
+    std::vector<double> out(v.size(), 0.0);
+    for (size_t i = 1; i < v.size(); ++i) out[i] = v[i] - v[i - 1];
+    return out;
+}
+
+using Candidate = std::function<std::vector<double>(const std::vector<double>&)>;
+
+// The configurations in README.md's table; kOnset is the onset rule's span.
+constexpr size_t kOnset = 300;
+const std::map<std::string, Candidate>& candidates() {
+    static const std::map<std::string, Candidate> all = {
+        // The detector kiln had: EWMA z-score (weight 0.1), |z| >= 4.5 kept out of the mean.
+        {"ewma-z", [](const auto& v) { return ewma_z(v, 0.1); }},
+        {"ewma-z-slow", [](const auto& v) { return ewma_z(v, 0.01); }},
+        {"ewma-z+onset", [](const auto& v) { return onsets(ewma_z(v, 0.1), kOnset); }},
+        // NAB's windowedGaussian, re-implemented from its description (NAB's own: 39.6).
+        {"windowed-gaussian", [](const auto& v) { return windowed_gaussian(v, 6400); }},
+        {"windowed-gaussian+onset", [](const auto& v) { return onsets(windowed_gaussian(v, 6400), kOnset); }},
+        // Histogram rarity of the value, and of the value or its change.
+        {"histogram", [](const auto& v) { return binned(v, 0.999, false); }},
+        {"histogram+change+onset", [](const auto& v) { return onsets(binned(v, 0.999, true), kOnset); }},
+        // Gaussian rarity of the value and of the mean of the last 10 (long-run statistics).
+        {"rarity+onset", [](const auto& v) { return onsets(features(v, 100000, 10, 5), kOnset); }},
+        {"rarity4+onset", [](const auto& v) { return onsets(features(v, 100000, 10, 15), kOnset); }},
+        // Novelty of contexts (pairs of value bins) and of value bins, blended with rarity.
+        {"pair-novelty+rarity+onset",
+         [](const auto& v) { return onsets(blend(features(v, 100000, 10, 5), contexts(v, 150, 10, 2), 0.5), kOnset); }},
+        {"novelty+rarity+onset",
+         [](const auto& v) { return onsets(blend(contexts(v, 250, 20, 1), features(v, 5000, 10, 5), 0.7), kOnset); }},
+        {"distance-novelty+rarity+onset",
+         [](const auto& v) {
+             return onsets(blend(distance_novelty(v, 150, 20), features(v, 100000, 10, 5), 0.85), kOnset);
+         }},
+        // What kiln's SeriesDetector does, but silent while learning its bins (it is not).
+        {"novelty+change+rarity+onset",
+         [](const auto& v) {
+             const std::vector<double> a = contexts(v, 250, 20, 1), b = contexts(changes_of(v), 250, 20, 1),
+                                       f = features(v, 5000, 10, 5);
+             std::vector<double> s(v.size());
+             for (size_t i = 0; i < s.size(); ++i) s[i] = 0.6 * a[i] + 0.1 * b[i] + 0.3 * f[i];
+             return onsets(s, kOnset);
+         }},
+    };
+    return all;
+}
+
+}  // namespace
+
+std::vector<std::string> candidate_list() {
+    std::vector<std::string> names;
+    for (const auto& [name, run] : candidates()) names.push_back(name);
+    return names;
+}
+
+std::vector<double> run_candidate(const std::string& name, const std::vector<double>& values) {
+    const auto it = candidates().find(name);
+    if (it == candidates().end()) throw std::invalid_argument("unknown detector " + name);
+    return it->second(values);
+}
+
+}  // namespace kiln::nab
