@@ -1,7 +1,7 @@
 // The counter side of the anomalies view: the machine series of the timeline (run queue, CPU
 // busy, pressure, syscalls, faults and off-CPU time per window, over the same windows as the
 // stacks) through the univariate streaming detector; consecutive anomalous windows of a series
-// are one range.
+// are one range. Each series has a smallest meaningful move by its unit (min_change_of).
 #pragma once
 
 #include "analyzer/anomaly/anomaly_report.h"

@@ -28,12 +28,13 @@ double SeriesDetector::threshold_of(Sensitivity s) {
     return s == Sensitivity::kLow ? 0.7 : s == Sensitivity::kHigh ? 0.55 : 0.62;
 }
 
-SeriesDetector::SeriesDetector(Sensitivity s) : threshold_(threshold_of(s)) {}
+SeriesDetector::SeriesDetector(Sensitivity s, double min_change)
+    : threshold_(threshold_of(s)), min_change_(std::max(min_change, 0.0)) {}
 
 void SeriesDetector::Bins::set_width(double lo, double hi, double typical) {
     lo_ = lo;
     // A flat start must not make every later wobble a new bin: at least 1% of the typical size.
-    width_ = std::max({(hi - lo) / kBins, 0.01 * std::abs(typical), kAbsoluteFloor});
+    width_ = std::max({(hi - lo) / kBins, 0.01 * std::abs(typical), min_width_, kAbsoluteFloor});
 }
 
 int64_t SeriesDetector::Bins::bin_of(double value) const {
@@ -82,7 +83,7 @@ void SeriesDetector::Running::add(double value) {
 }
 
 double SeriesDetector::Running::z(double value) const {
-    const double deviation = std::max({std::sqrt(var), kRelativeFloor * std::abs(mean), kAbsoluteFloor});
+    const double deviation = std::max({std::sqrt(var), kRelativeFloor * std::abs(mean), min_deviation, kAbsoluteFloor});
     return (value - mean) / deviation;
 }
 

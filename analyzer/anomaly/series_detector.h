@@ -42,7 +42,10 @@ struct SeriesVerdict {
 
 class SeriesDetector {
 public:
-    explicit SeriesDetector(Sensitivity s);
+    // min_change: the smallest move that means something in the series' unit (a task, 5% of
+    // CPU); bins are at least that wide and the deviation at least a third of it, so a series
+    // sitting at 0 is not flagged for a tiny wobble. 0: none.
+    explicit SeriesDetector(Sensitivity s, double min_change = 0);
     SeriesVerdict judge(double value);
 
     static double threshold_of(Sensitivity s);
@@ -51,28 +54,29 @@ private:
     // Where values have been, as counts per bin.
     class Bins {
     public:
+        explicit Bins(double min_width) : min_width_(min_width) {}
         double novelty_then_add(double value);
 
     private:
         std::vector<double> first_;  // the first values, until the bins are fixed
         bool fixed_ = false;
-        double lo_ = 0, width_ = 1;
+        double lo_ = 0, width_ = 1, min_width_ = 0;
         std::map<int64_t, uint32_t> counts_;
         int64_t bin_of(double value) const;
         void set_width(double lo, double hi, double typical);
     };
     // A long-run mean and variance: plain until the horizon, exponential after.
     struct Running {
-        double n = 0, mean = 0, var = 0;
+        double n = 0, mean = 0, var = 0, min_deviation = 0;
         void add(double value);
         double z(double value) const;
     };
 
-    double threshold_;
+    double threshold_, min_change_;
     size_t seen_ = 0;
     double previous_ = 0;
-    Bins values_, changes_;
-    Running level_, short_level_;
+    Bins values_{min_change_}, changes_{min_change_};
+    Running level_{0, 0, 0, min_change_ / 3}, short_level_{0, 0, 0, min_change_ / 3};
     std::deque<double> last_;                       // the last values, for their short mean
     std::deque<std::pair<size_t, double>> recent_;  // decreasing scores of the last onset span
     size_t run_ = 0;                                // anomalous values in a row

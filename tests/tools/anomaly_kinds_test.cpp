@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <fstream>
 
 #include "tests/tools/kiln_runner.h"
 
@@ -74,6 +75,23 @@ std::vector<int> expect_found(const json& j, const std::vector<Truth>& truth) {
     return kinds;
 }
 
+// The truth in NAB's windows format (each injected range, widened by a window on the right: a
+// streaming detector can only tell at a window's end) and kiln's windows as NAB results (1 for
+// an anomalous window, at its end), scored by kiln-nab's port of NAB's scorer.
+json nab_score(const TempDir& tmp, const json& j, const std::vector<Truth>& truth) {
+    const double w = j["window_ns"].get<double>() / 1e9;
+    json windows = json::array();
+    for (const Truth& t : truth) windows.push_back({t.from, t.to + w});
+    std::ofstream(tmp.path("truth.json")) << json{{"anomaly_mix.csv", windows}}.dump();
+    std::ofstream results(tmp.path("kiln.csv"));
+    results << "timestamp,anomaly_score\n";
+    for (const json& s : j["scores"]) results << s["end_s"].get<double>() << ',' << (s["anomalous"].get<bool>() ? 1 : 0) << '\n';
+    results.close();
+    auto r = run({KILN_NAB_BIN, "score-file", "--windows", tmp.path("truth.json"), "--results", tmp.path("kiln.csv"), "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out, nullptr, false);
+}
+
 }  // namespace
 
 TEST(AnomalyKinds, FourRangesOfThreeKindsAreFoundAndGrouped) {
@@ -91,6 +109,15 @@ TEST(AnomalyKinds, FourRangesOfThreeKindsAreFoundAndGrouped) {
     EXPECT_NE(kinds[0], kinds[1]);
     EXPECT_NE(kinds[1], kinds[2]);
     EXPECT_NE(kinds[0], kinds[2]);
+    // NAB's score of the same detections (100: every window found at its start, no false
+    // positive; 0: as good as NAB's null detector).
+    const json nab = nab_score(tmp, j, {{1.0, 1.4, ""}, {2.0, 2.4, ""}, {3.0, 3.4, ""}, {4.0, 4.4, ""}});
+    ASSERT_TRUE(nab.contains("profiles")) << nab.dump();
+    std::printf("NAB score of kiln's windows: standard %.1f, low FP %.1f, low FN %.1f\n",
+                nab["profiles"]["standard"]["score"].get<double>(), nab["profiles"]["reward_low_FP_rate"]["score"].get<double>(),
+                nab["profiles"]["reward_low_FN_rate"]["score"].get<double>());
+    EXPECT_EQ(nab["profiles"]["standard"]["windows_found"], 4) << nab.dump(1);
+    EXPECT_GE(nab["profiles"]["standard"]["score"].get<double>(), 50) << nab.dump(1);
 }
 
 TEST(AnomalyKinds, EachKindAloneIsFoundWithinAWindow) {
