@@ -360,8 +360,8 @@ AnomalyReport find_anomalies(WindowedStacks stacks, uint64_t end_ns, const Anoma
     // in the next, is one kind, and two different changes are two.
     std::vector<Counts> dists;
     for (size_t i : anomalous) dists.push_back(excess_over(functions.of(windows[i].counts), normal_functions));
-    const double cut = std::max(kKindCut, 2 * r.distance_floor);
-    const std::vector<int> kind_of = cluster(dists, anomalous, cut);
+    // A fixed cut: the noise floor is of distances between stacks, not between grown functions.
+    const std::vector<int> kind_of = cluster(dists, anomalous, kKindCut);
     std::map<int, std::map<uint32_t, double>> kind_counts;
     std::map<int, size_t> kind_windows;
     for (size_t a = 0; a < anomalous.size(); ++a) {

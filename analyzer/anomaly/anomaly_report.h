@@ -1,7 +1,6 @@
 // `kiln analyze --view anomalies`: windows judged by the stack detector (stack_detector.h),
 // anomalous windows grouped into kinds (average-linkage agglomerative clustering on the
-// Jensen-Shannon distances of the functions each has in excess of normal, cut at 0.7 or twice the noise
-// floor: the number of kinds is not given in advance), consecutive anomalous windows of one kind merged into a range, and for
+// Jensen-Shannon distances of the functions each has in excess of normal, cut at 0.7: the number of kinds is not given in advance), consecutive anomalous windows of one kind merged into a range, and for
 // each range and kind the functions whose share changed most against normal (kiln diff's
 // two-proportion test, Holm-corrected).
 #pragma once

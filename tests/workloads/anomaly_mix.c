@@ -8,8 +8,8 @@
  *              convoy, one thread runs while the other waits;
  *   alloc      1.2-1.6: the main thread mallocs, touches and frees blocks of 1 KiB to 256 KiB
  *              (alloc_burst);
- *   all        syscalls 1.0-1.4, convoy 2.0-2.4, alloc 3.0-3.4 and syscalls again 4.0-4.4:
- *              four ranges of three kinds.
+ *   all        for 0.4 s each, at 1/5, 2/5, 3/5 and 4/5 of the run: syscalls, convoy, alloc and
+ *              syscalls again (1.0, 2.0, 3.0 and 4.0 s in a 5 s run): four ranges of three kinds.
  * The helpers that call libc keep a frame of their own, so a sample in a frameless libc leaf
  * still shows the burst function on a frame-pointer stack. */
 #define _GNU_SOURCE
@@ -112,10 +112,11 @@ int main(int argc, char** argv) {
     run_s = argc > 1 ? atof(argv[1]) : 5.0;
     const char* mode = argc > 2 ? argv[2] : "all";
     if (strcmp(mode, "all") == 0) {
-        injections[0] = (struct injection){"syscalls", 1.0, 1.4};
-        injections[1] = (struct injection){"convoy", 2.0, 2.4};
-        injections[2] = (struct injection){"alloc", 3.0, 3.4};
-        injections[3] = (struct injection){"syscalls", 4.0, 4.4};
+        static const char* const kinds[] = {"syscalls", "convoy", "alloc", "syscalls"};
+        for (int i = 0; i < 4; ++i) {
+            const double at = run_s * (i + 1) / 5;
+            injections[i] = (struct injection){kinds[i], at, at + 0.4};
+        }
         injection_count = 4;
     } else if (strcmp(mode, "steady") != 0) {
         injections[0] = (struct injection){mode, 1.2, 1.6};
