@@ -329,6 +329,7 @@ struct VariantOptions {
     bool max_combine = false;  // max of (value, context) novelty instead of a weighted sum
     double context_bins = 20;  // bins of the contexts (over the same learned range)
     double calibrate = 0;      // > 0: context novelty x (1 - the recent rate of new contexts, over ~this many values)
+    double novelty_rate_horizon = 0;  // > 0: scores x (1 - the rate of new-bin scores over ~this many values)
 };
 
 class VariantDetector {
@@ -531,6 +532,15 @@ std::vector<double> variant(const std::vector<double>& v, const VariantOptions& 
     std::vector<double> raw;
     raw.reserve(v.size());
     for (double x : v) raw.push_back(d.raw(x));
+    if (o.novelty_rate_horizon > 0) {
+        // Calibrated: x (1 - the recent rate of scores of 0.6 or more, a new bin's).
+        double rate = 0;
+        for (double& r : raw) {
+            const double calibrated = r * (1 - rate);
+            rate += ((r >= 0.6 ? 1.0 : 0.0) - rate) / o.novelty_rate_horizon;
+            r = calibrated;
+        }
+    }
     if (o.refractory > 0) return refractory_onsets(raw, o.onset_span, o.refractory, o.onset_margin);
     return o.onset_decay > 0 ? decaying_onsets(raw, o.onset_decay) : onsets(raw, o.onset_span, o.onset_margin);
 }
@@ -645,6 +655,22 @@ const std::map<std::string, Candidate>& candidates() {
              return variant(v, with([](auto& o) {
                                 o.refractory = 60;
                                 o.onset_margin = 0.1;
+                            }));
+         }},
+        {"kiln+refractory-span250",
+         [](const auto& v) {
+             return variant(v, with([](auto& o) {
+                                o.onset_span = 250;
+                                o.refractory = 100;
+                                o.onset_margin = 0.1;
+                            }));
+         }},
+        {"kiln+refractory-novelty-rate",
+         [](const auto& v) {
+             return variant(v, with([](auto& o) {
+                                o.refractory = 60;
+                                o.onset_margin = 0.1;
+                                o.novelty_rate_horizon = 2000;
                             }));
          }},
         {"kiln+refractory+fine-bins",
