@@ -6,14 +6,16 @@
 namespace kiln::analyzer {
 
 namespace {
-constexpr size_t kWarmup = 8;       // values before any is judged
-constexpr size_t kLearn = 250;      // values whose range sets the bins' width
-constexpr double kBins = 20;        // bins over that range
-constexpr size_t kMaxBins = 1024;   // bins counted at most; a value in another is novel
-constexpr double kHorizon = 5000;   // values the long-run mean and variance remember
-constexpr size_t kShort = 10;       // values of the short mean
-constexpr size_t kOnsetSpan = 300;  // values an onset must be the highest of
-constexpr size_t kNewLevel = 10;    // anomalous values in a row that make a new normal
+constexpr size_t kWarmup = 8;              // values before any is judged
+constexpr size_t kLearn = 250;             // values whose range sets the bins' width
+constexpr double kBins = 20;               // bins over that range
+constexpr size_t kMaxBins = 1024;          // bins counted at most; a value in another is novel
+constexpr double kHorizon = 5000;          // values the long-run mean and variance remember
+constexpr size_t kShort = 10;              // values of the short mean
+constexpr size_t kOnsetSpan = 300;         // values an onset must be the highest of
+constexpr size_t kNewLevel = 10;           // anomalous values in a row that make a new normal
+constexpr size_t kRefractory = 60;         // values after a kept onset in which a new one must beat it
+constexpr double kRefractoryMargin = 0.1;  // by this much
 constexpr double kRelativeFloor = 0.05, kAbsoluteFloor = 1e-9;
 constexpr double kValueWeight = 0.6, kChangeWeight = 0.1, kRarityWeight = 0.3;
 
@@ -116,9 +118,19 @@ SeriesVerdict SeriesDetector::judge(double value) {
         raw = kValueWeight * value_novelty + kChangeWeight * change_novelty + kRarityWeight * rarity / (10.0 + rarity);
     // The onset rule: the highest of the last kOnsetSpan raw scores, or 0.
     while (!recent_.empty() && recent_.front().first + kOnsetSpan < i) recent_.pop_front();
-    const bool onset = recent_.empty() || raw > recent_.front().second;
+    bool onset = recent_.empty() || raw > recent_.front().second;
     while (!recent_.empty() && recent_.back().second <= raw) recent_.pop_back();
     recent_.emplace_back(i, raw);
+    // An event's rising scores count once: soon after a kept onset, a new one must beat it clearly.
+    if (onset && raw > 0) {
+        if (kept_ && i - kept_at_ <= kRefractory && raw <= kept_score_ + kRefractoryMargin) {
+            onset = false;
+        } else {
+            kept_ = true;
+            kept_at_ = i;
+            kept_score_ = raw;
+        }
+    }
     if (i < kWarmup) return v;
     v.judged = true;
     v.score = onset ? raw : 0.0;
