@@ -93,7 +93,12 @@ std::vector<std::pair<uint32_t, double>> StackDetector::baseline() const {
 }
 
 void StackDetector::absorb(const StackWindow& w, double dispersion, double distance, bool judged) {
-    for (const auto& [k, n] : w.counts) baseline_[k] += n;
+    for (const auto& [k, n] : w.counts) {
+        double& count = baseline_[k];
+        if (count > 0) by_count_.erase({count, k});
+        count += n;
+        by_count_.insert({count, k});
+    }
     baseline_total_ += w.total;
     if (!judged) return;
     dispersions_.push_back(dispersion);
@@ -110,7 +115,6 @@ WindowVerdict StackDetector::judge(const StackWindow& w) {
         return v;
     }
     v.judged = true;
-    const auto base = baseline();
     // The distance is taken over the test's columns (rare stacks pooled): the tail of stacks
     // seen a few times each would otherwise make two windows of one program look far apart.
     std::vector<std::pair<uint32_t, double>> window_columns, base_columns;
@@ -118,29 +122,39 @@ WindowVerdict StackDetector::judge(const StackWindow& w) {
     const double n1 = w.total, n2 = baseline_total_, n = n1 + n2;
     double g = 0, pooled1 = 0, pooled2 = 0;
     size_t columns = 0;
-    size_t i = 0, j = 0;
-    while (i < w.counts.size() || j < base.size()) {
-        double o1 = 0, o2 = 0;
-        if (j >= base.size() || (i < w.counts.size() && w.counts[i].first < base[j].first)) {
-            o1 = w.counts[i++].second;
-        } else if (i >= w.counts.size() || base[j].first < w.counts[i].first) {
-            o2 = base[j++].second;
-        } else {
-            o1 = w.counts[i++].second;
-            o2 = base[j++].second;
-        }
+    auto column = [&](double o1, double o2) {
         const double c = o1 + o2;
         const double e1 = n1 * c / n, e2 = n2 * c / n;
         if (e1 < kMinExpected) {
             pooled1 += o1;
             pooled2 += o2;
-            continue;
+            return;
         }
         g += xlogx_ratio(o1, e1) + xlogx_ratio(o2, e2);
         window_columns.emplace_back(static_cast<uint32_t>(columns), o1);
         base_columns.emplace_back(static_cast<uint32_t>(columns), o2);
         ++columns;
+    };
+    // The window's stacks, then the baseline's others: only those counted often enough for a
+    // column of their own are visited (by_count_, largest first); the rest are pooled as one
+    // sum, so a window costs its own stacks and the test's columns, not the baseline's size.
+    double base_seen = 0;
+    for (const auto& [k, o1] : w.counts) {
+        const auto it = baseline_.find(k);
+        const double o2 = it == baseline_.end() ? 0.0 : it->second;
+        base_seen += o2;
+        column(o1, o2);
     }
+    const double own_column = kMinExpected * n / n1;  // a baseline-only stack's count for e1 >= kMinExpected
+    for (auto it = by_count_.rbegin(); it != by_count_.rend() && it->first >= own_column; ++it) {
+        const auto in_window = std::lower_bound(w.counts.begin(), w.counts.end(), it->second,
+                                                [](const auto& c, uint32_t key) { return c.first < key; });
+        if (in_window != w.counts.end() && in_window->first == it->second) continue;
+        base_seen += it->first;
+        column(0, it->first);
+    }
+    pooled2 += std::max(0.0, n2 - base_seen);
+    if (pooled2 < 1e-9 * n2) pooled2 = 0;  // rounding of the sums
     if (pooled1 + pooled2 > 0) {
         const double c = pooled1 + pooled2;
         g += xlogx_ratio(pooled1, n1 * c / n) + xlogx_ratio(pooled2, n2 * c / n);

@@ -15,13 +15,16 @@
 // threshold thus scales with the samples in a window: small windows of a steady program do not
 // look different for being small, large ones not for tiny shifts.
 //
-// Memory: the baseline's counts (one per distinct stack) and the last 64 normal windows'
-// dispersion and distance: constant per window.
+// Memory: the baseline's counts (one per distinct stack, also ordered by count) and the last 64
+// normal windows' dispersion and distance: constant per window. Time per window: its own stacks
+// and the baseline's stacks counted often enough for a column of their own (log of the baseline's
+// size each), not the baseline's size.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -79,6 +82,7 @@ private:
     DetectorSettings settings_;
     size_t windows_;
     std::unordered_map<uint32_t, double> baseline_;
+    std::set<std::pair<double, uint32_t>> by_count_;  // (count, key) of baseline_, by count
     double baseline_total_ = 0;
     std::deque<double> dispersions_, distances_;  // of the last normal windows judged
 };
