@@ -9,10 +9,12 @@
 
 namespace kiln::analyzer {
 
-// The series looked at, in this order; others (per process, per CPU, the kernel's slow load
-// averages) are not.
+// The series looked at, in this order, then the resident memory (process.PID.rss) of the
+// kAnomalyRssProcesses processes that held the most; others (per-process CPU and I/O, per CPU,
+// the kernel's slow load averages) are not.
 inline constexpr const char* kAnomalySeries[] = {"load.running", "load.blocked", "cpu.busy", "psi.cpu.some",
                                                  "psi.memory.some", "psi.io.some", "syscalls", "faults", "offcpu"};
+inline constexpr size_t kAnomalyRssProcesses = 8;
 
 void add_counter_anomalies(AnomalyReport& report, const Timeline& timeline, Sensitivity sensitivity);
 

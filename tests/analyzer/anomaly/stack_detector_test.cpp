@@ -211,10 +211,34 @@ TEST(CounterAnomalies, ARunQueueSpikeIsARangeOfItsSeries) {
     t.series = {running, per_process};
     AnomalyReport r;
     add_counter_anomalies(r, t, Sensitivity::kNormal);
-    ASSERT_EQ(r.counters.size(), 1u) << "per-process series are not looked at";
+    ASSERT_EQ(r.counters.size(), 1u) << "per-process CPU series are not looked at";
     EXPECT_EQ(r.counters[0].series, "load.running");
     EXPECT_NEAR(r.counters[0].start_s, 4.0, 1e-9);
     EXPECT_NEAR(r.counters[0].end_s, 4.5, 1e-9);
     EXPECT_EQ(r.counters[0].peak, 9);
     EXPECT_GT(r.counters[0].z, 0);
+}
+
+TEST(CounterAnomalies, AnRssJumpOfABigProcessIsARangeAndSmallWobblesAreNot) {
+    Timeline t;
+    t.windows.start_ns = t.windows.recording_start_ns = 0;
+    t.windows.window_ns = 100'000'000;
+    t.windows.count = 100;
+    t.labels[42] = "app";
+    // app sits at 100 MiB give or take 256 KiB, and grows by 200 MiB from 6 s to 7 s; a small
+    // process wobbles by 100 KiB around 2 MiB, under the 1 MiB that means something.
+    TimelineSeries app{"process.42.rss", "bytes", std::vector<double>(100, 100.0 * (1 << 20))};
+    TimelineSeries small{"process.43.rss", "bytes", std::vector<double>(100, 2.0 * (1 << 20))};
+    for (size_t i = 0; i < 100; ++i) {
+        app.values[i] += static_cast<double>((i % 3) * (1 << 18));
+        small.values[i] += static_cast<double>((i % 2) * 100 * 1024);
+    }
+    for (size_t i = 60; i < 70; ++i) app.values[i] += 200.0 * (1 << 20);
+    t.series = {app, small};
+    AnomalyReport r;
+    add_counter_anomalies(r, t, Sensitivity::kNormal);
+    ASSERT_EQ(r.counters.size(), 1u);
+    EXPECT_EQ(r.counters[0].series, "process.42.rss (app)");
+    EXPECT_NEAR(r.counters[0].start_s, 6.0, 1e-9);
+    EXPECT_GE(r.counters[0].peak, 300.0 * (1 << 20));
 }
