@@ -23,11 +23,11 @@ double min_change_of(const TimelineSeries& s, uint64_t window_ns) {
     return 0;
 }
 
-void judge_series(AnomalyReport& report, const TimelineSeries& s, const TimelineWindows& w, Sensitivity sensitivity,
-                  const std::string& label) {
+void judge_series(AnomalyReport& report, const TimelineSeries& s, const TimelineWindows& w, size_t whole,
+                  Sensitivity sensitivity, const std::string& label) {
     SeriesDetector detector(sensitivity, min_change_of(s, w.window_ns));
     bool open = false;
-    for (size_t i = 0; i < s.values.size() && i < w.count; ++i) {
+    for (size_t i = 0; i < s.values.size() && i < whole; ++i) {
         const SeriesVerdict v = detector.judge(s.values[i]);
         if (!v.anomalous) {
             open = false;
@@ -62,8 +62,15 @@ double peak_of(const TimelineSeries& s) {
 
 void add_counter_anomalies(AnomalyReport& report, const Timeline& timeline, Sensitivity sensitivity) {
     const TimelineWindows& w = timeline.windows;
+    // A last window that runs past the recording's end holds less of everything (and the run
+    // queue of a command target drops as it exits): it is not judged.
+    size_t whole = w.count;
+    if (!report.windows.empty()) {
+        const double end_s = report.windows.back().end_s, slack = 0.01 * static_cast<double>(w.window_ns) / 1e9;
+        while (whole > 0 && w.t_s(whole - 1) + static_cast<double>(w.window_ns) / 1e9 > end_s + slack) --whole;
+    }
     for (const char* name : kAnomalySeries)
-        if (const TimelineSeries* s = timeline.find(name)) judge_series(report, *s, w, sensitivity, name);
+        if (const TimelineSeries* s = timeline.find(name)) judge_series(report, *s, w, whole, sensitivity, name);
     // Resident memory of the processes that held the most.
     std::vector<const TimelineSeries*> rss;
     for (const auto& s : timeline.series)
@@ -75,7 +82,7 @@ void add_counter_anomalies(AnomalyReport& report, const Timeline& timeline, Sens
         const int32_t pid = std::atoi(s->name.c_str() + 8);
         if (const auto it = timeline.labels.find(pid); it != timeline.labels.end())
             label += " (" + it->second + ")";
-        judge_series(report, *s, w, sensitivity, label);
+        judge_series(report, *s, w, whole, sensitivity, label);
     }
 }
 

@@ -1,7 +1,8 @@
 // The counter side of the anomalies view: the machine series of the timeline (run queue, CPU
 // busy, pressure, syscalls, faults and off-CPU time per window, over the same windows as the
 // stacks) through the univariate streaming detector; consecutive anomalous windows of a series
-// are one range. Each series has a smallest meaningful move by its unit (min_change_of).
+// are one range. Each series has a smallest meaningful move by its unit (min_change_of). A last
+// window that runs past the recording's end (the end of report.windows) is not judged.
 #pragma once
 
 #include "analyzer/anomaly/anomaly_report.h"

@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "tests/tools/kiln_runner.h"
+#include "tests/tools/anomaly_runs.h"
 
 using namespace kiln::test;
 using nlohmann::json;
@@ -22,21 +22,10 @@ struct Truth {
 };
 
 std::string record_mix(const TempDir& tmp, const std::string& name, const std::vector<std::string>& args) {
-    const std::string rec = tmp.path(name);
-    std::vector<std::string> argv{"record", "-q", "-o", rec, "--", workload("anomaly_mix_fp")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto r = run_kiln(argv);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return rec;
+    return record_workload(tmp, name, "anomaly_mix_fp", args);
 }
 
-json anomalies(const std::string& rec, const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args{"analyze", rec, "--view", "anomalies", "--json", "-"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto r = run_kiln(args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return json::parse(r.out, nullptr, false);
-}
+json anomalies(const std::string& rec, const std::vector<std::string>& extra = {}) { return anomalies_json(rec, extra); }
 
 const json* kind_of(const json& j, const json& range) {
     for (const json& k : j["kinds"])

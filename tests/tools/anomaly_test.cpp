@@ -6,28 +6,17 @@
 
 #include <cmath>
 
-#include "tests/tools/kiln_runner.h"
+#include "tests/tools/anomaly_runs.h"
 
 using namespace kiln::test;
 using nlohmann::json;
 
 namespace {
 
-json anomalies(const std::string& rec, const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args{"analyze", rec, "--view", "anomalies", "--json", "-"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto r = run_kiln(args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return json::parse(r.out, nullptr, false);
-}
+json anomalies(const std::string& rec, const std::vector<std::string>& extra = {}) { return anomalies_json(rec, extra); }
 
 std::string record_phase_shift(const TempDir& tmp, const std::string& name, const std::vector<std::string>& args) {
-    const std::string rec = tmp.path(name);
-    std::vector<std::string> argv{"record", "-q", "-o", rec, "--", workload("phase_shift_fp")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto r = run_kiln(argv);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return rec;
+    return record_workload(tmp, name, "phase_shift_fp", args);
 }
 
 }  // namespace

@@ -242,3 +242,21 @@ TEST(CounterAnomalies, AnRssJumpOfABigProcessIsARangeAndSmallWobblesAreNot) {
     EXPECT_NEAR(r.counters[0].start_s, 6.0, 1e-9);
     EXPECT_GE(r.counters[0].peak, 300.0 * (1 << 20));
 }
+
+TEST(CounterAnomalies, ALastWindowPastTheRecordingsEndIsNotJudged) {
+    Timeline t;
+    t.windows.start_ns = t.windows.recording_start_ns = 0;
+    t.windows.window_ns = 100'000'000;
+    t.windows.count = 100;
+    TimelineSeries running{"load.running", "tasks", std::vector<double>(100, 5.0)};
+    for (size_t i = 0; i < 100; ++i) running.values[i] += (i % 3) * 0.5;
+    running.values[99] = 0;  // the program has exited: its last window holds 30 ms of the recording
+    t.series = {running};
+    AnomalyReport whole;
+    add_counter_anomalies(whole, t, Sensitivity::kNormal);
+    ASSERT_EQ(whole.counters.size(), 1u) << "judged when the recording runs to the window's end";
+    AnomalyReport cut;
+    cut.windows.push_back({9.9, 9.93, 0, 0, false, false});
+    add_counter_anomalies(cut, t, Sensitivity::kNormal);
+    EXPECT_TRUE(cut.counters.empty());
+}
