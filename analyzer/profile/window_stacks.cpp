@@ -30,18 +30,16 @@ void WindowedStackCounts::add(uint64_t time_ns, uint64_t, const SampleLabels& la
     }
     auto [comm, comm_added] = comm_ids_.try_emplace(labels.comm, static_cast<uint32_t>(comms_.size()));
     if (comm_added) comms_.push_back(labels.comm);
-    scratch_.assign(reinterpret_cast<const char*>(&comm->second), sizeof(uint32_t));
-    for (size_t i = frames.size(); i-- > 0;) {
-        const uint32_t id = raw_id(frames[i]);
-        scratch_.append(reinterpret_cast<const char*>(&id), sizeof id);
+    scratch_.assign(1, comm->second);
+    for (size_t i = frames.size(); i-- > 0;) scratch_.push_back(raw_id(frames[i]));
+    auto it = stack_ids_.find(std::span<const uint32_t>(scratch_));
+    if (it == stack_ids_.end()) {
+        const auto id = static_cast<uint32_t>(offsets_.size() - 1);
+        pool_.insert(pool_.end(), scratch_.begin(), scratch_.end());
+        offsets_.push_back(pool_.size());
+        it = stack_ids_.insert(id).first;
     }
-    auto [it, added] = stack_ids_.try_emplace(scratch_, static_cast<uint32_t>(stacks_.size()));
-    if (added) {
-        std::vector<uint32_t> ids(scratch_.size() / sizeof(uint32_t));
-        std::memcpy(ids.data(), scratch_.data(), scratch_.size());
-        stacks_.push_back(std::move(ids));
-    }
-    ++current_[it->second];
+    ++current_[*it];
     ++samples_;
 }
 
@@ -54,9 +52,10 @@ WindowedStacks WindowedStackCounts::finish(const FrameNamer& namer) {
     std::vector<std::vector<std::string>> raw_names(raw_frames_.size());
     std::vector<bool> named(raw_frames_.size(), false);
     std::unordered_map<std::string, uint32_t> key_ids;
-    std::vector<uint32_t> key_of_stack(stacks_.size());
-    for (size_t s = 0; s < stacks_.size(); ++s) {
-        const auto& ids = stacks_[s];
+    const size_t stacks = offsets_.size() - 1;
+    std::vector<uint32_t> key_of_stack(stacks);
+    for (size_t s = 0; s < stacks; ++s) {
+        const auto ids = stack(static_cast<uint32_t>(s));
         std::string key = comms_[ids[0]];
         for (size_t i = 1; i < ids.size(); ++i) {
             const uint32_t f = ids[i];
@@ -75,8 +74,29 @@ WindowedStacks WindowedStackCounts::finish(const FrameNamer& namer) {
     for (const auto& b : buckets_)
         for (const auto& [stack, n] : b.counts) merged[b.index][key_of_stack[stack]] += n;
     for (const auto& [index, counts] : merged) out.buckets.push_back({index, {counts.begin(), counts.end()}});
-    *this = WindowedStackCounts(start_ns_, bucket_ns_);
+    clear();
     return out;
+}
+
+void WindowedStackCounts::clear() {
+    raw_ids_ = {};
+    raw_frames_ = {};
+    comm_ids_ = {};
+    comms_ = {};
+    stack_ids_.clear();
+    pool_ = {};
+    offsets_ = {0};
+    buckets_ = {};
+    current_ = {};
+    current_bucket_ = 0;
+    samples_ = 0;
+    scratch_ = {};
+}
+
+size_t WindowedStackCounts::StackHash::operator()(std::span<const uint32_t> ids) const {
+    uint64_t h = 1469598103934665603ull;  // FNV-1a over the ids
+    for (uint32_t v : ids) h = (h ^ v) * 1099511628211ull;
+    return static_cast<size_t>(h);
 }
 
 }  // namespace kiln::analyzer

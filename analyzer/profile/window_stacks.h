@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -36,7 +38,11 @@ struct WindowedStacks {
 
 class WindowedStackCounts final : public SampleSink {
 public:
-    WindowedStackCounts(uint64_t start_ns, uint64_t bucket_ns) : start_ns_(start_ns), bucket_ns_(bucket_ns) {}
+    WindowedStackCounts(uint64_t start_ns, uint64_t bucket_ns)
+        : start_ns_(start_ns), bucket_ns_(bucket_ns), stack_ids_(64, StackHash{this}, StackEqual{this}) {}
+    // The stack set's hash and equality look into this object's pool: it stays where it is.
+    WindowedStackCounts(const WindowedStackCounts&) = delete;
+    WindowedStackCounts& operator=(const WindowedStackCounts&) = delete;
     void add(uint64_t time_ns, uint64_t interval_ns, const SampleLabels& labels,
              std::span<const RawFrame> frames) override;
     // Names every distinct stack (namer: one raw frame's named frames, outermost first) and
@@ -44,7 +50,31 @@ public:
     WindowedStacks finish(const FrameNamer& namer);
 
 private:
+    // A distinct stack's ids, back to back in pool_: its comm id, then raw frame ids root first.
+    std::span<const uint32_t> stack(uint32_t id) const {
+        return {pool_.data() + offsets_[id], offsets_[id + 1] - offsets_[id]};
+    }
+    // Stacks are looked up by their ids (a span) and stored as their index: one copy of each.
+    struct StackHash {
+        const WindowedStackCounts* self;
+        using is_transparent = void;
+        size_t operator()(std::span<const uint32_t> ids) const;
+        size_t operator()(uint32_t id) const { return (*this)(self->stack(id)); }
+    };
+    struct StackEqual {
+        const WindowedStackCounts* self;
+        using is_transparent = void;
+        std::span<const uint32_t> ids(std::span<const uint32_t> s) const { return s; }
+        std::span<const uint32_t> ids(uint32_t id) const { return self->stack(id); }
+        template <class A, class B>
+        bool operator()(const A& a, const B& b) const {
+            const auto x = ids(a), y = ids(b);
+            return std::equal(x.begin(), x.end(), y.begin(), y.end());
+        }
+    };
+
     void flush();
+    void clear();
     uint32_t raw_id(const RawFrame& f);
 
     uint64_t start_ns_, bucket_ns_;
@@ -52,13 +82,14 @@ private:
     std::vector<RawFrame> raw_frames_;
     std::unordered_map<std::string, uint32_t> comm_ids_;
     std::vector<std::string> comms_;
-    std::unordered_map<std::string, uint32_t> stack_ids_;  // comm id + raw frame ids, as bytes
-    std::vector<std::vector<uint32_t>> stacks_;            // comm id, then raw frame ids root first
+    std::vector<uint32_t> pool_;
+    std::vector<size_t> offsets_{0};  // stack i is pool_[offsets_[i], offsets_[i + 1])
+    std::unordered_set<uint32_t, StackHash, StackEqual> stack_ids_;
     std::vector<StackBucket> buckets_;                // filled, in the order they were
     std::unordered_map<uint32_t, uint32_t> current_;  // the bucket being filled
     uint64_t current_bucket_ = 0;
     uint64_t samples_ = 0;
-    std::string scratch_;
+    std::vector<uint32_t> scratch_;
 };
 
 }  // namespace kiln::analyzer
