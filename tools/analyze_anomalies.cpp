@@ -117,6 +117,8 @@ int run_anomalies(const AnomalyArgs& args) {
     if (auto again = format::RecordingReader::open(args.file)) {
         analyzer::TimelineOptions t;
         t.window_ns = report.window_ns;
+        t.per_process = false;  // the machine's series and the largest processes' RSS are judged
+        t.rss_processes = analyzer::kAnomalyRssProcesses;
         if (auto built = analyzer::build_timeline(**again, t)) {
             analyzer::add_counter_anomalies(report, built->timeline, options.sensitivity);
             timeline = std::move(built->timeline);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace kiln::analyzer {
 
@@ -142,7 +144,8 @@ const format::ProcessCounters* find_process(const format::CounterSnapshot& s, in
     return nullptr;
 }
 
-void add_process_series(const std::vector<format::CounterSnapshot>& all, uint32_t ticks_per_second, Timeline& out) {
+void add_process_series(const std::vector<format::CounterSnapshot>& all, uint32_t ticks_per_second, Timeline& out,
+                        size_t processes, bool all_series) {
     const TimelineWindows& w = out.windows;
     const size_t n = w.count;
     // Processes are read at every --proc-interval, not at every snapshot.
@@ -154,6 +157,18 @@ void add_process_series(const std::vector<format::CounterSnapshot>& all, uint32_
         snaps.push_back(&s);
         times.push_back(s.time_ns);
         for (const auto& p : s.processes) pids[p.pid] = pids[p.pid] || p.has_io;
+    }
+    if (pids.size() > processes) {  // keep those that held the most memory
+        std::map<int32_t, uint64_t> peak;
+        for (const auto* s : snaps)
+            for (const auto& p : s->processes) peak[p.pid] = std::max(peak[p.pid], p.rss_bytes);
+        std::vector<std::pair<uint64_t, int32_t>> by_peak;
+        for (const auto& [pid, bytes] : peak) by_peak.emplace_back(bytes, pid);
+        std::sort(by_peak.rbegin(), by_peak.rend());
+        by_peak.resize(processes);
+        std::map<int32_t, bool> kept;
+        for (const auto& [bytes, pid] : by_peak) kept[pid] = pids[pid];
+        pids = std::move(kept);
     }
     const auto gauge = gauge_snapshots(times, w);
     for (const auto& [pid, has_io] : pids) {
@@ -180,9 +195,9 @@ void add_process_series(const std::vector<format::CounterSnapshot>& all, uint32_
                 if (const auto* p = find_process(*snaps[static_cast<size_t>(gauge[i])], pid))
                     rss.values[i] = static_cast<double>(p->rss_bytes);
         }
-        out.series.push_back(std::move(cpu));
+        if (all_series) out.series.push_back(std::move(cpu));
         out.series.push_back(std::move(rss));
-        if (has_io) {
+        if (all_series && has_io) {
             out.series.push_back(std::move(rd));
             out.series.push_back(std::move(wr));
         }
@@ -192,10 +207,11 @@ void add_process_series(const std::vector<format::CounterSnapshot>& all, uint32_
 }  // namespace
 
 void add_counter_series(const std::vector<format::CounterSnapshot>& snapshots, uint32_t ticks_per_second,
-                        Timeline& out) {
+                        Timeline& out, size_t processes, bool all_series) {
     if (snapshots.empty() || out.windows.count == 0) return;
     add_machine_series(snapshots, out);
-    add_process_series(snapshots, ticks_per_second == 0 ? 100 : ticks_per_second, out);
+    if (processes > 0)
+        add_process_series(snapshots, ticks_per_second == 0 ? 100 : ticks_per_second, out, processes, all_series);
 }
 
 }  // namespace kiln::analyzer

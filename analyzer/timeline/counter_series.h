@@ -17,12 +17,17 @@
 #include <vector>
 
 #include "analyzer/timeline/timeline.h"
+#include <cstddef>
+#include <limits>
+
 #include "formats/counters.h"
 
 namespace kiln::analyzer {
 
-// Appends the counter series to out (whose windows are set), labels not included.
+// Appends the counter series to out (whose windows are set), labels not included: the machine's,
+// then per process those of at most `processes` processes, the ones that held the most memory
+// first (all of them by default); with all_series false only their resident memory.
 void add_counter_series(const std::vector<format::CounterSnapshot>& snapshots, uint32_t ticks_per_second,
-                        Timeline& out);
+                        Timeline& out, size_t processes = std::numeric_limits<size_t>::max(), bool all_series = true);
 
 }  // namespace kiln::analyzer

@@ -13,8 +13,9 @@
 namespace kiln::analyzer {
 
 SampleSeriesCollector::SampleSeriesCollector(const format::RecordingHeader& header, uint64_t start_ns,
-                                             uint64_t window_ns, uint64_t end_ns)
-    : header_(header), events_(header), start_ns_(start_ns), window_ns_(window_ns), end_ns_(end_ns) {
+                                             uint64_t window_ns, uint64_t end_ns, bool per_process)
+    : header_(header), events_(header), start_ns_(start_ns), window_ns_(window_ns), end_ns_(end_ns),
+      per_process_(per_process) {
     cpu_events_ = cpu_events(header, events_);
     is_cpu_event_.assign(header.events.size(), false);
     for (int e : cpu_events_) is_cpu_event_[static_cast<size_t>(e)] = true;
@@ -100,7 +101,7 @@ void SampleSeriesCollector::record(const perf_event_header& h, std::span<const u
         return;
     }
     add(samples_, i, 1.0);
-    if (header_.events[static_cast<size_t>(event)].is_clock) {
+    if (per_process_ && header_.events[static_cast<size_t>(event)].is_clock) {
         add(oncpu_[static_cast<int32_t>(s->pid)], i, static_cast<double>(s->period));
         if (s->tid != 0) {
             ThreadOnCpu& t = thread_oncpu_[static_cast<int32_t>(s->tid)];

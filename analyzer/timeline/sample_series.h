@@ -22,9 +22,9 @@ namespace kiln::analyzer {
 class SampleSeriesCollector final : public RecordVisitor {
 public:
     // Windows start at start_ns and are window_ns long; records at or after end_ns (when
-    // non-zero) are left out.
+    // non-zero) are left out. per_process false: no process.PID.oncpu nor thread series.
     SampleSeriesCollector(const format::RecordingHeader& header, uint64_t start_ns, uint64_t window_ns,
-                          uint64_t end_ns);
+                          uint64_t end_ns, bool per_process = true);
 
     void snapshot(const format::ProcessSnapshot& snapshot) override;
     void record(const perf_event_header& header, std::span<const uint8_t> bytes, int event, uint64_t time) override;
@@ -56,6 +56,7 @@ private:
     const format::RecordingHeader& header_;
     EventTable events_;
     uint64_t start_ns_, window_ns_, end_ns_;
+    bool per_process_;
     std::vector<bool> is_cpu_event_;  // per event: counted in "samples"
     std::vector<int> cpu_events_;
     int fault_event_ = -1;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "analyzer/decode/record_stream.h"
 #include "analyzer/timeline/counter_series.h"
@@ -32,7 +33,7 @@ Result<TimelineResult> build_timeline(format::RecordingReader& reader, const Tim
     const uint64_t to_limit = options.end_s ? seconds_to_time(start, *options.end_s) : 0;
     // Windows are aligned on --time's start (or the recording's), so a window's t_s is a time
     // `--time` accepts back.
-    SampleSeriesCollector samples(header, from, options.window_ns, to_limit);
+    SampleSeriesCollector samples(header, from, options.window_ns, to_limit, options.per_process);
     auto streamed = stream_recording(reader, samples);
     if (!streamed) return streamed.error();
     const RecordingSideband& side = streamed->sideband;
@@ -57,7 +58,9 @@ Result<TimelineResult> build_timeline(format::RecordingReader& reader, const Tim
                           std::to_string(t.windows.count) + " windows over " +
                           std::to_string(static_cast<double>(end - from) / 1e9) + " s; at most " +
                           std::to_string(kMaxTimelineWindows) + ": give a longer --window or a shorter --time");
-    add_counter_series(side.counters, side.counter_ticks_per_second, t);
+    add_counter_series(side.counters, side.counter_ticks_per_second, t,
+                       options.per_process ? std::numeric_limits<size_t>::max() : options.rss_processes,
+                       options.per_process);
     samples.finish(t, end);
     if (t.find("load.1min"))
         t.notes.push_back("load.1min is the kernel's 1-minute load average, which it updates only every 5 s; "

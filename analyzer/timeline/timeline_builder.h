@@ -18,6 +18,11 @@ inline constexpr uint64_t kDefaultTimelineWindowNs = 100'000'000;  // 100 ms
 struct TimelineOptions {
     uint64_t window_ns = kDefaultTimelineWindowNs;
     std::optional<double> start_s, end_s;  // --time A,B: seconds from the recording's start
+    // false: no per-process or per-thread series but the resident memory of the rss_processes
+    // processes that held the most (the anomalies view: a dense series per process is windows x
+    // processes, gigabytes for a long system-wide recording).
+    bool per_process = true;
+    size_t rss_processes = 0;
 };
 
 struct TimelineResult {
