@@ -187,4 +187,19 @@ TEST(CounterSeries, TicksPerSecondScalesProcessCpu) {
 }
 
 }  // namespace
+TEST(CounterSeries, OnlyTheLargestProcessesRssWhenAsked) {
+    std::vector<format::CounterSnapshot> snaps{at(0), at(100), at(200)};
+    for (auto& s : snaps) {
+        s.has_processes = true;
+        s.processes = {process(1, 10, 5 << 20), process(2, 10, 50 << 20), process(3, 10, 20 << 20)};
+    }
+    Timeline t;
+    t.windows = make_windows(kStart, kStart, kStart + 200 * kMs, 100 * kMs);
+    add_counter_series(snaps, 100, t, 2, false);
+    std::vector<std::string> names;
+    for (const auto& series : t.series)
+        if (series.name.starts_with("process.")) names.push_back(series.name);
+    EXPECT_EQ(names, (std::vector<std::string>{"process.2.rss", "process.3.rss"}));
+}
+
 }  // namespace kiln::analyzer
