@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -37,7 +38,10 @@ Result<uint64_t> TracefsUprobes::add(const std::string& path, uint64_t file_offs
     }
     if (path.find_first_of(" \t\n") != std::string::npos)
         return make_error("cannot probe " + path + ": tracefs uprobes take no whitespace in paths");
-    const std::string name = "kiln_" + std::to_string(::getpid()) + "/p" + std::to_string(names_.size());
+    // Numbered across the process: `kiln monitor` holds two sets of probes (the recording's
+    // and its triggers'), which must not ask tracefs for the same name.
+    static std::atomic<uint64_t> next{0};
+    const std::string name = "kiln_" + std::to_string(::getpid()) + "/p" + std::to_string(next++);
     char offset[32];
     std::snprintf(offset, sizeof offset, "0x%llx", static_cast<unsigned long long>(file_offset));
     KILN_TRY(append_line(root_ + "/uprobe_events", std::string(retprobe ? "r:" : "p:") + name + " " + path + ":" + offset));
