@@ -13,7 +13,7 @@ uint32_t chunk_header_crc(const ChunkHeader& h) {
 }
 
 ChunkWriter::ChunkWriter(int fd, std::string path, int zstd_level)
-    : fd_(fd), path_(std::move(path)), level_(zstd_level), cctx_(ZSTD_createCCtx(), ZSTD_freeCCtx) {}
+    : fd_(fd), path_(std::move(path)), compressor_(zstd_level) {}
 
 Status ChunkWriter::write_all(const void* data, size_t size) {
     const auto* p = static_cast<const uint8_t*>(data);
@@ -47,36 +47,29 @@ Status ChunkWriter::write_chunk(ChunkType type, std::span<const uint8_t> raw) {
     h.type = static_cast<uint16_t>(type);
     h.raw_size = static_cast<uint32_t>(raw.size());
 
-    std::span<const uint8_t> payload = raw;
-    if (level_ > 0 && !raw.empty()) {
-        size_t bound = ZSTD_compressBound(raw.size());
-        if (scratch_size_ < bound) {
-            scratch_ = make_large_buffer(bound);  // uninitialised: zstd overwrites what it uses
-            scratch_size_ = bound;
-        }
-        size_t n = ZSTD_compressCCtx(cctx_.get(), scratch_.get(), scratch_size_, raw.data(), raw.size(), level_);
-        if (ZSTD_isError(n))
-            return make_error("compressing a chunk for " + path_ + ": " + ZSTD_getErrorName(n));
-        payload = std::span<const uint8_t>(scratch_.get(), n);
-        h.compression = static_cast<uint16_t>(Compression::kZstd);
-    } else {
-        h.compression = static_cast<uint16_t>(Compression::kNone);
-    }
+    auto stored = compressor_.compress(raw);
+    if (!stored) return make_error("compressing a chunk for " + path_ + ": " + stored.error().message);
+    h.compression = static_cast<uint16_t>(stored->compression);
     raw_bytes_written_ += raw.size();
-    return write_header_and_payload(h, payload);
+    return write_header_and_payload(h, stored->bytes);
 }
 
 Status ChunkWriter::write_compressed_chunk(ChunkType type, uint64_t raw_size, std::span<const uint8_t> zstd_frame) {
-    if (raw_size > kMaxChunkRawSize || zstd_frame.size() > kMaxChunkRawSize)
+    return write_stored_chunk(type, Compression::kZstd, raw_size, zstd_frame);
+}
+
+Status ChunkWriter::write_stored_chunk(ChunkType type, Compression compression, uint64_t raw_size,
+                                       std::span<const uint8_t> payload) {
+    if (raw_size > kMaxChunkRawSize || payload.size() > kMaxChunkRawSize)
         return make_error("writing " + path_ + ": chunk of " + std::to_string(raw_size) +
                           " bytes exceeds the format's limit");
     ChunkHeader h{};
     h.sync = kChunkSync;
     h.type = static_cast<uint16_t>(type);
     h.raw_size = static_cast<uint32_t>(raw_size);
-    h.compression = static_cast<uint16_t>(Compression::kZstd);
+    h.compression = static_cast<uint16_t>(compression);
     raw_bytes_written_ += raw_size;
-    return write_header_and_payload(h, zstd_frame);
+    return write_header_and_payload(h, payload);
 }
 
 Status ChunkWriter::write_header_and_payload(ChunkHeader& h, std::span<const uint8_t> payload) {

@@ -2,16 +2,14 @@
 // Owns one zstd context and one scratch buffer so steady-state writing does not allocate.
 #pragma once
 
-#include <zstd.h>
-
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "formats/chunk_compressor.h"
 #include "formats/kiln_format.h"
-#include "formats/large_buffer.h"
 #include "formats/result.h"
 
 namespace kiln::format {
@@ -26,6 +24,9 @@ public:
     // A chunk whose payload was compressed before (one zstd frame of raw_size bytes): the
     // recorder keeps the kernel symbols' compressed chunk from one recording to the next.
     Status write_compressed_chunk(ChunkType type, uint64_t raw_size, std::span<const uint8_t> zstd_frame);
+    // A chunk stored before, as it was stored (the monitor's history, dumped).
+    Status write_stored_chunk(ChunkType type, Compression compression, uint64_t raw_size,
+                              std::span<const uint8_t> payload);
     uint64_t bytes_written() const { return bytes_written_; }
     // The payload of the chunk written last, as stored (compressed when it was): valid until
     // the next write.
@@ -40,12 +41,7 @@ private:
 
     int fd_;
     std::string path_;
-    int level_;
-    std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx_;
-    // Compressed output; grown, never zero-filled (the kernel-symbol chunk's compressBound is
-    // ~3.5 MB, and vector's zero-fill of it was 5% of a short recording's CPU).
-    LargeBufferPtr scratch_;
-    size_t scratch_size_ = 0;
+    ChunkCompressor compressor_;
     uint64_t bytes_written_ = 0;
     uint64_t raw_bytes_written_ = 0;
     std::span<const uint8_t> last_payload_;

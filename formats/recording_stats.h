@@ -23,7 +23,10 @@ struct RecordingStats {
     uint32_t stop_reason = 0;        // StopReason
 };
 
-enum class StopReason : uint32_t { kUnknown = 0, kCommandExited = 1, kSignal = 2, kDuration = 3, kTargetsGone = 4 };
+// kMonitorDump: a window of `kiln monitor`'s history, written on a trigger (the monitor goes on).
+enum class StopReason : uint32_t {
+    kUnknown = 0, kCommandExited = 1, kSignal = 2, kDuration = 3, kTargetsGone = 4, kMonitorDump = 5
+};
 
 std::vector<uint8_t> encode(const RecordingStats& s);
 Result<RecordingStats> decode_recording_stats(std::span<const uint8_t> payload);

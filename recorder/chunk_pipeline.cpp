@@ -2,8 +2,15 @@
 
 namespace kiln::recorder {
 
-ChunkPipeline::ChunkPipeline(format::ChunkWriter& writer, size_t buffer_bytes, size_t buffer_count)
-    : writer_(writer), buffer_bytes_(buffer_bytes) {
+Status FileChunkSink::store(const ChunkBuffer& buf) {
+    Status s = buf.compressed_raw_size > 0 ? writer_.write_compressed_chunk(buf.type, buf.compressed_raw_size, buf.bytes())
+                                           : writer_.write_chunk(buf.type, buf.bytes());
+    if (s.ok() && buf.on_written) buf.on_written(writer_.last_payload(), writer_.last_compression());
+    return s;
+}
+
+ChunkPipeline::ChunkPipeline(ChunkSink& sink, size_t buffer_bytes, size_t buffer_count)
+    : sink_(sink), buffer_bytes_(buffer_bytes) {
     for (size_t i = 0; i < buffer_count; ++i) {
         auto b = std::make_unique<ChunkBuffer>();
         b->data.reserve(buffer_bytes);
@@ -24,6 +31,7 @@ std::unique_ptr<ChunkBuffer> ChunkPipeline::acquire() {
     free_.pop_back();
     b->data.clear();
     b->type = format::ChunkType::kPerfRecords;
+    b->sequence = b->samples = b->lost = b->started_ns = b->ended_ns = 0;
     return b;
 }
 
@@ -79,24 +87,27 @@ void ChunkPipeline::run() {
             if (queue_.empty()) return;  // stopping and drained
             buf = std::move(queue_.front());
             queue_.pop_front();
+            storing_ = true;
         }
         if (status_.ok() && !buf->bytes().empty()) {
-            Status s = buf->compressed_raw_size > 0
-                           ? writer_.write_compressed_chunk(buf->type, buf->compressed_raw_size, buf->bytes())
-                           : writer_.write_chunk(buf->type, buf->bytes());
+            Status s = sink_.store(*buf);
             if (!s.ok()) {
                 std::lock_guard lock(mu_);
                 status_ = s;
-            } else if (buf->on_written) {
-                buf->on_written(writer_.last_payload(), writer_.last_compression());
             }
         }
-        if (buf->pooled) {
+        {
             std::lock_guard lock(mu_);
-            free_.push_back(std::move(buf));
+            if (buf->pooled) free_.push_back(std::move(buf));
+            storing_ = false;
         }
         cv_.notify_all();
     }
+}
+
+void ChunkPipeline::wait_idle() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return (queue_.empty() && !storing_) || !thread_.joinable(); });
 }
 
 Status ChunkPipeline::finish() {

@@ -51,6 +51,11 @@ struct ChunkBuffer {
     using OnWritten = std::function<void(std::span<const uint8_t>, format::Compression)>;
     OnWritten on_written;
     bool pooled = true;             // false: a one-off sideband buffer, freed after writing
+    // PERF_RECORDS from the drain loop: the chunk's number in the run (from 1), the samples and
+    // lost records in it, and when it began and ended filling (CLOCK_MONOTONIC ns).
+    uint64_t sequence = 0;
+    uint64_t samples = 0, lost = 0;
+    uint64_t started_ns = 0, ended_ns = 0;
 
     std::span<const uint8_t> bytes() const {
         if (pooled) return data;
@@ -58,9 +63,26 @@ struct ChunkBuffer {
     }
 };
 
+// Where the pipeline's thread puts chunks: the recording file, or the monitor's history.
+class ChunkSink {
+public:
+    virtual ~ChunkSink() = default;
+    // Stores one chunk and calls its on_written with the payload as stored.
+    virtual Status store(const ChunkBuffer& buf) = 0;
+};
+
+class FileChunkSink final : public ChunkSink {
+public:
+    explicit FileChunkSink(format::ChunkWriter& writer) : writer_(writer) {}
+    Status store(const ChunkBuffer& buf) override;
+
+private:
+    format::ChunkWriter& writer_;
+};
+
 class ChunkPipeline {
 public:
-    ChunkPipeline(format::ChunkWriter& writer, size_t buffer_bytes, size_t buffer_count);
+    ChunkPipeline(ChunkSink& sink, size_t buffer_bytes, size_t buffer_count);
     ~ChunkPipeline();
     ChunkPipeline(const ChunkPipeline&) = delete;
     ChunkPipeline& operator=(const ChunkPipeline&) = delete;
@@ -74,6 +96,8 @@ public:
     void submit_sideband(format::ChunkType type, format::LargeBytes payload, ChunkBuffer::OnWritten on_written = {});
     // A sideband payload compressed already: one zstd frame of raw_size bytes.
     void submit_compressed_sideband(format::ChunkType type, uint64_t raw_size, format::LargeBytes zstd_frame);
+    // Waits until everything queued so far is stored.
+    void wait_idle();
     // Writes everything queued, stops the thread, and returns the first write error if any.
     Status finish();
 
@@ -82,13 +106,14 @@ public:
 private:
     void run();
 
-    format::ChunkWriter& writer_;
+    ChunkSink& sink_;
     size_t buffer_bytes_;
     std::mutex mu_;
     std::condition_variable cv_;
     std::deque<std::unique_ptr<ChunkBuffer>> queue_;
     std::vector<std::unique_ptr<ChunkBuffer>> free_;
     bool stopping_ = false;
+    bool storing_ = false;  // the thread holds a chunk it took from the queue
     Status status_;
     std::thread thread_;
 };

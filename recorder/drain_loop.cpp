@@ -7,12 +7,24 @@
 #include <sys/mman.h>
 
 #include <cstring>
+#include <ctime>
 
 namespace kiln::recorder {
 
+namespace {
+
+uint64_t steady_ns(std::chrono::steady_clock::time_point t) {
+    // steady_clock is CLOCK_MONOTONIC on Linux: the clock of the samples' times.
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
+}
+
+}  // namespace
+
 DrainLoop::DrainLoop(std::vector<RingBuffer>& rings, ChunkPipeline& pipeline)
     : rings_(rings), pipeline_(pipeline), current_(pipeline.acquire()),
-      last_flush_(std::chrono::steady_clock::now()), stack_deltas_(stack_pointer_register()) {}
+      last_flush_(std::chrono::steady_clock::now()), stack_deltas_(stack_pointer_register()) {
+    started_ns_ = steady_ns(last_flush_);
+}
 
 static_assert(format::StackDeltaEncoder::kSlack <= RecordSink::kSampleSlack);
 static_assert(format::SampleDeltaEncoder::max_encoded_size(0xffff) <= RecordSink::sample_room(0xffff));
@@ -34,9 +46,17 @@ uint8_t* DrainLoop::reserve(size_t n) {
 void DrainLoop::swap_buffer() {
     stack_deltas_.reset();  // every chunk decodes on its own
     sample_deltas_.reset();
+    last_flush_ = std::chrono::steady_clock::now();
+    current_->sequence = sequence_++;
+    current_->samples = counters_.samples - samples_at_swap_;
+    const uint64_t lost = counters_.lost_records + counters_.lost_samples;
+    current_->lost = lost - lost_at_swap_;
+    samples_at_swap_ = counters_.samples;
+    lost_at_swap_ = lost;
+    current_->started_ns = started_ns_;
+    current_->ended_ns = started_ns_ = steady_ns(last_flush_);
     pipeline_.submit(std::move(current_));
     current_ = pipeline_.acquire();
-    last_flush_ = std::chrono::steady_clock::now();
 }
 
 void DrainLoop::drain_all() {
@@ -83,6 +103,7 @@ size_t DrainLoop::copy_sample(const uint8_t* record, size_t n, uint8_t* out) {
 }
 
 void DrainLoop::on_sideband_record(const perf_event_header& h, const uint8_t* record) {
+    if (sideband_tap_) sideband_tap_(h, record, sequence_);
     const std::span<const uint8_t> rec(record, h.size);
     if (h.type == PERF_RECORD_COMM) {
         if (auto comm = format::parse_comm(rec)) pids_seen_.insert(static_cast<int>(comm->pid));

@@ -41,6 +41,10 @@ public:
     // task leads a new process), on the drain loop's thread, when its ring is next drained
     // (within about a second of the fork).
     void on_new_process(std::function<void(int)> f) { on_new_process_ = std::move(f); }
+    // Called with each COMM, FORK, EXIT and MMAP2 record as copied, and the sequence number of
+    // the chunk it is in (the monitor keeps them aside: essential_records.h).
+    using SidebandTap = std::function<void(const perf_event_header&, const uint8_t*, uint64_t sequence)>;
+    void tap_sideband(SidebandTap f) { sideband_tap_ = std::move(f); }
 
     const DrainCounters& counters() const { return counters_; }
     const std::set<int>& pids_seen() const { return pids_seen_; }
@@ -60,6 +64,10 @@ private:
     DrainCounters counters_;
     std::set<int> pids_seen_;
     std::function<void(int)> on_new_process_;
+    SidebandTap sideband_tap_;
+    uint64_t sequence_ = 1;           // of the current buffer
+    uint64_t samples_at_swap_ = 0, lost_at_swap_ = 0;
+    uint64_t started_ns_ = 0;         // when the current buffer began
     std::set<std::pair<int, std::string>> no_build_id_;
     format::StackLayouts delta_layouts_;
     format::StackDeltaEncoder stack_deltas_;

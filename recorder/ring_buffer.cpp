@@ -93,7 +93,8 @@ bool RingBuffer::drain(RecordSink& sink, DrainCounters& counters) {
             case PERF_RECORD_UNTHROTTLE: ++counters.unthrottles; break;
             case PERF_RECORD_MMAP2:
             case PERF_RECORD_COMM:
-            case PERF_RECORD_FORK: sink.on_sideband_record(h, dst); break;
+            case PERF_RECORD_FORK:
+            case PERF_RECORD_EXIT: sink.on_sideband_record(h, dst); break;
             default: break;
         }
         tail += h.size;

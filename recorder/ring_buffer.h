@@ -29,7 +29,7 @@ class RecordSink {
 public:
     virtual ~RecordSink() = default;
     virtual uint8_t* reserve(size_t n) = 0;
-    // Called for the rare records the recorder inspects (MMAP2, COMM, FORK) after copying.
+    // Called for the rare records the recorder inspects (MMAP2, COMM, FORK, EXIT) after copying.
     virtual void on_sideband_record(const perf_event_header& h, const uint8_t* record) = 0;
     // Copies a sample of n bytes into out (sample_room(n) bytes just reserved) and returns
     // how many it wrote; the sink gives the rest of its reservation back.

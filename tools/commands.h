@@ -22,6 +22,7 @@ inline constexpr const char* kDiffSummary =
 // prepare_command_line() made of it, to find the command after their `--`.
 using RecordRunner = std::function<int(const std::vector<std::string>& prepared)>;
 RecordRunner add_record_command(CLI::App& app, const std::vector<std::string>& argv);
+RecordRunner add_monitor_command(CLI::App& app, const std::vector<std::string>& argv);
 Runner add_info_command(CLI::App& app);
 Runner add_list_command(CLI::App& app);
 Runner add_analyze_command(CLI::App& app);

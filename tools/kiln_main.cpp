@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.set_version_flag("--version", "kiln 0.1.0");
     auto record = kiln::tools::add_record_command(app, args);
+    auto monitor = kiln::tools::add_monitor_command(app, args);
     auto info = kiln::tools::add_info_command(app);
     auto list = kiln::tools::add_list_command(app);
     // Listed for --help; main() hands them to kiln-analyze before parsing.
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
     for (auto* sub : app.get_subcommands()) {
         const std::string& name = sub->get_name();
         if (name == "record") return record(prepared);
+        if (name == "monitor") return monitor(prepared);
         if (name == "info") return info();
         if (name == "list") return list();
     }

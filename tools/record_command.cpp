@@ -1,142 +1,25 @@
-#include <algorithm>
 #include <cstdio>
 #include <memory>
 
-#include "formats/duration_text.h"
-#include "recorder/mem_events.h"
 #include "recorder/recorder.h"
-#include "recorder/targets.h"
 #include "tools/command_line_words.h"
 #include "tools/commands.h"
+#include "tools/record_flags.h"
 
 namespace kiln::tools {
-
-namespace {
-
-struct RecordFlags {
-    recorder::RecordOptions opt;
-    std::string call_graph = "fp";
-    std::string pids, tids, cpus;
-    uint64_t frequency = 0, period = 0;
-    std::string mem;  // --mem=LIST ("" when not given; a bare --mem arrives as the full list)
-    std::string counter_interval = "100ms", proc_interval = "1s";
-};
-
-// A counter interval: 0 (off, where allowed) or at least 100 us, about what one round of
-// /proc reads costs (a bare "100" is 100 ns, surely meant otherwise).
-Result<uint64_t> interval_flag(const std::string& text, const std::string& option, bool zero_allowed) {
-    auto ns = format::parse_duration_ns(text, option);
-    if (!ns) return ns.error();
-    if (*ns == 0 && zero_allowed) return ns;
-    if (*ns < 100'000)
-        return make_error(option + " " + text + ": must be " + (zero_allowed ? "0 (off) or " : "") +
-                          "at least 100us (a bare number is ns; write e.g. 100ms or 1s)");
-    return ns;
-}
-
-Status apply(RecordFlags& f) {
-    auto& o = f.opt;
-    if (f.frequency) o.frequency = f.frequency;
-    if (f.period) o.period = f.period;
-    if (f.call_graph == "fp") {
-        o.call_graph = recorder::CallGraph::kFramePointer;
-    } else if (f.call_graph == "none") {
-        o.call_graph = recorder::CallGraph::kNone;
-    } else if (f.call_graph == "dwarf" || f.call_graph.rfind("dwarf,", 0) == 0) {
-        o.call_graph = recorder::CallGraph::kDwarf;
-        if (f.call_graph.size() > 6) {
-            try {
-                size_t used = 0;
-                unsigned long v = std::stoul(f.call_graph.substr(6), &used);
-                if (used != f.call_graph.size() - 6) throw std::invalid_argument("");
-                o.dwarf_stack_bytes = static_cast<uint32_t>(std::min<unsigned long>(v, 1u << 30));
-            } catch (const std::exception&) {
-                return make_error("-g " + f.call_graph + ": expected dwarf,BYTES with a number of bytes");
-            }
-        }
-    } else {
-        return make_error("-g " + f.call_graph + ": expected fp, dwarf[,BYTES] or none");
-    }
-    if (!f.pids.empty()) {
-        auto p = recorder::parse_id_list(f.pids, "pid");
-        if (!p) return p.error();
-        o.pids = *p;
-    }
-    if (!f.tids.empty()) {
-        auto t = recorder::parse_id_list(f.tids, "tid");
-        if (!t) return t.error();
-        o.tids = *t;
-    }
-    if (!f.cpus.empty()) {
-        auto c = recorder::parse_cpu_list(f.cpus);
-        if (!c) return c.error();
-        o.cpus = *c;
-    }
-    if (!f.mem.empty()) {
-        auto m = recorder::parse_mem_flag(f.mem);
-        if (!m) return m.error();
-        m->alloc_libs = o.mem.alloc_libs;
-        o.mem = *m;
-    }
-    auto counter = interval_flag(f.counter_interval, "--counter-interval", true);
-    if (!counter) return counter.error();
-    o.counter_interval_ns = *counter;
-    auto proc = interval_flag(f.proc_interval, "--proc-interval", false);
-    if (!proc) return proc.error();
-    o.proc_interval_ns = *proc;
-    // --alloc-lib alone asks for allocator probes (of libc too).
-    if (!o.mem.alloc_libs.empty()) o.mem.malloc = true;
-    int targets = (!o.pids.empty()) + (!o.tids.empty()) + (!o.command.empty() && !o.system_wide);
-    if (targets > 1) return make_error("choose one target: a command after --, -p PID or -t TID");
-    if (o.zstd_level < 0 || o.zstd_level > 19) return make_error("-z LEVEL must be between 0 (off) and 19");
-    return {};
-}
-
-}  // namespace
 
 RecordRunner add_record_command(CLI::App& app, const std::vector<std::string>& argv) {
     auto flags = std::make_shared<RecordFlags>();
     flags->opt.kiln_argv = argv;
     auto* sub = app.add_subcommand("record", "Record samples of a command, processes, threads or the whole machine");
     auto& o = flags->opt;
-    sub->add_option("-e,--event", o.events, "Event to sample (repeatable; default cycles, see `kiln list`)");
-    sub->add_option("-F,--freq", flags->frequency, "Sampling frequency in Hz (default 999)");
-    sub->add_option("-c,--count", flags->period, "Sample every PERIOD events instead of a frequency");
-    sub->add_option("-g,--call-graph", flags->call_graph, "Call graphs: fp (default), dwarf[,BYTES] or none");
-    sub->add_option("-p,--pid", flags->pids, "Record existing processes (comma-separated pids)");
-    sub->add_option("-t,--tid", flags->tids, "Record existing threads (comma-separated tids)");
-    sub->add_flag("-a,--all-cpus", o.system_wide, "Record the whole machine");
-    sub->add_option("-C,--cpu", flags->cpus, "Record only these CPUs (e.g. 0-3,6); implies -a without a target");
-    sub->add_option("-d,--duration", o.duration_s, "Stop after SECONDS");
+    add_record_flags(*sub, *flags);
     sub->add_option("-o,--output", o.output, "Output file (default kiln.data; an existing one is kept as .old)");
-    sub->add_option("-z,--compression-level", o.zstd_level, "zstd level, 0 to store uncompressed (default 1)");
-    sub->add_option("-m,--mmap-pages", o.mmap_pages, "Ring buffer data pages per CPU (default: sized to the rate)");
     sub->add_flag("-q,--quiet", o.quiet, "Print no summary line");
-    sub->add_flag("--off-cpu", o.off_cpu,
-                  "Also record context switches and wakeups with stacks (sched:sched_switch, "
-                  "sched:sched_waking) for the offcpu, hotcold and wakeup views");
-    sub->add_flag("--sched", o.sched,
-                  "Also record the scheduler: switches, wakeups, migrations, fork, exec and exit "
-                  "(sched:* tracepoints, without stacks unless --off-cpu) for the sched, portrait and timeline views");
-    sub->add_flag("--syscalls", o.syscalls,
-                  "Also record every syscall's entry (arguments) and exit (return value) of the target's "
-                  "threads (all threads with -a) for the syscalls, portrait and timeline views");
-    sub->add_option("--mem", flags->mem,
-                    "Record memory use (faults, mmap, malloc; all without =LIST): page faults, mmap/brk "
-                    "syscalls and allocator calls with stacks, for the faults, mmap, alloc, allocs and inuse views");
-    sub->add_option("--alloc-lib", o.mem.alloc_libs,
-                    "With --mem: also probe malloc, free ... in this allocator library (jemalloc, tcmalloc); repeatable");
-    sub->add_option("--counter-interval", flags->counter_interval,
-                    "Read load, pressure and the targets' CPU/RSS/IO/switches from /proc every DURATION "
-                    "(default 100ms; 0: off). The kernel updates load averages only every 5 s: the "
-                    "instantaneous run-queue length is procs_running");
-    sub->add_option("--proc-interval", flags->proc_interval,
-                    "With -a: read every process's counters every DURATION (default 1s)");
-    sub->add_option("command", o.command, "Command to run and record (after --)");
     sub->prefix_command();  // everything from the command on belongs to the command (command_line_words.h)
     return [flags](const std::vector<std::string>& prepared) {
         flags->opt.command = command_after_separator(prepared);
-        if (auto s = apply(*flags); !s) {
+        if (auto s = apply_record_flags(*flags); !s) {
             std::fprintf(stderr, "kiln record: %s\n", s.error().message.c_str());
             return 2;
         }

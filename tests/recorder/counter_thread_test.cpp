@@ -29,7 +29,8 @@ std::vector<format::CounterSnapshot> record_counters(const recorder::CounterSett
         format::RecordingHeader h;
         h.clock_id = CLOCK_MONOTONIC;
         EXPECT_TRUE(writer.write_chunk(format::ChunkType::kHeader, format::encode(h)).ok());
-        recorder::ChunkPipeline pipeline(writer, 1 << 16, 2);
+        recorder::FileChunkSink sink(writer);
+        recorder::ChunkPipeline pipeline(sink, 1 << 16, 2);
         pipeline.start();
         recorder::CounterThread counters(pipeline, settings);
         counters.start();
