@@ -24,8 +24,11 @@ struct RecordingStats {
 };
 
 // kMonitorDump: a window of `kiln monitor`'s history, written on a trigger (the monitor goes on).
+// kSwitchedOutput: one file of `kiln record --switch-output`, ended for the next (the recording
+// goes on).
 enum class StopReason : uint32_t {
-    kUnknown = 0, kCommandExited = 1, kSignal = 2, kDuration = 3, kTargetsGone = 4, kMonitorDump = 5
+    kUnknown = 0, kCommandExited = 1, kSignal = 2, kDuration = 3, kTargetsGone = 4, kMonitorDump = 5,
+    kSwitchedOutput = 6
 };
 
 std::vector<uint8_t> encode(const RecordingStats& s);

@@ -45,6 +45,8 @@ public:
     // the chunk it is in (the monitor keeps them aside: essential_records.h).
     using SidebandTap = std::function<void(const perf_event_header&, const uint8_t*, uint64_t sequence)>;
     void tap_sideband(SidebandTap f) { sideband_tap_ = std::move(f); }
+    // The sequence number the next chunk submitted will have.
+    uint64_t next_sequence() const { return sequence_; }
 
     const DrainCounters& counters() const { return counters_; }
     const std::set<int>& pids_seen() const { return pids_seen_; }

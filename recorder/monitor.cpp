@@ -18,6 +18,7 @@
 #include "recorder/history_dump.h"
 #include "recorder/history_ring.h"
 #include "recorder/monitor_log.h"
+#include "recorder/output_file.h"
 #include "recorder/recording_session.h"
 #include "recorder/signal_catcher.h"
 #include "recorder/targets.h"
@@ -47,20 +48,6 @@ std::string megabytes_text(uint64_t bytes) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
     return buf;
-}
-
-// DIR/kiln-YYYYmmdd-HHMMSS.kiln (UTC, as the log's times), -2, -3 ... when taken.
-std::string dump_path(const std::string& dir, uint64_t realtime_ns) {
-    const time_t secs = static_cast<time_t>(realtime_ns / kSecond);
-    tm utc{};
-    gmtime_r(&secs, &utc);
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &utc);
-    const std::string base = dir + "/kiln-" + stamp;
-    std::string path = base + ".kiln";
-    struct stat st{};
-    for (int n = 2; ::lstat(path.c_str(), &st) == 0; ++n) path = base + "-" + std::to_string(n) + ".kiln";
-    return path;
 }
 
 struct Trigger {
@@ -189,7 +176,7 @@ void Monitor::start_dump(uint64_t now_ns) {
     e.load5 = t.load.load5;
     e.load15 = t.load.load15;
     e.running = t.load.running;
-    e.file = dump_path(opt_.dir, t.realtime_ns);
+    e.file = timestamped_path(opt_.dir + "/kiln", ".kiln", t.realtime_ns);
     e.samples = c.stats.samples;
     e.before_s = static_cast<double>(t.at_ns - std::min(t.at_ns, start_ns)) / 1e9;
     e.after_s = static_cast<double>(std::max(c.stats.end_time_ns, t.at_ns) - t.at_ns) / 1e9;

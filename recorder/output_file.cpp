@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 
 namespace kiln::recorder {
 
@@ -33,6 +34,19 @@ Result<int> create_output_file(const std::string& path) {
     // O_CREAT honours the umask only by narrowing; make the mode exact.
     ::fchmod(fd, 0600);
     return fd;
+}
+
+std::string timestamped_path(const std::string& prefix, const std::string& ext, uint64_t realtime_ns) {
+    const time_t secs = static_cast<time_t>(realtime_ns / 1'000'000'000ull);
+    tm utc{};
+    gmtime_r(&secs, &utc);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &utc);
+    const std::string base = prefix + "-" + stamp;
+    std::string path = base + ext;
+    struct stat st{};
+    for (int n = 2; ::lstat(path.c_str(), &st) == 0; ++n) path = base + "-" + std::to_string(n) + ext;
+    return path;
 }
 
 }  // namespace kiln::recorder

@@ -42,6 +42,13 @@ struct RecordOptions {
     MemRecording mem;                      // --mem: without -e, only the memory events are recorded
     uint64_t counter_interval_ns = 100'000'000;  // --counter-interval: /proc counters (0: none)
     uint64_t proc_interval_ns = 1'000'000'000;   // --proc-interval: every process's, with -a
+    // --switch-output: a new file every period or size (0: not by that); each file is named
+    // after -o with its start time (output_file.h timestamped_path), and only the newest
+    // max_files are kept (0: all).
+    uint64_t switch_output_ns = 0;
+    uint64_t switch_output_bytes = 0;
+    uint32_t max_files = 0;
+    bool switches_output() const { return switch_output_ns > 0 || switch_output_bytes > 0; }
 };
 
 inline constexpr uint64_t kDefaultFrequency = 999;

@@ -8,11 +8,13 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 #include "formats/chunk_writer.h"
 #include "formats/recording_header.h"
 #include "recorder/fd_guard.h"
 #include "recorder/output_file.h"
+#include "recorder/output_switcher.h"
 #include "recorder/recording_session.h"
 #include "recorder/signal_catcher.h"
 #include "recorder/targets.h"
@@ -24,13 +26,22 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
     if (!session) return session.error();
     auto& rec = **session;
 
-    auto out_fd = create_output_file(opt.output);
-    if (!out_fd) return out_fd.error();
-    FdGuard out_guard{*out_fd};
+    // One file, or with --switch-output a series of them (output_switcher.h).
+    std::optional<OutputSwitcher> switcher;
+    int out_fd = -1;
+    if (opt.switches_output()) {
+        switcher.emplace(opt, note);
+    } else {
+        auto fd = create_output_file(opt.output);
+        if (!fd) return fd.error();
+        out_fd = *fd;
+    }
+    FdGuard out_guard{out_fd};
 
     SignalCatcher signals;
-    format::ChunkWriter writer(*out_fd, opt.output, opt.zstd_level);
-    FileChunkSink sink(writer);
+    format::ChunkWriter writer(out_fd, opt.output, opt.zstd_level);
+    FileChunkSink file_sink(writer);
+    ChunkSink& sink = switcher ? switcher->sink() : static_cast<ChunkSink&>(file_sink);
     // On every way out, the session stops storing before the writer and the file go.
     struct StopFirst {
         RecordingSession& rec;
@@ -43,12 +54,14 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
     clock::time_point started;  // -d counts from the moment the events are enabled
     auto write_header = [&](const format::RecordingHeader& h) -> Status {
         started = clock::now();
+        if (switcher) return switcher->write_header(h);
         KILN_TRY(writer.write_preamble());
         return writer.write_chunk(format::ChunkType::kHeader, format::encode(h));
     };
     if (auto s = rec.start(sink, write_header); !s) return s.error();
     const Target& target = rec.target();
     DrainLoop& drain = rec.drain();
+    if (switcher) switcher->attach(drain);
     std::vector<pollfd> pfds;
     pfds.push_back({signals.fd(), POLLIN, 0});
     for (auto& r : rec.rings()) pfds.push_back({r.fd(), POLLIN, 0});
@@ -73,6 +86,8 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
     };
     while (reason == format::StopReason::kUnknown) {
         long long wait_ms = std::min<long long>(idle_timeout_ms, ms_until(drain.flush_due()));
+        if (switcher && switcher->due_ns() != std::numeric_limits<uint64_t>::max())
+            wait_ms = std::min<long long>(wait_ms, static_cast<long long>((switcher->due_ns() - std::min(switcher->due_ns(), monotonic_ns()) + 999'999) / 1'000'000));
         if (timed) wait_ms = std::min(wait_ms, ms_until(deadline));
         const int timeout_ms = static_cast<int>(std::max<long long>(wait_ms, 0));
         int n = ::poll(pfds.data(), pfds.size(), timeout_ms);
@@ -93,6 +108,8 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
         drain.drain_all();
         const auto now = clock::now();
         drain.flush_if_due(now);
+        if (switcher)
+            if (auto s = switcher->switch_if_due(rec, monotonic_ns()); !s) return s.error();
         if (timed && now >= deadline && reason == format::StopReason::kUnknown) reason = format::StopReason::kDuration;
         if (!target.watch_pids.empty() && now - last_watch >= std::chrono::milliseconds(250)) {
             last_watch = now;
@@ -106,21 +123,34 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
     format::RecordingStats stats = rec.stats();
     stats.build_id_failures = build_id_failures;
     stats.stop_reason = static_cast<uint32_t>(reason);
+    if (switcher) {
+        rec.pipeline().wait_idle();
+        switcher->finish_stats(stats);
+    }
     rec.pipeline().submit_sideband(format::ChunkType::kStats, format::encode(stats));
     if (auto s = rec.finish(); !s) return s.error();
-    if (::fsync(*out_fd) != 0 && errno != EINVAL)
+    if (!switcher && ::fsync(out_fd) != 0 && errno != EINVAL)
         return make_error("cannot sync " + opt.output + ": " + std::strerror(errno));
 
     RecordSummary summary;
     summary.stats = stats;
-    summary.file_bytes = writer.bytes_written();
-    summary.uncompressed_bytes = writer.raw_bytes_written();
-    summary.path = opt.output;
+    summary.file_bytes = switcher ? switcher->bytes() : writer.bytes_written();
+    summary.uncompressed_bytes = switcher ? 0 : writer.raw_bytes_written();
+    summary.path = switcher ? switcher->path() : opt.output;
+    summary.files = switcher ? switcher->files() : 1;
+    summary.switched = switcher.has_value();
     return summary;
 }
 
 std::string summary_line(const RecordSummary& s) {
     char buf[512];
+    if (s.switched) {
+        std::snprintf(buf, sizeof buf, "kiln record: %u files; the last, %s: %llu samples, %llu lost, %.2f MB", s.files,
+                      s.path.c_str(), static_cast<unsigned long long>(s.stats.samples),
+                      static_cast<unsigned long long>(s.stats.lost_records + s.stats.lost_samples),
+                      static_cast<double>(s.file_bytes) / 1e6);
+        return buf;
+    }
     const double mb = static_cast<double>(s.file_bytes) / 1e6;
     const double ratio = s.file_bytes ? static_cast<double>(s.uncompressed_bytes) / static_cast<double>(s.file_bytes) : 0;
     std::snprintf(buf, sizeof buf, "kiln record: %llu samples, %llu lost, %.2f MB written to %s (%.1fx compression)",

@@ -16,7 +16,9 @@ struct RecordSummary {
     format::RecordingStats stats;
     uint64_t file_bytes = 0;
     uint64_t uncompressed_bytes = 0;  // everything written, before compression
-    std::string path;
+    std::string path;   // the (last) file
+    bool switched = false;  // --switch-output: stats and bytes are the last file's
+    uint32_t files = 1;     // ... and this many were written
 };
 
 // note() receives one-line messages for the user (fallbacks, warnings).

@@ -16,9 +16,17 @@ RecordRunner add_record_command(CLI::App& app, const std::vector<std::string>& a
     add_record_flags(*sub, *flags);
     sub->add_option("-o,--output", o.output, "Output file (default kiln.data; an existing one is kept as .old)");
     sub->add_flag("-q,--quiet", o.quiet, "Print no summary line");
+    sub->add_option("--switch-output", flags->switch_output,
+                    "Write a new complete recording every DURATION (e.g. 60s) or SIZE (e.g. 100M), each named "
+                    "after -o with its start time (kiln-YYYYmmdd-HHMMSS.data)");
+    sub->add_option("--max-files", o.max_files, "With --switch-output: keep only the newest N files");
     sub->prefix_command();  // everything from the command on belongs to the command (command_line_words.h)
     return [flags](const std::vector<std::string>& prepared) {
         flags->opt.command = command_after_separator(prepared);
+        if (auto s = apply_switch_output(*flags); !s) {
+            std::fprintf(stderr, "kiln record: %s\n", s.error().message.c_str());
+            return 2;
+        }
         if (auto s = apply_record_flags(*flags); !s) {
             std::fprintf(stderr, "kiln record: %s\n", s.error().message.c_str());
             return 2;

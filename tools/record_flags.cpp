@@ -84,6 +84,29 @@ Status apply_record_flags(RecordFlags& f) {
     return {};
 }
 
+Status apply_switch_output(RecordFlags& f) {
+    auto& o = f.opt;
+    if (f.switch_output.empty()) {
+        if (o.max_files > 0) return make_error("--max-files needs --switch-output");
+        return {};
+    }
+    // A size ends in a size unit (64M, 1G, 500K, 2MB); anything else is a duration (60s, 500ms).
+    const char last = static_cast<char>(std::toupper(static_cast<unsigned char>(f.switch_output.back())));
+    if (last == 'K' || last == 'M' || last == 'G' || last == 'B') {
+        auto bytes = parse_size_bytes(f.switch_output, "--switch-output");
+        if (!bytes) return bytes.error();
+        if (*bytes < (1u << 20)) return make_error("--switch-output " + f.switch_output + ": at least 1M per file");
+        o.switch_output_bytes = *bytes;
+    } else {
+        auto ns = format::parse_duration_ns(f.switch_output, "--switch-output");
+        if (!ns) return ns.error();
+        if (*ns < 1'000'000'000ull) return make_error("--switch-output " + f.switch_output + ": at least 1s per file");
+        o.switch_output_ns = *ns;
+    }
+    if (o.output == "-") return make_error("--switch-output writes files: it cannot go with -o -");
+    return {};
+}
+
 void add_record_flags(CLI::App& sub, RecordFlags& flags) {
     auto& o = flags.opt;
     sub.add_option("-e,--event", o.events, "Event to sample (repeatable; default cycles, see `kiln list`)");

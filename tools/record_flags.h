@@ -19,12 +19,15 @@ struct RecordFlags {
     uint64_t frequency = 0, period = 0;
     std::string mem;  // --mem=LIST ("" when not given; a bare --mem arrives as the full list)
     std::string counter_interval = "100ms", proc_interval = "1s";
+    std::string switch_output;  // kiln record only
 };
 
 // Every flag but -o/--output and -q/--quiet, whose meaning differs between the verbs.
 void add_record_flags(CLI::App& sub, RecordFlags& flags);
 // Turns the flags' text into flags.opt; errors name the flag.
 Status apply_record_flags(RecordFlags& flags);
+// --switch-output DURATION|SIZE and --max-files into flags.opt.
+Status apply_switch_output(RecordFlags& flags);
 
 }  // namespace kiln::tools
 

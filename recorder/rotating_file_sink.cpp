@@ -1,0 +1,105 @@
+#include "recorder/rotating_file_sink.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "formats/sideband.h"
+#include "recorder/output_file.h"
+
+namespace kiln::recorder {
+
+namespace {
+
+// Written once at the start of a recording, needed by every file of it.
+bool recording_wide(format::ChunkType type) {
+    switch (type) {
+        case format::ChunkType::kKernelInfo:
+        case format::ChunkType::kKallsymsFolded:
+        case format::ChunkType::kModules:
+        case format::ChunkType::kProcSnapshot: return true;
+        default: return false;
+    }
+}
+
+}  // namespace
+
+RotatingFileSink::~RotatingFileSink() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+Status RotatingFileSink::open_locked(const std::string& path, const format::RecordingHeader& header) {
+    auto fd = create_output_file(path);
+    if (!fd) return fd.error();
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = *fd;
+    path_ = path;
+    writer_ = std::make_unique<format::ChunkWriter>(fd_, path, level_);
+    samples_ = lost_ = 0;
+    KILN_TRY(writer_->write_preamble());
+    return writer_->write_chunk(format::ChunkType::kHeader, format::encode(header));
+}
+
+Status RotatingFileSink::open_first(const std::string& path, const format::RecordingHeader& header) {
+    std::lock_guard lock(mu_);
+    return open_locked(path, header);
+}
+
+Status RotatingFileSink::store(const ChunkBuffer& buf) {
+    std::lock_guard lock(mu_);
+    Status s = buf.compressed_raw_size > 0 ? writer_->write_compressed_chunk(buf.type, buf.compressed_raw_size, buf.bytes())
+                                           : writer_->write_chunk(buf.type, buf.bytes());
+    if (!s.ok()) return s;
+    if (buf.on_written) buf.on_written(writer_->last_payload(), writer_->last_compression());
+    if (buf.type == format::ChunkType::kPerfRecords) {
+        samples_ += buf.samples;
+        lost_ += buf.lost;
+    }
+    if (recording_wide(buf.type)) {
+        StoredChunk c;
+        c.type = buf.type;
+        c.compression = writer_->last_compression();
+        c.raw_size = buf.compressed_raw_size > 0 ? buf.compressed_raw_size : buf.bytes().size();
+        c.payload.assign(writer_->last_payload().begin(), writer_->last_payload().end());
+        pinned_.push_back(std::move(c));
+    }
+    return {};
+}
+
+Result<FinishedFile> RotatingFileSink::switch_to(const std::string& path, const format::RecordingHeader& header,
+                                                 const EndSideband& end, format::RecordingStats stats,
+                                                 const std::vector<std::vector<uint8_t>>& essentials) {
+    std::lock_guard lock(mu_);
+    if (!end.build_ids.entries.empty())
+        KILN_TRY(writer_->write_chunk(format::ChunkType::kBuildIds, format::encode(end.build_ids)));
+    for (const auto& m : end.perf_maps) KILN_TRY(writer_->write_chunk(format::ChunkType::kPerfMap, format::encode(m)));
+    stats.samples = samples_;
+    stats.lost_records = lost_;
+    stats.build_id_failures = end.build_id_failures;
+    KILN_TRY(writer_->write_chunk(format::ChunkType::kStats, format::encode(stats)));
+    if (::fsync(fd_) != 0 && errno != EINVAL) return make_error("cannot sync " + path_ + ": " + std::strerror(errno));
+    FinishedFile done{path_, writer_->bytes_written(), samples_};
+
+    KILN_TRY(open_locked(path, header));
+    for (const auto& c : pinned_) KILN_TRY(writer_->write_stored_chunk(c.type, c.compression, c.raw_size, c.payload));
+    for (const auto& e : essentials) KILN_TRY(writer_->write_chunk(format::ChunkType::kPerfRecords, e));
+    return done;
+}
+
+uint64_t RotatingFileSink::samples() const {
+    std::lock_guard lock(mu_);
+    return samples_;
+}
+
+uint64_t RotatingFileSink::lost() const {
+    std::lock_guard lock(mu_);
+    return lost_;
+}
+
+uint64_t RotatingFileSink::bytes() const {
+    std::lock_guard lock(mu_);
+    return writer_ ? writer_->bytes_written() : 0;
+}
+
+}  // namespace kiln::recorder
