@@ -9,6 +9,19 @@ namespace {
 constexpr uint32_t kStatsPayloadVersion = 1;
 }
 
+const char* stop_reason_text(uint32_t reason) {
+    switch (static_cast<StopReason>(reason)) {
+        case StopReason::kCommandExited: return "the command exited";
+        case StopReason::kSignal: return "a signal";
+        case StopReason::kDuration: return "-d passed";
+        case StopReason::kTargetsGone: return "the target processes were gone";
+        case StopReason::kMonitorDump: return "a dump of kiln monitor";
+        case StopReason::kSwitchedOutput: return "--switch-output started the next file";
+        case StopReason::kUnknown: break;
+    }
+    return "unknown";
+}
+
 std::vector<uint8_t> encode(const RecordingStats& s) {
     ByteWriter w;
     w.u32(kStatsPayloadVersion);

@@ -31,6 +31,9 @@ enum class StopReason : uint32_t {
     kSwitchedOutput = 6
 };
 
+// "the command exited", "a dump of kiln monitor" ...; "unknown" for values this reader does not know.
+const char* stop_reason_text(uint32_t reason);
+
 std::vector<uint8_t> encode(const RecordingStats& s);
 Result<RecordingStats> decode_recording_stats(std::span<const uint8_t> payload);
 

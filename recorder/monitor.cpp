@@ -46,7 +46,7 @@ std::string seconds_text(uint64_t ns) {
 // MiB, as --max-bytes counts.
 std::string megabytes_text(uint64_t bytes) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+    std::snprintf(buf, sizeof buf, "%.2f MiB", static_cast<double>(bytes) / (1 << 20));
     return buf;
 }
 
@@ -89,7 +89,7 @@ private:
     EssentialRecords essentials_;
     std::unique_ptr<RecordingSession> session_;
     std::unique_ptr<TriggerWatch> triggers_;
-    uint64_t started_ns_ = 0, started_realtime_ns_ = 0;
+    uint64_t started_ns_ = 0;
     std::optional<Trigger> pending_;
     std::optional<DumpInFlight> writing_;
     uint64_t last_trigger_ns_ = 0;
@@ -233,8 +233,10 @@ Result<MonitorSummary> Monitor::run() {
     if (!session) return session.error();
     session_ = std::move(*session);
 
-    const bool on_signal = std::any_of(opt_.triggers.begin(), opt_.triggers.end(),
-                                       [](const TriggerSpec& t) { return t.kind == TriggerKind::kSignal; });
+    const auto signal_spec = std::find_if(opt_.triggers.begin(), opt_.triggers.end(),
+                                          [](const TriggerSpec& t) { return t.kind == TriggerKind::kSignal; });
+    const bool on_signal = signal_spec != opt_.triggers.end();
+    const size_t signal_index = static_cast<size_t>(signal_spec - opt_.triggers.begin());
     SignalCatcher signals({SIGUSR2});
     if (auto s = session_->start(history_, [](const format::RecordingHeader&) -> Status { return {}; }); !s)
         return s.error();
@@ -247,7 +249,6 @@ Result<MonitorSummary> Monitor::run() {
     if (!watch) return watch.error();
     triggers_ = std::move(*watch);
     started_ns_ = session_->header().start_time_ns;
-    started_realtime_ns_ = session_->header().start_realtime_ns;
     session_->drain().tap_sideband([this](const perf_event_header& h, const uint8_t* rec, uint64_t sequence) {
         essentials_.add(h, rec, sequence);
     });
@@ -302,7 +303,7 @@ Result<MonitorSummary> Monitor::run() {
             while (::read(signals.fd(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
                 if (si.ssi_signo == SIGCHLD) continue;
                 if (si.ssi_signo == SIGUSR2) {
-                    if (on_signal) on_hit(TriggerHit{0, "signal", 1}, now, /*say_why=*/true);
+                    if (on_signal) on_hit(TriggerHit{signal_index, "signal", 1}, now, /*say_why=*/true);
                     else note_("SIGUSR2 ignored: no --trigger signal was given");
                     continue;
                 }

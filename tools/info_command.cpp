@@ -64,7 +64,10 @@ nlohmann::json to_json(const format::RecordingSummary& s, uint16_t major, uint16
         {"binaries", bins},
         {"warnings", s.warnings},
     };
-    if (s.stats) j["exit_status"] = s.stats->exit_status;
+    if (s.stats) {
+        j["exit_status"] = s.stats->exit_status;
+        j["stopped_by"] = format::stop_reason_text(s.stats->stop_reason);
+    }
     if (s.counters)
         j["counters"] = {{"snapshots", s.counters->snapshots},
                          {"interval_ns", s.counters->interval_ns},
@@ -92,6 +95,8 @@ void print_text(const format::RecordingSummary& s, uint16_t major, uint16_t mino
                 static_cast<unsigned long long>(s.samples_with_stack), static_cast<double>(s.stack_bytes) / 1024);
     std::printf("lost:       %llu\n", static_cast<unsigned long long>(s.lost));
     std::printf("throttled:  %llu\n", static_cast<unsigned long long>(s.throttled));
+    if (s.stats) std::printf("ended by:   %s\n", format::stop_reason_text(s.stats->stop_reason));
+    else std::printf("ended by:   nothing: the file has no STATS chunk (the recorder was killed)\n");
     std::printf("sideband:   %llu kernel symbols, %llu perf maps\n", static_cast<unsigned long long>(s.kernel_symbols),
                 static_cast<unsigned long long>(s.perf_maps));
     if (s.counters)

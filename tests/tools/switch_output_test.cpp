@@ -60,6 +60,9 @@ TEST(SwitchOutput, APeriodMakesCompleteRecordingsAndMaxFilesKeepsTheNewest) {
         EXPECT_NE(folded.out.find("spin_until_stop"), std::string::npos) << f << "\n" << folded.out.substr(0, 1000);
     }
     EXPECT_GT(total, 0u);
+    // Every file but the last ended for the next; the last when the command exited.
+    EXPECT_EQ(info_json(files[0])["stopped_by"], "--switch-output started the next file");
+    EXPECT_EQ(info_json(files.back())["stopped_by"], "the command exited");
 }
 
 TEST(SwitchOutput, ASizeMakesFilesOfAboutThatSize) {

@@ -23,11 +23,16 @@ cpu() {
 }
 mkdir -p "$work/mon"
 monitor=$(cpu "$kiln" monitor -o "$work/mon" -a -F 99 --trigger signal --status-interval 0 -d "$secs")
+# With a trigger read every 10 ms, and without the /proc counters (every process every second).
+monitor_load=$(cpu "$kiln" monitor -o "$work/mon" -a -F 99 --trigger 'load>=1000' --status-interval 0 -d "$secs")
+monitor_bare=$(cpu "$kiln" monitor -o "$work/mon" -a -F 99 --trigger signal --counter-interval 0 --status-interval 0 -d "$secs")
 overwrite=$(cpu perf record -q --overwrite -a -F 99 -o "$work/o.data" -- sleep "$secs")
 plain=$(cpu perf record -q -a -F 99 -o "$work/p.data" -- sleep "$secs")
 per_s() { echo "$1 * 1000 / $secs" | bc -l; }
 printf "idle, -a -F 99, %s s (median of %s)      CPU s   ms CPU per s\n" "$secs" "$runs"
 printf "%-40s %8.3f %10.2f\n" "kiln monitor (30 s history)" "$monitor" "$(per_s "$monitor")" \
+  "  with load>=N read every 10 ms" "$monitor_load" "$(per_s "$monitor_load")" \
+  "  with --counter-interval 0" "$monitor_bare" "$(per_s "$monitor_bare")" \
   "perf record --overwrite" "$overwrite" "$(per_s "$overwrite")" "perf record" "$plain" "$(per_s "$plain")"
 printf "kiln monitor / perf --overwrite: %.2fx; / perf record: %.2fx\n" \
   "$(echo "$monitor / ($overwrite + 0.000001)" | bc -l)" "$(echo "$monitor / ($plain + 0.000001)" | bc -l)"
