@@ -89,6 +89,15 @@ void DrainLoop::flush() {
     if (!current_->data.empty()) swap_buffer();
 }
 
+void DrainLoop::forget_processes(const std::vector<uint32_t>& pids) {
+    for (uint32_t p : pids) {
+        const int pid = static_cast<int>(p);
+        pids_seen_.erase(pid);
+        auto it = no_build_id_.lower_bound({pid, std::string()});
+        while (it != no_build_id_.end() && it->first == pid) it = no_build_id_.erase(it);
+    }
+}
+
 void DrainLoop::encode_deltas_of(const std::vector<format::EventDescription>& events) {
     delta_layouts_ = format::StackLayouts(events);
 }

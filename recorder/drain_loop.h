@@ -50,6 +50,9 @@ public:
 
     const DrainCounters& counters() const { return counters_; }
     const std::set<int>& pids_seen() const { return pids_seen_; }
+    // Drops processes from pids_seen() and files_without_build_id(): a recorder that runs for
+    // days (kiln monitor, --switch-output) forgets what exited before the data it still holds.
+    void forget_processes(const std::vector<uint32_t>& pids);
     const std::set<std::pair<int, std::string>>& files_without_build_id() const { return no_build_id_; }
 
     uint8_t* reserve(size_t n) override;

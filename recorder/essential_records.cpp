@@ -41,12 +41,12 @@ void EssentialRecords::add(const perf_event_header& h, const uint8_t* record, ui
     if (h.type == PERF_RECORD_EXIT) exits_.push_back({order, sequence, pid, tid});
 }
 
-void EssentialRecords::prune(uint64_t oldest_kept) {
+std::vector<uint32_t> EssentialRecords::prune(uint64_t oldest_kept) {
     // Up to which arrival a process (by pid) or a thread (by pid and tid) is gone for good.
     std::unordered_map<uint32_t, uint64_t> process_gone;
     std::unordered_map<uint64_t, uint64_t> thread_gone;
     auto due = std::stable_partition(exits_.begin(), exits_.end(), [&](const Exit& e) { return e.sequence >= oldest_kept; });
-    if (due == exits_.end()) return;
+    if (due == exits_.end()) return {};
     for (auto it = due; it != exits_.end(); ++it) {
         if (it->pid == it->tid) {
             uint64_t& o = process_gone[it->pid];
@@ -72,6 +72,10 @@ void EssentialRecords::prune(uint64_t oldest_kept) {
     }
     bytes_ = std::move(bytes);
     entries_ = std::move(kept);
+    std::vector<uint32_t> gone;
+    gone.reserve(process_gone.size());
+    for (const auto& [pid, order] : process_gone) gone.push_back(pid);
+    return gone;
 }
 
 std::vector<std::vector<uint8_t>> EssentialRecords::payloads_before(uint64_t first, size_t max_bytes) const {

@@ -18,8 +18,9 @@ class EssentialRecords {
 public:
     // One record as the kernel wrote it, from the chunk numbered sequence.
     void add(const perf_event_header& h, const uint8_t* record, uint64_t sequence);
-    // Forgets what exited in chunks before oldest_kept (the first chunk the history holds).
-    void prune(uint64_t oldest_kept);
+    // Forgets what exited in chunks before oldest_kept (the first chunk the history holds);
+    // returns the pids of the processes forgotten.
+    std::vector<uint32_t> prune(uint64_t oldest_kept);
     // The records from chunks before first, in the order they came, as PERF_RECORDS payloads of
     // at most max_bytes each (a record larger than that gets a payload of its own).
     std::vector<std::vector<uint8_t>> payloads_before(uint64_t first, size_t max_bytes) const;

@@ -103,7 +103,7 @@ void Monitor::drain_round(uint64_t now_ns) {
     drain.drain_all();
     drain.flush_if_due(std::chrono::steady_clock::now());
     history_.expire(now_ns);
-    essentials_.prune(history_.oldest_sequence());
+    drain.forget_processes(essentials_.prune(history_.oldest_sequence()));
     history_.set_reserved_bytes(essentials_.bytes());
 }
 

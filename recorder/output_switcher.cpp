@@ -58,7 +58,7 @@ Status OutputSwitcher::switch_if_due(RecordingSession& rec, uint64_t now_ns) {
     // Everything drained so far is in the file that ends: the next one needs what is still
     // running (the records of processes that exited are forgotten).
     const uint64_t next_sequence = drain.next_sequence();
-    essentials_.prune(next_sequence);
+    drain.forget_processes(essentials_.prune(next_sequence));
     format::RecordingHeader header = rec.header();
     header.start_realtime_ns += now_ns - header.start_time_ns;
     header.start_time_ns = now_ns;

@@ -104,13 +104,14 @@ TEST(EssentialRecords, KeepsWhatRunsAndForgetsWhatExitedBeforeTheOldestChunk) {
     EXPECT_EQ(e.count(), 9u);
 
     // Nothing exited before chunk 3: all kept.
-    e.prune(3);
+    EXPECT_TRUE(e.prune(3).empty());
     EXPECT_EQ(e.count(), 9u);
     // The thread exited in chunk 3: its FORK and EXIT go; process 20 exited in chunk 4, kept.
-    e.prune(4);
+    EXPECT_TRUE(e.prune(4).empty());
     EXPECT_EQ(e.count(), 7u);
-    // Process 20's first life goes; its second (the reused pid) stays.
-    e.prune(5);
+    // Process 20's first life goes (and is said to go); its second (the reused pid) stays.
+    EXPECT_EQ(e.prune(5), std::vector<uint32_t>{20});
+    EXPECT_TRUE(e.prune(5).empty());
     using T = std::tuple<uint32_t, uint32_t, uint32_t>;
     EXPECT_EQ(contents(e.payloads_before(100, 1 << 20)),
               (std::vector<T>{{PERF_RECORD_COMM, 10, 10}, {PERF_RECORD_MMAP2, 10, 10}, {PERF_RECORD_COMM, 20, 20},
