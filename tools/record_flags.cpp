@@ -4,6 +4,8 @@
 #include <cctype>
 #include <stdexcept>
 
+#include <CLI/CLI.hpp>
+
 #include "formats/duration_text.h"
 #include "recorder/mem_events.h"
 #include "recorder/targets.h"
@@ -148,29 +150,21 @@ void add_record_flags(CLI::App& sub, RecordFlags& flags) {
 namespace kiln::tools {
 
 Result<uint64_t> parse_size_bytes(const std::string& text, const std::string& option) {
-    auto bad = [&] {
-        return make_error(option + " " + text + ": expected a size such as 64M, 1G, 512K or a number of bytes");
-    };
+    // CLI11's size units with every prefix a power of 1024 (k, kb, kib, M, MB, MiB, ...; any case).
+    // (It reports some errors by throwing, others by returning them; it takes "-1" as a number.)
+    std::string value = text;
+    std::string why = "-";
+    uint64_t bytes = 0;
     size_t used = 0;
-    double value = 0;
     try {
-        value = std::stod(text, &used);
+        if (!text.empty() && text[0] != '-') why = CLI::AsSizeValue(false)(value);
+        if (why.empty() && !value.empty()) bytes = std::stoull(value, &used);
     } catch (const std::exception&) {
-        return bad();
+        used = 0;
     }
-    std::string unit = text.substr(used);
-    for (auto& ch : unit) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    // "M", "MB" and "MiB" are all 2^20.
-    if (unit.size() == 3 && unit.ends_with("IB")) unit.resize(1);
-    else if (unit.size() == 2 && unit.ends_with("B")) unit.resize(1);
-    double scale = 1;
-    if (unit == "" || unit == "B") scale = 1;
-    else if (unit == "K") scale = 1024.0;
-    else if (unit == "M") scale = 1024.0 * 1024;
-    else if (unit == "G") scale = 1024.0 * 1024 * 1024;
-    else return bad();
-    if (!(value >= 0) || value * scale > 1e18) return bad();
-    return static_cast<uint64_t>(value * scale);
+    if (!why.empty() || used == 0 || used != value.size())
+        return make_error(option + " " + text + ": expected a size such as 64M, 1G, 512K or a number of bytes");
+    return bytes;
 }
 
 }  // namespace kiln::tools

@@ -33,8 +33,8 @@ Status apply_switch_output(RecordFlags& flags);
 
 namespace kiln::tools {
 
-// "64M", "1.5G", "512K", "100MB", "1GiB" or bytes → bytes (powers of 1024, as perf's
-// --switch-output and --max-size); option names the flag in errors.
+// "64M", "512K", "100MB", "1GiB" or bytes → bytes (powers of 1024, as perf's --switch-output
+// and --max-size); option names the flag in errors.
 Result<uint64_t> parse_size_bytes(const std::string& text, const std::string& option);
 
 }  // namespace kiln::tools

@@ -435,9 +435,11 @@ TEST(Monitor, BadCommandLinesAreClearErrors) {
     auto no_log = run_kiln({"monitor", "--events", tmp.dir()});
     EXPECT_EQ(no_log.exit_code, 1);
     EXPECT_NE(no_log.err.find("events.jsonl"), std::string::npos) << no_log.err;
-    auto size = run_kiln({"monitor", "-o", tmp.dir(), "-a", "--trigger", "signal", "--max-bytes", "lots"});
-    EXPECT_EQ(size.exit_code, 2);
-    EXPECT_NE(size.err.find("--max-bytes lots"), std::string::npos) << size.err;
+    for (const std::string bad_size : {"lots", "-1", "1.5G", ""}) {
+        auto size = run_kiln({"monitor", "-o", tmp.dir(), "-a", "--trigger", "signal", "--max-bytes", bad_size});
+        EXPECT_EQ(size.exit_code, 2) << bad_size;
+        EXPECT_NE(size.err.find("--max-bytes " + bad_size + ": expected a size"), std::string::npos) << size.err;
+    }
 }
 
 }  // namespace
