@@ -139,18 +139,30 @@ private:
 
 TEST(Monitor, ALoadBurstMakesOneDumpOfTheSecondsAroundIt) {
     TempDir tmp;
-    const int threshold = cpus() + 4;
-    const int workers = 2 * cpus() + 8;
+    // A process that starts long before the dump's window: its name, threads and maps come to
+    // the monitor at its start, in chunks the history has dropped by the time of the dump.
+    const pid_t early = spawn({workload("spinner_fp"), "30"});
+    // The threshold stands well above what runs anyway: the spinner's two threads, the test, a
+    // monitor's threads (slow under the sanitizers) and whatever else this machine runs; the
+    // most runnable tasks seen over 2 s, plus 6, and never under CPUs + 8.
+    int most = 0;
+    for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2); std::chrono::steady_clock::now() < until;) {
+        std::ifstream f("/proc/loadavg");
+        double a, b, c;
+        int running = 0;
+        if (f >> a >> b >> c >> running) most = std::max(most, running);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    const int threshold = std::max(cpus() + 8, most + 6);
+    const int workers = 2 * threshold;
     const std::string trigger = "load>=" + std::to_string(threshold);
     RunningMonitor mon(tmp, tmp.dir(), {"-a", "-F", "99", "--keep", "2s", "--after", "1s", "--trigger", trigger,
                                         "--cooldown", "60s", "--status-interval", "0"});
     ASSERT_TRUE(mon.ready()) << mon.err();
-    // A process that starts long before the dump's window: its name, threads and maps come to
-    // the monitor at its start, in chunks the history has dropped by the time of the dump.
-    const pid_t early = spawn({workload("spinner_fp"), "30"});
     // The history must roll past the spinner's start (keep + after + a chunk): time itself is
     // the condition here.
-    std::this_thread::sleep_for(std::chrono::seconds(5));
+    std::this_thread::sleep_for(std::chrono::seconds(4));
+    ASSERT_TRUE(mon.events().empty()) << "fired before the burst: " << mon.err();
 
     LoadWatcher load(threshold);
     const pid_t burst = spawn({"/usr/bin/stress-ng", "--cpu", std::to_string(workers), "--timeout", "2s", "--quiet"});

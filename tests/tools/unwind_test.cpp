@@ -181,7 +181,12 @@ TEST(Unwind, CfiOnlyInDebugFrameIsUsed) {
         return ends_with(s, ";main;work;hot_a") || ends_with(s, ";main;work;hot_b");
     });
     EXPECT_GT(through, 0.95 * f.total) << err;
-    EXPECT_EQ(err.find("cpu_split_debugframe_nofp: "), std::string::npos) << err;
+    // Its code has CFI; its PLT stubs have none (the linker writes their CFI only into an
+    // .eh_frame), so a sample caught in one is unwound by frame pointer: a rare sample, never more.
+    const size_t note = err.find("cpu_split_debugframe_nofp: ");
+    if (note != std::string::npos) {
+        EXPECT_LT(std::stod(err.substr(note + 27)), 1.0) << err;
+    }
 }
 
 TEST(Unwind, FastPathAndLibunwindGiveTheSameStacks) {
