@@ -25,8 +25,10 @@
 #include "tools/analyze_timeline.h"
 #include "tools/analyze_trace_views.h"
 #include "tools/analyze_anomalies.h"
+#include "tools/analyze_html.h"
 #include "tools/commands.h"
 #include "tools/text_output.h"
+#include "tools/unwind_report.h"
 
 namespace kiln::tools {
 
@@ -40,6 +42,7 @@ struct AnalyzeArgs {
     size_t last = 0;                // syscalls: each thread's last N calls
     std::string sensitivity, baseline_time, baseline_file, report;  // anomalies
     std::string perfetto;           // --perfetto PATH
+    std::string html;               // --html PATH: the HTML report
     size_t top = 0;
     bool top_given = false;
     std::vector<int32_t> pids, tids;
@@ -87,63 +90,6 @@ Status write_outputs(const analyzer::Analysis& a, const AnalyzeArgs& args, const
     return Status::success();
 }
 
-// What fixes the stacks that stopped for this reason ("" when nothing kiln can name does).
-std::string unwind_fix(analyzer::UnwindFailureKind kind, uint32_t stack_bytes) {
-    using K = analyzer::UnwindFailureKind;
-    switch (kind) {
-        case K::kStackCopyTooShort:
-            return "record with a bigger stack copy: -g dwarf," +
-                   std::to_string(std::min<uint32_t>(stack_bytes * 2, 65528));
-        case K::kNoCfi:
-        case K::kNoEhFrameHdr:
-            return "build it with -fasynchronous-unwind-tables (keeps .eh_frame) or -fno-omit-frame-pointer";
-        case K::kBinaryNotFound:
-        case K::kBuildIdMismatch:
-            return "make the binary (or its debug file) available: --symfs, --debug-dir or DEBUGINFOD_URLS";
-        case K::kNoUserRegisters: return "record with -g dwarf";
-        case K::kUnwinderStartFailed:
-        case K::kUnwinderStopped:
-        case K::kAddressNotMapped:
-        case K::kNotAFile:
-        case K::kBinaryUnreadable:
-        case K::kMappingNotInFile: return "";
-    }
-    return "";
-}
-
-void report_unwinding(const analyzer::Analysis& a) {
-    const auto& u = a.unwind;
-    if (u.samples == 0) return;
-    uint64_t complete = 0, truncated = 0, failed = 0, fp = 0;
-    for (const auto& [dso, h] : u.by_dso) {
-        complete += h.complete;
-        truncated += h.truncated;
-        failed += h.failed;
-        fp += h.frame_pointer_fallback;
-    }
-    auto pct = [&u](uint64_t n) { return 100.0 * static_cast<double>(n) / static_cast<double>(u.samples); };
-    std::fprintf(stderr, "unwinding (dwarf): %llu user stacks: %.1f%% complete, %.1f%% truncated, %.1f%% failed",
-                 static_cast<unsigned long long>(u.samples), pct(complete), pct(truncated), pct(failed));
-    if (fp) std::fprintf(stderr, "; %.1f%% used frame pointers where CFI was missing", pct(fp));
-    std::fprintf(stderr, "\n");
-    for (const auto& [dso, h] : u.by_dso) {
-        auto name = a.unwind_binaries.find(dso);
-        const std::string bin = name != a.unwind_binaries.end() ? name->second : "[unknown]";
-        if (h.frame_pointer_fallback)
-            std::fprintf(stderr,
-                         "  %s: %.1f%% of stacks crossed code without CFI here and were unwound with its frame "
-                         "pointer (a caller may be missing); fix: %s\n",
-                         bin.c_str(), pct(h.frame_pointer_fallback),
-                         bin.starts_with("/") ? "build it with -fasynchronous-unwind-tables (keeps .eh_frame)"
-                                              : "none needed if the callers shown are right (JIT or vdso code)");
-        for (const auto& [reason, n] : h.reasons) {
-            const std::string fix = unwind_fix(reason.kind, u.stack_bytes);
-            std::fprintf(stderr, "  %s: %.1f%% of stacks stopped here: %s%s%s\n", bin.c_str(), pct(n),
-                         reason.detail.c_str(), fix.empty() ? "" : "; fix: ", fix.c_str());
-        }
-    }
-}
-
 // The view's summary and warnings. With several views of one pass (-o DIR), what belongs to
 // the pass (losses, unwinding, the recording's warnings) is said once, with the first.
 void report(const analyzer::Analysis& a, const std::string& view, bool first_view,
@@ -157,7 +103,7 @@ void report(const analyzer::Analysis& a, const std::string& view, bool first_vie
     std::fprintf(stderr, ", %zu distinct stacks\n", a.distinct_stacks);
     if (first_view && a.lost)
         std::fprintf(stderr, "warning: %llu samples were lost while recording\n", static_cast<unsigned long long>(a.lost));
-    if (first_view) report_unwinding(a);
+    if (first_view) print_unwind_report(unwind_summary(a));
     int64_t total = 0;
     for (const auto& s : a.profile.samples) total += s.values.empty() ? 0 : s.values[0];
     for (const auto& b : a.binaries) {
@@ -302,7 +248,44 @@ int run_anomalies_command(const AnalyzeArgs& args) {
     return run_anomalies(a);
 }
 
+// --html PATH or DIR/report.html: the HTML report, a pass of its own with the profile filters.
+bool write_html_option(const AnalyzeArgs& args, const std::string& path, std::vector<std::string>& written) {
+    HtmlReportArgs h;
+    h.file = args.file;
+    h.path = path;
+    h.command = "kiln analyze " + args.file;
+    for (int32_t p : args.pids) h.command += " --pid " + std::to_string(p);
+    for (int32_t t : args.tids) h.command += " --tid " + std::to_string(t);
+    for (const auto& c : args.comms) h.command += " --comm " + c;
+    if (!args.time.empty()) h.command += " --time " + args.time;
+    if (!args.min_block.empty()) h.command += " --min-block " + args.min_block;
+    h.analyze.filter.pids = args.pids;
+    h.analyze.filter.tids = args.tids;
+    h.analyze.filter.comms = args.comms;
+    if (!args.time.empty())
+        if (Status st = analyzer::parse_time_range(args.time, h.analyze.filter); !st) {
+            std::fprintf(stderr, "kiln analyze: %s\n", st.error().message.c_str());
+            return false;
+        }
+    if (!args.min_block.empty())
+        if (auto ns = analyzer::parse_duration_ns(args.min_block, "--min-block")) h.analyze.min_block_ns = *ns;
+    h.analyze.locator.symfs = args.symfs;
+    for (const auto& d : args.debug_dirs) h.analyze.locator.debug_dirs.push_back(d);
+    h.analyze.locator.use_debuginfod = !args.no_debuginfod;
+    h.analyze.libunwind_only = args.libunwind_only;
+    if (std::string err = write_html_report(h, written); !err.empty()) {
+        std::fprintf(stderr, "kiln analyze: --html: %s\n", err.c_str());
+        return false;
+    }
+    return true;
+}
+
 int run_analyze(const AnalyzeArgs& args) {
+    if (args.view == "anomalies" && !args.html.empty()) {
+        std::fprintf(stderr, "kiln analyze: --html writes the whole report, the anomalous ranges with the rest; give "
+                             "it without --view anomalies\n");
+        return 2;
+    }
     if (args.view == "anomalies") return run_anomalies_command(args);
     if (!args.sensitivity.empty() || !args.baseline_time.empty() || !args.baseline_file.empty() || !args.report.empty()) {
         std::fprintf(stderr, "kiln analyze: --sensitivity, --baseline, --baseline-time and --report belong to --view anomalies\n");
@@ -312,7 +295,20 @@ int run_analyze(const AnalyzeArgs& args) {
     const bool other_output = !args.folded.empty() || !args.svg.empty() || !args.pprof.empty() ||
                               !args.speedscope.empty() || !args.out_dir.empty() || !args.json.empty() ||
                               !args.csv.empty() || args.top_given || args.last;
-    if (!args.perfetto.empty() && !other_output) return write_perfetto_option(args) ? 0 : 1;
+    if (!args.perfetto.empty() && !other_output && args.html.empty()) return write_perfetto_option(args) ? 0 : 1;
+    // --html alone (with --perfetto or not) is its own pass: the profile views are not written.
+    if (!args.html.empty() && !other_output) {
+        std::vector<std::string> written;
+        if (!write_html_option(args, args.html, written) || !write_perfetto_option(args)) return 1;
+        for (const auto& w : written)
+            if (w != "-") std::fprintf(stderr, "wrote %s\n", w.c_str());
+        return 0;
+    }
+    if (!args.html.empty() && (args.view == "timeline" || is_trace_view(args.view))) {
+        std::fprintf(stderr, "kiln analyze: --html writes the whole report (every view, the timeline); give it "
+                             "without --view %s\n", args.view.c_str());
+        return 2;
+    }
     if (args.view == "timeline" && args.out_dir.empty()) {
         if (!write_perfetto_option(args)) return 1;
         return run_timeline_view(args);
@@ -440,6 +436,8 @@ int run_analyze(const AnalyzeArgs& args) {
             std::fprintf(stderr, "kiln analyze: %s\n", err.c_str());
             return 1;
         }
+        // and the HTML report
+        if (!write_html_option(args, args.out_dir + "/report.html", written)) return 1;
         // and a Perfetto trace, when the recording holds switches or counters
         if (std::string err = write_perfetto_trace(args.file, perfetto_options(args),
                                                    args.out_dir + "/trace.perfetto-trace", true, written);
@@ -448,6 +446,7 @@ int run_analyze(const AnalyzeArgs& args) {
             return 1;
         }
     }
+    if (!args.html.empty() && !write_html_option(args, args.html, written)) return 1;
     if (!write_perfetto_option(args)) return 1;
     for (const auto& w : written)
         if (w != "-") std::fprintf(stderr, "wrote %s\n", w.c_str());
@@ -524,11 +523,15 @@ Runner add_analyze_command(CLI::App& app) {
     cmd->add_option("--perfetto", args->perfetto,
                     "Write a Perfetto trace to PATH (- for stdout): scheduling per CPU, process tree, counters, "
                     "fork/exec/exit, CPU samples with stacks; open it in ui.perfetto.dev");
+    cmd->add_option("--html", args->html,
+                    "Write the HTML report to PATH (- for stdout): one offline page with the sub-second heat map "
+                    "(drag a range to see its flame graph), counter charts, every view's flame graph with search, "
+                    "zoom and icicle mode, the anomalous ranges, the top table, unwinding and the summary");
     cmd->add_option("--top", args->top, "Print the N functions with the highest self value")
         ->each([args](const std::string&) { args->top_given = true; });
     cmd->add_option("-o,--output-dir", args->out_dir, "Write every view this recording supports (svg, pprof, folded; "
                     "cpu.speedscope.json; timeline.json/csv/svg with counters; sched/syscalls/portrait.json with "
-                    "--sched/--syscalls; trace.perfetto-trace with switches or counters) to DIR");
+                    "--sched/--syscalls; trace.perfetto-trace with switches or counters; report.html) to DIR");
     cmd->add_option("--pid", args->pids, "Only samples of these processes")->delimiter(',');
     cmd->add_option("--tid", args->tids, "Only samples of these threads")->delimiter(',');
     cmd->add_option("--comm", args->comms, "Only samples of processes or threads with this name")->delimiter(',');

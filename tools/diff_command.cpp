@@ -16,6 +16,8 @@
 #include "analyzer/diff/diff_report.h"
 #include "analyzer/output/flame_svg.h"
 #include "analyzer/output/pprof_writer.h"
+#include "analyzer/report/html_page.h"
+#include "analyzer/report/report_document.h"
 #include "analyzer/views/view_registry.h"
 #include "tools/commands.h"
 #include "tools/text_output.h"
@@ -27,7 +29,7 @@ namespace {
 struct DiffArgs {
     std::vector<std::string> positional;  // BASE NEW
     std::vector<std::string> base, now;   // --base F..., --new F...
-    std::string view, svg, pprof, report, correction = "holm";
+    std::string view, svg, pprof, report, html, correction = "holm";
     double fail_above = -1;
     double alpha = 0.01;
     double min_share = 1.0;  // percent
@@ -54,6 +56,53 @@ Result<std::vector<analyzer::ProfileRun>> load_side(const std::vector<std::strin
         runs.push_back(std::move(*r));
     }
     return runs;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+    return out;
+}
+
+// The one-line verdict of the HTML page: the gate's, else what the report lists.
+std::string verdict_of(const analyzer::DiffResult& d, const analyzer::GateResult* gate) {
+    std::vector<analyzer::ReportEntry> regressions, improvements;
+    analyzer::classify_changes(d, regressions, improvements);
+    std::string out;
+    if (gate) {
+        out = gate->failed ? "gate failed: " + std::to_string(gate->culprits.size()) +
+                                 " function(s) grew significantly beyond the threshold"
+                           : "gate passed";
+        for (size_t i = 0; gate->failed && i < gate->culprits.size() && i < 5; ++i)
+            out += (i ? ", " : " (") + gate->culprits[i]->name + (i + 1 == std::min<size_t>(gate->culprits.size(), 5) ? ")" : "");
+        out += "; ";
+    }
+    out += std::to_string(regressions.size()) + " significant regression(s), " + std::to_string(improvements.size()) +
+           " improvement(s)";
+    if (!regressions.empty()) out += "; largest: " + regressions.front().function->name;
+    return out;
+}
+
+// --html PATH: the differential flame graph (NEW's shape) and the significance table in one page.
+Status write_html(const DiffArgs& args, const std::vector<analyzer::ProfileRun>& base,
+                  const std::vector<analyzer::ProfileRun>& now, const analyzer::DiffResult& d,
+                  const analyzer::GateResult* gate) {
+    const analyzer::FlameNode tree = analyzer::build_diff_tree(base, now);
+    const std::string title = "kiln diff: " + joined(args.base) + " vs " + joined(args.now);
+    std::string command = "kiln diff";
+    for (const auto& b : args.base) command += " --base " + b;
+    for (const auto& n : args.now) command += " --new " + n;
+    analyzer::ReportDocument doc("diff", title, joined(args.now), command, 0);
+    analyzer::DiffPageInput in;
+    in.base_name = joined(args.base);
+    in.new_name = joined(args.now);
+    in.result = &d;
+    in.tree = &tree;
+    in.verdict = verdict_of(d, gate);
+    doc.set_diff(in);
+    auto page = analyzer::render_report_page(title, doc.document());
+    if (!page) return page.error();
+    return write_text(args.html, *page);
 }
 
 int run_diff(DiffArgs args) {
@@ -117,6 +166,10 @@ int run_diff(DiffArgs args) {
         if (Status st = write_text(args.svg, s.str()); !st) return fail(st.error().message);
         if (args.svg != "-") written.push_back(args.svg);
     }
+    if (!args.html.empty()) {
+        if (Status st = write_html(args, *base, *now, *d, ropt.gate); !st) return fail(st.error().message);
+        if (args.html != "-") written.push_back(args.html);
+    }
     if (!args.pprof.empty()) {
         if (Status st = analyzer::write_pprof(analyzer::build_diff_pprof(*base, *now), args.pprof); !st)
             return fail(st.error().message);
@@ -144,6 +197,9 @@ Runner add_diff_command(CLI::App& app) {
     cmd->add_option("--view", args->view,
                     "View to build from recordings: " + analyzer::view_name_list() + " (default: BASE's default view)");
     cmd->add_option("--svg", args->svg, "Write a differential flame graph (NEW's shape) to PATH (- for stdout)");
+    cmd->add_option("--html", args->html,
+                    "Write an HTML page to PATH: the differential flame graph (search, zoom, icicle) and the "
+                    "significance table, offline in any browser");
     cmd->add_option("--pprof", args->pprof, "Write a pprof diff (BASE negated, as pprof -diff_base) to PATH");
     cmd->add_option("--report", args->report, "Write the report to PATH: .md (Markdown) or .json; - for Markdown on stdout");
     cmd->add_option("--fail-above", args->fail_above,

@@ -8,24 +8,11 @@
 
 #include "formats/recording_summary.h"
 #include "tools/commands.h"
+#include "tools/recording_info.h"
 
 namespace kiln::tools {
 
 namespace {
-
-std::string join(const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : " ") + s;
-    return out;
-}
-
-std::string sampling_of(const format::EventDescription& e) {
-    const perf_event_attr a = e.perf_attr();
-    std::string s = a.freq ? std::to_string(a.sample_freq) + " Hz" : "every " + std::to_string(a.sample_period);
-    if (a.sample_type & PERF_SAMPLE_STACK_USER) s += ", dwarf " + std::to_string(a.sample_stack_user) + " bytes";
-    else if (a.sample_type & PERF_SAMPLE_CALLCHAIN) s += ", fp callchains";
-    return s;
-}
 
 nlohmann::json to_json(const format::RecordingSummary& s, uint16_t major, uint16_t minor) {
     using nlohmann::json;
@@ -77,43 +64,10 @@ nlohmann::json to_json(const format::RecordingSummary& s, uint16_t major, uint16
 }
 
 void print_text(const format::RecordingSummary& s, uint16_t major, uint16_t minor) {
-    const auto& h = s.header;
-    time_t t = static_cast<time_t>(h.start_realtime_ns / 1000000000ull);
-    char when[64] = "?";
-    if (tm tmv{}; gmtime_r(&t, &tmv)) std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tmv);
-    std::printf("format:     kiln %u.%u (written by kiln %s)\n", major, minor, h.kiln_version.c_str());
-    std::printf("host:       %s (%s, %u CPUs)\n", h.hostname.c_str(), h.arch.c_str(), h.cpu_count);
-    std::printf("kernel:     %s\n", h.kernel_release.c_str());
-    std::printf("recorded:   %s, %.3f s, target %s\n", when, static_cast<double>(s.duration_ns) / 1e9,
-                h.target.name().c_str());
-    std::printf("command:    %s\n", join(h.command_line).c_str());
-    for (size_t i = 0; i < h.events.size(); ++i)
-        std::printf("event:      %s (%s): %llu samples\n", h.events[i].name.c_str(), sampling_of(h.events[i]).c_str(),
-                    static_cast<unsigned long long>(s.samples_per_event[i]));
-    std::printf("samples:    %llu (%llu with callchains, %llu with stack copies, %.1f KiB of stack)\n",
-                static_cast<unsigned long long>(s.samples), static_cast<unsigned long long>(s.samples_with_callchain),
-                static_cast<unsigned long long>(s.samples_with_stack), static_cast<double>(s.stack_bytes) / 1024);
-    std::printf("lost:       %llu\n", static_cast<unsigned long long>(s.lost));
-    std::printf("throttled:  %llu\n", static_cast<unsigned long long>(s.throttled));
-    if (s.stats) std::printf("ended by:   %s\n", format::stop_reason_text(s.stats->stop_reason));
-    else std::printf("ended by:   nothing: the file has no STATS chunk (the recorder was killed)\n");
-    std::printf("sideband:   %llu kernel symbols, %llu perf maps\n", static_cast<unsigned long long>(s.kernel_symbols),
-                static_cast<unsigned long long>(s.perf_maps));
-    if (s.counters)
-        std::printf("counters:   %llu snapshots every %.4g %s, %llu processes, max procs_running %u\n",
-                    static_cast<unsigned long long>(s.counters->snapshots),
-                    static_cast<double>(s.counters->interval_ns) / (s.counters->interval_ns >= 1'000'000'000 ? 1e9 : 1e6),
-                    s.counters->interval_ns >= 1'000'000'000 ? "s" : "ms",
-                    static_cast<unsigned long long>(s.counters->processes), s.counters->max_procs_running);
-    else
-        std::printf("counters:   none\n");
-    std::printf("processes:  %zu\n", s.processes.size());
-    for (const auto& p : s.processes)
-        std::printf("  %8d  %-20s %10llu samples  %llu threads\n", p.pid, p.name.c_str(),
-                    static_cast<unsigned long long>(p.samples), static_cast<unsigned long long>(p.threads));
-    std::printf("binaries:   %zu\n", s.binaries.size());
-    for (const auto& b : s.binaries)
-        std::printf("  %-40s %s\n", b.build_id.empty() ? "(no build-id)" : b.build_id.c_str(), b.path.c_str());
+    for (const auto& [label, value] : recording_info_rows(s, major, minor)) {
+        if (label.empty()) std::printf("  %s\n", value.c_str());
+        else std::printf("%-11s %s\n", (label + ":").c_str(), value.c_str());
+    }
     for (const auto& w : s.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
 }
 
