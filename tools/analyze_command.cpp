@@ -281,6 +281,11 @@ bool write_html_option(const AnalyzeArgs& args, const std::string& path, std::ve
 }
 
 int run_analyze(const AnalyzeArgs& args) {
+    if (!args.html.empty() && (args.view == "timeline" || is_trace_view(args.view))) {
+        std::fprintf(stderr, "kiln analyze: --html writes the whole report (every view, the timeline); give it "
+                             "without --view %s\n", args.view.c_str());
+        return 2;
+    }
     if (args.view == "anomalies" && !args.html.empty()) {
         std::fprintf(stderr, "kiln analyze: --html writes the whole report, the anomalous ranges with the rest; give "
                              "it without --view anomalies\n");
@@ -303,11 +308,6 @@ int run_analyze(const AnalyzeArgs& args) {
         for (const auto& w : written)
             if (w != "-") std::fprintf(stderr, "wrote %s\n", w.c_str());
         return 0;
-    }
-    if (!args.html.empty() && (args.view == "timeline" || is_trace_view(args.view))) {
-        std::fprintf(stderr, "kiln analyze: --html writes the whole report (every view, the timeline); give it "
-                             "without --view %s\n", args.view.c_str());
-        return 2;
     }
     if (args.view == "timeline" && args.out_dir.empty()) {
         if (!write_perfetto_option(args)) return 1;

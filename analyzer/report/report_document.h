@@ -1,8 +1,7 @@
 // The data of kiln's HTML report (`kiln analyze --html`, `kiln diff --html`): one JSON document
-// the page's script draws everything from. formats/SPEC.md ("The HTML report's data") gives
-// its fields. Frames are named once, in a table every stack indexes into; stacks are root
-// first; the timeline is runs of (bucket, stack, samples), so a range chosen in the page is
-// summed there, without a server.
+// the page's script draws everything from; docs/HTML_REPORT.md gives its fields. Frames are
+// named once, in a table every stack indexes into; stacks are root first; the heat map is runs
+// of (cell, stack, samples), so a range chosen in the page is summed there, without a server.
 #pragma once
 
 #include <cstdint>
