@@ -13,6 +13,7 @@
   const COUNTER_H = 38;
   const COUNTERS_SHOWN = 12;
   const TOP_ROWS = 30;
+  const MAX_FRAMES = 40000;   // frames handed to d3-flame-graph at most
   const SELECT_FILL = 'rgba(60, 90, 230, 0.45)';
 
   const state = {
@@ -96,36 +97,49 @@
   // children, so summing values bottom-up is one reverse pass. first[i] says node i's name is
   // not on its ancestors (a function's total counts it once per stack).
   function buildTrie(stacks) {
-    const nNames = state.names.length + 1;
-    const parent = [-1], name = [-1], first = [0], depth = [0];
-    const index = new Map();
+    let cap = 1 << 12, size = 1;
+    let parent = new Int32Array(cap), name = new Int32Array(cap), first = new Uint8Array(cap);
+    parent[0] = -1; name[0] = -1;
+    // child lookup: open addressing over (parent, name) -> child id, ids stored + 1 (0 = empty)
+    let slots = new Int32Array(cap * 2), mask = slots.length - 1, shift = 32 - Math.log2(slots.length);
+    const slotOf = (p, n) => {
+      let h = Math.imul(p ^ Math.imul(n + 1, 0x85EBCA77), 0x9E3779B1) >>> shift;   // Fibonacci hashing
+      for (;;) {
+        const id = slots[h];
+        if (id === 0 || (parent[id - 1] === p && name[id - 1] === n)) return h;
+        h = (h + 1) & mask;
+      }
+    };
+    const grow = () => {
+      cap *= 2;
+      const np = new Int32Array(cap); np.set(parent); parent = np;
+      const nn = new Int32Array(cap); nn.set(name); name = nn;
+      const nf = new Uint8Array(cap); nf.set(first); first = nf;
+      slots = new Int32Array(cap * 2); mask = slots.length - 1; shift = 32 - Math.log2(slots.length);
+      for (let i = 1; i < size; i++) slots[slotOf(parent[i], name[i])] = i + 1;
+    };
     const leaf = new Int32Array(stacks.length);
-    const onPath = new Int32Array(nNames).fill(-1);
+    const onPath = new Int32Array(state.names.length + 1).fill(-1);
     for (let s = 0; s < stacks.length; s++) {
       const stack = stacks[s];
       let node = 0;
       for (let j = 0; j < stack.length; j++) {
         const n = stack[j];
-        const key = node * nNames + n;
-        let child = index.get(key);
-        if (child === undefined) {
-          child = parent.length;
-          index.set(key, child);
-          parent.push(node);
-          name.push(n);
-          depth.push(j + 1);
-          first.push(onPath[n] === s ? 0 : 1);
+        let h = slotOf(node, n);
+        let child = slots[h] - 1;
+        if (child < 0) {
+          if (size >= cap) { grow(); h = slotOf(node, n); }
+          child = size++;
+          parent[child] = node; name[child] = n;
+          first[child] = onPath[n] === s ? 0 : 1;
+          slots[h] = child + 1;
         }
         onPath[n] = s;
         node = child;
       }
       leaf[s] = node;
     }
-    return {
-      size: parent.length, leaf,
-      parent: Int32Array.from(parent), name: Int32Array.from(name),
-      first: Uint8Array.from(first),
-    };
+    return { size, leaf, parent: parent.subarray(0, size), name: name.subarray(0, size), first: first.subarray(0, size) };
   }
 
   function trieFor(key, stacks) {
@@ -142,13 +156,35 @@
     return val;
   }
 
+  // The smallest value a frame needs to be handed to the chart: with more than MAX_FRAMES frames,
+  // the tiniest are left out (FlameGraph's minwidth idea; their time stays in their parents).
+  function pruneThreshold(val) {
+    const total = val[0];
+    if (!(total > 0)) return 0;
+    const counts = new Float64Array(64);
+    let nonzero = 0;
+    for (let i = 1; i < val.length; i++) {
+      if (val[i] > 0) { nonzero++; counts[Math.min(63, Math.floor(-Math.log2(val[i] / total)))]++; }
+    }
+    if (nonzero <= MAX_FRAMES) return 0;
+    let kept = 0;
+    for (let k = 0; k < 64; k++) {
+      if (kept + counts[k] > MAX_FRAMES) return total * Math.pow(2, -k);   // keep classes < k
+      kept += counts[k];
+    }
+    return 0;
+  }
+
   // The d3-flame-graph data tree of the nodes with a value (extra: optional per-node arrays).
   function toHierarchy(trie, val, extra) {
+    const min = pruneThreshold(val);
     const objs = new Array(trie.size);
     const root = { name: 'all', value: val[0], kind: 4, children: [] };
     objs[0] = root;
+    let hidden = 0;
     for (let i = 1; i < trie.size; i++) {
       if (!(val[i] > 0) || !objs[trie.parent[i]]) continue;
+      if (val[i] < min) { hidden++; continue; }
       const n = trie.name[i];
       const o = { name: state.names[n], value: val[i], kind: state.kinds[n], children: [] };
       if (extra && extra.cold) o.cold = extra.cold[i];
@@ -157,6 +193,7 @@
       objs[trie.parent[i]].children.push(o);
     }
     if (extra && extra.delta) root.delta = extra.delta[0];
+    state.pruned = hidden ? { frames: hidden, below: min / val[0] } : null;
     return root;
   }
 
@@ -402,6 +439,11 @@
     parent.append(el('span', { class: 'legend-blue' }, 'blue = shrank'));
   }
 
+  function prunedNote() {
+    const p = state.pruned;
+    return p ? ' · frames under ' + pct(p.below, 4) + ' of the total left out (too many to draw)' : '';
+  }
+
   function updateModeLine() {
     const line = $('flame-mode'), note = $('range-note');
     line.textContent = '';
@@ -419,7 +461,7 @@
     }
     const ranged = tl && state.range && state.view.name === tl.view;
     line.textContent = (ranged ? 'Showing ' + $('range-label').textContent : 'Showing the whole recording') +
-      ' · total ' + formatValue(state.graphTotal, state.unit);
+      ' · total ' + formatValue(state.graphTotal, state.unit) + prunedNote();
   }
 
   // ---------- top table ----------
@@ -530,8 +572,9 @@
         el('td', { class: 'num delta' }, (r.delta_pp >= 0 ? '+' : '') + r.delta_pp.toFixed(1)),
         el('td', { class: 'num' }, typeof r.p === 'number' ? r.p.toExponential(1) : String(r.p)));
     }
-    legendLine($('flame-mode'), 'B (' + diff.b + ') drawn, coloured against A:');
-    $('flame-mode').append(' (red = grew in B, blue = shrank)');
+    const line = $('flame-mode');
+    line.append('B (' + diff.b + ') drawn, coloured against A (' + diff.a + '): ');
+    line.append(el('span', { class: 'legend-red' }, 'red = grew in B'), ', ', el('span', { class: 'legend-blue' }, 'blue = shrank'));
   }
 
   // ---------- view switcher ----------

@@ -107,7 +107,7 @@ function diffDoc() {
 // ~200k distinct stacks of depth 12..30 over 5000 functions, 600 s, runs of ~2M numbers.
 function largeDoc() {
   let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) / 0x80000000);
   const nFn = 5000;
   const names = ['big'], kinds = [4];
   for (let i = 1; i < nFn; i++) { names.push('fn_' + i + (i % 17 === 0 ? '_[k]' : '')); kinds.push(i % 17 === 0 ? 1 : 0); }
