@@ -1,7 +1,8 @@
 // Dev/test helper: builds a kiln HTML report page from a data document without the C++ side.
 //   node build_page.mjs DATA.json OUT.html
 // Does the same substitution as the C++ assembler: the template's @@KILN_*@@ marker lines are
-// replaced by the CSS, d3, d3-flame-graph, the report's JS and the gzip+base64 data document.
+// replaced by the CSS, d3, d3-flame-graph, the gzip+base64 data document and the report's three
+// scripts (report_model.js, report_timeline.js, report.js).
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -33,6 +34,8 @@ function main() {
     '@@KILN_FLAMEGRAPH@@': fs.readFileSync(
       path.join(modules, 'd3-flame-graph/dist/d3-flamegraph.umd.min.js'), 'utf8'),
     '@@KILN_DATA@@': data,
+    '@@KILN_REPORT_MODEL_JS@@': fs.readFileSync(path.join(web, 'report_model.js'), 'utf8'),
+    '@@KILN_REPORT_TIMELINE_JS@@': fs.readFileSync(path.join(web, 'report_timeline.js'), 'utf8'),
     '@@KILN_REPORT_JS@@': fs.readFileSync(path.join(web, 'report.js'), 'utf8'),
   };
   const template = fs.readFileSync(path.join(web, 'report.html'), 'utf8');

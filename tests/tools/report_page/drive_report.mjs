@@ -84,7 +84,9 @@ const steps = {
   async drag(page, step) {
     const heat = await mustFind(page, '#heatmap', 'drag');
     await heat.scrollIntoViewIfNeeded();
-    const from = await page.evaluate((t) => window.kilnReport.cellCenter(t, false), step.from_s);
+    // The later of the two times is a range's end: on a cell boundary it selects the cell before
+    // it, so a drag over 1.2 -> 1.6 selects [1.2 s, 1.6 s), in either direction.
+    const from = await page.evaluate(([t, end]) => window.kilnReport.cellCenter(t, end), [step.from_s, step.from_s > step.to_s]);
     if (!from) fail('drag: the page has no timeline');
     await page.mouse.move(from.x, from.y);
     await afterRedraw(page, 'drag', async () => {

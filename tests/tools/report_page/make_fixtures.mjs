@@ -27,14 +27,14 @@ function analyzeDoc() {
   const kinds = [4, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 5, 0, 5, 2, 0];
   const base = [0, 1, 2, 3];
   const stacks = [[...base, 4, 5], [...base, 4, 6], [...base, 7], [...base, 4, 5, 14]];
-  // 1 kHz for 2 s: 20 samples per 20 ms bucket; hot_a 15 (one of them in JIT code), hot_b 5;
-  // from 1.2 s to 1.6 s (buckets 60..79) only phase_b.
+  // 2 s of 20 ms buckets holding 4k samples (k = 4 or 5): hot_a 3k (one of them in JIT code),
+  // hot_b k; from 1.2 s to 1.6 s (buckets 60..79) only phase_b, 20 per bucket.
   const perBucket = new Map();
   const values = [0, 0, 0, 0];
   for (let b = 0; b < 100; b++) {
     const cells = new Map();
     if (b >= 60 && b < 80) cells.set(2, 20);
-    else { cells.set(0, 14); cells.set(1, 5); cells.set(3, 1); }
+    else { const k = 4 + ((b * 7) % 3 === 0 ? 1 : 0); cells.set(0, 3 * k - 1); cells.set(1, k); cells.set(3, 1); }
     for (const [s, n] of cells) values[s] += n;
     perBucket.set(b, cells);
   }
@@ -50,7 +50,7 @@ function analyzeDoc() {
       { name: 'mem.rss', unit: 'bytes', values: Array.from({ length: 20 }, (_, i) => 1048576 * (10 + i)) },
     ],
   };
-  const normal = [14 * 80, 5 * 80, 0, 80];
+  const normal = [values[0], values[1], 0, values[3]];
   return {
     schema: 1, kind: 'analyze', title: 'kiln report: cpu_split.kiln', file: 'cpu_split.kiln',
     command: 'kiln analyze cpu_split.kiln --html r.html', duration_s: 2.0,
