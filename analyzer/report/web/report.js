@@ -333,6 +333,17 @@ function setupControls() {
     markRendered();
   });
   $('clear-range').addEventListener('click', () => setRange(null, null));
+  let resizeTimer = null;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      const width = Math.max(600, $('flamegraph').clientWidth || 1200);
+      if (!state.chart || width === state.chart.width()) return;
+      state.chart.width(width);
+      state.chart.update();
+      markRendered();
+    }, 200);
+  });
 }
 
 // ---------- test hooks ----------
@@ -357,6 +368,7 @@ async function main() {
   } catch (e) {
     $('load-error').hidden = false;
     $('load-error').textContent = 'could not read the report data: ' + e.message;
+    console.error('kiln report: could not read the report data:', e);
     return;
   }
   state.doc = doc;
@@ -372,14 +384,23 @@ async function main() {
     redraw();
     return;
   }
+  if (!doc.views || !doc.views.length) {
+    $('flame-mode').textContent = 'This recording has no profile views.';
+    drawUnwind();
+    document.body.dataset.ready = '1';
+    return;
+  }
   drawViewButtons();
   state.view = doc.views[0];
   if (doc.timeline && doc.views.some((v) => v.name === doc.timeline.view)) {
     state.timeline = decodeTimeline(doc.timeline);
     $('timeline-section').hidden = false;
     setupHeatmap();
-    setupCounters();
+  } else if (doc.counters && doc.counters.series && doc.counters.series.length) {
+    $('timeline-section').hidden = false;
+    setupCountersOnly();
   }
+  setupCounters();
   drawAnomalies();
   drawUnwind();
   selectView(state.view.name);

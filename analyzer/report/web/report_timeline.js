@@ -8,14 +8,18 @@
 
 // ---------- heat map ----------
 
-function setupHeatmap() {
-  const tl = state.timeline;
-  const seconds = Math.max(1, Math.ceil(Math.max(state.doc.duration_s || 0, tl.buckets * tl.bucket) - 1e-9));
+// The time axis shared by the heat map's columns and the counter charts: px per second.
+function timeAxis(seconds) {
   const avail = Math.max(300, ($('timeline-scroll').clientWidth || 1300) - 4);
   const colW = Math.max(MIN_COL_W, Math.min(MAX_COL_W, Math.floor(avail / seconds)));
-  const height = STRIP_H + tl.rows * ROW_H + AXIS_H;
-  state.heat = { seconds, colW, width: seconds * colW, height, drag: null };
-  sizeCanvas($('heatmap'), state.heat.width, height);
+  return { seconds, colW, width: seconds * colW, drag: null };
+}
+
+function setupHeatmap() {
+  const tl = state.timeline;
+  state.heat = timeAxis(Math.max(1, Math.ceil(Math.max(state.doc.duration_s || 0, tl.buckets * tl.bucket) - 1e-9)));
+  state.heat.height = STRIP_H + tl.rows * ROW_H + AXIS_H;
+  sizeCanvas($('heatmap'), state.heat.width, state.heat.height);
   drawRowAxis();
   drawHeatLegend();
   const canvas = $('heatmap');
@@ -25,6 +29,17 @@ function setupHeatmap() {
   window.addEventListener('mousemove', onHeatDrag);
   window.addEventListener('mouseup', onHeatUp);
   drawHeatmap();
+}
+
+// Counters without a heat map (no sample-based view): their own time axis, no range selection.
+function setupCountersOnly() {
+  const c = state.doc.counters;
+  const longest = Math.max(0, ...c.series.map((s) => (s.values || []).length));
+  const end = Math.max(state.doc.duration_s || 0, (c.start_s || 0) + longest * c.window_s);
+  for (const id of ['heatmap', 'heat-rows']) $(id).hidden = true;
+  for (const sel of ['.timeline-status', '.range-bar']) document.querySelector(sel).hidden = true;
+  document.querySelector('#timeline-section .hint').textContent = '(counters over the recording)';
+  state.heat = timeAxis(Math.max(1, Math.ceil(end - 1e-9)));
 }
 
 function sizeCanvas(canvas, w, h) {
@@ -75,30 +90,32 @@ function drawHeatmap() {
     if (!tl.perBucket[b]) continue;
     const r = cellRect(b);
     ctx.fillStyle = scale(tl.perBucket[b]);
-    ctx.fillRect(r.x, r.y, r.w - (heat.colW > 8 ? 1 : 0), r.h - 1);
+    ctx.fillRect(r.x, r.y, r.w - (heat.colW > 8 ? 1 : 0), r.h);
   }
   const sel = heat.drag ? orderedRange(heat.drag.b0, heat.drag.b1) : state.range;
-  if (sel) drawSelection(ctx, sel);
   for (const r of (state.doc.anomalies && state.doc.anomalies.ranges) || []) {
     ctx.fillStyle = kindColor(r.kind);
     ctx.fillRect(r.start_s * heat.colW, 1, Math.max(2, (r.end_s - r.start_s) * heat.colW), STRIP_H - 3);
+    drawCellRange(ctx, rangeForTimes(r.start_s, r.end_s), null, kindColor(r.kind), [3, 2]);
   }
+  if (sel) drawCellRange(ctx, sel, SELECT_FILL, '#1d3fd6');
   drawSecondsAxis(ctx);
 }
 
-// The selected cells: a light wash and an outline per column they span.
-function drawSelection(ctx, sel) {
+// A range of cells: a wash (fill, optional) and an outline per column it spans.
+function drawCellRange(ctx, sel, fill, stroke, dash) {
   const rows = state.timeline.rows, colW = state.heat.colW;
   const c0 = Math.floor(sel.b0 / rows), c1 = Math.floor(sel.b1 / rows);
-  ctx.fillStyle = SELECT_FILL;
-  ctx.strokeStyle = '#1d3fd6';
+  ctx.strokeStyle = stroke;
   ctx.lineWidth = 2;
+  ctx.setLineDash(dash || []);
   for (let c = c0; c <= c1; c++) {
     const r0 = c === c0 ? sel.b0 % rows : 0, r1 = c === c1 ? sel.b1 % rows : rows - 1;
     const y = STRIP_H + r0 * ROW_H, h = (r1 - r0 + 1) * ROW_H;
-    ctx.fillRect(c * colW, y, colW, h);
+    if (fill) { ctx.fillStyle = fill; ctx.fillRect(c * colW, y, colW, h); }
     ctx.strokeRect(c * colW + 1, y + 1, colW - 2, h - 2);
   }
+  ctx.setLineDash([]);
 }
 
 function drawSecondsAxis(ctx) {
@@ -176,7 +193,7 @@ function setRange(range, anomalyIndex) {
     b.classList.toggle('current', anomalyIndex === null && b.dataset.view === state.view.name);
   }
   markCurrentAnomaly();
-  if (state.heat) drawHeatmap();
+  if (state.timeline) drawHeatmap();
   drawCounters();
   redraw();
 }
