@@ -36,10 +36,13 @@ function setupCountersOnly() {
   const c = state.doc.counters;
   const longest = Math.max(0, ...c.series.map((s) => (s.values || []).length));
   const end = Math.max(state.doc.duration_s || 0, (c.start_s || 0) + longest * c.window_s);
-  for (const id of ['heatmap', 'heat-rows']) $(id).hidden = true;
+  $('heat-rows').hidden = true;
   for (const sel of ['.timeline-status', '.range-bar']) document.querySelector(sel).hidden = true;
   document.querySelector('#timeline-section .hint').textContent = '(counters over the recording)';
   state.heat = timeAxis(Math.max(1, Math.ceil(end - 1e-9)));
+  const canvas = $('heatmap');
+  canvas.style.cursor = 'default';
+  drawSecondsAxis(sizeCanvas(canvas, state.heat.width, AXIS_H), 0);
 }
 
 function sizeCanvas(canvas, w, h) {
@@ -99,7 +102,7 @@ function drawHeatmap() {
     drawCellRange(ctx, rangeForTimes(r.start_s, r.end_s), null, kindColor(r.kind), [3, 2]);
   }
   if (sel) drawCellRange(ctx, sel, SELECT_FILL, '#1d3fd6');
-  drawSecondsAxis(ctx);
+  drawSecondsAxis(ctx, STRIP_H + tl.rows * ROW_H);
 }
 
 // A range of cells: a wash (fill, optional) and an outline per column it spans.
@@ -118,8 +121,8 @@ function drawCellRange(ctx, sel, fill, stroke, dash) {
   ctx.setLineDash([]);
 }
 
-function drawSecondsAxis(ctx) {
-  const heat = state.heat, y = STRIP_H + state.timeline.rows * ROW_H;
+function drawSecondsAxis(ctx, y) {
+  const heat = state.heat;
   ctx.fillStyle = '#555';
   ctx.strokeStyle = '#999';
   ctx.font = '10px sans-serif';
