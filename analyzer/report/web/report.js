@@ -369,6 +369,7 @@ async function main() {
     $('load-error').hidden = false;
     $('load-error').textContent = 'could not read the report data: ' + e.message;
     console.error('kiln report: could not read the report data:', e);
+    document.body.dataset.ready = 'error';
     return;
   }
   state.doc = doc;

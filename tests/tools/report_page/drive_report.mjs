@@ -1,8 +1,42 @@
 // Drives a kiln HTML report page in headless Chromium for the tests:
 //   node drive_report.mjs PAGE.html OUT_DIR STEPS      (STEPS: a JSON array, or @file holding one)
-// Prints ONE JSON object on stdout: {"console_errors": [...], "page_errors": [...], "steps": [...]}
-// with one result per step. Exits 0 when every step ran (console errors are for the caller to
-// judge), non-zero with a message on stderr when the driver could not do its job.
+// Environment: KILN_REPORT_NODE_MODULES (playwright-core's node_modules, default
+// /opt/kiln-deps/report/node_modules), KILN_CHROMIUM (default /usr/bin/chromium).
+//
+// Opens file://PAGE at 1400x1000, collects console errors and uncaught page errors from the
+// start, waits (30 s at most) for body[data-ready="1"] ("error": the data could not be read), runs the steps in order and prints ONE
+// JSON object on stdout:
+//   {"console_errors": ["text", ...], "page_errors": ["message and stack", ...], "steps": [result, ...]}
+// Exit 0 when every step ran (console/page errors are for the caller to judge); 1 with a message
+// on stderr when the driver failed (page never ready, an element missing, a re-draw that never
+// came, a bad step); 2 for bad arguments; 3 when the whole run passed 5 minutes.
+//
+// Steps and their results (every step that changes the graph waits, 15 s at most, until the
+// page's body[data-rendered] counter went up and body[data-pending] is "0"):
+//   {"do":"frames"}                 -> {"frames":[{"name","value","share","fill","depth"}, ...]}
+//        every frame drawn (not faded by a zoom, width > 0), in the chart's DOM order; value =
+//        the frame's total in the view's unit; share = value / the value of the root "all" for
+//        the current view/range/anomaly; fill = the rect's computed fill "rgb(r, g, b)";
+//        depth: "all" = 0, the process (comm) = 1, ...
+//   {"do":"view","name":"offcpu"}   -> {}        clicks #view-select button[data-view=NAME]
+//   {"do":"drag","from_s":1.2,"to_s":1.6} -> {"range": "<#range-label text>"}
+//        a real mouse drag on the heat map from the cell holding the earlier time to the cell
+//        holding the later one, the later time taken as an exclusive end: a time on a cell
+//        boundary picks the cell before it, so 1.2 -> 1.6 selects [1.200 s, 1.600 s); either
+//        direction works.
+//   {"do":"clear_range"}            -> {}        clicks #clear-range
+//   {"do":"icicle","on":true}       -> {}        sets the #icicle checkbox (no-op if already so)
+//   {"do":"reset_zoom"}             -> {}        clicks #reset-zoom
+//   {"do":"search","term":"hot_a"}  -> {"text": "<#search-result text>", "matches": N, "share": S}
+//        fills #search, presses Enter; matches/share from #search-result's data-matches and
+//        data-share (matched value / the graph's total, a fraction). The term is a regular
+//        expression (a plain substring when it is not a valid one).
+//   {"do":"zoom","name":"work"}     -> {}        clicks the first drawn frame with that name
+//   {"do":"anomaly","index":0}      -> {"range": "<#range-label text>"}
+//        clicks #anomalies .anomaly-range[data-index=N]: selects its range and shows its
+//        differential flame graph
+//   {"do":"text","selector":"#info"} -> {"text": innerText}
+//   {"do":"screenshot","name":"cpu"} -> {"path": "OUT_DIR/cpu.png"}   (full page)
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -179,8 +213,13 @@ async function run(pagePath, outDir, stepList) {
     page.on('pageerror', (err) => pageErrors.push(String(err && err.stack ? err.stack : err)));
     await page.goto(pathToFileURL(path.resolve(pagePath)).href, { timeout: READY_MS });
     try {
-      await page.waitForFunction(() => document.body && document.body.dataset.ready === '1', null, { timeout: READY_MS, polling: 50 });
+      await page.waitForFunction(() => document.body && /^(1|error)$/.test(document.body.dataset.ready || ''), null,
+        { timeout: READY_MS, polling: 50 });
+      if (await page.evaluate(() => document.body.dataset.ready) === 'error') {
+        fail(`the page could not read its data: ${await page.$eval('#load-error', (e) => e.textContent)}`);
+      }
     } catch (e) {
+      if (e instanceof DriverError) throw e;
       fail(`the page never became ready within ${READY_MS / 1000} s; page errors: ${JSON.stringify(pageErrors)}; ` +
         `console errors: ${JSON.stringify(consoleErrors)}`);
     }
