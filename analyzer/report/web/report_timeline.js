@@ -281,6 +281,17 @@ function drawAnomalies() {
   if (!an || ((!an.ranges || !an.ranges.length) && (!an.counters || !an.counters.length))) return;
   $('anomalies-section').hidden = false;
   const box = $('anomalies');
+  if (an.kinds && an.kinds.length) {
+    const legend = el('div', { class: 'anomaly-kinds' });
+    for (const k of an.kinds) {
+      const sw = el('span', { class: 'swatch' });
+      sw.style.background = kindColor(k.id);
+      legend.append(el('span', { class: 'anomaly-kind' }));
+      legend.lastChild.append(sw, k.label + ' (' + k.ranges + (k.ranges === 1 ? ' range, ' : ' ranges, ') +
+        k.windows + (k.windows === 1 ? ' window)' : ' windows)'));
+    }
+    box.append(legend);
+  }
   (an.ranges || []).forEach((r, i) => {
     const item = el('div', { class: 'anomaly-range', 'data-index': String(i), role: 'button', tabindex: '0' });
     const head = el('div', { class: 'anomaly-head' });
