@@ -205,7 +205,8 @@ function drawTopTable(trie, val) {
       el('td', { class: 'num' }, formatValue(total[f], state.unit)), el('td', { class: 'num' }, pct(total[f] / all)));
     row.addEventListener('click', () => { $('search').value = '^' + escapeRegex(state.names[f]) + '$'; runSearch(); });
   }
-  $('top-hint').textContent = '(by self ' + unitNoun(state.unit) + '; click a row to search it)';
+  const of = state.doc.kind === 'diff' ? 'in B, ' : state.anomaly !== null ? 'in the anomaly\'s range, ' : '';
+  $('top-hint').textContent = '(' + of + 'by self ' + unitNoun(state.unit) + '; click a row to search it)';
 }
 
 // ---------- header, summary, unwinding, diff table ----------

@@ -14,7 +14,7 @@ const MAX_COL_W = 160;
 const COUNTER_H = 38;
 const COUNTERS_SHOWN = 12;
 const TOP_ROWS = 30;
-const MAX_FRAMES = 40000;   // frames handed to d3-flame-graph at most
+const MAX_FRAMES = 50000;    // frames handed to d3-flame-graph at most
 const SELECT_FILL = 'rgba(60, 90, 230, 0.22)';
 
 const state = {
@@ -160,17 +160,17 @@ function nodeTotals(trie, stackValues) {
 // The smallest value a frame needs to be handed to the chart: with more than MAX_FRAMES frames,
 // the tiniest are left out (FlameGraph's minwidth idea; their time stays in their parents).
 function pruneThreshold(val) {
-  const total = val[0];
+  const total = val[0], CLASSES = 512, PER_OCTAVE = 8;
   if (!(total > 0)) return 0;
-  const counts = new Float64Array(64);
+  const counts = new Float64Array(CLASSES);   // nodes per class of value/total, 1/8 octave wide
   let nonzero = 0;
   for (let i = 1; i < val.length; i++) {
-    if (val[i] > 0) { nonzero++; counts[Math.min(63, Math.floor(-Math.log2(val[i] / total)))]++; }
+    if (val[i] > 0) { nonzero++; counts[Math.min(CLASSES - 1, Math.floor(-Math.log2(val[i] / total) * PER_OCTAVE))]++; }
   }
   if (nonzero <= MAX_FRAMES) return 0;
   let kept = 0;
-  for (let k = 0; k < 64; k++) {
-    if (kept + counts[k] > MAX_FRAMES) return total * Math.pow(2, -k);   // keep classes < k
+  for (let k = 0; k < CLASSES; k++) {
+    if (kept + counts[k] > MAX_FRAMES) return total * Math.pow(2, -k / PER_OCTAVE);   // keep classes < k
     kept += counts[k];
   }
   return 0;

@@ -116,7 +116,7 @@ const steps = {
   },
 
   async drag(page, step) {
-    const heat = await mustFind(page, '#heatmap', 'drag');
+    const heat = await mustFind(page, '#timeline-section:not([hidden]) #heatmap:not([hidden])', 'drag (a page with a heat map)');
     await heat.scrollIntoViewIfNeeded();
     // The later of the two times is a range's end: on a cell boundary it selects the cell before
     // it, so a drag over 1.2 -> 1.6 selects [1.2 s, 1.6 s), in either direction.
