@@ -20,7 +20,7 @@ function createChart() {
     .setDetailsHandler((text) => { $('flame-details').textContent = text || '\u00a0'; })
     .setSearchMatch(searchMatch)
     .setSearchHandler(onSearchResult)
-    .onClick(() => markRendered());
+    .onClick(onFrameClick);
   return chart;
 }
 
@@ -54,6 +54,33 @@ function clearSearchResult() {
   out.textContent = '';
   out.dataset.matches = '0';
   out.dataset.share = '0';
+}
+
+// Draws a graph from a trie and its per-node values (kept for re-building around a zoom).
+function drawGraph(trie, val, extra) {
+  state.graph = { trie, val, extra };
+  state.focus = 0;
+  drawFlame(toHierarchy(trie, val, extra, 0));
+}
+
+// A click on a frame (the chart has zoomed to it). When frames were left out of the tree, the
+// tree is re-built with the clicked frame's subtree at full resolution, then zoomed to again.
+function onFrameClick(d) {
+  if (state.refocusing) return;
+  const g = state.graph;
+  if (g && (state.pruned || state.focus) && d.data.tid !== undefined && d.data.tid !== state.focus) {
+    state.refocusing = true;
+    try {
+      state.focus = d.data.tid;
+      drawFlame(toHierarchy(g.trie, g.val, g.extra, state.focus));
+      const root = d3.select('#flamegraph').datum();
+      const node = root.find((n) => n.data.tid === state.focus);
+      if (node && node.depth > 0) state.chart.zoomTo(node);
+    } finally {
+      state.refocusing = false;
+    }
+  }
+  markRendered();
 }
 
 function drawFlame(root) {
@@ -106,7 +133,7 @@ function redraw() {
   if (view.cold && !ranged) extra.cold = nodeTotals(trie, view.cold);
   state.unit = view.unit;
   state.diffColors = false;
-  drawFlame(toHierarchy(trie, val, extra));
+  drawGraph(trie, val, extra);
   drawTopTable(trie, val);
   updateModeLine();
 }
@@ -126,7 +153,7 @@ function drawAnomalyDiff(index) {
   const { val, delta } = diffExtra(trie, r.diff.before, r.diff.after, sum(r.diff.before), sum(r.diff.after));
   state.unit = 'samples';
   state.diffColors = true;
-  drawFlame(toHierarchy(trie, val, { delta }));
+  drawGraph(trie, val, { delta });
   drawTopTable(trie, val);
   updateModeLine();
 }
@@ -137,7 +164,7 @@ function drawDiffPage() {
   const { val, delta } = diffExtra(trie, diff.a_values, diff.b_values, diff.a_total, diff.b_total);
   state.unit = diff.unit;
   state.diffColors = true;
-  drawFlame(toHierarchy(trie, val, { delta }));
+  drawGraph(trie, val, { delta });
   drawTopTable(trie, val);
 }
 

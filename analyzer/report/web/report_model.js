@@ -31,6 +31,10 @@ const state = {
   timeline: null,      // decoded timeline
   heat: null,          // heat-map geometry
   graphTotal: 0,
+  graph: null,         // the drawn graph's {trie, val, extra}
+  focus: 0,            // the trie node the tree was last re-built around (0: none)
+  pruned: null,        // {frames, below} when the tiniest frames were left out
+  refocusing: false,
   rendered: 0,
   pending: 0,
   ready: false,
@@ -157,15 +161,19 @@ function nodeTotals(trie, stackValues) {
   return val;
 }
 
-// The smallest value a frame needs to be handed to the chart: with more than MAX_FRAMES frames,
-// the tiniest are left out (FlameGraph's minwidth idea; their time stays in their parents).
-function pruneThreshold(val) {
-  const total = val[0], CLASSES = 512, PER_OCTAVE = 8;
+// The smallest value a frame needs to be handed to the chart: with more than MAX_FRAMES frames
+// (among those member() accepts, all when it is null), the tiniest are left out (FlameGraph's
+// minwidth idea; their time stays in their parents). total: the value widths are relative to.
+function pruneThreshold(val, total, member) {
+  const CLASSES = 512, PER_OCTAVE = 8;
   if (!(total > 0)) return 0;
   const counts = new Float64Array(CLASSES);   // nodes per class of value/total, 1/8 octave wide
   let nonzero = 0;
   for (let i = 1; i < val.length; i++) {
-    if (val[i] > 0) { nonzero++; counts[Math.min(CLASSES - 1, Math.floor(-Math.log2(val[i] / total) * PER_OCTAVE))]++; }
+    if (val[i] > 0 && (!member || member[i])) {
+      nonzero++;
+      counts[Math.min(CLASSES - 1, Math.max(0, Math.floor(-Math.log2(val[i] / total) * PER_OCTAVE)))]++;
+    }
   }
   if (nonzero <= MAX_FRAMES) return 0;
   let kept = 0;
@@ -177,17 +185,26 @@ function pruneThreshold(val) {
 }
 
 // The d3-flame-graph data tree of the nodes with a value (extra: optional per-node arrays).
-function toHierarchy(trie, val, extra) {
-  const min = pruneThreshold(val);
+// focus: a trie node the user zoomed into; when frames had to be left out, its subtree gets a
+// threshold of its own, so zooming in shows its small frames.
+function toHierarchy(trie, val, extra, focus) {
+  const min = pruneThreshold(val, val[0], null);
+  let inFocus = null, focusMin = min;
+  if (min > 0 && focus > 0) {
+    inFocus = new Uint8Array(trie.size);
+    inFocus[focus] = 1;
+    for (let i = focus + 1; i < trie.size; i++) inFocus[i] = inFocus[trie.parent[i]];
+    focusMin = pruneThreshold(val, val[focus], inFocus);
+  }
   const objs = new Array(trie.size);
-  const root = { name: 'all', value: val[0], kind: 4, children: [] };
+  const root = { name: 'all', value: val[0], kind: 4, tid: 0, children: [] };
   objs[0] = root;
   let hidden = 0;
   for (let i = 1; i < trie.size; i++) {
     if (!(val[i] > 0) || !objs[trie.parent[i]]) continue;
-    if (val[i] < min) { hidden++; continue; }
+    if (val[i] < (inFocus && inFocus[i] ? focusMin : min)) { hidden++; continue; }
     const n = trie.name[i];
-    const o = { name: state.names[n], value: val[i], kind: state.kinds[n], children: [] };
+    const o = { name: state.names[n], value: val[i], kind: state.kinds[n], tid: i, children: [] };
     if (extra && extra.cold) o.cold = extra.cold[i];
     if (extra && extra.delta) o.delta = extra.delta[i];
     objs[i] = o;
