@@ -1,5 +1,5 @@
-// kiln HTML report, part 3 of 3: the flame graph, the top table, header, summary, unwinding, the diff page, the
-// controls and the start.
+// kiln HTML report, part 3 of 3: the flame graph, the top table, header, summary, unwinding,
+// the diff page, the controls and the start.
 // Plain classic scripts, no modules, no network. report_model.js, report_timeline.js and
 // report.js run in that order and share the page's global scope; report.js starts the page.
 // Every name from the data is untrusted text: it only reaches the page through textContent,
@@ -26,7 +26,8 @@ function createChart() {
 
 function frameLabel(d) {
   const data = d.data;
-  let text = data.name + ' — ' + formatValue(data.value, state.unit) + ' (' + pct(data.value / state.graphTotal, 2) + ')';
+  let text = data.name + ' — ' + formatValue(data.value, state.unit) +
+    ' (' + pct(data.value / state.graphTotal, 2) + ')';
   if (state.diffColors && typeof data.delta === 'number') {
     text += ', Δ ' + (data.delta >= 0 ? '+' : '') + formatValue(data.delta, state.unit);
   }
@@ -106,7 +107,8 @@ function markRendered() {
   state.pending++;
   document.body.dataset.pending = String(state.pending);
   const svg = document.querySelector('#flamegraph svg');
-  const busy = () => svg && Array.prototype.some.call(svg.querySelectorAll('g, rect, foreignObject, div'), (n) => n.__transition);
+  const busy = () => svg &&
+    Array.prototype.some.call(svg.querySelectorAll('g, rect, foreignObject, div'), (n) => n.__transition);
   const check = () => {
     if (busy()) { requestAnimationFrame(check); return; }
     state.pending--;
@@ -151,7 +153,8 @@ function drawAnomalyDiff(index) {
   const trie = trieFor('anomaly:' + index, r.diff.stacks);
   const sum = (xs) => xs.reduce((s, x) => s + x, 0);
   const { val, delta } = diffExtra(trie, r.diff.before, r.diff.after, sum(r.diff.before), sum(r.diff.after));
-  state.unit = 'samples';
+  const tlView = state.timeline && state.doc.views.find((v) => v.name === state.timeline.view);
+  state.unit = tlView ? tlView.unit : 'samples';
   state.diffColors = true;
   drawGraph(trie, val, { delta });
   drawTopTable(trie, val);
@@ -245,7 +248,8 @@ function drawHeader() {
   const meta = $('report-meta');
   const rows = doc.kind === 'diff' && doc.diff
     ? [['A (base)', doc.diff.a], ['B (new)', doc.diff.b], ['command', doc.command]]
-    : [['file', doc.file], ['command', doc.command], ['duration', doc.duration_s !== undefined ? doc.duration_s.toFixed(3) + ' s' : '']];
+    : [['file', doc.file], ['command', doc.command],
+      ['duration', typeof doc.duration_s === 'number' ? doc.duration_s.toFixed(3) + ' s' : '']];
   for (const [k, v] of rows) if (v) meta.append(el('dt', null, k), el('dd', null, v));
 }
 
@@ -311,7 +315,8 @@ function drawDiffTable() {
   }
   const line = $('flame-mode');
   line.append('B (' + diff.b + ') drawn, coloured against A (' + diff.a + '): ');
-  line.append(el('span', { class: 'legend-red' }, 'red = grew in B'), ', ', el('span', { class: 'legend-blue' }, 'blue = shrank'));
+  line.append(el('span', { class: 'legend-red' }, 'red = grew in B'), ', ',
+    el('span', { class: 'legend-blue' }, 'blue = shrank'));
 }
 
 // ---------- view switcher ----------

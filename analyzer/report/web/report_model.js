@@ -1,10 +1,11 @@
-// kiln HTML report, part 1 of 3: constants, page state, formatting, loading the data document, stack tries,
-// the timeline's runs, colours.
+// kiln HTML report, part 1 of 3: constants, page state, formatting, loading the data document,
+// stack tries, the timeline's runs, colours.
 // Plain classic scripts, no modules, no network. report_model.js, report_timeline.js and
 // report.js run in that order and share the page's global scope; report.js starts the page.
 // Every name from the data is untrusted text: it only reaches the page through textContent,
 // d3's .text() or a canvas's fillText, never as HTML.
 'use strict';
+
 const ROWS_PER_SECOND_DEFAULT = 50;
 const ROW_H = 6;          // heat-map row height, px
 const STRIP_H = 10;       // anomaly band strip above the heat map

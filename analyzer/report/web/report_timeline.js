@@ -250,7 +250,8 @@ function drawCounter(series, c) {
   const tl = state.timeline;
   if (state.range) {
     ctx.fillStyle = 'rgba(60, 90, 230, 0.18)';
-    ctx.fillRect(state.range.b0 * tl.bucket * heat.colW, 0, (state.range.b1 - state.range.b0 + 1) * tl.bucket * heat.colW, COUNTER_H);
+    const x0 = state.range.b0 * tl.bucket * heat.colW, x1 = (state.range.b1 + 1) * tl.bucket * heat.colW;
+    ctx.fillRect(x0, 0, x1 - x0, COUNTER_H);
   }
   for (const a of (state.doc.anomalies && state.doc.anomalies.counters) || []) {
     if (a.series !== series.name) continue;
@@ -297,7 +298,8 @@ function drawAnomalies() {
     const head = el('div', { class: 'anomaly-head' });
     const sw = el('span', { class: 'swatch' });
     sw.style.background = kindColor(r.kind);
-    head.append(sw, fmtTime(r.start_s) + ' – ' + fmtTime(r.end_s) + ' · ' + r.label + ' · score ' + (+r.score).toFixed(1));
+    head.append(sw, fmtTime(r.start_s) + ' – ' + fmtTime(r.end_s) + ' · ' + r.label +
+      ' · score ' + (+r.score).toFixed(1));
     item.append(head);
     const changes = el('div', { class: 'anomaly-changes' });
     (r.changes || []).slice(0, 5).forEach((ch, k) => {
@@ -314,7 +316,8 @@ function drawAnomalies() {
     box.append(el('div', { class: 'anomaly-subtitle' }, 'Counters that left their usual level'));
     for (const a of an.counters) {
       const item = el('div', { class: 'anomaly-counter' },
-        fmtTime(a.start_s) + ' – ' + fmtTime(a.end_s) + ' · ' + a.series + ': peak ' + a.peak + ' ' + (a.unit || '') +
+        fmtTime(a.start_s) + ' – ' + fmtTime(a.end_s) + ' · ' + a.series + ': peak ' + a.peak + ' ' +
+        (a.unit || '') +
         ' (usually ' + a.expected + ', z = ' + (+a.z).toFixed(1) + ')');
       if (state.timeline) item.addEventListener('click', () => setRange(rangeForTimes(a.start_s, a.end_s), null));
       box.append(item);
