@@ -138,10 +138,12 @@ function drawSecondsAxis(ctx, y) {
 
 function orderedRange(a, b) { return { b0: Math.min(a, b), b1: Math.max(a, b) }; }
 
-function bucketFromEvent(ev) {
+// The bucket under the mouse, or null off the columns (clamp: the nearest, for a drag).
+function bucketFromEvent(ev, clamp) {
   const rect = $('heatmap').getBoundingClientRect(), heat = state.heat, tl = state.timeline;
-  const col = Math.floor((ev.clientX - rect.left) / heat.colW);
+  let col = Math.floor((ev.clientX - rect.left) / heat.colW);
   const row = Math.floor((ev.clientY - rect.top - STRIP_H) / ROW_H);
+  if (clamp) col = Math.min(Math.max(col, 0), heat.seconds - 1);
   if (col < 0 || col >= heat.seconds) return null;
   const b = col * tl.rows + Math.min(Math.max(row, 0), tl.rows - 1);
   return b < tl.buckets ? b : Math.min(b, tl.buckets - 1);
@@ -167,7 +169,7 @@ function onHeatDown(ev) {
 function onHeatDrag(ev) {
   const drag = state.heat && state.heat.drag;
   if (!drag) return;
-  const b = bucketFromEvent(ev);
+  const b = bucketFromEvent(ev, true);
   if (b !== null && b !== drag.b1) { drag.b1 = b; drawHeatmap(); }
 }
 
