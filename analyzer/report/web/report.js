@@ -135,40 +135,53 @@ function redraw() {
   if (view.cold && !ranged) extra.cold = nodeTotals(trie, view.cold);
   state.unit = view.unit;
   state.diffColors = false;
+  showDiffBaseToggle(null);
   drawGraph(trie, val, extra);
   drawTopTable(trie, val);
   updateModeLine();
 }
 
+// A differential graph: widths from after (or, with #diff-base checked, from before scaled to
+// after's total, which shows what shrank or went away), delta = after - scaled before.
 function diffExtra(trie, before, after, totalBefore, totalAfter) {
   const scale = totalBefore > 0 ? totalAfter / totalBefore : 0;
   const a = nodeTotals(trie, after), b = nodeTotals(trie, before);
   const delta = new Float64Array(trie.size);
-  for (let i = 0; i < trie.size; i++) delta[i] = a[i] - b[i] * scale;
-  return { val: a, delta };
+  for (let i = 0; i < trie.size; i++) {
+    b[i] *= scale;
+    delta[i] = a[i] - b[i];
+  }
+  return { after: a, delta, width: $('diff-base').checked ? b : a };
+}
+
+function showDiffBaseToggle(text) {
+  $('diff-base-label').hidden = !text;
+  if (text) $('diff-base-text').textContent = text;
 }
 
 function drawAnomalyDiff(index) {
   const r = state.doc.anomalies.ranges[index];
   const trie = trieFor('anomaly:' + index, r.diff.stacks);
   const sum = (xs) => xs.reduce((s, x) => s + x, 0);
-  const { val, delta } = diffExtra(trie, r.diff.before, r.diff.after, sum(r.diff.before), sum(r.diff.after));
+  const { after, delta, width } = diffExtra(trie, r.diff.before, r.diff.after, sum(r.diff.before), sum(r.diff.after));
+  showDiffBaseToggle('widths from the normal windows (shows what shrank)');
   const tlView = state.timeline && state.doc.views.find((v) => v.name === state.timeline.view);
   state.unit = tlView ? tlView.unit : 'samples';
   state.diffColors = true;
-  drawGraph(trie, val, { delta });
-  drawTopTable(trie, val);
+  drawGraph(trie, width, { delta });
+  drawTopTable(trie, after);
   updateModeLine();
 }
 
 function drawDiffPage() {
   const diff = state.doc.diff;
   const trie = trieFor('diff', diff.stacks);
-  const { val, delta } = diffExtra(trie, diff.a_values, diff.b_values, diff.a_total, diff.b_total);
+  const { after, delta, width } = diffExtra(trie, diff.a_values, diff.b_values, diff.a_total, diff.b_total);
+  showDiffBaseToggle('widths from A, scaled to B\'s total (shows what shrank)');
   state.unit = diff.unit;
   state.diffColors = true;
-  drawGraph(trie, val, { delta });
-  drawTopTable(trie, val);
+  drawGraph(trie, width, { delta });
+  drawTopTable(trie, after);
 }
 
 function legendLine(parent, prefix) {
@@ -191,7 +204,8 @@ function updateModeLine() {
   if (state.anomaly !== null) {
     const r = state.doc.anomalies.ranges[state.anomaly];
     legendLine(line, 'Anomaly ' + fmtTime(r.start_s) + ' – ' + fmtTime(r.end_s) + ' (' + r.label +
-      '): the range against the normal windows, widths = the range;');
+      '): the range against the normal windows, widths = ' +
+      ($('diff-base').checked ? 'the normal windows;' : 'the range;'));
     return;
   }
   if (tl && state.range && state.view.name !== tl.view) {
@@ -366,6 +380,7 @@ function setupControls() {
     markRendered();
   });
   $('clear-range').addEventListener('click', () => setRange(null, null));
+  $('diff-base').addEventListener('change', () => redraw());
   let resizeTimer = null;
   window.addEventListener('resize', () => {
     clearTimeout(resizeTimer);

@@ -26,6 +26,9 @@
 //        direction works.
 //   {"do":"clear_range"}            -> {}        clicks #clear-range
 //   {"do":"icicle","on":true}       -> {}        sets the #icicle checkbox (no-op if already so)
+//   {"do":"diff_base","on":true}    -> {}        sets #diff-base on a differential graph (the diff
+//        page, an anomaly's): widths from the baseline (A scaled to B's total, or the normal
+//        windows scaled to the range's), so what shrank or went away is drawn (blue)
 //   {"do":"reset_zoom"}             -> {}        clicks #reset-zoom
 //   {"do":"search","term":"hot_a"}  -> {"text": "<#search-result text>", "matches": N, "share": S}
 //        fills #search, presses Enter; matches/share from #search-result's data-matches and
@@ -144,6 +147,13 @@ const steps = {
     const checked = await box.isChecked();
     if (checked === !!step.on) return {};
     await afterRedraw(page, 'icicle', () => box.click());
+    return {};
+  },
+
+  async diff_base(page, step) {
+    const box = await mustFind(page, '#diff-base-label:not([hidden]) #diff-base', 'diff_base (a differential graph shown)');
+    if ((await box.isChecked()) === !!step.on) return {};
+    await afterRedraw(page, 'diff_base', () => box.click());
     return {};
   },
 

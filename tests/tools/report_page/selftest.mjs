@@ -65,6 +65,8 @@ const rgbOf = (fill) => fill.match(/\d+/g).map(Number);
     { do: 'frames' },                                   // 21
     { do: 'text', selector: '#info' },                  // 22
     { do: 'screenshot', name: 'analyze-anomaly' },      // 23
+    { do: 'diff_base', on: true },                      // 24
+    { do: 'frames' },                                   // 25
   ]);
   const all = s[0].frames;
   check(near(byName(all, 'hot_a')[0].share, 1041 / 1788), 'whole recording: hot_a share ' + byName(all, 'hot_a')[0].share);
@@ -87,6 +89,9 @@ const rgbOf = (fill) => fill.match(/\d+/g).map(Number);
   check(s[19].frames.length === all.length, 'icicle after reset zoom: every frame drawn');
   const phase = byName(s[21].frames, 'phase_b')[0];
   check(phase && rgbOf(phase.fill)[0] > rgbOf(phase.fill)[2], 'anomaly differential: phase_b red/orange ' + (phase && phase.fill));
+  const gone = byName(s[25].frames, 'hot_b')[0];   // (hot_a is highlighted by the search)
+  check(gone && rgbOf(gone.fill)[2] > rgbOf(gone.fill)[0] && near(gone.share, 0.25),
+    'anomaly, widths from the normal windows: hot_b blue, 0.25 ' + (gone && gone.fill));
   check(/cpu_split 2/.test(s[22].text) && /libweird/.test(s[22].text), 'info and warnings shown');
 }
 
@@ -95,7 +100,7 @@ const rgbOf = (fill) => fill.match(/\d+/g).map(Number);
   const page = build('diff');
   const s = drive(page, [
     { do: 'frames' }, { do: 'text', selector: '#diff-table' }, { do: 'search', term: 'render_page' },
-    { do: 'screenshot', name: 'diff' },
+    { do: 'screenshot', name: 'diff' }, { do: 'diff_base', on: true }, { do: 'frames' },
   ]);
   const rp = byName(s[0].frames, 'render_page')[0];
   const [r, g, b] = rgbOf(rp.fill);
@@ -104,6 +109,9 @@ const rgbOf = (fill) => fill.match(/\d+/g).map(Number);
   check(pq[2] > pq[0], 'diff: parse_query blue-ish');
   check(/render_page\t33\.0%\t50\.0%\t\+17\.0/.test(s[1].text), 'diff table row');
   check(near(s[2].share, 0.5), 'diff: search share ' + s[2].share);
+  const base = s[5].frames;
+  check(near(byName(base, 'parse_query')[0].share, 0.4) && near(byName(base, 'render_page')[0].share, 0.33),
+    'diff, widths from A: parse_query 0.40, render_page 0.33');
 }
 
 process.stdout.write((failures ? failures + ' check(s) failed' : 'all checks passed') + '; screenshots in ' + out + '\n');
