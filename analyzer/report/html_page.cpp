@@ -64,12 +64,14 @@ Result<std::string> render_report_page(const std::string& title, const nlohmann:
     auto packed = gzip(text);
     if (!packed) return make_error("report page: " + packed.error().message);
     const std::string data = base64_encode({reinterpret_cast<const char*>(packed->data()), packed->size()});
-    const std::array<std::pair<std::string_view, std::string_view>, 6> fills{{
+    const std::array<std::pair<std::string_view, std::string_view>, 8> fills{{
         {"@@KILN_TITLE@@", {}},  // filled below, escaped
         {"@@KILN_CSS@@", report_assets::kCss},
         {"@@KILN_D3@@", report_assets::kD3},
         {"@@KILN_FLAMEGRAPH@@", report_assets::kFlameGraph},
         {"@@KILN_DATA@@", data},
+        {"@@KILN_REPORT_MODEL_JS@@", report_assets::kReportModelJs},
+        {"@@KILN_REPORT_TIMELINE_JS@@", report_assets::kReportTimelineJs},
         {"@@KILN_REPORT_JS@@", report_assets::kReportJs},
     }};
     const std::string escaped_title = html_escape(title);

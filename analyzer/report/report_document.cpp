@@ -147,7 +147,9 @@ void ReportDocument::set_timeline(const std::string& view, const WindowedStacks&
     }
     flush();
     const uint64_t cells = (windows.bucket_end() + merge - 1) / merge;
+    // The cells count samples (whatever the view's unit: a range's graph is in samples).
     doc_["timeline"] = {{"view", view},
+                        {"unit", "samples"},
                         {"bucket_s", static_cast<double>(windows.bucket_ns * merge) / 1e9},
                         {"buckets", cells},
                         {"runs", std::move(runs)}};

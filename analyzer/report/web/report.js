@@ -133,7 +133,8 @@ function redraw() {
   const val = nodeTotals(trie, values);
   const extra = {};
   if (view.cold && !ranged) extra.cold = nodeTotals(trie, view.cold);
-  state.unit = view.unit;
+  // A range is summed from the heat map's cells, which count samples whatever the view's unit.
+  state.unit = ranged ? (state.doc.timeline.unit || 'samples') : view.unit;
   state.diffColors = false;
   showDiffBaseToggle(null);
   drawGraph(trie, val, extra);
@@ -165,8 +166,7 @@ function drawAnomalyDiff(index) {
   const sum = (xs) => xs.reduce((s, x) => s + x, 0);
   const { after, delta, width } = diffExtra(trie, r.diff.before, r.diff.after, sum(r.diff.before), sum(r.diff.after));
   showDiffBaseToggle('widths from the normal windows (shows what shrank)');
-  const tlView = state.timeline && state.doc.views.find((v) => v.name === state.timeline.view);
-  state.unit = tlView ? tlView.unit : 'samples';
+  state.unit = 'samples';  // the anomalies view counts the cpu view's samples per window
   state.diffColors = true;
   drawGraph(trie, width, { delta });
   drawTopTable(trie, after);

@@ -206,7 +206,13 @@ const steps = {
   async screenshot(page, step, outDir) {
     const name = String(step.name || 'page').replace(/[^A-Za-z0-9_.-]/g, '_');
     const file = path.join(outDir, name.endsWith('.png') ? name : name + '.png');
+    // A full-page capture resizes the viewport and back, and Chromium then scrolls a focused
+    // text field (the search box) into view, some time later: the next step's click, aimed
+    // before that scroll, lands elsewhere. So nothing keeps the focus through the capture,
+    // and the page gets two frames to lay itself out again afterwards.
+    await page.evaluate(() => document.activeElement && document.activeElement.blur());
     await page.screenshot({ path: file, fullPage: true, timeout: STEP_MS });
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
     return { path: file };
   },
 };
