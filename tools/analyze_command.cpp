@@ -207,6 +207,26 @@ int run_trace_view_command(const AnalyzeArgs& args) {
     return run_trace_view(t);
 }
 
+// The filters, binary lookup and unwinding flags as AnalyzeOptions; an error (exit 2) when
+// --time or --min-block is malformed.
+Result<analyzer::AnalyzeOptions> analyze_options(const AnalyzeArgs& args) {
+    analyzer::AnalyzeOptions opt;
+    opt.filter.pids = args.pids;
+    opt.filter.tids = args.tids;
+    opt.filter.comms = args.comms;
+    if (!args.time.empty()) KILN_TRY(analyzer::parse_time_range(args.time, opt.filter));
+    if (!args.min_block.empty()) {
+        auto ns = analyzer::parse_duration_ns(args.min_block, "--min-block");
+        if (!ns) return ns.error();
+        opt.min_block_ns = *ns;
+    }
+    opt.locator.symfs = args.symfs;
+    for (const auto& d : args.debug_dirs) opt.locator.debug_dirs.push_back(d);
+    opt.locator.use_debuginfod = !args.no_debuginfod;
+    opt.libunwind_only = args.libunwind_only;
+    return opt;
+}
+
 // The anomalies view: the cpu view's samples per window, judged by the stack detector.
 int run_anomalies_command(const AnalyzeArgs& args) {
     const char* not_here = !args.folded.empty() ? "--folded"
@@ -234,17 +254,12 @@ int run_anomalies_command(const AnalyzeArgs& args) {
     a.json = args.json;
     a.report = args.report;
     a.out_dir = args.out_dir;
-    a.analyze.filter.pids = args.pids;
-    a.analyze.filter.tids = args.tids;
-    a.analyze.filter.comms = args.comms;
-    if (!args.time.empty())
-        if (Status st = analyzer::parse_time_range(args.time, a.analyze.filter); !st) {
-            std::fprintf(stderr, "kiln analyze: %s\n", st.error().message.c_str());
-            return 2;
-        }
-    a.analyze.locator.symfs = args.symfs;
-    for (const auto& d : args.debug_dirs) a.analyze.locator.debug_dirs.push_back(d);
-    if (args.no_debuginfod) a.analyze.locator.use_debuginfod = false;
+    auto options = analyze_options(args);
+    if (!options) {
+        std::fprintf(stderr, "kiln analyze: %s\n", options.error().message.c_str());
+        return 2;
+    }
+    a.analyze = std::move(*options);
     return run_anomalies(a);
 }
 
@@ -259,20 +274,12 @@ bool write_html_option(const AnalyzeArgs& args, const std::string& path, std::ve
     for (const auto& c : args.comms) h.command += " --comm " + c;
     if (!args.time.empty()) h.command += " --time " + args.time;
     if (!args.min_block.empty()) h.command += " --min-block " + args.min_block;
-    h.analyze.filter.pids = args.pids;
-    h.analyze.filter.tids = args.tids;
-    h.analyze.filter.comms = args.comms;
-    if (!args.time.empty())
-        if (Status st = analyzer::parse_time_range(args.time, h.analyze.filter); !st) {
-            std::fprintf(stderr, "kiln analyze: %s\n", st.error().message.c_str());
-            return false;
-        }
-    if (!args.min_block.empty())
-        if (auto ns = analyzer::parse_duration_ns(args.min_block, "--min-block")) h.analyze.min_block_ns = *ns;
-    h.analyze.locator.symfs = args.symfs;
-    for (const auto& d : args.debug_dirs) h.analyze.locator.debug_dirs.push_back(d);
-    h.analyze.locator.use_debuginfod = !args.no_debuginfod;
-    h.analyze.libunwind_only = args.libunwind_only;
+    auto options = analyze_options(args);
+    if (!options) {
+        std::fprintf(stderr, "kiln analyze: %s\n", options.error().message.c_str());
+        return false;
+    }
+    h.analyze = std::move(*options);
     if (std::string err = write_html_report(h, written); !err.empty()) {
         std::fprintf(stderr, "kiln analyze: --html: %s\n", err.c_str());
         return false;
@@ -333,28 +340,12 @@ int run_analyze(const AnalyzeArgs& args) {
             return 2;
         }
     }
-    analyzer::AnalyzeOptions opt;
-    opt.filter.pids = args.pids;
-    opt.filter.tids = args.tids;
-    opt.filter.comms = args.comms;
-    if (!args.time.empty()) {
-        if (Status st = analyzer::parse_time_range(args.time, opt.filter); !st) {
-            std::fprintf(stderr, "kiln analyze: %s\n", st.error().message.c_str());
-            return 2;
-        }
+    auto options = analyze_options(args);
+    if (!options) {
+        std::fprintf(stderr, "kiln analyze: %s\n", options.error().message.c_str());
+        return 2;
     }
-    if (!args.min_block.empty()) {
-        auto ns = analyzer::parse_duration_ns(args.min_block, "--min-block");
-        if (!ns) {
-            std::fprintf(stderr, "kiln analyze: %s\n", ns.error().message.c_str());
-            return 2;
-        }
-        opt.min_block_ns = *ns;
-    }
-    opt.locator.symfs = args.symfs;
-    for (const auto& d : args.debug_dirs) opt.locator.debug_dirs.push_back(d);
-    opt.locator.use_debuginfod = !args.no_debuginfod;
-    opt.libunwind_only = args.libunwind_only;
+    analyzer::AnalyzeOptions opt = std::move(*options);
 
     auto reader = format::RecordingReader::open(args.file);
     if (!reader) {

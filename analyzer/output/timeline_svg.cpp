@@ -9,6 +9,7 @@
 #include <map>
 #include <vector>
 
+#include "analyzer/output/flame_svg.h"  // xml_escape
 #include "analyzer/output/timeline_format.h"
 
 namespace kiln::analyzer {
@@ -19,20 +20,6 @@ constexpr double kWidth = 1040, kLeft = 70, kRight = 310, kPanelHeight = 150, kP
 constexpr size_t kMaxLinesPerPanel = 8;  // more lines in one panel are unreadable: the largest are drawn
 constexpr const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
                                    "#8c564b", "#e377c2", "#17becf"};
-
-std::string escaped(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '&': out += "&amp;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
 
 std::string fmt(double v) {
     char buf[32];
@@ -96,10 +83,10 @@ void write_timeline_svg(const Timeline& t, const TimelineSvgOptions& o, std::ost
         << "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"" << kWidth << "\" height=\""
         << fmt(height) << "\" viewBox=\"0 0 " << kWidth << " " << fmt(height) << "\" font-family=\"sans-serif\">\n"
         << "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
-        << "<text x=\"" << kWidth / 2 << "\" y=\"24\" text-anchor=\"middle\" font-size=\"18\">" << escaped(o.title)
+        << "<text x=\"" << kWidth / 2 << "\" y=\"24\" text-anchor=\"middle\" font-size=\"18\">" << xml_escape(o.title)
         << "</text>\n"
         << "<text x=\"" << kWidth / 2 << "\" y=\"44\" text-anchor=\"middle\" font-size=\"12\" fill=\"#555\">"
-        << escaped(o.subtitle.empty() ? "" : o.subtitle + " · ") << w.count << " windows of "
+        << xml_escape(o.subtitle.empty() ? "" : o.subtitle + " · ") << w.count << " windows of "
         << timeline_format::number(static_cast<double>(w.window_ns) / 1e6) << " ms</text>\n";
     auto x_of = [&](double ts) { return kLeft + (t1 > t0 ? (ts - t0) / (t1 - t0) : 0.0) * plot_w; };
     for (size_t p = 0; p < units.size(); ++p) {
@@ -118,7 +105,7 @@ void write_timeline_svg(const Timeline& t, const TimelineSvgOptions& o, std::ost
         const double bottom = top + kPanelHeight;
         auto y_of = [&](double v) { return bottom - (v - lo) / (hi - lo) * kPanelHeight; };
         out << "<g class=\"panel\">\n<text x=\"" << kLeft << "\" y=\"" << fmt(top - 8)
-            << "\" font-size=\"13\" font-weight=\"bold\">" << escaped(panel_title(unit)) << "</text>\n"
+            << "\" font-size=\"13\" font-weight=\"bold\">" << xml_escape(panel_title(unit)) << "</text>\n"
             << "<rect x=\"" << kLeft << "\" y=\"" << fmt(top) << "\" width=\"" << fmt(plot_w) << "\" height=\""
             << kPanelHeight << "\" fill=\"none\" stroke=\"#999\"/>\n";
         for (size_t m = 0; m < o.marks.size(); ++m) {  // shaded ranges, under the lines
@@ -128,10 +115,10 @@ void write_timeline_svg(const Timeline& t, const TimelineSvgOptions& o, std::ost
             if (b <= a) continue;
             out << "<rect class=\"mark\" x=\"" << fmt(a) << "\" y=\"" << fmt(top) << "\" width=\"" << fmt(b - a)
                 << "\" height=\"" << kPanelHeight << "\" fill=\"#e8590c\" fill-opacity=\"0.15\"><title>"
-                << escaped(mark.label) << "</title></rect>\n";
+                << xml_escape(mark.label) << "</title></rect>\n";
             if (p == 0)
                 out << "<text x=\"" << fmt(a + 2) << "\" y=\"" << fmt(top + 11) << "\" font-size=\"10\" fill=\"#c2410c\">"
-                    << escaped(std::to_string(m + 1)) << "</text>\n";
+                    << xml_escape(std::to_string(m + 1)) << "</text>\n";
         }
         for (int k = 0; k <= 4; ++k) {  // value axis: five labels, grid lines
             const double v = lo + (hi - lo) * k / 4.0, y = y_of(v);
@@ -154,7 +141,7 @@ void write_timeline_svg(const Timeline& t, const TimelineSvgOptions& o, std::ost
             auto flush = [&] {
                 if (!points.empty())
                     out << "<polyline fill=\"none\" stroke=\"" << color << "\" stroke-width=\"1.5\" points=\""
-                        << points << "\"><title>" << escaped(s.name) << "</title></polyline>\n";
+                        << points << "\"><title>" << xml_escape(s.name) << "</title></polyline>\n";
                 points.clear();
             };
             for (size_t i = 0; i < s.values.size() && i < w.count; ++i) {
@@ -169,7 +156,7 @@ void write_timeline_svg(const Timeline& t, const TimelineSvgOptions& o, std::ost
             const double ly = top + 12 + static_cast<double>(k) * 16;
             out << "<rect x=\"" << fmt(kLeft + plot_w + 12) << "\" y=\"" << fmt(ly - 9) << "\" width=\"10\" height=\"10\" "
                 << "fill=\"" << color << "\"/><text x=\"" << fmt(kLeft + plot_w + 26) << "\" y=\"" << fmt(ly)
-                << "\" font-size=\"11\">" << escaped(legend_name(t, s)) << "</text>\n";
+                << "\" font-size=\"11\">" << xml_escape(legend_name(t, s)) << "</text>\n";
         }
         if (omitted)
             out << "<text x=\"" << fmt(kLeft + plot_w + 12) << "\" y=\"" << fmt(bottom) << "\" font-size=\"10\" "

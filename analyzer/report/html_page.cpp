@@ -3,27 +3,13 @@
 #include <array>
 #include <cstdint>
 
+#include "analyzer/output/flame_svg.h"  // xml_escape
 #include "analyzer/output/gzip.h"
 #include "analyzer/report/report_assets.h"
 
 namespace kiln::analyzer {
 
 namespace {
-
-std::string html_escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
 
 // Text inlined in a <script> or <style> must not close it.
 Status check_inlinable(std::string_view name, std::string_view text) {
@@ -74,7 +60,7 @@ Result<std::string> render_report_page(const std::string& title, const nlohmann:
         {"@@KILN_REPORT_TIMELINE_JS@@", report_assets::kReportTimelineJs},
         {"@@KILN_REPORT_JS@@", report_assets::kReportJs},
     }};
-    const std::string escaped_title = html_escape(title);
+    const std::string escaped_title = xml_escape(title);  // and invalid UTF-8 made valid
     std::string page;
     page.reserve(report_assets::kPage.size() + data.size() + report_assets::kD3.size() + 65536);
     std::string_view rest = report_assets::kPage;
