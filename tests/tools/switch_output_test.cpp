@@ -3,7 +3,10 @@
 // the oldest deleted past --max-files.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -67,16 +70,30 @@ TEST(SwitchOutput, APeriodMakesCompleteRecordingsAndMaxFilesKeepsTheNewest) {
 
 TEST(SwitchOutput, ASizeMakesFilesOfAboutThatSize) {
     TempDir tmp;
-    auto r = run_kiln({"record", "-F", "2999", "-g", "dwarf", "--switch-output", "1M", "-o", tmp.path("big.data"), "--",
-                       workload("spinner_fp"), "5"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    const auto files = recordings_in(tmp.dir(), "big-");
-    EXPECT_TRUE(files.empty());  // .data, not .kiln
-    std::vector<std::string> data;
-    for (const auto& e : std::filesystem::directory_iterator(tmp.dir()))
-        if (e.path().extension() == ".data") data.push_back(e.path());
-    std::sort(data.begin(), data.end());
-    ASSERT_GE(data.size(), 2u) << r.err;
+    // How fast 1 MiB fills depends on the CPU the spinner gets (a loaded machine gives it less):
+    // the recording runs until a third file has started, so two are whole, then is stopped.
+    const pid_t spinner = spawn({workload("spinner_fp"), "120"});
+    const std::string log = tmp.path("record.log");
+    const pid_t recorder = spawn({kiln_bin(), "record", "-F", "2999", "-g", "dwarf", "--switch-output", "1M", "-o",
+                                  tmp.path("big.data"), "-p", std::to_string(spinner)},
+                                 log);
+    auto data_files = [&tmp] {
+        std::vector<std::string> data;
+        for (const auto& e : std::filesystem::directory_iterator(tmp.dir()))
+            if (e.path().extension() == ".data") data.push_back(e.path());
+        std::sort(data.begin(), data.end());
+        return data;
+    };
+    const bool third = wait_until([&] { return data_files().size() >= 3; }, 90);
+    kill(recorder, SIGINT);
+    const int status = wait_for(recorder);
+    kill(-spinner, SIGKILL);
+    wait_for(spinner);
+    ASSERT_TRUE(third) << read_text(log);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_text(log);
+    EXPECT_TRUE(recordings_in(tmp.dir(), "big-").empty());  // .data, not .kiln
+    const auto data = data_files();
+    ASSERT_GE(data.size(), 3u) << read_text(log);
     for (size_t i = 0; i + 1 < data.size(); ++i) {
         // Switched after the drain that passed 1 MiB: at most a chunk (2 MiB raw) more.
         EXPECT_GE(std::filesystem::file_size(data[i]), 1u << 20) << data[i];
