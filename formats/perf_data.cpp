@@ -164,6 +164,88 @@ void read_event_desc(ByteCursor& c, PerfDataInfo& info) {
     }
 }
 
+// A NUL-terminated string (tracing data's version and system names).
+std::string_view c_string(ByteCursor& c) {
+    const auto rest = c.rest();
+    const auto nul = std::find(rest.begin(), rest.end(), uint8_t{0});
+    if (nul == rest.end()) {
+        c.fail("unterminated string");
+        return {};
+    }
+    const auto text = c.bytes(static_cast<size_t>(nul - rest.begin()) + 1);
+    return {reinterpret_cast<const char*>(text.data()), text.size() - 1};
+}
+
+// A tracefs "format" file's "ID: 316" line.
+std::optional<uint64_t> tracepoint_id(std::string_view format) {
+    for (size_t at = 0; at < format.size();) {
+        const size_t end = std::min(format.find('\n', at), format.size());
+        const std::string_view line = format.substr(at, end - at);
+        if (line.starts_with("ID:")) {
+            uint64_t id = 0;
+            bool digits = false;
+            for (char ch : line.substr(3)) {
+                if (ch == ' ' || ch == '\t') continue;
+                if (ch < '0' || ch > '9' || id > (UINT64_MAX - 9) / 10) return std::nullopt;
+                id = id * 10 + static_cast<uint64_t>(ch - '0');
+                digits = true;
+            }
+            return digits ? std::optional(id) : std::nullopt;
+        }
+        at = end + 1;
+    }
+    return std::nullopt;
+}
+
+// HEADER_TRACING_DATA, as linux tools/perf/util/trace-event-read.c reads it: a magic,
+// version, endianness, long and page sizes, the header_page and header_event files, the
+// ftrace formats, each system's event formats, /proc/kallsyms (empty in newer perf),
+// ftrace_printk and, from version 0.6, saved_cmdlines. Only the formats and kallsyms are kept.
+void read_tracing_data(ByteCursor& c, PerfDataInfo& info) {
+    static constexpr uint8_t kTracingMagic[] = {23, 8, 68, 't', 'r', 'a', 'c', 'i', 'n', 'g'};
+    const auto magic = c.bytes(sizeof kTracingMagic);
+    if (c.failed() || !std::equal(magic.begin(), magic.end(), kTracingMagic)) {
+        c.fail("no tracing magic");
+        return;
+    }
+    const std::string version(c_string(c));
+    if (c.u8() != 0) {
+        c.fail("big-endian tracing data");
+        return;
+    }
+    c.u8();   // sizeof(long)
+    c.u32();  // page size
+    for (const std::string_view tag : {std::string_view("header_page", 12), std::string_view("header_event", 13)}) {
+        const auto got = c.bytes(tag.size());
+        if (c.failed() || std::memcmp(got.data(), tag.data(), tag.size()) != 0) {
+            c.fail("no " + std::string(tag.data()) + " file");
+            return;
+        }
+        const uint64_t size = c.u64();
+        c.skip(size > c.remaining() ? c.remaining() + 1 : static_cast<size_t>(size));
+    }
+    std::map<uint64_t, std::string> formats;
+    const auto read_format_files = [&](uint32_t count) {
+        for (uint32_t i = 0; i < count && !c.failed(); ++i) {
+            const uint64_t size = c.u64();
+            const auto text = c.bytes(size > c.remaining() ? c.remaining() + 1 : static_cast<size_t>(size));
+            const std::string_view format(reinterpret_cast<const char*>(text.data()), text.size());
+            if (const auto id = tracepoint_id(format); id && !c.failed()) formats[*id] = std::string(format);
+        }
+    };
+    read_format_files(c.count(8, "ftrace formats"));
+    const uint32_t systems = c.count(1 + 4, "event systems");
+    for (uint32_t i = 0; i < systems && !c.failed(); ++i) {
+        c_string(c);  // the system's name; the format text names it too
+        read_format_files(c.count(8, "event formats"));
+    }
+    const auto kallsyms = c.bytes(c.u32());
+    if (c.failed()) return;
+    info.tracepoint_formats = std::move(formats);
+    info.kallsyms.assign(reinterpret_cast<const char*>(kallsyms.data()), kallsyms.size());
+    // ftrace_printk and saved_cmdlines follow; kiln does not use them.
+}
+
 }  // namespace
 
 bool PerfDataReader::looks_like_perf_data(std::span<const uint8_t> first_bytes) {
@@ -303,6 +385,7 @@ void PerfDataReader::read_features(const uint64_t (&feature_bits)[4]) {
 void PerfDataReader::read_feature(int bit, std::span<const uint8_t> section) {
     ByteCursor c(section, feature_name(bit));
     switch (bit) {
+        case kTracingData: read_tracing_data(c, info_); break;
         case kBuildId: read_build_ids(c, info_.build_ids); break;
         case kHostname: info_.hostname = header_string(c); break;
         case kOsRelease: info_.os_release = header_string(c); break;

@@ -49,8 +49,11 @@ struct PerfDataInfo {
     uint32_t compression_type = 0;                            // 1 = zstd
     uint32_t compression_mmap_len = 0;  // HEADER_COMPRESSED: perf's decompression buffer size
     bool has_branch_stack = false;      // some event samples BRANCH_STACK (or HEADER_BRANCH_STACK is set)
-    std::map<uint64_t, std::string> tracepoint_formats;  // not read yet (HEADER_TRACING_DATA)
-    std::string kallsyms;                                // not read yet (HEADER_TRACING_DATA)
+    // From HEADER_TRACING_DATA (tracepoint events recorded): tracepoint id -> its tracefs
+    // "format" file text (events' and ftrace's own), and the /proc/kallsyms text when perf
+    // stored it (newer perf stores an empty one, trace-event-read.c says: then "").
+    std::map<uint64_t, std::string> tracepoint_formats;
+    std::string kallsyms;
     uint64_t data_offset = 0, data_size = 0;  // the data section as read (clamped to the file)
     std::vector<std::string> warnings;        // sections skipped as unreadable, etc.
 };

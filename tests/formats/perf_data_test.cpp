@@ -317,6 +317,35 @@ TEST_F(PerfDataTest, SystemWideWithDwarfStacks) {
     expect_counts_match_perf(counts, path);
 }
 
+TEST_F(PerfDataTest, TracepointFormatsFromTracingData) {
+    const std::string path = dir_->path("sched.data");
+    ASSERT_NO_FATAL_FAILURE(perf_record("-e sched:sched_switch -a", path, "sleep 0.1"));
+    auto reader = open_ok(path);
+    ASSERT_TRUE(reader);
+    const PerfDataInfo& info = reader->info();
+    EXPECT_TRUE(info.warnings.empty()) << info.warnings.front();
+    ASSERT_GE(info.events.size(), 1u);
+    EXPECT_EQ(info.events[0].name, "sched:sched_switch");
+    uint64_t config = 0;  // attr.config: the tracepoint id
+    std::memcpy(&config, info.events[0].attr.data() + 8, 8);
+    const auto format = info.tracepoint_formats.find(config);
+    ASSERT_NE(format, info.tracepoint_formats.end()) << "no format for tracepoint id " << config << " among "
+                                                     << info.tracepoint_formats.size();
+    EXPECT_NE(format->second.find("name: sched_switch\n"), std::string::npos) << format->second;
+    EXPECT_NE(format->second.find("field:pid_t prev_pid;"), std::string::npos) << format->second;
+    // The text is tracefs's own file, where this kernel has one.
+    for (const char* tracefs : {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}) {
+        const std::string live = file_text(std::string(tracefs) + "/events/sched/sched_switch/format");
+        if (live.empty()) continue;
+        EXPECT_EQ(format->second, live);
+        break;
+    }
+    if (!info.kallsyms.empty()) {
+        EXPECT_NE(info.kallsyms.find(" T "), std::string::npos);
+    }
+    expect_counts_match_perf(count_records(*reader), path);
+}
+
 TEST_F(PerfDataTest, PipeModeIsRefused) {
     const std::string path = dir_->path("pipe.data");
     const std::string command =
