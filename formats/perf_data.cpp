@@ -208,7 +208,7 @@ void read_tracing_data(ByteCursor& c, PerfDataInfo& info) {
         c.fail("no tracing magic");
         return;
     }
-    const std::string version(c_string(c));
+    c_string(c);  // version: "0.6"
     if (c.u8() != 0) {
         c.fail("big-endian tracing data");
         return;
@@ -311,6 +311,13 @@ Status PerfDataReader::parse() {
                           std::to_string(file.size()) + " bytes)");
     }
     info_.data_offset = data_offset;
+    if (data_size == 0 && file.size() > data_offset) {
+        // perf record writes the sizes and the features when it ends; killed, it leaves a 0.
+        info_.data_size = file.size() - data_offset;
+        info_.warnings.push_back("the header's data size is 0 (perf record did not end properly?); reading the " +
+                                 std::to_string(info_.data_size) + " bytes after the header as records");
+        return Status::success();
+    }
     info_.data_size = std::min<uint64_t>(data_size, file.size() - data_offset);
     if (info_.data_size < data_size) {
         info_.warnings.push_back("data section (" + range_text(data_offset, data_size) + ") is cut off at byte " +
