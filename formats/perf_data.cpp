@@ -1,11 +1,13 @@
 #include "formats/perf_data.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include "formats/byte_cursor.h"
 
@@ -254,17 +256,24 @@ bool PerfDataReader::looks_like_perf_data(std::span<const uint8_t> first_bytes) 
 }
 
 Result<std::unique_ptr<PerfDataReader>> PerfDataReader::open(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error(path + ": cannot open: " + std::strerror(errno));
-    std::vector<uint8_t> bytes;
-    in.seekg(0, std::ios::end);
-    const std::streamoff size = in.tellg();
-    in.seekg(0, std::ios::beg);
-    if (size > 0) {
-        bytes.resize(static_cast<size_t>(size));
-        in.read(reinterpret_cast<char*>(bytes.data()), size);
-        if (!in) return make_error(path + ": read failed");
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return make_error(path + ": cannot open: " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        return make_error(path + ": not a perf.data file (not a regular file)");
     }
+    std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
+    size_t got = 0;
+    while (got < bytes.size()) {
+        const ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += static_cast<size_t>(n);
+    }
+    const int read_errno = errno;
+    ::close(fd);
+    if (got < bytes.size()) return make_error(path + ": read failed: " + std::strerror(read_errno));
     return from_bytes(std::move(bytes), path);
 }
 

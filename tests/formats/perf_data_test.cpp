@@ -374,6 +374,9 @@ TEST_F(PerfDataTest, OtherFilesAreErrorsNamingThePath) {
     const std::string empty = dir_->write("empty.data", "");
     EXPECT_FALSE(PerfDataReader::open(empty).ok());
     EXPECT_FALSE(PerfDataReader::open(dir_->path("missing.data")).ok());
+    auto directory = PerfDataReader::open(dir_->dir());
+    ASSERT_FALSE(directory.ok());
+    EXPECT_NE(directory.error().message.find(dir_->dir()), std::string::npos) << directory.error().message;
 
     std::vector<uint8_t> swapped = file_bytes(plain_);
     std::reverse(swapped.begin(), swapped.begin() + 8);
