@@ -479,6 +479,26 @@ TEST_F(PerfDataTest, CorruptedCopiesNeverCrash) {
     }
 }
 
+// A perf.data file by hand: the header, one 128-byte attr with its ids section (ids 41 and
+// 42), then the data section; no features.
+std::vector<uint8_t> synthetic_perf_data(std::span<const uint8_t> data) {
+    constexpr uint64_t kAttrs = 104, kAttrSize = 128 + 16, kIds = kAttrs + kAttrSize, kData = kIds + 16;
+    ByteWriter file;
+    file.raw("PERFILE2", 8);
+    file.u64(104);
+    file.u64(kAttrSize);
+    file.u64(kAttrs), file.u64(kAttrSize);
+    file.u64(kData), file.u64(data.size());
+    file.u64(0), file.u64(0);
+    for (int i = 0; i < 4; ++i) file.u64(0);
+    file.u32(1), file.u32(128);  // attr.type, attr.size
+    while (file.size() < kAttrs + 128) file.u8(0);
+    file.u64(kIds), file.u64(16);
+    file.u64(41), file.u64(42);
+    file.raw(data.data(), data.size());
+    return file.take();
+}
+
 // A hand-built file whose records are spread over three compressed records (one COMPRESSED2
 // with padding) at arbitrary cut points, so records span them.
 TEST(PerfDataSyntheticTest, RecordsSpanCompressedRecords) {
@@ -517,23 +537,7 @@ TEST(PerfDataSyntheticTest, RecordsSpanCompressedRecords) {
     compressed(all.subspan(cut1, cut2 - cut1), true);
     compressed(all.subspan(cut2), false);
 
-    // Header, one 128-byte attr with its ids section, two ids, the data; no features.
-    constexpr uint64_t kAttrs = 104, kAttrSize = 128 + 16, kIds = kAttrs + kAttrSize, kData = kIds + 16;
-    ByteWriter file;
-    file.raw("PERFILE2", 8);
-    file.u64(104);
-    file.u64(kAttrSize);
-    file.u64(kAttrs), file.u64(kAttrSize);
-    file.u64(kData), file.u64(data.size());
-    file.u64(0), file.u64(0);
-    for (int i = 0; i < 4; ++i) file.u64(0);
-    file.u32(1), file.u32(128);  // attr.type, attr.size
-    while (file.size() < kAttrs + 128) file.u8(0);
-    file.u64(kIds), file.u64(16);
-    file.u64(41), file.u64(42);
-    file.raw(data.bytes().data(), data.size());
-
-    auto reader = PerfDataReader::from_bytes(file.take(), "synthetic");
+    auto reader = PerfDataReader::from_bytes(synthetic_perf_data(data.bytes()), "synthetic");
     ASSERT_TRUE(reader.ok()) << reader.error().message;
     ASSERT_EQ((*reader)->info().events.size(), 1u);
     EXPECT_EQ((*reader)->info().events[0].ids, (std::vector<uint64_t>{41, 42}));
@@ -556,6 +560,39 @@ TEST(PerfDataSyntheticTest, RecordsSpanCompressedRecords) {
     ASSERT_LT(round_at, delivered.size());
     delivered.erase(delivered.begin() + static_cast<ptrdiff_t>(round_at));
     EXPECT_EQ(delivered, originals);
+}
+
+}  // namespace
+}  // namespace kiln::format
+
+namespace kiln::format {
+namespace {
+
+// A compressed record that expands far past what perf itself would decompress (its mmap
+// size): delivery stops with a warning instead of running on through gigabytes.
+TEST(PerfDataSyntheticTest, ExpansionOfACompressedRecordIsBounded) {
+    std::vector<uint8_t> records(8u << 20);  // 8 MiB of 8-byte FINISHED_ROUND records
+    for (size_t at = 0; at < records.size(); at += 8) {
+        records[at] = kPerfRecordFinishedRound;
+        records[at + 6] = 8;
+    }
+    std::vector<uint8_t> frame(ZSTD_compressBound(records.size()));
+    frame.resize(ZSTD_compress(frame.data(), frame.size(), records.data(), records.size(), 3));
+    ASSERT_LT(frame.size(), 60000u);
+    ByteWriter data;
+    data.u32(kPerfRecordCompressed);
+    data.u16(0);
+    data.u16(static_cast<uint16_t>(8 + frame.size()));
+    data.raw(frame.data(), frame.size());
+
+    auto reader = PerfDataReader::from_bytes(synthetic_perf_data(data.bytes()), "bomb");
+    ASSERT_TRUE(reader.ok()) << reader.error().message;
+    uint64_t delivered = 0;
+    std::vector<std::string> warnings;
+    ASSERT_TRUE((*reader)->for_each_record([&](std::span<const uint8_t>) { return ++delivered > 0; }, warnings).ok());
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_NE(warnings[0].find("expands past"), std::string::npos) << warnings[0];
+    EXPECT_LT(delivered, records.size() / 8);
 }
 
 }  // namespace
