@@ -582,6 +582,26 @@ TEST(PerfDataSyntheticTest, BranchStackSamplingIsReported) {
     EXPECT_TRUE((*branches)->info().has_branch_stack);
 }
 
+// Hostile attrs: a thousand events whose ids sections all name the whole file would copy it a
+// thousand times; refused once the ids add up to more than the file.
+TEST(PerfDataSyntheticTest, OverlappingIdsSectionsAreRefused) {
+    std::vector<uint8_t> file = synthetic_perf_data(std::vector<uint8_t>(64 * 1024, 0));
+    const uint64_t entries = 1000, attr_size = 144, attrs_at = file.size();
+    for (uint64_t i = 0; i < entries; ++i) {
+        ByteWriter entry;
+        entry.u32(1), entry.u32(128);
+        while (entry.size() < 128) entry.u8(0);
+        entry.u64(0), entry.u64(attrs_at);  // ids: the file up to the attrs
+        file.insert(file.end(), entry.bytes().begin(), entry.bytes().end());
+    }
+    std::memcpy(file.data() + 24, &attrs_at, 8);  // attrs.offset
+    const uint64_t attrs_size = entries * attr_size;
+    std::memcpy(file.data() + 32, &attrs_size, 8);
+    auto reader = PerfDataReader::from_bytes(std::move(file), "overlapping");
+    ASSERT_FALSE(reader.ok());
+    EXPECT_NE(reader.error().message.find("add up to more than the file"), std::string::npos) << reader.error().message;
+}
+
 // A compressed record that expands far past what perf itself would decompress (its mmap
 // size): delivery stops with a warning instead of running on through gigabytes.
 TEST(PerfDataSyntheticTest, ExpansionOfACompressedRecordIsBounded) {
