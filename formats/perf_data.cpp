@@ -354,6 +354,7 @@ Status PerfDataReader::read_attrs(uint64_t attr_size, uint64_t offset, uint64_t 
     }
     const size_t entries = static_cast<size_t>(size / attr_size);
     ByteCursor c(*section, "perf.data attrs section");
+    uint64_t id_bytes = 0;  // perf's ids sections are disjoint: more than the file means reuse
     for (size_t i = 0; i < entries; ++i) {
         PerfDataEvent event;
         const auto attr = c.bytes(static_cast<size_t>(attr_size - kSectionSize));
@@ -363,6 +364,11 @@ Status PerfDataReader::read_attrs(uint64_t attr_size, uint64_t offset, uint64_t 
         if (!ids) {
             return make_error(name_ + ": event " + std::to_string(i) + "'s ids (" + range_text(ids_offset, ids_size) +
                               ") run past the end of the file");
+        }
+        id_bytes += ids_size;
+        if (id_bytes > bytes_.size()) {
+            return make_error(name_ + ": the attrs' ids sections add up to more than the file (" +
+                              std::to_string(id_bytes) + " bytes at event " + std::to_string(i) + ")");
         }
         ByteCursor id_cursor(*ids, "ids");
         event.ids.resize(ids->size() / 8);

@@ -481,7 +481,7 @@ TEST_F(PerfDataTest, CorruptedCopiesNeverCrash) {
 
 // A perf.data file by hand: the header, one 128-byte attr with its ids section (ids 41 and
 // 42), then the data section; no features.
-std::vector<uint8_t> synthetic_perf_data(std::span<const uint8_t> data) {
+std::vector<uint8_t> synthetic_perf_data(std::span<const uint8_t> data, uint64_t sample_type = 0) {
     constexpr uint64_t kAttrs = 104, kAttrSize = 128 + 16, kIds = kAttrs + kAttrSize, kData = kIds + 16;
     ByteWriter file;
     file.raw("PERFILE2", 8);
@@ -492,6 +492,8 @@ std::vector<uint8_t> synthetic_perf_data(std::span<const uint8_t> data) {
     file.u64(0), file.u64(0);
     for (int i = 0; i < 4; ++i) file.u64(0);
     file.u32(1), file.u32(128);  // attr.type, attr.size
+    file.u64(0), file.u64(999);  // attr.config, attr.sample_freq
+    file.u64(sample_type);
     while (file.size() < kAttrs + 128) file.u8(0);
     file.u64(kIds), file.u64(16);
     file.u64(41), file.u64(42);
@@ -567,6 +569,38 @@ TEST(PerfDataSyntheticTest, RecordsSpanCompressedRecords) {
 
 namespace kiln::format {
 namespace {
+
+// kiln ignores branch stacks; the importer says so when an event samples them (no LBR in this
+// VM to record one, so the attr is built by hand).
+TEST(PerfDataSyntheticTest, BranchStackSamplingIsReported) {
+    const std::vector<uint8_t> no_records;
+    auto plain = PerfDataReader::from_bytes(synthetic_perf_data(no_records, 0x107), "ip-tid-time-period");
+    ASSERT_TRUE(plain.ok()) << plain.error().message;
+    EXPECT_FALSE((*plain)->info().has_branch_stack);
+    auto branches = PerfDataReader::from_bytes(synthetic_perf_data(no_records, 0x107 | (1u << 11)), "branch-stack");
+    ASSERT_TRUE(branches.ok()) << branches.error().message;
+    EXPECT_TRUE((*branches)->info().has_branch_stack);
+}
+
+// Hostile attrs: a thousand events whose ids sections all name the whole file would copy it a
+// thousand times; refused once the ids add up to more than the file.
+TEST(PerfDataSyntheticTest, OverlappingIdsSectionsAreRefused) {
+    std::vector<uint8_t> file = synthetic_perf_data(std::vector<uint8_t>(64 * 1024, 0));
+    const uint64_t entries = 1000, attr_size = 144, attrs_at = file.size();
+    for (uint64_t i = 0; i < entries; ++i) {
+        ByteWriter entry;
+        entry.u32(1), entry.u32(128);
+        while (entry.size() < 128) entry.u8(0);
+        entry.u64(0), entry.u64(attrs_at);  // ids: the file up to the attrs
+        file.insert(file.end(), entry.bytes().begin(), entry.bytes().end());
+    }
+    std::memcpy(file.data() + 24, &attrs_at, 8);  // attrs.offset
+    const uint64_t attrs_size = entries * attr_size;
+    std::memcpy(file.data() + 32, &attrs_size, 8);
+    auto reader = PerfDataReader::from_bytes(std::move(file), "overlapping");
+    ASSERT_FALSE(reader.ok());
+    EXPECT_NE(reader.error().message.find("add up to more than the file"), std::string::npos) << reader.error().message;
+}
 
 // A compressed record that expands far past what perf itself would decompress (its mmap
 // size): delivery stops with a warning instead of running on through gigabytes.
