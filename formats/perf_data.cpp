@@ -585,6 +585,16 @@ Status PerfDataReader::for_each_record(const std::function<bool(std::span<const 
         }
         const auto record = data.subspan(at, size);
         at += size;
+        if (type == kPerfRecordAuxtrace && size >= kRecordHeaderSize + 8) {
+            // AUX area data (Intel PT, ARM SPE) follows the record, its length not counted in
+            // header.size: skipped, as kiln reads no AUX data.
+            const uint64_t aux = load_u64(record.subspan(kRecordHeaderSize), 0);
+            if (aux > data.size() - at) {
+                warnings.push_back("AUXTRACE data" + where() + " runs past the data section");
+                break;
+            }
+            at += static_cast<size_t>(aux);
+        }
         if (type != kPerfRecordCompressed && type != kPerfRecordCompressed2) {
             if (!visit(record)) return Status::success();
             continue;

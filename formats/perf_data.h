@@ -95,6 +95,7 @@ private:
 
 // perf's own record types (tools/lib/perf/include/perf/event.h), past the kernel's.
 inline constexpr uint32_t kPerfRecordFinishedRound = 68;
+inline constexpr uint32_t kPerfRecordAuxtrace = 71;  // followed by its AUX data, outside header.size
 inline constexpr uint32_t kPerfRecordCompressed = 81;
 inline constexpr uint32_t kPerfRecordFinishedInit = 82;
 inline constexpr uint32_t kPerfRecordCompressed2 = 83;

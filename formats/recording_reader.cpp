@@ -1,6 +1,7 @@
 #include "formats/recording_reader.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -9,6 +10,8 @@
 #include <cstring>
 
 #include "formats/chunk_writer.h"
+#include "formats/perf_data.h"
+#include "formats/perf_data_import.h"
 
 namespace kiln::format {
 
@@ -94,8 +97,37 @@ Result<std::unique_ptr<RecordingReader>> RecordingReader::open(const std::string
         ::close(fd);
         return make_error("cannot open recording " + path + ": not a regular file");
     }
+    uint8_t magic[8] = {};
+    if (::pread(fd, magic, sizeof magic, 0) == static_cast<ssize_t>(sizeof magic) &&
+        PerfDataReader::looks_like_perf_data(magic)) {
+        ::close(fd);
+        return open_perf_data(path);
+    }
     auto src = std::make_unique<FileSource>(fd, static_cast<uint64_t>(st.st_size), path);
     return from_source(std::move(src), path);
+}
+
+// A perf.data file, imported into a kiln recording held in memory (a memfd) and read from there.
+Result<std::unique_ptr<RecordingReader>> RecordingReader::open_perf_data(const std::string& path) {
+    auto perf = PerfDataReader::open(path);
+    if (!perf) return perf.error();
+    const int fd = ::memfd_create("kiln-perf-import", MFD_CLOEXEC);
+    if (fd < 0) return make_error("cannot import " + path + ": memfd_create: " + std::strerror(errno));
+    std::vector<std::string> notes;
+    if (Status st = import_perf_data(**perf, fd, path, notes); !st) {
+        ::close(fd);
+        return st.error();
+    }
+    struct stat st{};
+    if (fstat(fd, &st) != 0) {
+        const int e = errno;
+        ::close(fd);
+        return make_error("cannot import " + path + ": " + std::strerror(e));
+    }
+    auto reader = from_source(std::make_unique<FileSource>(fd, static_cast<uint64_t>(st.st_size), path), path);
+    if (!reader) return reader.error();
+    for (auto& note : notes) (*reader)->warnings_.push_back(std::move(note));
+    return reader;
 }
 
 Result<std::unique_ptr<RecordingReader>> RecordingReader::from_source(std::unique_ptr<ByteSource> src,

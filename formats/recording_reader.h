@@ -37,6 +37,7 @@ struct Chunk {
 
 class RecordingReader {
 public:
+    // A .kiln recording, or a perf.data file (perf record's), imported (formats/perf_data_import.h).
     static Result<std::unique_ptr<RecordingReader>> open(const std::string& path);
     static Result<std::unique_ptr<RecordingReader>> from_source(std::unique_ptr<ByteSource> src,
                                                                 std::string name);
@@ -62,6 +63,7 @@ public:
 
 private:
     RecordingReader(std::unique_ptr<ByteSource> src, std::string name);
+    static Result<std::unique_ptr<RecordingReader>> open_perf_data(const std::string& path);
     Status read_preamble_and_header();
     // Reads the chunk at offset_ into buffer_. nullopt at end of stream.
     Result<std::optional<Chunk>> read_chunk();

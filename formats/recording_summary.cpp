@@ -115,18 +115,24 @@ private:
     }
 
     void sample(std::span<const uint8_t> rec) {
-        auto it = ev_.index_of_id.find(record_identifier(rec));
-        if (it == ev_.index_of_id.end()) {
-            ++unknown_ids_;
-            return;
+        // One event: every sample is its own, with or without an identifier (perf.data's
+        // single-event files have none).
+        size_t event = 0;
+        if (ev_.layouts.size() != 1) {
+            auto it = ev_.index_of_id.find(record_identifier(rec));
+            if (it == ev_.index_of_id.end()) {
+                ++unknown_ids_;
+                return;
+            }
+            event = it->second;
         }
-        auto parsed = parse_sample(ev_.layouts[it->second], rec);
+        auto parsed = parse_sample(ev_.layouts[event], rec);
         if (!parsed) {
             if (bad_samples_++ == 0) s_.warnings.push_back("unparsable sample: " + parsed.error().message);
             return;
         }
         ++s_.samples;
-        ++s_.samples_per_event[it->second];
+        ++s_.samples_per_event[event];
         auto& p = procs_[static_cast<int32_t>(parsed->pid)];
         p.pid = static_cast<int32_t>(parsed->pid);
         ++p.samples;

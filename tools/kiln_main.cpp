@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tools/commands.h"
+#include "tools/running_kernel.h"
 #include "tools/command_line_words.h"
 
 namespace {
@@ -35,6 +36,7 @@ int run_analyze_executable(char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    kiln::tools::use_running_kernel_for_perf_data();
     if (argc > 1 && (std::strcmp(argv[1], "analyze") == 0 || std::strcmp(argv[1], "diff") == 0))
         return run_analyze_executable(argv);
 

@@ -35,9 +35,13 @@ std::vector<std::pair<std::string, std::string>> recording_info_rows(const forma
         rows.emplace_back(label, line);
     };
     time_t t = static_cast<time_t>(h.start_realtime_ns / 1000000000ull);
-    char when[64] = "?";
-    if (tm tmv{}; gmtime_r(&t, &tmv)) std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tmv);
-    add("format", "kiln %u.%u (written by kiln %s)", major, minor, h.kiln_version.c_str());
+    char when[64] = "at an unknown time";  // a perf.data recorded without -k gives no wall clock
+    if (tm tmv{}; h.start_realtime_ns != 0 && gmtime_r(&t, &tmv))
+        std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tmv);
+    if (h.kiln_version.starts_with("perf.data"))
+        add("format", "%s, imported by kiln", h.kiln_version.c_str());
+    else
+        add("format", "kiln %u.%u (written by kiln %s)", major, minor, h.kiln_version.c_str());
     add("host", "%s (%s, %u CPUs)", h.hostname.c_str(), h.arch.c_str(), h.cpu_count);
     add("kernel", "%s", h.kernel_release.c_str());
     add("recorded", "%s, %.3f s, target %s", when, static_cast<double>(s.duration_ns) / 1e9, h.target.name().c_str());
