@@ -54,7 +54,7 @@ struct ProcessCounters {
 struct CounterSnapshot {
     uint64_t time_ns = 0;  // CLOCK_MONOTONIC, as the samples' time
     MachineCounters machine;
-    bool has_processes = false;  // processes were read at this snapshot (every --proc-interval with -a)
+    bool has_processes = false;  // processes were read at this snapshot (every --proc-interval with -a, else always)
     std::vector<ProcessCounters> processes;
 };
 

@@ -62,7 +62,8 @@ void CounterThread::snapshot(uint64_t now_ns, bool with_all_processes) {
             settings_.pids.insert(settings_.pids.end(), added_pids_.begin(), added_pids_.end());
             added_pids_.clear();
         }
-        if (settings_.pids.empty()) return;
+        // The tracked set is read at every snapshot, also once all of it has exited (read as
+        // empty): the snapshots of a recording are then alike from the first to the last.
         s.has_processes = true;
         s.processes.reserve(settings_.pids.size());
         // A process that is gone is dropped from the list (its pid may be reused by another).

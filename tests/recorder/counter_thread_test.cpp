@@ -1,7 +1,10 @@
 // CounterThread through a real ChunkPipeline into a file, read back with RecordingReader.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <chrono>
 #include <functional>
@@ -97,4 +100,33 @@ TEST(CounterThread, AllProcessesOnlyEveryProcInterval) {
         EXPECT_GT(snaps[i].time_ns, snaps[i - 1].time_ns);
     }
     EXPECT_GT(snaps.front().processes.size(), 1u);
+}
+
+// A tracked process that exits is dropped; the snapshots after it still say the tracked
+// set was read (empty), to the last one at stop.
+TEST(CounterThread, SnapshotsAfterTheTrackedProcessExitedStillReadTheSet) {
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        ::pause();
+        ::_exit(0);
+    }
+    recorder::CounterSettings s;
+    s.interval_ns = 5'000'000;  // 5 ms
+    s.pids = {child};
+    size_t chunks = 0;
+    auto snaps = record_counters(
+        s,
+        [&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(30));
+            ::kill(child, SIGKILL);
+            int st = 0;
+            ::waitpid(child, &st, 0);  // reaped: /proc/PID is gone
+            std::this_thread::sleep_for(std::chrono::milliseconds(60));
+        },
+        &chunks);
+    ASSERT_GE(snaps.size(), 3u);
+    EXPECT_EQ(snaps.front().processes.size(), 1u);
+    EXPECT_TRUE(snaps.back().processes.empty());
+    for (const auto& snap : snaps) EXPECT_TRUE(snap.has_processes);
 }
