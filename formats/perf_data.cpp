@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "formats/byte_cursor.h"
+#include "formats/sideband.h"
 
 namespace kiln::format {
 namespace {
@@ -74,16 +75,6 @@ std::string header_string(ByteCursor& c) {
     return std::string(s.substr(0, s.find('\0')));
 }
 
-std::string hex(std::span<const uint8_t> bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (uint8_t b : bytes) {
-        out += kDigits[b >> 4];
-        out += kDigits[b & 15];
-    }
-    return out;
-}
 
 uint64_t load_u64(std::span<const uint8_t> bytes, size_t at) {
     uint64_t v = 0;
@@ -122,7 +113,7 @@ void read_build_ids(ByteCursor& c, std::vector<PerfDataBuildId>& out) {
         const auto field = body.subspan(4, kBuildIdField);
         size_t length = kBuildIdBytes;
         if (misc & kMiscBuildIdSize) length = std::min<size_t>(field[kBuildIdBytes], kBuildIdBytes);
-        id.build_id = hex(field.first(length));
+        id.build_id = build_id_hex(field.first(length));
         const auto name = body.subspan(4 + kBuildIdField);
         const auto nul = std::find(name.begin(), name.end(), uint8_t{0});
         id.filename.assign(name.begin(), nul);

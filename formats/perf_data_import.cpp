@@ -1,8 +1,10 @@
 #include "formats/perf_data_import.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <set>
@@ -39,6 +41,11 @@ LocalBuildIdSource& build_id_source() {
     return source;
 }
 
+KallsymsFileSource& kallsyms_file_source() {
+    static KallsymsFileSource source;
+    return source;
+}
+
 perf_event_attr attr_of(const std::vector<uint8_t>& bytes) {
     perf_event_attr a{};
     std::memcpy(&a, bytes.data(), std::min(bytes.size(), sizeof a));
@@ -59,14 +66,21 @@ std::string fallback_name(const perf_event_attr& a) {
     return "perf-event:type=" + std::to_string(a.type) + ",config=" + std::to_string(a.config);
 }
 
-// What perf record followed, from its command line.
-RecordingTarget target_of(const std::vector<std::string>& cmdline) {
+// What perf followed: -a, -C, -p and -t on its command line (up to the command's "--"); else
+// a command when perf enabled the events at its exec (perf does so only for a command it runs
+// and nothing else, without --delay); else system-wide, as perf sched record and the like
+// add -a themselves.
+RecordingTarget target_of(const std::vector<std::string>& cmdline, const std::vector<PerfDataEvent>& events) {
     for (const auto& w : cmdline) {
+        if (w == "--") break;
         if (w == "-a" || w == "--all-cpus" || w == "-C" || w.starts_with("--cpu")) return TargetKind::kSystemWide;
         if (w == "-p" || w.starts_with("--pid")) return TargetKind::kPid;
         if (w == "-t" || w.starts_with("--tid")) return TargetKind::kTid;
     }
-    return TargetKind::kCommand;
+    for (const auto& e : events)
+        if (attr_of(e.attr).enable_on_exec) return TargetKind::kCommand;
+    const bool plain_record = cmdline.size() > 1 && cmdline[1] == "record";
+    return plain_record || cmdline.empty() ? TargetKind::kCommand : TargetKind::kSystemWide;
 }
 
 std::vector<uint8_t> bytes_of_hex(const std::string& hex) {
@@ -74,16 +88,6 @@ std::vector<uint8_t> bytes_of_hex(const std::string& hex) {
     for (size_t i = 0; i + 1 < hex.size(); i += 2) {
         auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
         out.push_back(static_cast<uint8_t>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
-    }
-    return out;
-}
-
-std::string hex_of(const std::vector<uint8_t>& bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    for (uint8_t b : bytes) {
-        out += kDigits[b >> 4];
-        out += kDigits[b & 15];
     }
     return out;
 }
@@ -201,7 +205,7 @@ RecordingHeader make_header(const PerfDataReader& in, const EventIndex& events, 
     if (info.clock_wall_ns && info.clock_clockid_ns && summary.first_time)
         h.start_realtime_ns = *info.clock_wall_ns + summary.first_time - *info.clock_clockid_ns;
     h.cpu_count = info.cpus_online ? info.cpus_online : info.cpus_available;
-    h.target = target_of(info.cmdline);
+    h.target = target_of(info.cmdline, info.events);
     h.command_line = info.cmdline;
     for (size_t i = 0; i < info.events.size(); ++i) {
         const PerfDataEvent& pe = info.events[i];
@@ -220,38 +224,67 @@ RecordingHeader make_header(const PerfDataReader& in, const EventIndex& events, 
     return h;
 }
 
-// The machine's kernel symbols when its kernel is the one the file was recorded on.
+Status write_kernel_chunks(ChunkWriter& w, const RunningKernel& kernel) {
+    KILN_TRY(w.write_chunk(ChunkType::kKernelInfo, encode(kernel.image)));
+    KILN_TRY(w.write_chunk(ChunkType::kKallsymsFolded, kernel.kallsyms_folded));
+    KILN_TRY(w.write_chunk(ChunkType::kModules, encode(kernel.modules)));
+    return Status::success();
+}
+
+// The kernel symbols perf's build-id cache holds for the recorded kernel; why not, else.
+Result<RunningKernel> cached_kernel(const std::string& build_id, const std::string& release) {
+    const std::string dir = perf_build_id_cache_dir();
+    if (dir.empty()) return make_error("no perf build-id cache ($PERF_BUILDID_DIR and $HOME are unset)");
+    const std::string path = dir + "/[kernel.kallsyms]/" + build_id + "/kallsyms";
+    if (::access(path.c_str(), R_OK) != 0) return make_error(path + " is not there");
+    if (!kallsyms_file_source()) return make_error(path + " cannot be read by this program");
+    auto kernel = kallsyms_file_source()(path);
+    if (!kernel) return kernel.error();
+    kernel->image.release = release;
+    kernel->image.build_id = bytes_of_hex(build_id);
+    return kernel;
+}
+
+// The kernel symbols of the machine reading the file when its kernel is the one the file was
+// recorded on, else those of perf's build-id cache; else kernel frames stay unnamed.
 Status write_kernel_sideband(ChunkWriter& w, const PerfDataInfo& info, const std::string& name,
                              std::vector<std::string>& notes) {
     std::string recorded;
     for (const auto& b : info.build_ids)
         if (b.filename == "[kernel.kallsyms]") recorded = b.build_id;
+    std::string why_not_running;
     if (!kernel_source()) {
-        notes.push_back(name + ": kernel frames are not named (no kernel symbols are available to this reader)");
+        why_not_running = "no kernel symbols are available to this reader";
+    } else if (auto kernel = kernel_source()(); !kernel) {
+        why_not_running = kernel.error().message;
+    } else {
+        const std::string running = build_id_hex(kernel->image.build_id);
+        const bool same = recorded.empty() ? !info.os_release.empty() && info.os_release == kernel->image.release
+                                           : recorded == running;
+        if (same) {
+            if (recorded.empty())
+                notes.push_back(name + ": the file names no kernel build-id; kernel frames are named from this "
+                                       "machine's kernel, of the same release " + kernel->image.release);
+            return write_kernel_chunks(w, *kernel);
+        }
+        why_not_running = "the file was recorded on kernel " +
+                          (recorded.empty() ? info.os_release : "build-id " + recorded) + ", this machine runs " +
+                          kernel->image.release + " (build-id " + running + ")";
+    }
+    if (recorded.empty()) {
+        notes.push_back(name + ": kernel frames are not named: " + why_not_running);
         return Status::success();
     }
-    auto kernel = kernel_source()();
-    if (!kernel) {
-        notes.push_back(name + ": kernel frames are not named: " + kernel.error().message);
+    auto cached = cached_kernel(recorded, info.os_release);
+    if (!cached) {
+        notes.push_back(name + ": kernel frames are not named: " + why_not_running +
+                        "; perf.data holds no kernel symbols and perf's build-id cache has none for it (" +
+                        cached.error().message + "; `perf archive` on the recording machine packs them)");
         return Status::success();
     }
-    const std::string running = hex_of(kernel->image.build_id);
-    const bool same = recorded.empty() ? !info.os_release.empty() && info.os_release == kernel->image.release
-                                       : recorded == running;
-    if (!same) {
-        notes.push_back(name + ": kernel frames are not named: the file was recorded on kernel " +
-                        (recorded.empty() ? info.os_release : "build-id " + recorded) + ", this machine runs " +
-                        kernel->image.release + " (build-id " + running +
-                        "); perf.data holds no kernel symbols (run `kiln analyze` on the recording machine)");
-        return Status::success();
-    }
-    if (recorded.empty())
-        notes.push_back(name + ": the file names no kernel build-id; kernel frames are named from this machine's "
-                               "kernel, of the same release " + kernel->image.release);
-    KILN_TRY(w.write_chunk(ChunkType::kKernelInfo, encode(kernel->image)));
-    KILN_TRY(w.write_chunk(ChunkType::kKallsymsFolded, kernel->kallsyms_folded));
-    KILN_TRY(w.write_chunk(ChunkType::kModules, encode(kernel->modules)));
-    return Status::success();
+    notes.push_back(name + ": kernel frames are named from perf's build-id cache (" + perf_build_id_cache_dir() +
+                    "/[kernel.kallsyms]/" + recorded + "/kallsyms): " + why_not_running);
+    return write_kernel_chunks(w, *cached);
 }
 
 // The data section's kernel records as PERF_RECORDS chunks.
@@ -320,6 +353,13 @@ private:
 
 void set_running_kernel_source(RunningKernelSource source) { kernel_source() = std::move(source); }
 void set_local_build_id_source(LocalBuildIdSource source) { build_id_source() = std::move(source); }
+void set_kallsyms_file_source(KallsymsFileSource source) { kallsyms_file_source() = std::move(source); }
+
+std::string perf_build_id_cache_dir() {
+    if (const char* dir = std::getenv("PERF_BUILDID_DIR"); dir && *dir) return dir;
+    if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.debug";
+    return "";
+}
 
 Status import_perf_data(const PerfDataReader& in, int fd, const std::string& name, std::vector<std::string>& notes) {
     const PerfDataInfo& info = in.info();

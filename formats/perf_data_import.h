@@ -11,8 +11,9 @@
 //   several events share one sample layout) get PERF_SAMPLE_IDENTIFIER, each record the u64
 //   where kiln's readers look for it;
 // - perf.data holds no kernel symbols: those of the machine reading it are used when its
-//   kernel's build-id is the one the file names (set_running_kernel_source()), else kernel
-//   frames stay unnamed and a warning says why.
+//   kernel's build-id is the one the file names (set_running_kernel_source()), else those
+//   perf's build-id cache holds for that build-id (perf record's or a `perf archive`
+//   unpacked), else kernel frames stay unnamed and a warning says why.
 #pragma once
 
 #include <functional>
@@ -44,6 +45,17 @@ void set_running_kernel_source(RunningKernelSource source);
 // caller's library, such as libc's __libc_start_call_main, is missing): for those the
 // build-id of this machine's copy is taken, as perf report does, and said in a note.
 void set_local_build_id_source(LocalBuildIdSource source);
+
+// perf's build-id cache: $PERF_BUILDID_DIR, else $HOME/.debug ("" without either). perf record
+// fills it and `perf archive` packs it: DIR/.build-id/ab/cdef... links to DIR/PATH/BUILD-ID/,
+// which holds `elf` (the file), `debug` (its debug file) or, for the kernel, `kallsyms`.
+std::string perf_build_id_cache_dir();
+
+// A kallsyms file read as the KALLSYMS_FOLDED payload and the image's text range (the other
+// fields are left empty). When the running kernel is not the file's, the kernel's symbols are
+// taken from perf's build-id cache (DIR/[kernel.kallsyms]/BUILD-ID/kallsyms) through this.
+using KallsymsFileSource = std::function<Result<RunningKernel>(const std::string& path)>;
+void set_kallsyms_file_source(KallsymsFileSource source);
 
 // Writes the kiln recording of `in` to fd (a memfd or a temporary file). notes: what was
 // carried over differently or not at all (said once each, with the file's name).

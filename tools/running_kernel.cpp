@@ -17,6 +17,15 @@ void use_running_kernel_for_perf_data() {
         if (auto modules = recorder::read_modules()) k.modules = std::move(*modules);
         return k;
     });
+    format::set_kallsyms_file_source([](const std::string& path) -> Result<format::RunningKernel> {
+        auto symbols = recorder::read_kallsyms_payload(path);
+        if (!symbols) return symbols.error();
+        format::RunningKernel k;
+        k.kallsyms_folded.assign(symbols->payload.begin(), symbols->payload.end());
+        k.image.text_start = symbols->text_start;
+        k.image.text_end = symbols->text_end;
+        return k;
+    });
     format::set_local_build_id_source([](const std::string& path) {
         auto id = recorder::read_build_id(path);
         return id ? std::move(*id) : std::vector<uint8_t>{};

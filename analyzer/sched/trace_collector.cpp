@@ -233,6 +233,7 @@ void TraceCollector::side_record(const perf_event_header& h, std::span<const uin
             const format::SampleId id = format::parse_sample_id(events_.layout(event), bytes);
             if (!id.present || id.tid == 0) return;
             thread_of(static_cast<int32_t>(id.pid), static_cast<int32_t>(id.tid));
+            ++switch_in_records_;
             sched_.switch_in(static_cast<int32_t>(id.tid), time, static_cast<int32_t>(id.cpu));
             return;
         }

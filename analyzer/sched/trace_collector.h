@@ -71,6 +71,8 @@ public:
     const SyscallTracker& syscalls() const { return syscalls_; }
     const std::map<int32_t, ProcessActivity>& processes() const { return processes_; }
     uint64_t last_time() const { return last_time_; }
+    // PERF_RECORD_SWITCH records that told a recorded thread's switch in.
+    uint64_t switch_in_records() const { return switch_in_records_; }
     std::vector<std::string> warnings() const;
 
 private:
@@ -94,7 +96,7 @@ private:
     bool system_wide_ = false;  // every CPU's switches: sched_switch's next task is a switch in
     std::map<int32_t, ProcessActivity> processes_;
     std::map<int32_t, int32_t> pid_of_tid_;
-    uint64_t last_time_ = 0, unparsable_ = 0, undecodable_ = 0;
+    uint64_t last_time_ = 0, unparsable_ = 0, undecodable_ = 0, switch_in_records_ = 0;
     std::string first_error_;
 };
 

@@ -107,6 +107,11 @@ SchedReport build_sched_report(const TraceReportInput& in) {
     if (const uint64_t n = in.collector->sched().unended_runs())
         r.notes.push_back(std::to_string(n) + " runs whose switch out was never recorded (the kernel reports no events "
                                               "in the context of some tasks) are left out of the run times");
+    if (in.header->target != format::TargetKind::kSystemWide && in.collector->switch_in_records() == 0)
+        r.notes.push_back("no switch in of a recorded thread was recorded (per task, sched_switch tells only the switch "
+                          "out; perf record without --switch-events records no other): run times, longest runs and "
+                          "waits are missing; record system-wide (-a, as perf sched record does) or with "
+                          "--switch-events");
     if (in.header->target != format::TargetKind::kSystemWide)
         r.notes.push_back("not system-wide (-a): waits count from wakeups and preemptions of the recorded threads; "
                           "migrations are the CPU changes seen at switch-in where sched_migrate_task was not delivered");

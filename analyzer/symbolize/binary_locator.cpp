@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "formats/perf_data_import.h"
 #include "formats/sideband.h"
 
 namespace kiln::analyzer {
@@ -81,7 +82,9 @@ bool elf_has_debug_info(const std::string& path) {
     return false;
 }
 
-BinaryLocator::BinaryLocator(LocatorOptions options) : options_(std::move(options)) {}
+BinaryLocator::BinaryLocator(LocatorOptions options) : options_(std::move(options)) {
+    if (options_.use_perf_build_id_cache) perf_cache_ = format::perf_build_id_cache_dir();
+}
 
 BinaryLocator::~BinaryLocator() = default;
 
@@ -113,6 +116,7 @@ std::string BinaryLocator::find_debug_file(const std::string& hex, const std::st
     }
     std::vector<std::string> paths;
     for (const auto& root : roots) paths.push_back(root + "/" + build_id_relative(hex) + ".debug");
+    if (!perf_cache_.empty()) paths.push_back(perf_cache_ + "/" + build_id_relative(hex) + "/debug");
     // The .gnu_debuglink name, where GDB looks for it: beside the binary, in .debug/ there,
     // and under each debug directory by the binary's directory.
     const std::string link = gnu_debuglink(binary);
@@ -144,6 +148,11 @@ BinaryLocator::Lookup BinaryLocator::find(const std::string& recorded_path, std:
             candidates.push_back(d + "/" + build_id_relative(hex));
             how.push_back(d + "/.build-id");
         }
+    }
+    if (!hex.empty() && !perf_cache_.empty()) {
+        // DIR/.build-id/ab/cdef... is a link to DIR/PATH/BUILD-ID/, which holds the file as `elf`.
+        candidates.push_back(perf_cache_ + "/" + build_id_relative(hex) + "/elf");
+        how.push_back("perf's build-id cache");
     }
     if (!options_.symfs.empty()) {
         candidates.push_back(options_.symfs + recorded_path);

@@ -1,6 +1,6 @@
 // Finds the file to symbolize a recorded binary with, by build-id: the recorded path when
-// its build-id matches, then debug directories (.build-id trees), a --symfs root, then
-// debuginfod. A file whose build-id differs is never used.
+// its build-id matches, then debug directories (.build-id trees), perf's build-id cache, a
+// --symfs root, then debuginfod. A file whose build-id differs is never used.
 #pragma once
 
 #include <cstdint>
@@ -19,12 +19,15 @@ struct LocatorOptions {
     std::string symfs;  // --symfs DIR: DIR + recorded path, and DIR/.build-id/xx/rest[.debug]
     std::vector<std::string> debug_dirs = {"/usr/lib/debug"};  // each holds a .build-id/ tree
     bool use_debuginfod = true;  // only when DEBUGINFOD_URLS is set
+    // perf's build-id cache (formats::perf_build_id_cache_dir(): $PERF_BUILDID_DIR or
+    // ~/.debug), where perf record and an unpacked `perf archive` keep the files.
+    bool use_perf_build_id_cache = true;
 };
 
 struct LocatedBinary {
     std::string path;        // ELF file whose build-id matched (symbol tables, code)
     std::string debug_path;  // separate debug file with the same build-id, "" if none
-    std::string found_via;   // "recorded path", "/usr/lib/debug/.build-id", "symfs", "debuginfod"
+    std::string found_via;   // "recorded path", "/usr/lib/debug/.build-id", "perf's build-id cache", "symfs", "debuginfod"
 };
 
 // Why locate() found no file to use.
@@ -59,6 +62,7 @@ private:
     std::string debuginfod_fetch(std::span<const uint8_t> build_id, bool debuginfo, std::string& error);
 
     LocatorOptions options_;
+    std::string perf_cache_;  // perf's build-id cache directory, "" when not used
     std::map<std::string, Lookup> cache_;
     DebuginfodClient debuginfod_;  // loaded and started on first use
     std::mutex mu_;                // guards all of the above in locate()

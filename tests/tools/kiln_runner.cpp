@@ -121,6 +121,15 @@ uint64_t samples_of_pid(const nlohmann::json& info, int pid) {
     return 0;
 }
 
+RunResult run_perf(const std::vector<std::string>& argv) {
+    RunResult r;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        r = run(argv);
+        if (r.exit_code == 0 || r.err.find("util/build-id.c") == std::string::npos) break;
+    }
+    return r;
+}
+
 std::string read_text(const std::string& path) {
     std::ifstream f(path);
     std::stringstream ss;

@@ -31,6 +31,12 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& stderr_path
 // (user + system, all its threads) the process used in its life.
 int wait_for(pid_t pid, double* cpu_s = nullptr);
 
+// run() of a perf command (argv[0] /usr/bin/perf) that is retried, up to 3 runs in all, when
+// perf 6.1 aborts in its build-id code ("assertion failed at util/build-id.c", then a stack
+// smashing abort) while it writes the file's build-id table: it does so now and then on a
+// busy machine, whatever kiln does.
+RunResult run_perf(const std::vector<std::string>& argv);
+
 std::string kiln_bin();
 // run() of the kiln binary with these arguments.
 RunResult run_kiln(std::vector<std::string> args);

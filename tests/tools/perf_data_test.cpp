@@ -18,12 +18,13 @@ namespace {
 // perf record ARGS -o PATH -- CMD...; the file's path.
 std::string perf_record(const TempDir& tmp, const std::string& name, std::vector<std::string> args,
                         const std::vector<std::string>& command) {
-    // -N: perf 6.1 once died in its build-id cache code (util/build-id.c) here; kiln reads none of it.
+    // -N: perf 6.1 died in its build-id cache code (util/build-id.c) here; kiln reads none of it
+    // (it still aborts there now and then: run_perf retries).
     std::vector<std::string> argv{"/usr/bin/perf", "record", "-q", "-N", "-o", tmp.path(name)};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.push_back("--");
     argv.insert(argv.end(), command.begin(), command.end());
-    auto r = run(argv);
+    auto r = run_perf(argv);
     EXPECT_EQ(r.exit_code, 0) << "perf record failed (is linux-perf installed?): " << r.err;
     return tmp.path(name);
 }
