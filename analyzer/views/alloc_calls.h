@@ -1,6 +1,8 @@
 // The allocator probes of a recording (`kiln record --mem=malloc`, or the same uprobes given
-// with -e): which event is the entry or the return of which function, and the arguments and
-// result each sample carries in its user registers (x86-64 SysV: rdi, rsi, rdx; rax).
+// with -e, or `perf probe` events on the allocator in a perf.data): which event is the entry
+// or the return of which function, and the arguments and result each sample carries: in its
+// user registers (x86-64 SysV: rdi, rsi, rdx; rax), or for perf probe events in the values
+// the probe fetched (formats/perf_probe_event.h).
 #pragma once
 
 #include <cstdint>
@@ -10,6 +12,7 @@
 
 #include "analyzer/decode/record_stream.h"
 #include "analyzer/unwind/stack_builder.h"
+#include "formats/perf_probe_event.h"
 #include "formats/perf_sample.h"
 #include "formats/recording_header.h"
 #include "formats/result.h"
@@ -32,6 +35,9 @@ public:
         bool is_return = false;
         uint64_t regs_mask = 0;
         StackMode mode = StackMode::kFramePointer;
+        // A perf probe event: its fetched values stand for the argument registers (the
+        // first for the first argument, or for the return value at a return).
+        std::optional<format::PerfProbeEvent> fetched;
     };
 
     // Fails when the recording has no allocator probes or their samples lack the registers
@@ -42,6 +48,10 @@ public:
     static bool recorded(const format::RecordingHeader& header);
 
     const Probe* probe(int event) const;
+    // Entry probes whose frame-pointer stacks lack the allocator's caller: perf probe events
+    // recorded with -g fp (at a function's first instruction the return address is on the
+    // stack, not in a frame; kiln's own probes copy it, perf's do not). "" when none.
+    const std::string& missing_caller_note() const { return missing_caller_note_; }
     // nullopt when a register the function's arguments need was not sampled.
     static std::optional<AllocArgs> args(const Probe& p, const format::ParsedSample& s);
     // The return value (rax), nullopt when not sampled.
@@ -52,6 +62,7 @@ public:
 
 private:
     std::vector<std::optional<Probe>> probes_;  // per header event
+    std::string missing_caller_note_;
 };
 
 }  // namespace kiln::analyzer

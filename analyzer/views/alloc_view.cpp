@@ -171,6 +171,7 @@ std::vector<std::string> AllocView::warnings() const {
                       "counted in alloc and allocs, not in inuse");
     if (unreadable_args_)
         out.push_back(v + std::to_string(unreadable_args_) + " allocator samples lacked the registers of their arguments");
+    if (!calls_.missing_caller_note().empty()) out.push_back(v + calls_.missing_caller_note());
     return out;
 }
 

@@ -6,8 +6,12 @@
 // - per task sched_switch without --switch-events: the sched view says the switches in are
 //   missing instead of showing run times as if they were whole;
 // - a binary gone from its path and a kernel other than the running one are named from
-//   perf's build-id cache (~/.debug, as perf record and `perf archive` leave it).
+//   perf's build-id cache (~/.debug, as perf record and `perf archive` leave it);
+// - `perf probe` uprobes on malloc and free give the alloc and inuse views mem_mix's known
+//   bytes, with -g (caller's caller, said in a warning) and --call-graph dwarf (whole stacks).
 #include <gtest/gtest.h>
+
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -238,4 +242,77 @@ TEST(PerfDataViews, BinariesAndKernelSymbolsComeFromPerfsBuildIdCache) {
     const double from_cache = leaf_share(folded_with_home(moved, home, &err), named_kernel);
     EXPECT_NEAR(from_cache, on_running, 0.01) << err;
     EXPECT_NE(err.find("named from perf's build-id cache"), std::string::npos) << err;
+}
+
+namespace {
+
+// The libc this test runs with (the workloads link the same one).
+std::string libc_path() {
+    std::istringstream maps(read_text("/proc/self/maps"));
+    for (std::string line; std::getline(maps, line);) {
+        const size_t slash = line.find('/');
+        if (slash != std::string::npos && line.find("/libc.so.6") != std::string::npos) return line.substr(slash);
+    }
+    return "";
+}
+
+// perf probe events on libc's malloc (entry and return) and free in a group of this test's
+// own, deleted however the test ends.
+struct AllocatorProbes {
+    std::string group = "kiln_t" + std::to_string(::getpid());
+    bool added = false;
+    AllocatorProbes() {
+        const std::string libc = libc_path();
+        EXPECT_FALSE(libc.empty());
+        auto r = run({"/usr/bin/perf", "probe", "-q", "-x", libc, "-a", group + ":malloc=malloc %di:u64", "-a",
+                      group + ":malloc=malloc%return $retval:u64", "-a", group + ":free=free %di:u64"});
+        added = r.exit_code == 0;
+        EXPECT_TRUE(added) << "perf probe: " << r.err;
+    }
+    ~AllocatorProbes() { (void)run({"/usr/bin/perf", "probe", "-q", "-d", group + ":*"}); }
+};
+
+double total(const std::map<std::string, double>& folded, const std::string& part = "") {
+    double t = 0;
+    for (const auto& [stack, v] : folded)
+        if (part.empty() || stack.find(part) != std::string::npos) t += v;
+    return t;
+}
+
+}  // namespace
+
+TEST(PerfDataViews, PerfProbeAllocatorEventsGiveTheAllocationViews) {
+    TempDir tmp;
+    AllocatorProbes probes;
+    ASSERT_TRUE(probes.added);
+    constexpr double kLeaked = 64 * 100000.0, kChurned = 20000 * 4096.0;  // mem_mix's truth
+    // -g: every call and return (a large buffer: none may be lost), frame-pointer stacks.
+    const std::string fp = tmp.path("fp.data");
+    run_ok({"/usr/bin/perf", "record", "-q", "-N", "-m", "8M", "-e", probes.group + ":*", "-g", "-o", fp, "--",
+            workload("mem_mix_fp"), "1"});
+    ASSERT_EQ(info_json(fp).value("lost", uint64_t{0}), 0u) << "records were lost: the bytes cannot be exact";
+    auto inuse = run_kiln({"analyze", fp, "--view", "inuse", "--folded", "-"});
+    ASSERT_EQ(inuse.exit_code, 0) << inuse.err;
+    const double held = total(parse_folded(inuse.out));
+    EXPECT_GE(held, kLeaked);
+    EXPECT_LE(held, kLeaked + 64 * 1024) << "the leaks and at most libc's own buffers";
+    EXPECT_NE(inuse.err.find("lack each call's caller"), std::string::npos) << inuse.err;
+    auto alloc = run_kiln({"analyze", fp, "--view", "alloc", "--folded", "-"});
+    ASSERT_EQ(alloc.exit_code, 0) << alloc.err;
+    const double allocated = total(parse_folded(alloc.out));
+    EXPECT_GE(allocated, kLeaked + kChurned);
+    EXPECT_LE(allocated, (kLeaked + kChurned) * 1.01);
+
+    // --call-graph dwarf: the stacks keep the allocator's caller (leak_blocks). mem_mix 0 makes
+    // no churn: 64 calls and their returns, a few of libc's.
+    const std::string dwarf = tmp.path("dwarf.data");
+    run_ok({"/usr/bin/perf", "record", "-q", "-N", "-m", "8M", "-e", probes.group + ":*", "--call-graph", "dwarf",
+            "-o", dwarf, "--", workload("mem_mix_nofp"), "0"});
+    ASSERT_EQ(info_json(dwarf).value("lost", uint64_t{0}), 0u);
+    auto whole = run_kiln({"analyze", dwarf, "--view", "inuse", "--folded", "-"});
+    ASSERT_EQ(whole.exit_code, 0) << whole.err;
+    const auto stacks = parse_folded(whole.out);
+    EXPECT_GE(total(stacks), kLeaked);
+    EXPECT_NEAR(total(stacks, ";leak_blocks;"), kLeaked, 0.0) << whole.out;
+    EXPECT_EQ(whole.err.find("lack each call's caller"), std::string::npos) << whole.err;
 }
