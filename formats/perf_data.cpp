@@ -1,6 +1,7 @@
 #include "formats/perf_data.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -254,24 +255,29 @@ Result<std::unique_ptr<PerfDataReader>> PerfDataReader::open(const std::string& 
         ::close(fd);
         return make_error(path + ": not a perf.data file (not a regular file)");
     }
-    std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
-    size_t got = 0;
-    while (got < bytes.size()) {
-        const ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        got += static_cast<size_t>(n);
+    if (st.st_size == 0) {
+        ::close(fd);
+        return make_error(path + ": not a perf.data file (empty)");
     }
-    const int read_errno = errno;
+    const auto size = static_cast<size_t>(st.st_size);
+    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    const int map_errno = errno;
     ::close(fd);
-    if (got < bytes.size()) return make_error(path + ": read failed: " + std::strerror(read_errno));
-    return from_bytes(std::move(bytes), path);
+    if (map == MAP_FAILED) return make_error(path + ": cannot map it: " + std::strerror(map_errno));
+    (void)::madvise(map, size, MADV_SEQUENTIAL);
+    std::unique_ptr<PerfDataReader> reader(new PerfDataReader(static_cast<const uint8_t*>(map), size, path));
+    KILN_TRY(reader->parse());
+    return reader;
 }
 
 Result<std::unique_ptr<PerfDataReader>> PerfDataReader::from_bytes(std::vector<uint8_t> bytes, std::string name) {
     std::unique_ptr<PerfDataReader> reader(new PerfDataReader(std::move(bytes), std::move(name)));
     KILN_TRY(reader->parse());
     return reader;
+}
+
+PerfDataReader::~PerfDataReader() {
+    if (mapped_) ::munmap(const_cast<uint8_t*>(mapped_), bytes_.size());
 }
 
 Status PerfDataReader::parse() {

@@ -81,14 +81,25 @@ public:
     Status for_each_record(const std::function<bool(std::span<const uint8_t> record)>& visit,
                            std::vector<std::string>& warnings) const;
 
+    ~PerfDataReader();
+    PerfDataReader(const PerfDataReader&) = delete;
+    PerfDataReader& operator=(const PerfDataReader&) = delete;
+
 private:
-    PerfDataReader(std::vector<uint8_t> bytes, std::string name) : bytes_(std::move(bytes)), name_(std::move(name)) {}
+    PerfDataReader(std::vector<uint8_t> owned, std::string name)
+        : owned_(std::move(owned)), bytes_(owned_), name_(std::move(name)) {}
+    // A file open() mapped: its pages are read as the records are, so a large perf.data costs
+    // the page cache, not this process's heap.
+    PerfDataReader(const uint8_t* mapped, size_t size, std::string name)
+        : mapped_(mapped), bytes_(mapped, size), name_(std::move(name)) {}
     Status parse();
     Status read_attrs(uint64_t attr_size, uint64_t offset, uint64_t size);
     void read_features(const uint64_t (&feature_bits)[4]);
     void read_feature(int bit, std::span<const uint8_t> section);
 
-    std::vector<uint8_t> bytes_;
+    std::vector<uint8_t> owned_;       // from_bytes()
+    const uint8_t* mapped_ = nullptr;  // open(): the file's mapping, unmapped with the reader
+    std::span<const uint8_t> bytes_;   // the file, either way
     std::string name_;
     PerfDataInfo info_;
 };

@@ -397,8 +397,15 @@ TEST(Monitor, TheHistoryStaysWithinMaxBytesOverARunManyTimesLongerThanKeep) {
     // The limit was what bounded the history, not --keep.
     EXPECT_NE(err.find("dropped early for --max-bytes"), std::string::npos) << err;
     // Memory stopped growing once the history was full: less than --max-bytes more in the
-    // second half (unbounded, 8 s of this rate would be some 20 MiB).
-    EXPECT_LT(rss.back() - rss[7], 4 * 1024) << err;
+    // second half (unbounded, 8 s of this rate would be some 20 MiB). ASan's allocator keeps
+    // each size class's freed chunks for that class only, so blocks of new sizes still take
+    // fresh pages for a while (seen: 4.5 MiB): twice the margin there, still far from 20 MiB.
+#if defined(__SANITIZE_ADDRESS__)
+    constexpr long kGrowthKiB = 8 * 1024;
+#else
+    constexpr long kGrowthKiB = 4 * 1024;
+#endif
+    EXPECT_LT(rss.back() - rss[7], kGrowthKiB) << err;
     ASSERT_EQ(mon.dumps().size(), 1u);
     EXPECT_LE(std::filesystem::file_size(mon.dumps()[0]), 4u << 20);
     EXPECT_TRUE(info_json(mon.dumps()[0])["complete"].get<bool>());
