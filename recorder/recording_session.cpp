@@ -140,8 +140,8 @@ format::RecordingHeader make_header(const RecordOptions& opt, const Target& targ
 class KernelSymbolsSubmitter {
 public:
     KernelSymbolsSubmitter(ChunkPipeline& pipeline, int zstd_level) : pipeline_(pipeline), level_(zstd_level) {
-        const std::string dir = sideband::default_cache_dir();
-        if (zstd_level > 0 && !dir.empty()) cache_.emplace(dir + "/kernel-symbols.zst");
+        const std::string file = sideband::kernel_symbols_cache_file();
+        if (zstd_level > 0 && !file.empty()) cache_.emplace(file);
         // Before /proc/kallsyms is read: a module or BPF program that comes meanwhile then
         // makes the next recording read it again, never reuse symbols older than its key.
         if (cache_) generation_ = sideband::kernel_symbols_generation().value_or(0);

@@ -67,6 +67,11 @@ std::string default_cache_dir() {
     return "";
 }
 
+std::string kernel_symbols_cache_file() {
+    const std::string dir = default_cache_dir();
+    return dir.empty() ? "" : dir + "/kernel-symbols.zst";
+}
+
 uint64_t payload_hash(std::span<const uint8_t> bytes) {
     // Four independent lanes of multiply-rotate over 8-byte words, then a murmur-style finish.
     constexpr uint64_t k1 = 0x9e3779b97f4a7c15, k2 = 0xbf58476d1ce4e5b9, k3 = 0x94d049bb133111eb;

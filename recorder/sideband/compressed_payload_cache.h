@@ -22,6 +22,10 @@ namespace kiln::recorder::sideband {
 // KILN_CACHE_DIR is set and empty, or when there is no home directory.
 std::string default_cache_dir();
 
+// The cache file of the kernel symbols' KALLSYMS_FOLDED payload (kiln record's, which the
+// perf.data import reads too); "" when there is no cache directory.
+std::string kernel_symbols_cache_file();
+
 // A 64-bit hash of bytes, to tell payloads apart (not cryptographic; ~0.2 ms for 1.7 MB).
 uint64_t payload_hash(std::span<const uint8_t> bytes);
 
