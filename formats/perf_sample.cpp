@@ -18,6 +18,7 @@ SampleLayout SampleLayout::from_attr(const perf_event_attr& attr) {
     l.read_format = attr.read_format;
     l.sample_regs_user = attr.sample_regs_user;
     l.sample_id_all = attr.sample_id_all != 0;
+    if (!attr.freq && !(attr.sample_type & PERF_SAMPLE_PERIOD)) l.fixed_period = attr.sample_period;
     return l;
 }
 
@@ -64,7 +65,10 @@ Result<ParsedSample> parse_sample(const SampleLayout& layout, std::span<const ui
         c.take(s.cpu);
         c.skip(4);  // reserved
     }
-    if (st & PERF_SAMPLE_PERIOD) c.take(s.period);
+    if (st & PERF_SAMPLE_PERIOD)
+        c.take(s.period);
+    else
+        s.period = layout.fixed_period;
     if (st & PERF_SAMPLE_CALLCHAIN) {
         const uint64_t nr = c.u64();
         if (nr > c.remaining() / 8)

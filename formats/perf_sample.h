@@ -20,6 +20,9 @@ struct SampleLayout {
     uint64_t read_format = 0;
     uint64_t sample_regs_user = 0;
     bool sample_id_all = false;
+    // The period of every sample when the attr fixed it (perf record -c N, no
+    // PERF_SAMPLE_PERIOD in the samples: perf leaves it out then); 0 otherwise.
+    uint64_t fixed_period = 0;
 
     static SampleLayout from_attr(const perf_event_attr& attr);
     // Bytes of the sample_id trailer that non-sample records carry when sample_id_all is set.
