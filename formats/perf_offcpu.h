@@ -23,7 +23,7 @@ namespace kiln::format {
 
 // Events that perf itself fills with synthesized samples rather than the kernel.
 enum class PerfToolEvent : uint8_t {
-    kNone,        // any other event
+    kNone,                // any other event
     kOffCpuTime,          // perf record --off-cpu's offcpu-time, samples with CALLCHAIN and PERIOD
     kOffCpuTimeEmbedded,  // the same event from perf >= 6.15: the data is inside PERF_SAMPLE_RAW
 };

@@ -48,7 +48,8 @@ bool has_perf_offcpu(const Header& h) {
 }
 // sched_switch when recorded (its blocks have states and times), else perf's offcpu-time.
 Result<std::unique_ptr<View>> create_offcpu(const Header& h, const EventTable& e, const ViewOptions& o) {
-    if (!SchedTracepoints::recorded(h) && has_perf_offcpu(h)) return as_view(PerfOffCpuView::create(h, e, o.min_block_ns));
+    if (!SchedTracepoints::recorded(h) && has_perf_offcpu(h))
+        return as_view(PerfOffCpuView::create(h, e, o.min_block_ns));
     if (!SchedTracepoints::recorded(h) &&
         format::find_perf_tool_event(h, format::PerfToolEvent::kOffCpuTimeEmbedded) >= 0)
         return make_error("the offcpu view needs sched:sched_switch or perf record --off-cpu's offcpu-time samples; "

@@ -51,7 +51,8 @@ Elf read_elf(const std::string& path) {
     for (std::string line; std::getline(nm, line);) {
         std::istringstream f(line);
         std::string addr, type, name;
-        if (f >> addr >> type >> name && (type == "T" || type == "t")) elf.symbols[name] = std::stoull(addr, nullptr, 16);
+        if (f >> addr >> type >> name && (type == "T" || type == "t"))
+            elf.symbols[name] = std::stoull(addr, nullptr, 16);
     }
     const std::regex load(R"(LOAD\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+0x([0-9a-f]+)\s+R E)");
     std::istringstream segments(output_of("readelf -lW '" + path + "'"));
@@ -161,8 +162,8 @@ std::vector<uint8_t> offcpu_perf_data(const std::string& binary) {
 
 std::string write_file(const TempDir& tmp, const std::string& name, const std::vector<uint8_t>& bytes) {
     const std::string path = tmp.path(name);
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                                static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
     return path;
 }
 
@@ -208,8 +209,10 @@ TEST(PerfDataOffCpu, StacksGetTheirOffCpuNanoseconds) {
     EXPECT_EQ(sum_where(parse_folded(cpu.out), "off-cpu"), 0.0) << cpu.out;
 
     // pprof, SVG, top and HTML outputs of the view work too.
-    for (const std::vector<std::string>& out : std::vector<std::vector<std::string>>{
-             {"--pprof", tmp.path("o.pb.gz")}, {"--svg", tmp.path("o.svg")}, {"--top", "5"}, {"--html", tmp.path("o.html")}}) {
+    for (const std::vector<std::string>& out : std::vector<std::vector<std::string>>{{"--pprof", tmp.path("o.pb.gz")},
+                                                                                     {"--svg", tmp.path("o.svg")},
+                                                                                     {"--top", "5"},
+                                                                                     {"--html", tmp.path("o.html")}}) {
         std::vector<std::string> args{"analyze", file, "--view", "offcpu"};
         args.insert(args.end(), out.begin(), out.end());
         auto o = run_kiln(args);
@@ -238,7 +241,8 @@ TEST(PerfDataOffCpu, CutCopiesNeverCrash) {
             write_file(tmp, "cut.data", std::vector<uint8_t>(whole.begin(), whole.begin() + static_cast<long>(cut)));
         auto r = run_kiln({"analyze", file, "--view", "offcpu", "--folded", "-"});
         EXPECT_EQ(r.signal, 0) << "cut at " << cut << ": " << r.err;
-        EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << "cut at " << cut << ": exit " << r.exit_code << " " << r.err;
+        EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1)
+            << "cut at " << cut << ": exit " << r.exit_code << " " << r.err;
     }
 }
 
