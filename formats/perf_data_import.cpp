@@ -12,6 +12,7 @@
 
 #include "formats/chunk_writer.h"
 #include "formats/kiln_format.h"
+#include "formats/perf_offcpu.h"
 #include "formats/perf_records.h"
 #include "formats/perf_sample.h"
 #include "formats/recording_header.h"
@@ -100,6 +101,8 @@ public:
             attrs_.push_back(attr_of(info.events[i].attr));
             layouts_.push_back(SampleLayout::from_attr(attrs_.back()));
             for (uint64_t id : info.events[i].ids) event_of_id_.emplace(id, static_cast<int>(i));
+            if (perf_tool_event(info.events[i].name, attrs_.back()) != PerfToolEvent::kNone)
+                offcpu_event_ = static_cast<int>(i);
         }
         // kiln reads a record's event from PERF_SAMPLE_IDENTIFIER when there are several.
         add_identifier_ = layouts_.size() > 1 && !(layouts_[0].sample_type & PERF_SAMPLE_IDENTIFIER);
@@ -127,12 +130,15 @@ public:
         return {id, it == event_of_id_.end() ? -1 : it->second};
     }
     const SampleLayout& layout(int e) const { return layouts_[static_cast<size_t>(e)]; }
+    // perf record --off-cpu's offcpu-time event (formats/perf_offcpu.h, either layout), or -1.
+    int offcpu_event() const { return offcpu_event_; }
 
 private:
     std::vector<perf_event_attr> attrs_;
     std::vector<SampleLayout> layouts_;
     std::unordered_map<uint64_t, int> event_of_id_;
     bool add_identifier_ = false;
+    int offcpu_event_ = -1;
 };
 
 // One pass over the records: times and counts for the header and STATS.
@@ -140,6 +146,7 @@ struct RecordSummary {
     uint64_t first_time = std::numeric_limits<uint64_t>::max(), last_time = 0;
     RecordingStats stats;
     std::set<std::string> mapped_files;  // executable file mappings without a build-id in their record
+    uint64_t offcpu_samples = 0;         // perf record --off-cpu's, whose times are made up
 };
 
 uint64_t time_of(const EventIndex& events, std::span<const uint8_t> rec, const perf_event_header& h) {
@@ -163,6 +170,11 @@ Result<RecordSummary> summarize_records(const PerfDataReader& in, const EventInd
             if (h.type == PERF_RECORD_SAMPLE) {
                 ++out.stats.samples;
                 const uint64_t t = time_of(events, rec, h);
+                if (events.offcpu_event() >= 0 && is_perf_offcpu_time(t) &&
+                    events.event_of(rec).second == events.offcpu_event()) {
+                    ++out.offcpu_samples;  // its time is perf's made-up one: not the recording's span
+                    return true;
+                }
                 if (t) {
                     out.first_time = std::min(out.first_time, t);
                     out.last_time = std::max(out.last_time, t);
@@ -290,7 +302,9 @@ Status write_kernel_sideband(ChunkWriter& w, const PerfDataInfo& info, const std
 // The data section's kernel records as PERF_RECORDS chunks.
 class RecordsWriter {
 public:
-    RecordsWriter(ChunkWriter& w, const EventIndex& events) : w_(w), events_(events) {}
+    // end_time: the last real time of the recording, given to perf's off-CPU samples.
+    RecordsWriter(ChunkWriter& w, const EventIndex& events, uint64_t end_time)
+        : w_(w), events_(events), end_time_(end_time) {}
 
     Status add(std::span<const uint8_t> rec) {
         perf_event_header h;
@@ -312,6 +326,8 @@ public:
         } else {
             buffer_.insert(buffer_.end(), rec.begin(), rec.end());
         }
+        if (h.type == PERF_RECORD_SAMPLE && event >= 0 && event == events_.offcpu_event())
+            set_offcpu_time(before, events_.layout(event));
         if (events_.adds_identifier()) add_identifier(before, h.type == PERF_RECORD_SAMPLE, id);
         if (buffer_.size() >= kChunkLimit) return flush();
         return Status::success();
@@ -331,6 +347,17 @@ private:
         buffer_.insert(buffer_.end(), p, p + sizeof h);
     }
 
+    // perf's off-CPU samples carry made-up times past any real one ((~0 << 32) + n) so that they
+    // sort last; they stand for the whole recording, and get its end time: kiln's time-based
+    // readers (spans, --time, timelines) then see a time inside the recording.
+    void set_offcpu_time(size_t at, const SampleLayout& layout) {
+        const auto offset = sample_time_offset(layout);
+        if (!offset || at + *offset + 8 > buffer_.size()) return;
+        uint64_t t;
+        std::memcpy(&t, buffer_.data() + at + *offset, 8);
+        if (is_perf_offcpu_time(t)) std::memcpy(buffer_.data() + at + *offset, &end_time_, 8);
+    }
+
     // The record at buffer_[at...] gets PERF_SAMPLE_IDENTIFIER: right after the header for a
     // sample, last for any other record (the end of its sample_id trailer).
     void add_identifier(size_t at, bool sample, uint64_t id) {
@@ -346,6 +373,7 @@ private:
 
     ChunkWriter& w_;
     const EventIndex& events_;
+    uint64_t end_time_;
     std::vector<uint8_t> buffer_;
 };
 
@@ -376,7 +404,7 @@ Status import_perf_data(const PerfDataReader& in, int fd, const std::string& nam
     KILN_TRY(w.write_preamble());
     KILN_TRY(w.write_chunk(ChunkType::kHeader, encode(make_header(in, events, *summary))));
     KILN_TRY(write_kernel_sideband(w, info, name, notes));
-    RecordsWriter records(w, events);
+    RecordsWriter records(w, events, summary->last_time);
     Status written = Status::success();
     read_warnings.clear();
     KILN_TRY(in.for_each_record(
@@ -388,6 +416,10 @@ Status import_perf_data(const PerfDataReader& in, int fd, const std::string& nam
     KILN_TRY(written);
     KILN_TRY(records.flush());
     for (const auto& warning : read_warnings) notes.push_back(name + ": " + warning);
+    if (summary->offcpu_samples)
+        notes.push_back(name + ": " + std::to_string(summary->offcpu_samples) +
+                        " offcpu-time samples (perf record --off-cpu) hold each thread's off-CPU time per stack, "
+                        "summed over the recording; they are placed at its end");
 
     BuildIdTable ids;
     std::set<std::string> listed;

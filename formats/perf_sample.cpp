@@ -121,6 +121,14 @@ SampleId parse_sample_id(const SampleLayout& layout, std::span<const uint8_t> re
     return id;
 }
 
+std::optional<size_t> sample_time_offset(const SampleLayout& layout) {
+    if (!(layout.sample_type & PERF_SAMPLE_TIME)) return std::nullopt;
+    size_t at = sizeof(perf_event_header);
+    for (uint64_t bit : {PERF_SAMPLE_IDENTIFIER, PERF_SAMPLE_IP, PERF_SAMPLE_TID})
+        if (layout.sample_type & bit) at += 8;
+    return at;
+}
+
 uint64_t record_identifier(std::span<const uint8_t> record) {
     if (record.size() < sizeof(perf_event_header)) return 0;
     perf_event_header h;

@@ -88,6 +88,10 @@ size_t copy_trimmed_sample(const SampleLayout& layout, std::span<const uint8_t> 
 // The same for a sample already parsed from `record`.
 size_t copy_trimmed_sample(const ParsedSample& s, std::span<const uint8_t> record, uint8_t* out);
 
+// Where PERF_SAMPLE_TIME's u64 sits in a PERF_RECORD_SAMPLE of this layout (it follows only
+// IDENTIFIER, IP and TID, all fixed size), or nullopt without TIME.
+std::optional<size_t> sample_time_offset(const SampleLayout& layout);
+
 // Event id of any record, read without knowing which event it is from: the first u64 after the
 // header for samples (and stack and callchain deltas), the varint after the header for sample
 // deltas, the last u64 otherwise. Requires PERF_SAMPLE_IDENTIFIER on every event.

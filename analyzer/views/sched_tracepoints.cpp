@@ -1,5 +1,7 @@
 #include "analyzer/views/sched_tracepoints.h"
 
+#include "formats/perf_offcpu.h"
+
 namespace kiln::analyzer {
 
 namespace {
@@ -58,8 +60,16 @@ Result<SchedTracepoints> SchedTracepoints::find(const format::RecordingHeader& h
     if (t.switch_event_ < 0) {
         std::string names;
         for (const auto& e : header.events) names += (names.empty() ? "" : ", ") + e.name;
+        // perf record --off-cpu's sums have no switch or wakeup times to pair into blocks.
+        const bool perf_offcpu =
+            format::find_perf_tool_event(header, format::PerfToolEvent::kOffCpuTime) >= 0 ||
+            format::find_perf_tool_event(header, format::PerfToolEvent::kOffCpuTimeEmbedded) >= 0;
         return make_error("the " + view + " view needs sched:sched_switch events (record with `kiln record --off-cpu`); "
-                          "this recording has: " + (names.empty() ? "no events" : names));
+                          "this recording has: " + (names.empty() ? "no events" : names) +
+                          (perf_offcpu ? "; perf record --off-cpu's offcpu-time holds only each stack's total "
+                                         "off-CPU time, without the switch and wakeup times this view needs "
+                                         "(`--view offcpu` reads it)"
+                                       : ""));
     }
     auto sw = stored_format(header, t.switch_event_, view);
     if (!sw) return sw.error();

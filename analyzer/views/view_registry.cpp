@@ -9,9 +9,11 @@
 #include "analyzer/views/hotcold_view.h"
 #include "analyzer/views/mmap_view.h"
 #include "analyzer/views/offcpu_view.h"
+#include "analyzer/views/perf_offcpu_view.h"
 #include "analyzer/views/probe_view.h"
 #include "analyzer/views/sched_tracepoints.h"
 #include "analyzer/views/wakeup_view.h"
+#include "formats/perf_offcpu.h"
 
 namespace kiln::analyzer {
 
@@ -41,7 +43,18 @@ Result<std::unique_ptr<View>> create_mmap(const Header& h, const EventTable& e, 
 Result<std::unique_ptr<View>> create_probes(const Header& h, const EventTable& e, const ViewOptions&) {
     return as_view(ProbeView::create(h, e));
 }
+bool has_perf_offcpu(const Header& h) {
+    return format::find_perf_tool_event(h, format::PerfToolEvent::kOffCpuTime) >= 0;
+}
+// sched_switch when recorded (its blocks have states and times), else perf's offcpu-time.
 Result<std::unique_ptr<View>> create_offcpu(const Header& h, const EventTable& e, const ViewOptions& o) {
+    if (!SchedTracepoints::recorded(h) && has_perf_offcpu(h))
+        return as_view(PerfOffCpuView::create(h, e, o.min_block_ns));
+    if (!SchedTracepoints::recorded(h) &&
+        format::find_perf_tool_event(h, format::PerfToolEvent::kOffCpuTimeEmbedded) >= 0)
+        return make_error("the offcpu view needs sched:sched_switch or perf record --off-cpu's offcpu-time samples; "
+                          "this file's offcpu-time is in the layout of perf 6.15 and later (thread, period and "
+                          "stack inside the BPF output's raw data), which kiln does not decode");
     return as_view(OffCpuView::create(h, e, o.min_block_ns));
 }
 Result<std::unique_ptr<View>> create_hotcold(const Header& h, const EventTable& e, const ViewOptions& o) {
@@ -66,7 +79,7 @@ constexpr std::array kViews{
     ViewInfo{"probes", "hits", "hits of uprobe: and uretprobe: events per stack", ViewNeeds::kUserProbes,
              create_probes},
     ViewInfo{"offcpu", "ns blocked", "time threads waited off the CPU, per stack and state (sleep, io, preempted)",
-             ViewNeeds::kSchedSwitch, create_offcpu},
+             ViewNeeds::kOffCpu, create_offcpu},
     ViewInfo{"hotcold", "ns (on-CPU + off-CPU)", "on-CPU and off-CPU time of the same threads in one profile",
              ViewNeeds::kSchedSwitchAndCpuClock, create_hotcold},
     ViewInfo{"wakeup", "ns blocked", "off-CPU time under the stack that woke the thread (offwaketime)",
@@ -113,7 +126,7 @@ bool has_recorded(ViewNeeds needs, const format::RecordingHeader& header, const 
         case ViewNeeds::kPageFaults: return page_fault_event(header) >= 0;
         case ViewNeeds::kMmapSyscalls: return MmapView::applies(header);
         case ViewNeeds::kUserProbes: return !probe_events(header).empty();
-        case ViewNeeds::kSchedSwitch: return SchedTracepoints::recorded(header);
+        case ViewNeeds::kOffCpu: return SchedTracepoints::recorded(header) || has_perf_offcpu(header);
         case ViewNeeds::kSchedSwitchAndCpuClock: return HotColdView::applies(header, events);
         case ViewNeeds::kSchedSwitchAndWakeups: return WakeupView::applies(header);
     }
@@ -127,7 +140,7 @@ std::string_view how_to_record(ViewNeeds needs) {
         case ViewNeeds::kPageFaults: return "kiln record --mem or --mem=faults";
         case ViewNeeds::kMmapSyscalls: return "kiln record --mem or --mem=mmap";
         case ViewNeeds::kUserProbes: return "kiln record -e uprobe:PATH:SYMBOL";
-        case ViewNeeds::kSchedSwitch: return "kiln record --off-cpu";
+        case ViewNeeds::kOffCpu: return "kiln record --off-cpu (or perf record --off-cpu)";
         case ViewNeeds::kSchedSwitchAndCpuClock: return "kiln record --off-cpu -e cpu-clock";
         case ViewNeeds::kSchedSwitchAndWakeups: return "kiln record --off-cpu";
     }

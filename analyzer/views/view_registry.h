@@ -25,7 +25,7 @@ enum class ViewNeeds : uint8_t {
     kPageFaults,              // the page-faults event (--mem, --mem=faults)
     kMmapSyscalls,            // the syscalls tracepoints of mmap, munmap, mremap, brk (--mem, --mem=mmap)
     kUserProbes,              // uprobe: or uretprobe: events (-e uprobe:PATH:SYMBOL)
-    kSchedSwitch,             // sched:sched_switch (--off-cpu)
+    kOffCpu,                  // sched:sched_switch (--off-cpu), or perf record --off-cpu's offcpu-time
     kSchedSwitchAndCpuClock,  // sched:sched_switch and a CPU clock event (--off-cpu -e cpu-clock)
     kSchedSwitchAndWakeups,   // sched:sched_switch and sched_waking or sched_wakeup (--off-cpu)
 };

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "formats/byte_io.h"
+#include "tests/formats/perf_data_builder.h"
 #include "tests/temp_dir.h"
 
 namespace kiln::format {
@@ -479,26 +480,15 @@ TEST_F(PerfDataTest, CorruptedCopiesNeverCrash) {
     }
 }
 
-// A perf.data file by hand: the header, one 128-byte attr with its ids section (ids 41 and
-// 42), then the data section; no features.
+// A perf.data file by hand: one software event (type 1, config 0, sample_freq 999) with ids 41
+// and 42, then the data section; no features.
 std::vector<uint8_t> synthetic_perf_data(std::span<const uint8_t> data, uint64_t sample_type = 0) {
-    constexpr uint64_t kAttrs = 104, kAttrSize = 128 + 16, kIds = kAttrs + kAttrSize, kData = kIds + 16;
-    ByteWriter file;
-    file.raw("PERFILE2", 8);
-    file.u64(104);
-    file.u64(kAttrSize);
-    file.u64(kAttrs), file.u64(kAttrSize);
-    file.u64(kData), file.u64(data.size());
-    file.u64(0), file.u64(0);
-    for (int i = 0; i < 4; ++i) file.u64(0);
-    file.u32(1), file.u32(128);  // attr.type, attr.size
-    file.u64(0), file.u64(999);  // attr.config, attr.sample_freq
-    file.u64(sample_type);
-    while (file.size() < kAttrs + 128) file.u8(0);
-    file.u64(kIds), file.u64(16);
-    file.u64(41), file.u64(42);
-    file.raw(data.data(), data.size());
-    return file.take();
+    test::SyntheticEvent event;
+    event.attr.type = PERF_TYPE_SOFTWARE;
+    event.attr.sample_freq = 999;
+    event.attr.sample_type = sample_type;
+    event.ids = {41, 42};
+    return test::build_perf_data({event}, data, false);
 }
 
 // A hand-built file whose records are spread over three compressed records (one COMPRESSED2

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <linux/perf_event.h>
 
+#include <cstring>
 #include <set>
 #include <string>
 
@@ -92,4 +93,49 @@ TEST(ViewRegistry, UnknownViewNamesEveryViewAndWhatTheRecordingSupports) {
     EXPECT_NE(msg.find("unknown view 'nosuchview'"), std::string::npos) << msg;
     for (const ViewInfo& v : view_registry()) EXPECT_NE(msg.find(std::string(v.name)), std::string::npos) << msg;
     EXPECT_NE(msg.find("this recording supports: cpu, faults, probes"), std::string::npos) << msg;
+}
+
+// perf record --off-cpu's offcpu-time event gives the offcpu view (not hotcold or wakeup, which
+// need switch times); only perf's event is taken for it: a software event of that name but
+// another config, or a BPF-output event of another name, is not.
+TEST(ViewRegistry, PerfOffCpuTimeGivesTheOffCpuViewOnly) {
+    format::RecordingHeader h;
+    h.target = format::TargetKind::kCommand;
+    h.events.push_back(event("cpu-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, true));
+    h.events.push_back(event("offcpu-time", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_BPF_OUTPUT, false));
+    const EventTable events(h);
+    EXPECT_EQ(available_views(h), (std::vector<std::string>{"cpu", "offcpu"}));
+    auto offcpu = make_view("offcpu", h, events, {});
+    ASSERT_TRUE(offcpu.ok()) << offcpu.error().message;
+    EXPECT_EQ((*offcpu)->name(), "offcpu");
+    EXPECT_FALSE((*offcpu)->wants(0));
+    EXPECT_TRUE((*offcpu)->wants(1));
+    for (const char* name : {"hotcold", "wakeup"}) {
+        auto view = make_view(name, h, events, {});
+        ASSERT_FALSE(view.ok()) << name;
+        EXPECT_NE(view.error().message.find("perf record --off-cpu's offcpu-time"), std::string::npos)
+            << view.error().message;
+    }
+
+    for (const auto& impostor : {event("offcpu-time", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, false),
+                                 event("bpf-output", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_BPF_OUTPUT, false)}) {
+        format::RecordingHeader other;
+        other.events.push_back(impostor);
+        EXPECT_TRUE(available_views(other).empty()) << impostor.name;
+    }
+}
+
+// perf 6.15 and later put the thread, period and stack of offcpu-time samples inside
+// PERF_SAMPLE_RAW: not decoded, and the offcpu view says so instead of showing empty stacks.
+TEST(ViewRegistry, PerfOffCpuTimeInTheEmbeddedLayoutIsRefusedClearly) {
+    format::RecordingHeader h;
+    auto offcpu = event("offcpu-time", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_BPF_OUTPUT, false);
+    perf_event_attr a = offcpu.perf_attr();
+    a.sample_type |= PERF_SAMPLE_RAW;
+    std::memcpy(offcpu.attr.data(), &a, sizeof a);
+    h.events.push_back(offcpu);
+    EXPECT_TRUE(available_views(h).empty());
+    auto view = make_view("offcpu", h, EventTable(h), {});
+    ASSERT_FALSE(view.ok());
+    EXPECT_NE(view.error().message.find("perf 6.15 and later"), std::string::npos) << view.error().message;
 }
