@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "formats/byte_io.h"
+#include "tests/command_output.h"
 #include "tests/formats/perf_data_builder.h"
 #include "tests/temp_dir.h"
 
@@ -39,15 +40,7 @@ std::string shell_quoted(const std::string& s) {
     return out + "'";
 }
 
-std::string output_of(const std::string& command) {
-    std::string out;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (pipe == nullptr) return out;
-    char buf[4096];
-    for (size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
-    ::pclose(pipe);
-    return out;
-}
+using kiln::test::output_of;
 
 std::string file_text(const std::string& path) {
     std::ifstream in(path, std::ios::binary);

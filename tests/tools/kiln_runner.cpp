@@ -103,6 +103,14 @@ RunResult run_kiln(std::vector<std::string> args) {
 std::string kiln_bin() { return KILN_BIN; }
 std::string workload(const std::string& name) { return std::string(WORKLOAD_DIR) + "/" + name; }
 
+nlohmann::json analyze_json(const std::string& file, const std::vector<std::string>& extra) {
+    std::vector<std::string> args{"analyze", file, "--json", "-"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = run_kiln(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out, nullptr, false);
+}
+
 nlohmann::json info_json(const std::string& recording) {
     auto r = run({kiln_bin(), "info", "--json", recording});
     EXPECT_EQ(r.exit_code, 0) << r.err;

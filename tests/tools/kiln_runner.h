@@ -45,6 +45,9 @@ std::string workload(const std::string& name);  // e.g. "cpu_split_fp"
 
 // `kiln info --json FILE`, parsed; fails the test when it cannot run.
 nlohmann::json info_json(const std::string& recording);
+// `kiln analyze FILE --json - EXTRA...`, parsed (discarded when it is not JSON); fails the
+// test when kiln exits non-zero.
+nlohmann::json analyze_json(const std::string& file, const std::vector<std::string>& extra);
 
 // Sample count of one process in an info JSON (0 when absent).
 uint64_t samples_of_pid(const nlohmann::json& info, int pid);

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "formats/byte_io.h"
+#include "tests/command_output.h"
 #include "tests/formats/perf_data_builder.h"
 #include "tests/tools/kiln_runner.h"
 
@@ -30,15 +31,7 @@ constexpr uint32_t kPid = 4242;
 constexpr uint64_t kBase = 0x555555554000;  // where the PIE workload is "mapped"
 constexpr uint64_t kMs = 1000000;
 
-std::string output_of(const std::string& command) {
-    std::string out;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (pipe == nullptr) return out;
-    char buf[4096];
-    for (size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
-    ::pclose(pipe);
-    return out;
-}
+using kiln::test::output_of;
 
 // The workload's function addresses (nm) and its executable PT_LOAD (readelf), as file vaddrs.
 struct Elf {

@@ -32,17 +32,6 @@ RunResult run_ok(const std::vector<std::string>& argv) {
     return r;
 }
 
-// kiln analyze FILE --json - EXTRA... with HOME set to home ("" keeps the test's).
-json view_json(const std::string& file, const std::vector<std::string>& extra, const std::string& home = "") {
-    std::vector<std::string> argv{"/usr/bin/env"};
-    if (!home.empty()) argv.push_back("HOME=" + home);
-    argv.insert(argv.end(), {kiln_bin(), "analyze", file, "--json", "-"});
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    auto r = run(argv);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return json::parse(r.out, nullptr, false);
-}
-
 const json* thread_named(const json& sched, const std::string& comm) {
     for (const auto& t : sched["threads"])
         if (t["comm"] == comm) return &t;
@@ -109,7 +98,7 @@ TEST(PerfDataViews, PerfSchedRecordGivesTheRunTimesAndWaitsPerfSchedLatencyGives
     ASSERT_TRUE(std::regex_search(rec.out, hops_m, std::regex("hops ([0-9]+)"))) << rec.out;
     const int hops = std::stoi(hops_m[1]);
 
-    const json sched = view_json(file, {"--view", "sched"});
+    const json sched = analyze_json(file, {"--view", "sched"});
     ASSERT_TRUE(sched.contains("threads")) << sched.dump().substr(0, 2000);
     EXPECT_FALSE(has_note(sched, "not system-wide")) << "perf sched record records every CPU: " << sched["notes"];
     const json* spinner = thread_named(sched, "spinner");
@@ -139,7 +128,7 @@ TEST(PerfDataViews, PerfSchedRecordGivesTheRunTimesAndWaitsPerfSchedLatencyGives
     }
 
     // The portrait: the workload's process, its CPU from the switches.
-    const json portrait = view_json(file, {"--view", "portrait", "--comm", "sched_mix_fp"});
+    const json portrait = analyze_json(file, {"--view", "portrait", "--comm", "sched_mix_fp"});
     bool found = false;
     for (const auto& p : portrait["processes"])
         if (p["comm"] == "sched_mix_fp") {
@@ -159,7 +148,7 @@ TEST(PerfDataViews, PerfTraceRecordGivesTheKnownSyscallCounts) {
     const std::string file = tmp.path("trace.data");
     run_ok({"/usr/bin/perf", "trace", "record", "-q", "-N", "-o", file, "--", workload("sched_mix_fp")});
     ASSERT_EQ(info_json(file).value("lost", uint64_t{0}), 0u) << "records were lost: counts cannot be exact";
-    const json sc = view_json(file, {"--view", "syscalls"});
+    const json sc = analyze_json(file, {"--view", "syscalls"});
     std::map<std::string, std::pair<uint64_t, uint64_t>> counts;
     for (const auto& p : sc["processes"])
         if (p["comm"] == "sched_mix_fp")
@@ -179,14 +168,14 @@ TEST(PerfDataViews, PerTaskSwitchesWithoutSwitchEventsAreSaidToBeIncomplete) {
     const std::string file = tmp.path("switch.data");
     run_ok({"/usr/bin/perf", "record", "-q", "-N", "-e", "sched:sched_switch", "-e", "sched:sched_waking", "-o", file,
             "--", workload("sched_mix_fp")});
-    const json sched = view_json(file, {"--view", "sched"});
+    const json sched = analyze_json(file, {"--view", "sched"});
     EXPECT_TRUE(has_note(sched, "no switch in of a recorded thread was recorded")) << sched["notes"];
     EXPECT_TRUE(has_note(sched, "not system-wide")) << sched["notes"];
     // With --switch-events the switches in are there and the note is not.
     const std::string with = tmp.path("switch-events.data");
     run_ok({"/usr/bin/perf", "record", "-q", "-N", "--switch-events", "-e", "sched:sched_switch", "-e",
             "sched:sched_waking", "-o", with, "--", workload("sched_mix_fp")});
-    const json whole = view_json(with, {"--view", "sched"});
+    const json whole = analyze_json(with, {"--view", "sched"});
     EXPECT_FALSE(has_note(whole, "no switch in of a recorded thread was recorded")) << whole["notes"];
     const json* spinner = thread_named(whole, "spinner");
     ASSERT_TRUE(spinner) << whole.dump().substr(0, 2000);

@@ -42,14 +42,6 @@ void record_sched_mix(SchedMix& m, const std::vector<std::string>& flags) {
     m.lost = info_json(m.rec).value("lost", uint64_t{0});
 }
 
-json view_json(const std::string& rec, const std::vector<std::string>& extra) {
-    std::vector<std::string> args{"analyze", rec, "--json", "-"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto r = run_kiln(args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return json::parse(r.out, nullptr, false);
-}
-
 const json* thread_named(const json& sched, const std::string& comm) {
     for (const auto& t : sched["threads"])
         if (t["comm"] == comm) return &t;
@@ -77,7 +69,7 @@ std::map<std::string, std::pair<uint64_t, uint64_t>> syscall_counts(const json& 
 TEST(RecordSched, ThreadsShowTheirKnownRunTimeSwitchesAndMigrations) {
     SchedMix m;
     record_sched_mix(m, {"--sched"});
-    const json sched = view_json(m.rec, {"--view", "sched"});
+    const json sched = analyze_json(m.rec, {"--view", "sched"});
     ASSERT_TRUE(sched.contains("threads")) << sched.dump();
     const json* spinner = thread_named(sched, "spinner");
     const json* hopper = thread_named(sched, "hopper");
@@ -104,7 +96,7 @@ TEST(RecordSched, ThreadsShowTheirKnownRunTimeSwitchesAndMigrations) {
 TEST(RecordSched, SyscallCountsAreExactAndAgreeWithPerfTrace) {
     SchedMix m;
     record_sched_mix(m, {"--syscalls"});
-    const json sc = view_json(m.rec, {"--view", "syscalls"});
+    const json sc = analyze_json(m.rec, {"--view", "syscalls"});
     const json* proc = process_named(sc, "sched_mix_fp");
     ASSERT_TRUE(proc) << sc.dump(1).substr(0, 2000);
     const auto counts = syscall_counts(*proc);
@@ -157,7 +149,7 @@ TEST(RecordSched, SyscallCountsAreExactAndAgreeWithPerfTrace) {
 TEST(RecordSched, LastCallsListEachThreadsLatestSyscalls) {
     SchedMix m;
     record_sched_mix(m, {"--syscalls"});
-    const json sc = view_json(m.rec, {"--view", "syscalls", "--last", "4"});
+    const json sc = analyze_json(m.rec, {"--view", "syscalls", "--last", "4"});
     ASSERT_TRUE(sc.contains("last")) << sc.dump().substr(0, 500);
     bool syscaller_seen = false;
     for (const auto& t : sc["last"]) {
@@ -184,7 +176,7 @@ TEST(RecordSched, LastCallsListEachThreadsLatestSyscalls) {
 TEST(RecordSched, PortraitShowsForkExecExitAndClass) {
     SchedMix m;
     record_sched_mix(m, {"--sched", "--syscalls"});
-    const json pr = view_json(m.rec, {"--view", "portrait"});
+    const json pr = analyze_json(m.rec, {"--view", "portrait"});
     const json* parent = process_named(pr, "sched_mix_fp");
     const json* child = process_named(pr, "sh");
     ASSERT_TRUE(parent && child) << pr.dump(1).substr(0, 3000);
@@ -231,14 +223,14 @@ TEST(RecordSched, SystemWideSeesEveryThreadAndLeavesKilnsOwnSyscallsOut) {
     ASSERT_TRUE(std::regex_search(printed, hops, std::regex("hops ([0-9]+)"))) << printed;
     m.hops = std::atoi(hops[1].str().c_str());
     m.lost = info_json(m.rec).value("lost", uint64_t{0});
-    const json sched = view_json(m.rec, {"--view", "sched"});
+    const json sched = analyze_json(m.rec, {"--view", "sched"});
     const json* spinner = thread_named(sched, "spinner");
     ASSERT_TRUE(spinner) << sched.dump().substr(0, 2000);
     EXPECT_NEAR((*spinner)["runtime_ns"].get<double>() / 1e6, 400.0, 400.0 * kTolerance) << spinner->dump();
     const json* hopper = thread_named(sched, "hopper");
     ASSERT_TRUE(hopper);
     EXPECT_GE((*hopper)["migrations"].get<int>(), m.hops);
-    const json sc = view_json(m.rec, {"--view", "syscalls"});
+    const json sc = analyze_json(m.rec, {"--view", "syscalls"});
     const json* proc = process_named(sc, "sched_mix_fp");
     ASSERT_TRUE(proc);
     if (m.lost == 0) {
@@ -247,7 +239,7 @@ TEST(RecordSched, SystemWideSeesEveryThreadAndLeavesKilnsOwnSyscallsOut) {
     // kiln's reads of /proc and writes of chunks are filtered once its threads have started
     // (milliseconds into the recording): after that, none of its syscalls is recorded, while
     // the workload's still are.
-    const json later = view_json(m.rec, {"--view", "syscalls", "--time", "0.25,"});
+    const json later = analyze_json(m.rec, {"--view", "syscalls", "--time", "0.25,"});
     ASSERT_TRUE(process_named(later, "sched_mix_fp")) << later.dump().substr(0, 1000);
     for (const auto& p : later["processes"]) {
         if (p["pid"] != recorder) continue;
@@ -283,7 +275,7 @@ TEST(RecordSched, ViewsSayWhatToRecord) {
 TEST(RecordSched, TimelineCountsSyscallsPerWindow) {
     SchedMix m;
     record_sched_mix(m, {"--syscalls"});
-    const json t = view_json(m.rec, {"--view", "timeline", "--window", "50ms"});
+    const json t = analyze_json(m.rec, {"--view", "timeline", "--window", "50ms"});
     const json* series = nullptr;
     for (const auto& s : t["series"])
         if (s["name"] == "syscalls") series = &s;
@@ -318,7 +310,7 @@ TEST(RecordSched, RunTimesAgreeWithPerfSchedLatency) {
     }
     ASSERT_GT(perf_ms["spinner"], 0) << lat.out.substr(0, 2000);
     record_sched_mix(m, {"--sched"});
-    const json sched = view_json(m.rec, {"--view", "sched"});
+    const json sched = analyze_json(m.rec, {"--view", "sched"});
     for (const char* thread : {"spinner", "hopper"}) {
         const json* t = thread_named(sched, thread);
         ASSERT_TRUE(t) << thread;
@@ -335,7 +327,7 @@ TEST(RecordSched, RunTimesAgreeWithPerfSchedLatency) {
 TEST(RecordSched, TimelineShowsTheThreadsOnCpu) {
     SchedMix m;
     record_sched_mix(m, {});
-    const json t = view_json(m.rec, {"--view", "timeline"});
+    const json t = analyze_json(m.rec, {"--view", "timeline"});
     std::string spinner_tid;
     for (const auto& [id, comm] : t["labels"].items())
         if (comm == "spinner") spinner_tid = id;
