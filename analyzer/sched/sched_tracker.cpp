@@ -33,6 +33,16 @@ void SchedTracker::end_block(ThreadSched& t, uint64_t time) {
     t.block_start_ns = 0;
 }
 
+void SchedTracker::close_run(ThreadSched& t, uint64_t time) {
+    const uint64_t ran = time - std::min(time, t.run_start_ns);
+    t.runtime_ns += ran;
+    if (ran > t.longest_run_ns) {
+        t.longest_run_ns = ran;
+        t.longest_run_start_ns = t.run_start_ns;
+    }
+    t.on_cpu = false;
+}
+
 void SchedTracker::switch_out(int32_t tid, uint64_t time, int32_t cpu, int64_t prev_state) {
     // Another thread leaving this CPU: the one switched in last left it unseen, when is unknown.
     if (auto current = on_cpu_.find(cpu); current != on_cpu_.end()) {
@@ -47,6 +57,16 @@ void SchedTracker::switch_out(int32_t tid, uint64_t time, int32_t cpu, int64_t p
     }
     if (tid <= 0) return;
     ThreadSched& t = thread(tid);
+    // Running on another CPU already: this is the switch out of the run before, which
+    // switch_in() closed (see there). The switch is counted; the thread's state stays.
+    if (t.on_cpu && cpu >= 0 && t.cpu >= 0 && cpu != t.cpu) {
+        const int64_t state = prev_state & kStateMask;
+        if (state == 0 || (prev_state & kPreemptedMark))
+            ++t.switches_involuntary;
+        else if (!(state & kDeadOrZombie))
+            ++t.switches_voluntary;
+        return;
+    }
     if (t.on_cpu || !t.seen) {
         // First seen leaving a CPU: it has run since recording started.
         const uint64_t from = t.on_cpu ? t.run_start_ns : std::min(start_ns_, time);
@@ -78,7 +98,15 @@ void SchedTracker::switch_out(int32_t tid, uint64_t time, int32_t cpu, int64_t p
 void SchedTracker::switch_in(int32_t tid, uint64_t time, int32_t cpu) {
     if (tid <= 0) return;
     ThreadSched& t = thread(tid);
-    if (t.on_cpu) return;  // told twice (sched_switch's next task and a PERF_RECORD_SWITCH)
+    if (t.on_cpu && (cpu < 0 || t.cpu < 0 || cpu == t.cpu)) return;  // told twice (sched_switch and PERF_RECORD_SWITCH)
+    if (t.on_cpu) {
+        // Switched in on another CPU while its run on the last one is still open: the CPUs'
+        // clocks differ by microseconds, so a migrating thread's switch in can carry an earlier
+        // time than its switch out from the CPU it left. That run ends now (the switch out,
+        // when it comes, is only counted); left open, the new run would be lost.
+        close_run(t, time);
+        if (auto old = on_cpu_.find(t.cpu); old != on_cpu_.end() && old->second == tid) on_cpu_.erase(old);
+    }
     if (t.seen && t.cpu >= 0 && cpu >= 0 && cpu != t.cpu) ++t.cpu_changes;
     end_block(t, time);  // woken without a wakeup event seen
     end_wait(t, time);
@@ -87,6 +115,26 @@ void SchedTracker::switch_in(int32_t tid, uint64_t time, int32_t cpu) {
     t.cpu = cpu;
     t.run_start_ns = time;
     if (cpu >= 0) on_cpu_[cpu] = tid;
+}
+
+void SchedTracker::running(int32_t tid, uint64_t time, int32_t cpu) {
+    if (tid <= 0 || cpu < 0) return;
+    auto it = threads_.find(tid);
+    // Not seen yet: its first switch out counts its run from the recording's start.
+    if (it == threads_.end() || !it->second.seen || it->second.exited) return;
+    ThreadSched& t = it->second;
+    if (t.on_cpu && t.cpu == cpu) return;
+    // The thread this CPU ran last left it unseen, when is unknown: its run is not counted.
+    if (auto current = on_cpu_.find(cpu); current != on_cpu_.end() && current->second != tid) {
+        auto other = threads_.find(current->second);
+        if (other != threads_.end() && other->second.on_cpu && other->second.cpu == cpu) {
+            other->second.on_cpu = false;
+            ++unended_runs_;
+        }
+        on_cpu_.erase(current);
+    }
+    ++inferred_runs_;
+    switch_in(tid, time, cpu);
 }
 
 void SchedTracker::woken(int32_t tid, uint64_t time) {
@@ -125,15 +173,7 @@ void SchedTracker::set_comm(int32_t tid, std::string_view comm) {
 void SchedTracker::finish(uint64_t end_ns) {
     for (auto& [tid, t] : threads_) {
         if (t.exited) continue;
-        if (t.on_cpu) {
-            const uint64_t ran = end_ns - std::min(end_ns, t.run_start_ns);
-            t.runtime_ns += ran;
-            if (ran > t.longest_run_ns) {
-                t.longest_run_ns = ran;
-                t.longest_run_start_ns = t.run_start_ns;
-            }
-            t.on_cpu = false;
-        }
+        if (t.on_cpu) close_run(t, end_ns);
         // A wait still open at the end is not a finished wait: left out of the latencies.
         t.wait_start_ns = 0;
         end_block(t, end_ns);

@@ -56,6 +56,9 @@ public:
     // prev_state as sched_switch reports it (TASK_REPORT bits; 0x100 and above: preempted).
     void switch_out(int32_t tid, uint64_t time, int32_t cpu, int64_t prev_state);
     void switch_in(int32_t tid, uint64_t time, int32_t cpu);
+    // An event in tid's context on cpu at time: it runs there. When its switch in was not seen
+    // (the task before it switched out without an event, as some do), its run starts here.
+    void running(int32_t tid, uint64_t time, int32_t cpu);
     void woken(int32_t tid, uint64_t time);
     void migrated(int32_t tid);
     void exited(int32_t tid, uint64_t time);
@@ -68,16 +71,21 @@ public:
     // Runs whose end was never recorded (the kernel delivers no events in the context of some
     // tasks, e.g. a sandbox's own): left out of the run time.
     uint64_t unended_runs() const { return unended_runs_; }
+    // Runs that running() started, their switch in not seen.
+    uint64_t inferred_runs() const { return inferred_runs_; }
 
 private:
     ThreadSched& thread(int32_t tid);
     void end_wait(ThreadSched& t, uint64_t time);
     void end_block(ThreadSched& t, uint64_t time);
+    // Adds the run from run_start_ns to time to the run time (and the longest run); off the CPU.
+    void close_run(ThreadSched& t, uint64_t time);
 
     uint64_t start_ns_, long_block_ns_;
     std::map<int32_t, ThreadSched> threads_;  // by tid; the idle task (0) is not kept
     std::unordered_map<int32_t, int32_t> on_cpu_;  // CPU -> the thread switched in last
     uint64_t unended_runs_ = 0;
+    uint64_t inferred_runs_ = 0;
 };
 
 }  // namespace kiln::analyzer

@@ -83,16 +83,21 @@ void TraceCollector::record(const perf_event_header& h, std::span<const uint8_t>
     }
     if (event < 0) return;
     const bool traced = decoder_.kind(event) != TraceEventKind::kOther;
-    if (!traced && !is_cpu_event_[static_cast<size_t>(event)] && event != fault_event_) return;
+    // Other events are read only as signs of their thread running (sched_stat_runtime ...).
+    if (!traced && !is_cpu_event_[static_cast<size_t>(event)] && event != fault_event_ && !has_sched()) return;
     auto s = format::parse_sample(events_.layout(event), bytes);
     if (!s) {
         if (unparsable_++ == 0) first_error_ = s.error().message;
         return;
     }
     thread_of(static_cast<int32_t>(s->pid), static_cast<int32_t>(s->tid));
+    // Any event but a switch (whose task is leaving) says its thread runs on its CPU.
+    if (has_sched() && decoder_.kind(event) != TraceEventKind::kSchedSwitch &&
+        (events_.layout(event).sample_type & PERF_SAMPLE_CPU))
+        sched_.running(static_cast<int32_t>(s->tid), time, static_cast<int32_t>(s->cpu));
     if (traced)
         trace_sample(*s, event, time);
-    else
+    else if (is_cpu_event_[static_cast<size_t>(event)] || event == fault_event_)
         sample(*s, event, time);
 }
 

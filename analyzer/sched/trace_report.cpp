@@ -104,6 +104,9 @@ SchedReport build_sched_report(const TraceReportInput& in) {
     }
     std::stable_sort(r.threads.begin(), r.threads.end(),
                      [](const SchedThreadRow& a, const SchedThreadRow& b) { return a.runtime_ns > b.runtime_ns; });
+    if (const uint64_t n = in.collector->sched().inferred_runs())
+        r.notes.push_back(std::to_string(n) + " runs whose switch in was not recorded start at their thread's first "
+                                              "event on that CPU");
     if (const uint64_t n = in.collector->sched().unended_runs())
         r.notes.push_back(std::to_string(n) + " runs whose switch out was never recorded (the kernel reports no events "
                                               "in the context of some tasks) are left out of the run times");

@@ -47,6 +47,50 @@ TEST(SchedTracker, RunTimeSwitchesAndWaits) {
     EXPECT_TRUE(s.long_blocks[1].io);
 }
 
+// CPUs' clocks differ by microseconds: a thread moved while it ran can be seen switched in on
+// its new CPU a little before its switch out from the old one. Both runs count.
+TEST(SchedTracker, ASwitchInOnTheNewCpuBeforeTheSwitchOutFromTheOldKeepsBothRuns) {
+    constexpr uint64_t kUs = 1000;
+    SchedTracker t(0, 50 * kMs);
+    t.switch_in(7, 10 * kMs, 0);
+    t.switch_in(7, 20 * kMs - 3 * kUs, 1);           // on CPU 1, 3 us "before" leaving CPU 0
+    t.switch_out(7, 20 * kMs, 0, kPreempted);          // the old run's switch out, late
+    t.switch_in(9, 20 * kMs, 0);                       // another thread takes CPU 0
+    t.switch_out(7, 50 * kMs - 3 * kUs, 1, kSleeping); // the new run's end
+    t.switch_out(9, 60 * kMs, 0, kSleeping);
+    t.finish(100 * kMs);
+    const ThreadSched& s = t.threads().at(7);
+    EXPECT_EQ(s.runtime_ns, 40 * kMs - 3 * kUs) << "10 ms on CPU 0 (to the switch in on CPU 1) and 30 ms on CPU 1";
+    EXPECT_EQ(s.longest_run_ns, 30 * kMs);
+    EXPECT_EQ(s.switches_involuntary, 1u);
+    EXPECT_EQ(s.switches_voluntary, 1u);
+    EXPECT_EQ(s.cpu_changes, 1u);
+    EXPECT_EQ(t.threads().at(9).runtime_ns, 40 * kMs);
+    EXPECT_EQ(t.unended_runs(), 0u);
+}
+
+// A task that switches out without an event (seen on a VM: a thread of the host's agent)
+// hides the switch in of the task after it; that task's first event on the CPU starts its run.
+TEST(SchedTracker, AnEventOfAThreadNotSwitchedInStartsItsRun) {
+    SchedTracker t(0, 50 * kMs);
+    t.switch_in(7, 10 * kMs, 0);
+    t.switch_out(7, 20 * kMs, 0, kPreempted);  // to thread 98, whose own switch out is never told
+    t.switch_in(98, 20 * kMs, 0);
+    t.running(7, 21 * kMs, 0);                 // 7's event: it runs again, since at most 1 ms
+    t.running(7, 22 * kMs, 0);                 // running still: nothing new
+    t.switch_out(7, 30 * kMs, 0, kSleeping);
+    t.running(5, 31 * kMs, 0);                 // a thread never seen before: left to its switch out
+    t.finish(100 * kMs);
+    const ThreadSched& s = t.threads().at(7);
+    EXPECT_EQ(s.runtime_ns, 19 * kMs);
+    EXPECT_EQ(s.waits.count(), 1u);
+    EXPECT_EQ(s.waits.max(), 1 * kMs);
+    EXPECT_EQ(t.inferred_runs(), 1u);
+    EXPECT_EQ(t.unended_runs(), 1u) << "98's run: when it ended is unknown";
+    EXPECT_EQ(t.threads().at(98).runtime_ns, 0u);
+    EXPECT_EQ(t.threads().count(5), 0u);
+}
+
 TEST(SchedTracker, ASwitchInToldTwiceCountsOnceAndMigrationEventsWin) {
     SchedTracker t(0, 0);
     t.switch_in(5, 10, 0);
