@@ -330,3 +330,44 @@ TEST(PerfDataViews, SyscallTracepointsGiveTheMmapViewAndPageFaultsTheFaultsView)
         EXPECT_GT(total(parse_folded(faults.out), ";touch_pages"), 0.0) << faults.out;
     }
 }
+
+namespace {
+
+// Milliseconds of a view's folded stacks that hold all of `parts`.
+double ms_with(const std::map<std::string, double>& folded, const std::vector<std::string>& parts) {
+    double ns = 0;
+    for (const auto& [stack, v] : folded) {
+        bool all = true;
+        for (const auto& p : parts) all = all && stack.find(p) != std::string::npos;
+        if (all) ns += v;
+    }
+    return ns / 1e6;
+}
+
+}  // namespace
+
+// perf record of sched_switch and sched_waking with callchains (and --switch-events for the
+// switches in): offcpu_mix's known blocks in the offcpu view, and the writer's stack on the
+// reader's 600 ms in the wakeup view, as kiln record --off-cpu gives them.
+TEST(PerfDataViews, SchedSwitchWithCallchainsGivesTheOffCpuAndWakeupViews) {
+    TempDir tmp;
+    const std::string file = tmp.path("offcpu.data");
+    run_ok({"/usr/bin/perf", "record", "-q", "-N", "-m", "8M", "-g", "--switch-events", "-e", "sched:sched_switch",
+            "-e", "sched:sched_waking", "-o", file, "--", workload("offcpu_mix_fp")});
+    // Outside the start barrier, where the threads wait for each other for as long as the
+    // machine takes to start them. --comm picks the thread by its name.
+    auto asleep = [&](const std::string& thread) {
+        auto r = run_kiln({"analyze", file, "--view", "offcpu", "--comm", thread, "--folded", "-"});
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        const auto folded = parse_folded(r.out);
+        const double ms = ms_with(folded, {";[sleep]"}) - ms_with(folded, {";[sleep]", "pthread_barrier_wait"});
+        return std::make_pair(ms, r.out);
+    };
+    const auto [sleeper_ms, sleeper] = asleep("sleeper");
+    EXPECT_NEAR(sleeper_ms, 400.0, 60.0) << sleeper;
+    const auto [reader_ms, reader] = asleep("reader");
+    EXPECT_NEAR(reader_ms, 600.0, 90.0) << reader;
+    auto wake = run_kiln({"analyze", file, "--view", "wakeup", "--comm", "reader", "--folded", "-"});
+    ASSERT_EQ(wake.exit_code, 0) << wake.err;
+    EXPECT_NEAR(ms_with(parse_folded(wake.out), {";[sleep];--;", "write", ";writer"}), 600.0, 90.0) << wake.out;
+}
