@@ -369,6 +369,8 @@ TEST(Analyze, DeletedOrRebuiltBinaryIsReportedAndAnalysisCompletes) {
     const std::string rec = record(tmp, "v.kiln", {copy, "0.5"});
 
     std::filesystem::remove(copy);
+    // Not in perf's build-id cache either (a machine that ran perf record may hold the workload).
+    ScopedEnv no_perf_cache("PERF_BUILDID_DIR", tmp.path("no-perf-cache"));
     auto r = analyze({rec, "--folded", "-"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find(copy), std::string::npos) << r.err;

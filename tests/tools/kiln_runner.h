@@ -7,6 +7,8 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,24 @@ int wait_for(pid_t pid, double* cpu_s = nullptr);
 // smashing abort) while it writes the file's build-id table: it does so now and then on a
 // busy machine, whatever kiln does.
 RunResult run_perf(const std::vector<std::string>& argv);
+
+// Sets an environment variable for what this scope starts, and puts the old value back.
+class ScopedEnv {
+public:
+    ScopedEnv(const char* name, const std::string& value) : name_(name) {
+        if (const char* old = std::getenv(name)) old_ = old;
+        ::setenv(name, value.c_str(), 1);
+    }
+    ~ScopedEnv() {
+        if (old_) ::setenv(name_, old_->c_str(), 1);
+        else ::unsetenv(name_);
+    }
+
+private:
+    const char* name_;
+    std::optional<std::string> old_;
+};
+
 
 std::string kiln_bin();
 // run() of the kiln binary with these arguments.

@@ -342,23 +342,6 @@ long rss_kib(pid_t pid) {
     return 0;
 }
 
-// Sets an environment variable for what this scope starts, and puts the old value back.
-class ScopedEnv {
-public:
-    ScopedEnv(const char* name, const std::string& value) : name_(name) {
-        if (const char* old = std::getenv(name)) old_ = old;
-        ::setenv(name, value.c_str(), 1);
-    }
-    ~ScopedEnv() {
-        if (old_) ::setenv(name_, old_->c_str(), 1);
-        else ::unsetenv(name_);
-    }
-
-private:
-    const char* name_;
-    std::optional<std::string> old_;
-};
-
 TEST(Monitor, TheHistoryStaysWithinMaxBytesOverARunManyTimesLongerThanKeep) {
     TempDir tmp;
     // Under AddressSanitizer freed memory waits in a quarantine (256 MB by default) before it is

@@ -94,6 +94,14 @@ TEST(PerfData, FramePointerFileGivesTheKnownSplitAndAgreesWithPerfReport) {
     EXPECT_EQ(info.exit_code, 0) << info.err;
     EXPECT_NE(info.out.find("cpu-clock"), std::string::npos) << info.out;
     EXPECT_NE(info.out.find("cpu_split_fp"), std::string::npos) << info.out;
+    // The outputs the other tests do not ask for: the anomalies view's windows, pprof, top.
+    auto anomalies = run_kiln({"analyze", file, "--view", "anomalies"});
+    EXPECT_EQ(anomalies.exit_code, 0) << anomalies.err;
+    EXPECT_NE(anomalies.out.find("judged windows"), std::string::npos) << anomalies.out;
+    auto outputs = run_kiln({"analyze", file, "--pprof", tmp.path("fp.pb.gz"), "--top", "5"});
+    EXPECT_EQ(outputs.exit_code, 0) << outputs.err;
+    EXPECT_NE(outputs.out.find("hot_a"), std::string::npos) << outputs.out;
+    EXPECT_GT(std::filesystem::file_size(tmp.path("fp.pb.gz")), 100u);
 }
 
 TEST(PerfData, DwarfStacksOfABinaryWithoutFramePointersAreWhole) {
