@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "formats/chunk_compressor.h"
 #include "formats/perf_data_import.h"
 #include "recorder/record_options.h"
 #include "recorder/sideband/compressed_payload_cache.h"
@@ -32,17 +33,16 @@ std::optional<recorder::KallsymsPayload> cached_kallsyms(const recorder::sideban
     return p;
 }
 
-// Fills the cache as kiln record would (best effort).
+// Fills the cache as kiln record would (best effort), with its chunk compressor.
 void store_kallsyms(const recorder::sideband::CompressedPayloadCache& cache, uint64_t generation,
                     const recorder::KallsymsPayload& symbols) {
-    std::vector<uint8_t> frame(ZSTD_compressBound(symbols.payload.size()));
-    const size_t n = ZSTD_compress(frame.data(), frame.size(), symbols.payload.data(), symbols.payload.size(), kCacheLevel);
-    if (ZSTD_isError(n)) return;
-    frame.resize(n);
+    format::ChunkCompressor compressor(kCacheLevel);
+    auto frame = compressor.compress(symbols.payload);
+    if (!frame || frame->compression != format::Compression::kZstd) return;
     const recorder::sideband::CachedPayloadInfo info{symbols.payload.size(),
                                                      recorder::sideband::payload_hash(symbols.payload), kCacheLevel,
                                                      generation, {symbols.text_start, symbols.text_end}};
-    (void)cache.store(info, frame);
+    (void)cache.store(info, frame->bytes);
 }
 
 Result<format::RunningKernel> running_kernel() {

@@ -43,28 +43,47 @@ void SchedTracker::close_run(ThreadSched& t, uint64_t time) {
     t.on_cpu = false;
 }
 
-void SchedTracker::switch_out(int32_t tid, uint64_t time, int32_t cpu, int64_t prev_state) {
-    // Another thread leaving this CPU: the one switched in last left it unseen, when is unknown.
-    if (auto current = on_cpu_.find(cpu); current != on_cpu_.end()) {
-        if (current->second != tid) {
-            auto other = threads_.find(current->second);
-            if (other != threads_.end() && other->second.on_cpu && other->second.cpu == cpu) {
-                other->second.on_cpu = false;
-                ++unended_runs_;
-            }
+namespace {
+
+// What a switch out's prev_state says the task does next.
+enum class Leaving : uint8_t { kExits, kWaitsForACpu, kBlocks };
+
+Leaving leaving(int64_t prev_state) {
+    const int64_t state = prev_state & kStateMask;
+    if (prev_state & kPreemptedMark) return Leaving::kWaitsForACpu;
+    if (state & kDeadOrZombie) return Leaving::kExits;
+    return state == 0 ? Leaving::kWaitsForACpu : Leaving::kBlocks;
+}
+
+void count_switch(ThreadSched& t, Leaving how) {
+    if (how == Leaving::kWaitsForACpu) ++t.switches_involuntary;
+    if (how == Leaving::kBlocks) ++t.switches_voluntary;
+}
+
+}  // namespace
+
+void SchedTracker::drop_unseen_run(int32_t cpu, int32_t tid) {
+    auto current = on_cpu_.find(cpu);
+    if (current == on_cpu_.end()) return;
+    if (current->second != tid) {
+        auto other = threads_.find(current->second);
+        if (other != threads_.end() && other->second.on_cpu && other->second.cpu == cpu) {
+            other->second.on_cpu = false;
+            ++unended_runs_;
         }
-        on_cpu_.erase(current);
     }
+    on_cpu_.erase(current);
+}
+
+void SchedTracker::switch_out(int32_t tid, uint64_t time, int32_t cpu, int64_t prev_state) {
+    drop_unseen_run(cpu, tid);
     if (tid <= 0) return;
     ThreadSched& t = thread(tid);
+    const Leaving how = leaving(prev_state);
     // Running on another CPU already: this is the switch out of the run before, which
     // switch_in() closed (see there). The switch is counted; the thread's state stays.
     if (t.on_cpu && cpu >= 0 && t.cpu >= 0 && cpu != t.cpu) {
-        const int64_t state = prev_state & kStateMask;
-        if (state == 0 || (prev_state & kPreemptedMark))
-            ++t.switches_involuntary;
-        else if (!(state & kDeadOrZombie))
-            ++t.switches_voluntary;
+        count_switch(t, how);
         return;
     }
     if (t.on_cpu || !t.seen) {
@@ -80,18 +99,14 @@ void SchedTracker::switch_out(int32_t tid, uint64_t time, int32_t cpu, int64_t p
     t.seen = true;
     t.on_cpu = false;
     t.cpu = cpu;
-    const int64_t state = prev_state & kStateMask;
-    if (state & kDeadOrZombie && !(prev_state & kPreemptedMark)) {
-        t.exited = true;
-        return;
-    }
-    if (state == 0 || (prev_state & kPreemptedMark)) {
-        ++t.switches_involuntary;
-        t.wait_start_ns = time;  // runnable: waits for a CPU from now
-    } else {
-        ++t.switches_voluntary;
-        t.block_start_ns = time;
-        t.block_io = (state & kUninterruptible) != 0;
+    count_switch(t, how);
+    switch (how) {
+        case Leaving::kExits: t.exited = true; break;
+        case Leaving::kWaitsForACpu: t.wait_start_ns = time; break;  // runnable: waits for a CPU from now
+        case Leaving::kBlocks:
+            t.block_start_ns = time;
+            t.block_io = (prev_state & kStateMask & kUninterruptible) != 0;
+            break;
     }
 }
 
@@ -124,15 +139,7 @@ void SchedTracker::running(int32_t tid, uint64_t time, int32_t cpu) {
     if (it == threads_.end() || !it->second.seen || it->second.exited) return;
     ThreadSched& t = it->second;
     if (t.on_cpu && t.cpu == cpu) return;
-    // The thread this CPU ran last left it unseen, when is unknown: its run is not counted.
-    if (auto current = on_cpu_.find(cpu); current != on_cpu_.end() && current->second != tid) {
-        auto other = threads_.find(current->second);
-        if (other != threads_.end() && other->second.on_cpu && other->second.cpu == cpu) {
-            other->second.on_cpu = false;
-            ++unended_runs_;
-        }
-        on_cpu_.erase(current);
-    }
+    drop_unseen_run(cpu, tid);
     ++inferred_runs_;
     switch_in(tid, time, cpu);
 }

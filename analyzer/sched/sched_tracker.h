@@ -80,6 +80,9 @@ private:
     void end_block(ThreadSched& t, uint64_t time);
     // Adds the run from run_start_ns to time to the run time (and the longest run); off the CPU.
     void close_run(ThreadSched& t, uint64_t time);
+    // The thread this CPU ran last, when it is not tid, left it without an event, when is
+    // unknown: its run is not counted (unended_runs). The CPU's entry is cleared.
+    void drop_unseen_run(int32_t cpu, int32_t tid);
 
     uint64_t start_ns_, long_block_ns_;
     std::map<int32_t, ThreadSched> threads_;  // by tid; the idle task (0) is not kept

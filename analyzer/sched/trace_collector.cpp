@@ -83,8 +83,9 @@ void TraceCollector::record(const perf_event_header& h, std::span<const uint8_t>
     }
     if (event < 0) return;
     const bool traced = decoder_.kind(event) != TraceEventKind::kOther;
+    const bool counted = is_cpu_event_[static_cast<size_t>(event)] || event == fault_event_;
     // Other events are read only as signs of their thread running (sched_stat_runtime ...).
-    if (!traced && !is_cpu_event_[static_cast<size_t>(event)] && event != fault_event_ && !has_sched()) return;
+    if (!traced && !counted && !has_sched()) return;
     auto s = format::parse_sample(events_.layout(event), bytes);
     if (!s) {
         if (unparsable_++ == 0) first_error_ = s.error().message;
@@ -97,7 +98,7 @@ void TraceCollector::record(const perf_event_header& h, std::span<const uint8_t>
         sched_.running(static_cast<int32_t>(s->tid), time, static_cast<int32_t>(s->cpu));
     if (traced)
         trace_sample(*s, event, time);
-    else if (is_cpu_event_[static_cast<size_t>(event)] || event == fault_event_)
+    else if (counted)
         sample(*s, event, time);
 }
 
