@@ -36,14 +36,20 @@ FlameNode split_tree() {
                       {node("main", 100, 0, {node("hot_a", 75, 75), node("hot_b", 25, 25)})}, FrameKind::Synthetic)});
 }
 
+// A stack of name ids as "a;b;c", through the document's name table.
+std::string stack_path(const json& doc, const json& ids) {
+    std::string s;
+    for (const auto& id : ids) {
+        if (!s.empty()) s += ';';
+        s += doc["names"][id.get<size_t>()].get<std::string>();
+    }
+    return s;
+}
+
 // The document's stacks of a view as "a;b;c" → value.
 std::map<std::string, int64_t> stacks_of(const json& doc, const json& view) {
     std::map<std::string, int64_t> out;
-    for (size_t i = 0; i < view["stacks"].size(); ++i) {
-        std::string s;
-        for (const auto& id : view["stacks"][i]) s += (s.empty() ? "" : ";") + doc["names"][id.get<size_t>()].get<std::string>();
-        out[s] += view["values"][i].get<int64_t>();
-    }
+    for (size_t i = 0; i < view["stacks"].size(); ++i) out[stack_path(doc, view["stacks"][i])] += view["values"][i].get<int64_t>();
     return out;
 }
 
@@ -113,9 +119,7 @@ TEST(ReportDocument, HeatMapRunsMergeTenMillisecondBucketsIntoTwentyAndReuseTheV
         const size_t n = runs[i + 1].get<size_t>();
         i += 2;
         for (size_t k = 0; k < n; ++k, i += 2) {
-            std::string s;
-            for (const auto& id : view["stacks"][runs[i].get<size_t>()])
-                s += (s.empty() ? "" : ";") + d["names"][id.get<size_t>()].get<std::string>();
+            const std::string s = stack_path(d, view["stacks"][runs[i].get<size_t>()]);
             cells[{cell, s}] += runs[i + 1].get<uint64_t>();
         }
     }
@@ -152,10 +156,7 @@ TEST(ReportDocument, DiffStacksCarryEachPathsOwnBaseValue) {
     const json& d = doc.document()["diff"];
     std::map<std::string, std::pair<int64_t, int64_t>> stacks;  // name path → (a, b)
     for (size_t i = 0; i < d["stacks"].size(); ++i) {
-        std::string s;
-        for (const auto& id : d["stacks"][i])
-            s += (s.empty() ? "" : ";") + doc.document()["names"][id.get<size_t>()].get<std::string>();
-        stacks[s] = {d["a_values"][i].get<int64_t>(), d["b_values"][i].get<int64_t>()};
+        stacks[stack_path(doc.document(), d["stacks"][i])] = {d["a_values"][i].get<int64_t>(), d["b_values"][i].get<int64_t>()};
     }
     EXPECT_EQ(stacks, (std::map<std::string, std::pair<int64_t, int64_t>>{{"main", {15, 10}}, {"main;render", {5, 30}}}));
     EXPECT_EQ(d["table"][0]["function"], "render");
