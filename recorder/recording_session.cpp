@@ -10,6 +10,7 @@
 #include <set>
 
 #include "formats/sideband.h"
+#include "pmu/stale_probe_groups.h"
 #include "recorder/mem_events.h"
 #include "recorder/ring_sizing.h"
 #include "recorder/sideband/compressed_payload_cache.h"
@@ -228,6 +229,10 @@ Result<std::unique_ptr<RecordingSession>> RecordingSession::open(const RecordOpt
         (opt.dwarf_stack_bytes == 0 || opt.dwarf_stack_bytes > kMaxDwarfStackBytes || opt.dwarf_stack_bytes % 8 != 0))
         return make_error("-g dwarf,BYTES: BYTES must be a multiple of 8 between 8 and " +
                           std::to_string(kMaxDwarfStackBytes));
+    // Uprobes of recorders killed with SIGKILL stay in tracefs until someone removes them; a
+    // run without access to tracefs has nothing to say about them.
+    if (auto cleaned = pmu::remove_stale_probe_groups())
+        for (const auto& line : pmu::describe(*cleaned)) note(line);
     std::unique_ptr<RecordingSession> s(new RecordingSession());
     s->opt_ = opt;
     s->note_ = note;

@@ -1,12 +1,31 @@
 #include <cstdio>
 #include <memory>
 
+#include "pmu/stale_probe_groups.h"
 #include "recorder/recorder.h"
 #include "tools/command_line_words.h"
 #include "tools/commands.h"
 #include "tools/record_flags.h"
 
 namespace kiln::tools {
+
+namespace {
+
+// kiln record --cleanup: the uprobe groups of recorders no longer running (pmu/stale_probe_groups.h).
+int cleanup_stale_probes() {
+    auto cleaned = pmu::remove_stale_probe_groups();
+    if (!cleaned) {
+        std::fprintf(stderr, "kiln record --cleanup: %s\n", cleaned.error().message.c_str());
+        return 1;
+    }
+    for (const auto& line : pmu::describe(*cleaned)) std::fprintf(stderr, "kiln: %s\n", line.c_str());
+    if (cleaned->removed.empty() && cleaned->failures.empty())
+        std::fprintf(stderr, "kiln: no uprobes of dead recorders in tracefs (%zu groups of running recorders kept)\n",
+                     cleaned->kept_running);
+    return cleaned->failures.empty() ? 0 : 1;
+}
+
+}  // namespace
 
 RecordRunner add_record_command(CLI::App& app, const std::vector<std::string>& argv) {
     auto flags = std::make_shared<RecordFlags>();
@@ -20,8 +39,12 @@ RecordRunner add_record_command(CLI::App& app, const std::vector<std::string>& a
                     "Write a new complete recording every DURATION (e.g. 60s) or SIZE (e.g. 100M), each named "
                     "after -o with its start time (kiln-YYYYmmdd-HHMMSS.data)");
     sub->add_option("--max-files", o.max_files, "With --switch-output: keep only the newest N files");
+    sub->add_flag("--cleanup", flags->cleanup,
+                  "Remove the uprobes that recorders killed with SIGKILL left in tracefs (every recording does "
+                  "this too) and exit");
     sub->prefix_command();  // everything from the command on belongs to the command (command_line_words.h)
     return [flags](const std::vector<std::string>& prepared) {
+        if (flags->cleanup) return cleanup_stale_probes();
         flags->opt.command = command_after_separator(prepared);
         if (auto s = apply_switch_output(*flags); !s) {
             std::fprintf(stderr, "kiln record: %s\n", s.error().message.c_str());

@@ -20,6 +20,7 @@ struct RecordFlags {
     std::string mem;  // --mem=LIST ("" when not given; a bare --mem arrives as the full list)
     std::string counter_interval = "100ms", proc_interval = "1s";
     std::string switch_output;  // kiln record only
+    bool cleanup = false;       // kiln record --cleanup
 };
 
 // Every flag but -o/--output and -q/--quiet, whose meaning differs between the verbs.

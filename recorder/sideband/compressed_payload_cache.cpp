@@ -58,6 +58,21 @@ bool write_exactly(int fd, const void* data, size_t n) {
     return true;
 }
 
+// PATH.tmp.PID files of writers that died (SIGKILL) between writing and renaming: a later
+// writer with the same pid would fail its O_EXCL open, and nobody else would remove them.
+void remove_stale_temporaries(const std::string& path) {
+    const std::filesystem::path file(path);
+    const std::string prefix = file.filename().string() + ".tmp.";
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(file.parent_path(), ec)) {
+        const std::string name = entry.path().filename().string();
+        if (!name.starts_with(prefix)) continue;
+        const std::string pid = name.substr(prefix.size());
+        if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        if (::access(("/proc/" + pid).c_str(), F_OK) != 0) std::filesystem::remove(entry.path(), ec);
+    }
+}
+
 }  // namespace
 
 std::string default_cache_dir() {
@@ -145,6 +160,7 @@ bool CompressedPayloadCache::store(const CachedPayloadInfo& info, std::span<cons
         if (ec) return false;
         std::filesystem::permissions(file.parent_path(), std::filesystem::perms::owner_all, ec);
     }
+    remove_stale_temporaries(path_);
     // Written aside and renamed over the old file: a reader never sees half of it.
     const std::string tmp = path_ + ".tmp." + std::to_string(::getpid());
     CacheHeader h{};
