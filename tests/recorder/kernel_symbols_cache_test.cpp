@@ -131,6 +131,24 @@ TEST(CompressedPayloadCache, HitsByGenerationWithWhatWasStored) {
     std::filesystem::remove_all(dir);
 }
 
+// A writer killed between writing its temporary and renaming it left PATH.tmp.PID: the next
+// store removes those of processes that are gone, not those of running ones.
+TEST(CompressedPayloadCache, StoreRemovesTheTemporariesOfDeadWriters) {
+    char tmpl[] = "/tmp/kiln_cache_XXXXXX";
+    const std::string dir = mkdtemp(tmpl);
+    const sideband::CompressedPayloadCache cache(dir + "/kernel-symbols.zst");
+    const std::string dead = cache.path() + ".tmp.999999999", running = cache.path() + ".tmp.1",
+                      other = dir + "/other.zst.tmp.999999999";
+    for (const auto& f : {dead, running, other}) std::ofstream(f) << "half";
+    const auto raw = some_payload();
+    ASSERT_TRUE(cache.store(info_of(raw), zstd_frame(raw)));
+    EXPECT_FALSE(std::filesystem::exists(dead));
+    EXPECT_TRUE(std::filesystem::exists(running)) << "pid 1 runs";
+    EXPECT_TRUE(std::filesystem::exists(other)) << "another cache file's temporary";
+    EXPECT_TRUE(cache.find(raw, 1));
+    std::filesystem::remove_all(dir);
+}
+
 // The generation is the same while nothing that changes /proc/kallsyms happens, and changes
 // when a BPF program is loaded and when it is gone. Recording needs root on these machines,
 // and root may list BPF objects: the generation must be known there.
