@@ -128,7 +128,9 @@ void DrainLoop::on_sideband_record(const perf_event_header& h, const uint8_t* re
     }
     if (h.type != PERF_RECORD_MMAP2) return;
     auto m = format::parse_mmap(rec);
-    if (!m || !(m->prot & PROT_EXEC) || !m->build_id.empty()) return;
+    if (!m || !(m->prot & PROT_EXEC)) return;
+    if (on_exec_mapping_) on_exec_mapping_(*m);
+    if (!m->build_id.empty()) return;
     if (m->filename.empty() || m->filename[0] != '/') return;
     no_build_id_.emplace(static_cast<int>(m->pid), std::string(m->filename));
 }

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "formats/perf_records.h"
 #include "formats/perf_sample.h"
 #include "formats/recording_header.h"
 #include "formats/sample_delta.h"
@@ -41,6 +42,8 @@ public:
     // task leads a new process), on the drain loop's thread, when its ring is next drained
     // (within about a second of the fork).
     void on_new_process(std::function<void(int)> f) { on_new_process_ = std::move(f); }
+    // Called with every executable file mapping (MMAP2) as it is drained.
+    void on_exec_mapping(std::function<void(const format::MmapRecord&)> f) { on_exec_mapping_ = std::move(f); }
     // Called with each COMM, FORK, EXIT and MMAP2 record as copied, and the sequence number of
     // the chunk it is in (the monitor keeps them aside: essential_records.h).
     using SidebandTap = std::function<void(const perf_event_header&, const uint8_t*, uint64_t sequence)>;
@@ -69,6 +72,7 @@ private:
     DrainCounters counters_;
     std::set<int> pids_seen_;
     std::function<void(int)> on_new_process_;
+    std::function<void(const format::MmapRecord&)> on_exec_mapping_;
     SidebandTap sideband_tap_;
     uint64_t sequence_ = 1;           // of the current buffer
     uint64_t samples_at_swap_ = 0, lost_at_swap_ = 0;

@@ -1,5 +1,6 @@
 #include "recorder/recording_session.h"
 
+#include <sys/mman.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <ctime>
 #include <set>
 
+#include "formats/cache_dirs.h"
 #include "formats/sideband.h"
 #include "pmu/stale_probe_groups.h"
 #include "recorder/mem_events.h"
@@ -211,13 +213,16 @@ void submit_kernel_sideband(ChunkPipeline& pipeline, int zstd_level,
 }
 
 void submit_process_snapshot(ChunkPipeline& pipeline, const Target& target,
-                             const std::function<void(const std::string&)>& note) {
+                             const std::function<void(const std::string&)>& note, sideband::BinaryCapture& capture) {
     Result<format::ProcessSnapshot> snap =
         target.events.system_wide ? snapshot_all_processes() : snapshot_processes(target.snapshot_pids);
     if (!snap) {
         note("process snapshot incomplete: " + snap.error().message);
         return;
     }
+    for (const auto& p : snap->processes)
+        for (const auto& m : p.maps)
+            if (m.prot & PROT_EXEC) capture.offer(p.pid, m.start, m.end, m.path, m.build_id);
     pipeline.submit_sideband(format::ChunkType::kProcSnapshot, format::encode(*snap));
 }
 
@@ -312,10 +317,14 @@ Status RecordingSession::start(ChunkSink& sink,
         if (auto st = event_set_.set_filter(is_syscall_event, exclude_threads_filter(*own)); !st) return st.error();
     }
     // Snapshots after enabling: anything mapped from now on arrives as MMAP2 records.
+    capture_ = std::make_unique<sideband::BinaryCapture>(format::kiln_cache_dir());
     if (!target_.snapshot_pids.empty() || target_.events.system_wide)
-        submit_process_snapshot(*pipeline_, target_, note_);
+        submit_process_snapshot(*pipeline_, target_, note_, *capture_);
 
     drain_ = std::make_unique<DrainLoop>(rings_, *pipeline_);
+    drain_->on_exec_mapping([this](const format::MmapRecord& m) {
+        capture_->offer(static_cast<int>(m.pid), m.addr, m.addr + m.len, m.filename, m.build_id);
+    });
     drain_->encode_deltas_of(event_set_.describe());
     // The children of target processes are followed by the counters too, as by the events.
     if (counters_ && !target_.events.system_wide)
@@ -348,6 +357,20 @@ void RecordingSession::stop(int forward_signal) {
         drain_->flush();
     }
     if (counters_) counters_->stop();
+    if (capture_) note_capture(capture_->finish());
+}
+
+// What the binary capture did, in a note or two (sideband/binary_capture.h).
+void RecordingSession::note_capture(const sideband::BinaryCapture::Stats& s) const {
+    if (s.copied > 0)
+        note_("copied " + std::to_string(s.copied) + (s.copied == 1 ? " binary" : " binaries") + " (" +
+              std::to_string((s.bytes + (1 << 19)) >> 20) +
+              " MiB) that this machine's paths do not show (another mount namespace, or deleted) into the build-id "
+              "cache " + capture_->cache_dir() + "/.build-id");
+    const size_t shown = std::min<size_t>(s.failures.size(), 3);
+    for (size_t i = 0; i < shown; ++i) note_("cannot keep a binary for symbolization: " + s.failures[i]);
+    if (s.failures.size() > shown)
+        note_("cannot keep " + std::to_string(s.failures.size() - shown) + " more binaries for symbolization");
 }
 
 format::RecordingStats RecordingSession::stats() const {

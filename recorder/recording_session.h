@@ -23,6 +23,7 @@
 #include "recorder/command_launcher.h"
 #include "recorder/counter_thread.h"
 #include "recorder/drain_loop.h"
+#include "recorder/sideband/binary_capture.h"
 #include "recorder/event_set.h"
 #include "recorder/record_options.h"
 #include "recorder/ring_buffer.h"
@@ -86,6 +87,7 @@ public:
 
 private:
     RecordingSession() = default;
+    void note_capture(const sideband::BinaryCapture::Stats& s) const;
 
     RecordOptions opt_;
     Note note_;
@@ -99,6 +101,7 @@ private:
     format::RecordingHeader header_;
     std::unique_ptr<ChunkPipeline> pipeline_;
     std::optional<CounterThread> counters_;
+    std::unique_ptr<sideband::BinaryCapture> capture_;  // before drain_: the drain loop offers to it
     std::unique_ptr<DrainLoop> drain_;
     pid_t child_ = -1;
     int child_status_ = -1;

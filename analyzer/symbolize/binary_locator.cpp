@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "formats/cache_dirs.h"
 #include "formats/perf_data_import.h"
 #include "formats/sideband.h"
 
@@ -84,6 +85,7 @@ bool elf_has_debug_info(const std::string& path) {
 
 BinaryLocator::BinaryLocator(LocatorOptions options) : options_(std::move(options)) {
     if (options_.use_perf_build_id_cache) perf_cache_ = format::perf_build_id_cache_dir();
+    if (options_.use_kiln_build_id_cache) kiln_cache_ = format::kiln_cache_dir();
 }
 
 BinaryLocator::~BinaryLocator() = default;
@@ -148,6 +150,10 @@ BinaryLocator::Lookup BinaryLocator::find(const std::string& recorded_path, std:
             candidates.push_back(d + "/" + build_id_relative(hex));
             how.push_back(d + "/.build-id");
         }
+    }
+    if (!hex.empty() && !kiln_cache_.empty()) {
+        candidates.push_back(format::build_id_cache_file(kiln_cache_, hex));
+        how.push_back("kiln's build-id cache");
     }
     if (!hex.empty() && !perf_cache_.empty()) {
         // DIR/.build-id/ab/cdef... is a link to DIR/PATH/BUILD-ID/, which holds the file as `elf`.

@@ -1,5 +1,5 @@
 // Finds the file to symbolize a recorded binary with, by build-id: the recorded path when
-// its build-id matches, then debug directories (.build-id trees), perf's build-id cache, a
+// its build-id matches, then debug directories (.build-id trees), kiln's and perf's build-id caches, a
 // --symfs root, then debuginfod. A file whose build-id differs is never used.
 #pragma once
 
@@ -22,12 +22,16 @@ struct LocatorOptions {
     // perf's build-id cache (formats::perf_build_id_cache_dir(): $PERF_BUILDID_DIR or
     // ~/.debug), where perf record and an unpacked `perf archive` keep the files.
     bool use_perf_build_id_cache = true;
+    // kiln's build-id cache (formats::kiln_cache_dir()/.build-id), where kiln record keeps the
+    // binaries of other mount namespaces and deleted files (recorder/sideband/binary_capture.h).
+    bool use_kiln_build_id_cache = true;
 };
 
 struct LocatedBinary {
     std::string path;        // ELF file whose build-id matched (symbol tables, code)
     std::string debug_path;  // separate debug file with the same build-id, "" if none
-    std::string found_via;   // "recorded path", "/usr/lib/debug/.build-id", "perf's build-id cache", "symfs", "debuginfod"
+    std::string found_via;   // "recorded path", "/usr/lib/debug/.build-id", "kiln's build-id cache",
+                             // "perf's build-id cache", "symfs", "debuginfod"
 };
 
 // Why locate() found no file to use.
@@ -63,6 +67,7 @@ private:
 
     LocatorOptions options_;
     std::string perf_cache_;  // perf's build-id cache directory, "" when not used
+    std::string kiln_cache_;  // kiln's, "" when not used
     std::map<std::string, Lookup> cache_;
     DebuginfodClient debuginfod_;  // loaded and started on first use
     std::mutex mu_;                // guards all of the above in locate()

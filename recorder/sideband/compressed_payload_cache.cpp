@@ -1,5 +1,6 @@
 #include "recorder/sideband/compressed_payload_cache.h"
 
+#include "formats/cache_dirs.h"
 #include "recorder/fd_guard.h"
 
 #include <fcntl.h>
@@ -75,15 +76,8 @@ void remove_stale_temporaries(const std::string& path) {
 
 }  // namespace
 
-std::string default_cache_dir() {
-    if (const char* dir = std::getenv("KILN_CACHE_DIR")) return dir;
-    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/kiln";
-    if (const char* home = std::getenv("HOME"); home != nullptr && home[0] == '/') return std::string(home) + "/.cache/kiln";
-    return "";
-}
-
 std::string kernel_symbols_cache_file() {
-    const std::string dir = default_cache_dir();
+    const std::string dir = format::kiln_cache_dir();
     return dir.empty() ? "" : dir + "/kernel-symbols.zst";
 }
 

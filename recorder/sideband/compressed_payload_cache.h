@@ -18,10 +18,6 @@
 
 namespace kiln::recorder::sideband {
 
-// $KILN_CACHE_DIR, else $XDG_CACHE_HOME/kiln, else $HOME/.cache/kiln; "" (no cache) when
-// KILN_CACHE_DIR is set and empty, or when there is no home directory.
-std::string default_cache_dir();
-
 // The cache file of the kernel symbols' KALLSYMS_FOLDED payload (kiln record's, which the
 // perf.data import reads too); "" when there is no cache directory.
 std::string kernel_symbols_cache_file();

@@ -1,0 +1,109 @@
+// Containers: a process whose binary exists only in its own mount namespace (unshare -m, a
+// tmpfs over a directory that is empty on the host) symbolizes after it exited, through the
+// copy kiln record keeps in its build-id cache; without that copy its frames stay unnamed.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "tests/tools/kiln_runner.h"
+
+using namespace kiln::test;
+
+namespace {
+
+// The shell words that run cpu_split_fp as DIR/app inside a new mount namespace, where DIR is a
+// tmpfs only that namespace sees.
+std::vector<std::string> in_own_mount_namespace(const std::string& dir, const std::string& seconds) {
+    return {"/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c",
+            "mount -t tmpfs none " + dir + " && cp " + workload("cpu_split_fp") + " " + dir + "/app && exec " + dir +
+                "/app " + seconds};
+}
+
+double leaf_share(const std::map<std::string, double>& folded, const std::string& process, const std::string& leaf) {
+    double all = 0, mine = 0;
+    for (const auto& [stack, v] : folded) {
+        if (!stack.starts_with(process + ";")) continue;
+        all += v;
+        if (stack.ends_with(";" + leaf)) mine += v;
+    }
+    return all > 0 ? mine / all : 0;
+}
+
+struct Caches {
+    TempDir tmp;
+    std::string kiln_cache = tmp.path("kiln-cache"), empty = tmp.path("empty");
+    // perf's build-id cache may hold the workload from a perf record on this machine.
+    ScopedEnv no_perf_cache{"PERF_BUILDID_DIR", tmp.path("no-perf-cache")};
+};
+
+void expect_named_only_with_the_cache(const Caches& c, const std::string& recording) {
+    std::map<std::string, double> named, unnamed;
+    {
+        ScopedEnv cache("KILN_CACHE_DIR", c.kiln_cache);
+        auto r = run_kiln({"analyze", recording, "--folded", "-"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        named = parse_folded(r.out);
+    }
+    const double a = leaf_share(named, "app", "hot_a"), b = leaf_share(named, "app", "hot_b");
+    EXPECT_GT(a + b, 0.8) << "app's samples are not named from the cached copy";
+    if (a + b > 0) {
+        EXPECT_NEAR(a / (a + b), 0.75, 0.08);
+    }
+    {
+        ScopedEnv cache("KILN_CACHE_DIR", c.empty);
+        auto r = run_kiln({"analyze", recording, "--folded", "-"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        unnamed = parse_folded(r.out);
+    }
+    EXPECT_EQ(leaf_share(unnamed, "app", "hot_a"), 0) << "named without the copy: the test proves nothing";
+}
+
+}  // namespace
+
+TEST(Containers, ACommandsBinaryInItsOwnMountNamespaceSymbolizesAfterItExits) {
+    Caches c;
+    const std::string dir = c.tmp.path("app-dir");
+    std::filesystem::create_directory(dir);
+    const std::string rec = c.tmp.path("ns.kiln");
+    RunResult r;
+    {
+        ScopedEnv cache("KILN_CACHE_DIR", c.kiln_cache);
+        auto words = in_own_mount_namespace(dir, "1.0");
+        words.insert(words.begin(), {"record", "-e", "cpu-clock", "-F", "999", "-g", "fp", "-o", rec, "--"});
+        r = run_kiln(words);
+    }
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("copied 1 binary"), std::string::npos) << r.err;
+    EXPECT_TRUE(std::filesystem::is_empty(dir)) << "the host sees the binary: nothing to test";
+    expect_named_only_with_the_cache(c, rec);
+}
+
+TEST(Containers, ARunningProcessInItsOwnMountNamespaceIsCapturedFromTheSnapshot) {
+    Caches c;
+    const std::string dir = c.tmp.path("app-dir");
+    std::filesystem::create_directory(dir);
+    const pid_t pid = spawn(in_own_mount_namespace(dir, "30"));
+    struct Kill {
+        pid_t pid;
+        ~Kill() {
+            ::kill(-pid, SIGKILL);
+            wait_for(pid);
+        }
+    } kill_it{pid};
+    // unshare and sh exec in place: the pid becomes app once the copy is made.
+    ASSERT_TRUE(wait_until([&] { return read_text("/proc/" + std::to_string(pid) + "/comm") == "app\n"; }, 30));
+    const std::string rec = c.tmp.path("p.kiln");
+    RunResult r;
+    {
+        ScopedEnv cache("KILN_CACHE_DIR", c.kiln_cache);
+        r = run_kiln({"record", "-e", "cpu-clock", "-F", "999", "-g", "fp", "-p", std::to_string(pid), "-d", "1", "-o", rec});
+    }
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("copied 1 binary"), std::string::npos) << r.err;
+    ::kill(-pid, SIGKILL);
+    expect_named_only_with_the_cache(c, rec);
+}
