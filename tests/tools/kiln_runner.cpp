@@ -131,7 +131,7 @@ uint64_t samples_of_pid(const nlohmann::json& info, int pid) {
 
 RunResult run_perf(const std::vector<std::string>& argv) {
     RunResult r;
-    for (int attempt = 0; attempt < 3; ++attempt) {
+    for (int attempt = 0; attempt < 6; ++attempt) {
         r = run(argv);
         if (r.exit_code == 0 || r.err.find("util/build-id.c") == std::string::npos) break;
     }

@@ -33,10 +33,10 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& stderr_path
 // (user + system, all its threads) the process used in its life.
 int wait_for(pid_t pid, double* cpu_s = nullptr);
 
-// run() of a perf command (argv[0] /usr/bin/perf) that is retried, up to 3 runs in all, when
+// run() of a perf command (argv[0] /usr/bin/perf) that is retried, up to 6 runs in all, when
 // perf 6.1 aborts in its build-id code ("assertion failed at util/build-id.c", then a stack
 // smashing abort) while it writes the file's build-id table: it does so now and then on a
-// busy machine, whatever kiln does.
+// busy machine, whatever kiln does (three aborts in a row were seen in one CI run).
 RunResult run_perf(const std::vector<std::string>& argv);
 
 // Sets an environment variable for what this scope starts, and puts the old value back.
