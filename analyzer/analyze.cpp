@@ -13,6 +13,7 @@
 #include "analyzer/views/view_registry.h"
 #include "formats/perf_records.h"
 #include "formats/recording_reader.h"
+#include "analyzer/decode/archive_extract.h"
 
 namespace kiln::analyzer {
 
@@ -224,7 +225,12 @@ Result<std::vector<Analysis>> analyze_views(format::RecordingReader& reader, con
                          "as --speedscope and the anomalies view, take the cpu, faults or probes view)"};
     }
 
-    BinaryLocator locator(options.locator);
+    // Binaries the recording archived are looked up like those of a debug directory.
+    std::vector<std::string> archive_warnings;
+    LocatorOptions locator_options = options.locator;
+    auto archive = ExtractedArchive::extract_for(reader, locator_options, archive_warnings);
+    if (!archive) return archive.error();
+    BinaryLocator locator(locator_options);
     BinaryPreloader binaries(locator);
     Session session(header, events, std::move(runs), options.filter, locator, options.libunwind_only);
     session.stacks().on_first_frame_in([&binaries, &model = session.model()](uint32_t dso) {
@@ -249,6 +255,7 @@ Result<std::vector<Analysis>> analyze_views(format::RecordingReader& reader, con
         Analysis& out = outs[i];
         View& v = *views[i];
         out.warnings.insert(out.warnings.begin(), streamed->warnings.begin(), streamed->warnings.end());
+        out.warnings.insert(out.warnings.end(), archive_warnings.begin(), archive_warnings.end());
         Profile& profile = out.profile;
         AddressResolver resolver(model, kernel, jit, binaries, profile, side.kernel.build_id);
         v.finish(end_ns);

@@ -77,7 +77,7 @@ std::unique_ptr<ByteSource> memory_source(std::vector<uint8_t> bytes) {
 
 bool is_known_chunk_type(uint16_t type) {
     return type >= static_cast<uint16_t>(ChunkType::kHeader) &&
-           type <= static_cast<uint16_t>(ChunkType::kCounters);
+           type <= static_cast<uint16_t>(ChunkType::kBinary);
 }
 
 RecordingReader::RecordingReader(std::unique_ptr<ByteSource> src, std::string name)
@@ -166,7 +166,36 @@ Status RecordingReader::read_preamble_and_header() {
     auto h = decode_recording_header((*first)->data);
     if (!h) return make_error(name_ + ": " + h.error().message);
     header_ = std::move(*h);
+    first_chunk_offset_ = offset_;
     return {};
+}
+
+Status RecordingReader::scan(ChunkType type, const std::function<void(const Chunk&)>& visit) {
+    // next()'s state, put back afterwards; the main pass reports what this one would warn about.
+    const uint64_t offset = offset_, wanted = wanted_types_;
+    const bool torn = torn_, done = done_;
+    const size_t warnings = warnings_.size();
+    const uint64_t skipped = skipped_unknown_;
+    offset_ = first_chunk_offset_;
+    done_ = false;
+    only_types({type});
+    Status result;
+    while (true) {
+        auto chunk = read_chunk();
+        if (!chunk) {
+            result = chunk.error();
+            break;
+        }
+        if (!chunk->has_value()) break;
+        visit(**chunk);
+    }
+    offset_ = offset;
+    wanted_types_ = wanted;
+    torn_ = torn;
+    done_ = done;
+    warnings_.resize(warnings);
+    skipped_unknown_ = skipped;
+    return result;
 }
 
 Result<std::optional<Chunk>> RecordingReader::read_chunk() {
@@ -209,6 +238,7 @@ Result<std::optional<Chunk>> RecordingReader::read_chunk() {
             ++skipped_unknown_;
             continue;
         }
+        if (!(wanted_types_ >> h.type & 1)) continue;  // not read at all
         // Buffers only grow: resizing down and up again would zero-fill them per chunk.
         if (payload_.size() < h.payload_size) payload_.resize(h.payload_size);
         const std::span<const uint8_t> payload(payload_.data(), h.payload_size);

@@ -6,6 +6,8 @@
 #include <zstd.h>
 
 #include <cstdint>
+#include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -56,6 +58,17 @@ public:
     void swap_chunk_buffer(std::vector<uint8_t>& buffer);
 
     // Problems that did not stop reading: torn tail, skipped corrupt chunks.
+    // Only chunks of these types are read and returned by next(); the others are stepped over
+    // without reading their payload. All types by default.
+    void only_types(std::initializer_list<ChunkType> types) {
+        wanted_types_ = 0;
+        for (ChunkType t : types) wanted_types_ |= uint64_t{1} << static_cast<unsigned>(t);
+    }
+    void all_types_but(ChunkType type) { wanted_types_ = ~(uint64_t{1} << static_cast<unsigned>(type)); }
+    // Visits every chunk of `type` from the first chunk on, leaving next()'s position as it was.
+    // A chunk's data is valid during its visit only.
+    Status scan(ChunkType type, const std::function<void(const Chunk&)>& visit);
+
     const std::vector<std::string>& warnings() const { return warnings_; }
     bool torn() const { return torn_; }
     uint64_t skipped_unknown_chunks() const { return skipped_unknown_; }
@@ -72,6 +85,7 @@ private:
     std::unique_ptr<ByteSource> src_;
     std::string name_;
     uint64_t offset_ = 0;
+    uint64_t first_chunk_offset_ = 0;  // just after the header chunk
     uint16_t major_ = 0, minor_ = 0;
     RecordingHeader header_;
     std::vector<uint8_t> payload_;
@@ -82,6 +96,7 @@ private:
     bool torn_ = false;
     bool done_ = false;
     uint64_t skipped_unknown_ = 0;
+    uint64_t wanted_types_ = ~uint64_t{0};  // bit per ChunkType (only_types)
 };
 
 bool is_known_chunk_type(uint16_t type);

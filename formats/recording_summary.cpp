@@ -1,5 +1,7 @@
 #include "formats/recording_summary.h"
 
+#include "formats/archived_binary.h"
+
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -200,6 +202,16 @@ Result<RecordingSummary> summarize(RecordingReader& reader) {
                 break;
             }
             case ChunkType::kPerfMap: ++s.perf_maps; break;
+            case ChunkType::kBinary: {
+                auto bin = decode_archived_binary(c.data);
+                if (!bin) {
+                    s.warnings.push_back(bin.error().message);
+                    break;
+                }
+                ++s.archived_binaries;
+                s.archived_bytes += bin->bytes.size();
+                break;
+            }
             case ChunkType::kCounters: {
                 auto cc = decode_counter_chunk(c.data);
                 if (!cc) {

@@ -49,6 +49,10 @@ struct RecordOptions {
     uint64_t switch_output_bytes = 0;
     uint32_t max_files = 0;
     bool switches_output() const { return switch_output_ns > 0 || switch_output_bytes > 0; }
+    // --archive: the binaries the recorded processes mapped go into the recording (BINARY
+    // chunks, recorder/binary_archive.h), up to archive_max_bytes in all.
+    bool archive = false;
+    uint64_t archive_max_bytes = uint64_t{1} << 30;
 };
 
 inline constexpr uint64_t kDefaultFrequency = 999;

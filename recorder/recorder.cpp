@@ -120,6 +120,7 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
 
     rec.stop(forward_signal);
     const uint64_t build_id_failures = rec.submit_end_sideband();
+    if (opt.archive) rec.submit_archive();
     format::RecordingStats stats = rec.stats();
     stats.build_id_failures = build_id_failures;
     stats.stop_reason = static_cast<uint32_t>(reason);

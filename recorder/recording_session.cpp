@@ -13,6 +13,7 @@
 #include "formats/cache_dirs.h"
 #include "formats/sideband.h"
 #include "pmu/stale_probe_groups.h"
+#include "recorder/binary_archive.h"
 #include "recorder/mem_events.h"
 #include "recorder/ring_sizing.h"
 #include "recorder/sideband/compressed_payload_cache.h"
@@ -317,7 +318,7 @@ Status RecordingSession::start(ChunkSink& sink,
         if (auto st = event_set_.set_filter(is_syscall_event, exclude_threads_filter(*own)); !st) return st.error();
     }
     // Snapshots after enabling: anything mapped from now on arrives as MMAP2 records.
-    capture_ = std::make_unique<sideband::BinaryCapture>(format::kiln_cache_dir());
+    capture_ = std::make_unique<sideband::BinaryCapture>(format::kiln_cache_dir(), opt.archive);
     if (!target_.snapshot_pids.empty() || target_.events.system_wide)
         submit_process_snapshot(*pipeline_, target_, note_, *capture_);
 
@@ -411,6 +412,19 @@ EndSideband RecordingSession::end_sideband() const {
     for (int pid : pids)
         if (auto map = read_perf_map(pid)) out.perf_maps.push_back(std::move(*map));
     return out;
+}
+
+void RecordingSession::submit_archive() {
+    if (!capture_) return;
+    const ArchiveSummary a = archive_binaries(capture_->offered(), capture_->cache_dir(), opt_.archive_max_bytes,
+                                              [this](std::vector<uint8_t> payload) {
+                                                  pipeline_->submit_sideband(format::ChunkType::kBinary, std::move(payload));
+                                              });
+    note_("archived " + std::to_string(a.files) + (a.files == 1 ? " binary" : " binaries") + " (" +
+          std::to_string((a.bytes + (1 << 19)) >> 20) + " MiB before compression) in the recording");
+    const size_t shown = std::min<size_t>(a.left_out.size(), 3);
+    for (size_t i = 0; i < shown; ++i) note_("not archived: " + a.left_out[i]);
+    if (a.left_out.size() > shown) note_(std::to_string(a.left_out.size() - shown) + " more binaries not archived");
 }
 
 uint64_t RecordingSession::submit_end_sideband() {

@@ -80,6 +80,8 @@ public:
     EndSideband end_sideband() const;
     // end_sideband(), submitted to the pipeline; returns the build-ids not found.
     uint64_t submit_end_sideband();
+    // --archive: the binaries offered to the capture, as BINARY chunks (binary_archive.h).
+    void submit_archive();
     // The stats of everything drained so far (end time: now).
     format::RecordingStats stats() const;
     // Stores what is queued and stops the pipeline; returns its first error. Idempotent.

@@ -44,6 +44,8 @@ nlohmann::json to_json(const format::RecordingSummary& s, uint16_t major, uint16
         {"stack_bytes", s.stack_bytes},
         {"kernel_symbols", s.kernel_symbols},
         {"perf_maps", s.perf_maps},
+        {"archived_binaries", s.archived_binaries},
+        {"archived_bytes", s.archived_bytes},
         {"complete", s.stats.has_value()},
         {"torn", s.torn},
         {"events", events},

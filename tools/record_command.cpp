@@ -39,6 +39,9 @@ RecordRunner add_record_command(CLI::App& app, const std::vector<std::string>& a
                     "Write a new complete recording every DURATION (e.g. 60s) or SIZE (e.g. 100M), each named "
                     "after -o with its start time (kiln-YYYYmmdd-HHMMSS.data)");
     sub->add_option("--max-files", o.max_files, "With --switch-output: keep only the newest N files");
+    sub->add_flag("--archive", o.archive,
+                  "Keep the binaries the recorded processes mapped in the recording, to analyze it on a machine "
+                  "without them (as perf archive)");
     sub->add_flag("--cleanup", flags->cleanup,
                   "Remove the uprobes that recorders killed with SIGKILL left in tracefs (every recording does "
                   "this too) and exit");
@@ -46,6 +49,10 @@ RecordRunner add_record_command(CLI::App& app, const std::vector<std::string>& a
     return [flags](const std::vector<std::string>& prepared) {
         if (flags->cleanup) return cleanup_stale_probes();
         flags->opt.command = command_after_separator(prepared);
+        if (flags->opt.archive && !flags->switch_output.empty()) {
+            std::fprintf(stderr, "kiln record: --archive keeps binaries in one recording; it does not go with --switch-output\n");
+            return 2;
+        }
         if (auto s = apply_switch_output(*flags); !s) {
             std::fprintf(stderr, "kiln record: %s\n", s.error().message.c_str());
             return 2;

@@ -56,8 +56,9 @@ std::vector<std::pair<std::string, std::string>> recording_info_rows(const forma
     add("throttled", "%llu", static_cast<unsigned long long>(s.throttled));
     if (s.stats) rows.emplace_back("ended by", format::stop_reason_text(s.stats->stop_reason));
     else rows.emplace_back("ended by", "nothing: the file has no STATS chunk (the recorder was killed)");
-    add("sideband", "%llu kernel symbols, %llu perf maps", static_cast<unsigned long long>(s.kernel_symbols),
-        static_cast<unsigned long long>(s.perf_maps));
+    add("sideband", "%llu kernel symbols, %llu perf maps, %llu archived binaries (%.1f MiB)",
+        static_cast<unsigned long long>(s.kernel_symbols), static_cast<unsigned long long>(s.perf_maps),
+        static_cast<unsigned long long>(s.archived_binaries), static_cast<double>(s.archived_bytes) / (1 << 20));
     if (s.counters)
         add("counters", "%llu snapshots every %.4g %s, %llu processes, max procs_running %u",
             static_cast<unsigned long long>(s.counters->snapshots),

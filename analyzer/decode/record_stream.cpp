@@ -148,6 +148,7 @@ Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVis
     EventTable events(reader.header());
     std::future<Result<KernelSymbolIndex>> kallsyms;
     uint64_t kallsyms_offset = 0;
+    reader.all_types_but(format::ChunkType::kBinary);  // archived binaries are read before (archive_extract.h)
     ChunkPrefetcher chunks(reader);
     RoundSorter sorter(events, visitor, chunks);
     while (true) {
@@ -236,7 +237,9 @@ Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVis
                 for (auto& s : counters.snapshots) out.sideband.counters.push_back(std::move(s));
                 break;
             }
-            case format::ChunkType::kHeader: break;
+            case format::ChunkType::kHeader:
+            case format::ChunkType::kBinary:  // read before the stream (archive_extract.h)
+                break;
         }
         if (c.type != format::ChunkType::kPerfRecords && !format::is_kallsyms_chunk(c.type))
             chunks.recycle(std::move(chunk.buffer));

@@ -1,5 +1,7 @@
 #include "analyzer/output/perfetto_collector.h"
 
+#include "analyzer/decode/archive_extract.h"
+
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -205,7 +207,11 @@ private:
 Result<PerfettoExport> collect_perfetto(format::RecordingReader& reader, const PerfettoOptions& options) {
     const format::RecordingHeader& header = reader.header();
     EventTable events(header);
-    BinaryLocator locator(options.locator);
+    std::vector<std::string> archive_warnings;
+    LocatorOptions locator_options = options.locator;
+    auto archive = ExtractedArchive::extract_for(reader, locator_options, archive_warnings);
+    if (!archive) return Error{reader.name() + ": " + archive.error().message};
+    BinaryLocator locator(locator_options);
     BinaryPreloader binaries(locator);
     Collector collector(header, events, locator, binaries, options.libunwind_only);
     auto streamed = stream_recording(reader, collector);
@@ -221,6 +227,7 @@ Result<PerfettoExport> collect_perfetto(format::RecordingReader& reader, const P
     out.counters = perfetto_counters(side.counters, side.counter_ticks_per_second);
     out.warnings = streamed->warnings;
     for (auto& w : collector.warnings()) out.warnings.push_back(std::move(w));
+    for (auto& w : archive_warnings) out.warnings.push_back(std::move(w));
 
     // Symbolization, last, as analyze_views does it.
     ProcessModel& model = collector.model();

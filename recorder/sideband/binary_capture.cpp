@@ -45,8 +45,8 @@ Status copy_file(const std::string& src, const std::string& dst, uint64_t max_by
 
 }  // namespace
 
-BinaryCapture::BinaryCapture(std::string cache_dir, uint64_t max_file_bytes)
-    : dir_(std::move(cache_dir)), max_bytes_(max_file_bytes) {
+BinaryCapture::BinaryCapture(std::string cache_dir, bool keep_offered, uint64_t max_file_bytes)
+    : dir_(std::move(cache_dir)), keep_offered_(keep_offered), max_bytes_(max_file_bytes) {
     if (!dir_.empty()) worker_ = std::thread([this] { run(); });
 }
 
@@ -54,12 +54,19 @@ BinaryCapture::~BinaryCapture() { (void)finish(); }
 
 void BinaryCapture::offer(int pid, uint64_t start, uint64_t end, std::string_view path,
                           std::span<const uint8_t> build_id) {
-    if (dir_.empty() || build_id.empty() || path.empty() || path[0] != '/') return;
+    if ((dir_.empty() && !keep_offered_) || build_id.empty() || path.empty() || path[0] != '/') return;
     std::string hex = format::build_id_hex(build_id);
     std::lock_guard lock(mu_);
     if (stopping_ || !offered_.insert(hex).second) return;
+    if (keep_offered_) kept_.push_back({pid, start, end, std::string(path), {build_id.begin(), build_id.end()}});
+    if (dir_.empty()) return;
     queue_.push_back({pid, start, end, std::string(path), std::move(hex), {build_id.begin(), build_id.end()}});
     cv_.notify_one();
+}
+
+std::vector<BinaryCapture::Offered> BinaryCapture::offered() {
+    std::lock_guard lock(mu_);
+    return kept_;
 }
 
 BinaryCapture::Stats BinaryCapture::finish() {

@@ -27,9 +27,18 @@ public:
         std::vector<std::string> failures;  // "pid 12 /app/bin: ...", one per file that could not be kept
     };
 
-    // cache_dir "" disables capture (offer() does nothing). Files larger than max_file_bytes
-    // are not copied (a failure says so).
-    explicit BinaryCapture(std::string cache_dir, uint64_t max_file_bytes = uint64_t{1} << 30);
+    // A mapping offered, kept for --archive.
+    struct Offered {
+        int pid;
+        uint64_t start, end;
+        std::string path;
+        std::vector<uint8_t> build_id;
+    };
+
+    // cache_dir "" disables copying. Files larger than max_file_bytes are not copied (a failure
+    // says so). keep_offered: remember every file offered (offered()), for --archive.
+    explicit BinaryCapture(std::string cache_dir, bool keep_offered = false,
+                           uint64_t max_file_bytes = uint64_t{1} << 30);
     ~BinaryCapture();
     BinaryCapture(const BinaryCapture&) = delete;
     BinaryCapture& operator=(const BinaryCapture&) = delete;
@@ -42,6 +51,8 @@ public:
     Stats finish();
 
     const std::string& cache_dir() const { return dir_; }
+    // Every file offered, one per build-id (with keep_offered).
+    std::vector<Offered> offered();
 
 private:
     struct Item {
@@ -54,7 +65,9 @@ private:
     void capture(const Item& item);
 
     std::string dir_;
+    bool keep_offered_;
     uint64_t max_bytes_;
+    std::vector<Offered> kept_;
     std::mutex mu_;
     std::condition_variable cv_;
     std::deque<Item> queue_;

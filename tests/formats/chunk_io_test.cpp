@@ -8,9 +8,11 @@
 
 #include <zstd.h>
 
+#include "formats/archived_binary.h"
 #include "formats/chunk_writer.h"
 #include "formats/recording_reader.h"
 #include "formats/recording_stats.h"
+#include "formats/sideband.h"
 
 using namespace kiln;
 using namespace kiln::format;
@@ -244,4 +246,44 @@ TEST(ChunkIo, HeaderDecodeRejectsEveryTruncation) {
     const size_t legacy_end = bytes.size() - trailer;
     for (size_t n = 0; n < bytes.size(); ++n)
         EXPECT_EQ(decode_recording_header(std::span<const uint8_t>(bytes.data(), n)).ok(), n == legacy_end) << n;
+}
+
+// BINARY chunks (4.2): scan() visits them wherever they are and leaves next() where it was;
+// all_types_but() steps over them without reading them.
+TEST(ChunkIo, ScanFindsArchivedBinariesAndLeavesTheStreamWhereItWas) {
+    const std::vector<uint8_t> id{0xab, 0xcd, 0xef}, elf{0x7f, 'E', 'L', 'F', 1, 2, 3};
+    auto bytes = write_file([&](ChunkWriter& w) {
+        ASSERT_TRUE(w.write_chunk(ChunkType::kStats, encode(RecordingStats{})).ok());
+        ASSERT_TRUE(w.write_chunk(ChunkType::kBinary, encode_archived_binary(id, "/app/bin", elf)).ok());
+        ASSERT_TRUE(w.write_chunk(ChunkType::kPerfMap, encode(PerfMapFile{7, "1000 10 jitted\n"})).ok());
+    });
+    auto r = RecordingReader::from_source(memory_source(bytes), "mem");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    auto first = (*r)->next();
+    ASSERT_TRUE(first.ok() && first->has_value());
+    EXPECT_EQ((*first)->type, ChunkType::kStats);
+    int seen = 0;
+    ASSERT_TRUE((*r)->scan(ChunkType::kBinary, [&](const Chunk& c) {
+                    auto bin = decode_archived_binary(c.data);
+                    ASSERT_TRUE(bin.ok()) << bin.error().message;
+                    EXPECT_EQ(std::vector<uint8_t>(bin->build_id.begin(), bin->build_id.end()), id);
+                    EXPECT_EQ(bin->path, "/app/bin");
+                    EXPECT_EQ(std::vector<uint8_t>(bin->bytes.begin(), bin->bytes.end()), elf);
+                    ++seen;
+                }).ok());
+    EXPECT_EQ(seen, 1);
+    (*r)->all_types_but(ChunkType::kBinary);
+    auto next = (*r)->next();
+    ASSERT_TRUE(next.ok() && next->has_value());
+    EXPECT_EQ((*next)->type, ChunkType::kPerfMap) << "the binary chunk is stepped over, the stream goes on";
+}
+
+TEST(ChunkIo, ArchivedBinaryPayloadsAreCheckedBeforeUse) {
+    const std::vector<uint8_t> id(20, 0x11), elf(100, 0x22);
+    const auto whole = encode_archived_binary(id, "/bin/x", elf);
+    ASSERT_TRUE(decode_archived_binary(whole).ok());
+    for (size_t cut = 0; cut < whole.size(); cut += 7)
+        EXPECT_FALSE(decode_archived_binary(std::span(whole).first(cut)).ok()) << cut;
+    EXPECT_FALSE(decode_archived_binary(encode_archived_binary({}, "/bin/x", elf)).ok()) << "no build-id";
+    EXPECT_FALSE(decode_archived_binary(encode_archived_binary(std::vector<uint8_t>(65, 1), "/bin/x", elf)).ok());
 }

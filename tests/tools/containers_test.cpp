@@ -1,6 +1,8 @@
 // Containers: a process whose binary exists only in its own mount namespace (unshare -m, a
 // tmpfs over a directory that is empty on the host) symbolizes after it exited, through the
-// copy kiln record keeps in its build-id cache; without that copy its frames stay unnamed.
+// copy kiln record keeps in its build-id cache; without that copy its frames stay unnamed. With
+// --archive the recording carries its binaries: it symbolizes and unwinds (DWARF) where neither
+// the files nor the caches are.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -17,10 +19,11 @@ namespace {
 
 // The shell words that run cpu_split_fp as DIR/app inside a new mount namespace, where DIR is a
 // tmpfs only that namespace sees.
-std::vector<std::string> in_own_mount_namespace(const std::string& dir, const std::string& seconds) {
+std::vector<std::string> in_own_mount_namespace(const std::string& dir, const std::string& seconds,
+                                                const std::string& binary = "cpu_split_fp") {
     return {"/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c",
-            "mount -t tmpfs none " + dir + " && cp " + workload("cpu_split_fp") + " " + dir + "/app && exec " + dir +
-                "/app " + seconds};
+            "mount -t tmpfs none " + dir + " && cp " + workload(binary) + " " + dir + "/app && exec " + dir + "/app " +
+                seconds};
 }
 
 double leaf_share(const std::map<std::string, double>& folded, const std::string& process, const std::string& leaf) {
@@ -106,4 +109,46 @@ TEST(Containers, ARunningProcessInItsOwnMountNamespaceIsCapturedFromTheSnapshot)
     EXPECT_NE(r.err.find("copied 1 binary"), std::string::npos) << r.err;
     ::kill(-pid, SIGKILL);
     expect_named_only_with_the_cache(c, rec);
+}
+
+TEST(Containers, AnArchivedRecordingSymbolizesAndUnwindsWithoutTheFilesOrTheCaches) {
+    Caches c;
+    const std::string dir = c.tmp.path("app-dir");
+    std::filesystem::create_directory(dir);
+    const std::string rec = c.tmp.path("archived.kiln");
+    RunResult r;
+    {
+        ScopedEnv cache("KILN_CACHE_DIR", c.kiln_cache);
+        auto words = in_own_mount_namespace(dir, "1.0", "cpu_split_nofp");
+        words.insert(words.begin(),
+                     {"record", "-e", "cpu-clock", "-F", "999", "-g", "dwarf", "--archive", "-o", rec, "--"});
+        r = run_kiln(words);
+    }
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("in the recording"), std::string::npos) << r.err;
+    const auto info = info_json(rec);
+    EXPECT_GE(info["archived_binaries"].get<int>(), 2) << "the app and libc at least";
+    // Another machine: no file at the recorded path, nothing in either build-id cache.
+    std::filesystem::remove_all(c.kiln_cache);
+    ScopedEnv cache("KILN_CACHE_DIR", c.empty);
+    auto a = run_kiln({"analyze", rec, "--folded", "-"});
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    const auto folded = parse_folded(a.out);
+    const double hot_a = leaf_share(folded, "app", "hot_a"), hot_b = leaf_share(folded, "app", "hot_b");
+    EXPECT_GT(hot_a + hot_b, 0.8) << a.out;
+    if (hot_a + hot_b > 0) {
+        EXPECT_NEAR(hot_a / (hot_a + hot_b), 0.75, 0.08);
+    }
+    // DWARF unwinding through the archived copy: the leaves' stacks reach main.
+    double leaves = 0, whole = 0;
+    for (const auto& [stack, v] : folded) {
+        if (!stack.starts_with("app;") || !(stack.ends_with(";hot_a") || stack.ends_with(";hot_b"))) continue;
+        leaves += v;
+        if (stack.find(";main;") != std::string::npos) whole += v;
+    }
+    EXPECT_GT(whole, 0.95 * leaves) << a.out;
+
+    auto refused = run_kiln({"record", "--archive", "--switch-output", "1s", "-o", c.tmp.path("s.kiln"), "--", "/bin/true"});
+    EXPECT_EQ(refused.exit_code, 2);
+    EXPECT_NE(refused.err.find("--switch-output"), std::string::npos) << refused.err;
 }
