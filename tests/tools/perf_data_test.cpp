@@ -141,8 +141,10 @@ TEST(PerfData, CompressedTwoEventAndSystemWideFiles) {
     const auto system_wide = folded_of(all, {"--comm", "cpu_split_fp"}, &samples);
     EXPECT_GT(samples, 500) << "a 1.5 s run at 999 Hz";
     expect_split(system_wide, "-a", samples);
+    // perf report names a few more or fewer of a system-wide file's samples than the per-task
+    // files' (2.3 points apart once in CI, equal on reruns): 3 points here.
     for (const char* fn : {"hot_a", "hot_b"})
-        EXPECT_NEAR(self_share(system_wide, fn), perf_report_share(all, fn, {"--comm", "cpu_split_fp"}), 0.02) << fn;
+        EXPECT_NEAR(self_share(system_wide, fn), perf_report_share(all, fn, {"--comm", "cpu_split_fp"}), 0.03) << fn;
 }
 
 TEST(PerfData, APerfDataFileIsASideOfKilnDiffAndHasAnHtmlReport) {
