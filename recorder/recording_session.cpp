@@ -249,7 +249,7 @@ Status RecordingSession::start(ChunkSink& sink,
                                const std::function<Status(const format::RecordingHeader&)>& write_header) {
     const RecordOptions& opt = opt_;
     if (!opt.command.empty()) {
-        auto pid = launcher_.prepare(opt.command);
+        auto pid = launcher_.prepare(opt.command, /*stdout_to_stderr=*/opt.output == "-");
         if (!pid) return pid.error();
         if (target_.kind == format::TargetKind::kCommand) target_.events.tasks = {*pid};
     }
@@ -338,10 +338,17 @@ void RecordingSession::stop(int forward_signal) {
         if (::waitpid(child_, &st, 0) == child_) child_status_ = st;
         child_ = -1;
     }
-    if (drain_) {
+    if (drain_ && !halted_) {
         drain_->drain_all();
         drain_->flush();
     }
+    if (counters_) counters_->stop();
+}
+
+void RecordingSession::halt() {
+    if (stopped_ || halted_) return;
+    halted_ = true;
+    event_set_.disable();
     if (counters_) counters_->stop();
 }
 

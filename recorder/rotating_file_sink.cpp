@@ -37,8 +37,10 @@ Status RotatingFileSink::open_locked(const std::string& path, const format::Reco
     path_ = path;
     writer_ = std::make_unique<format::ChunkWriter>(fd_, path, level_);
     samples_ = lost_ = 0;
-    KILN_TRY(writer_->write_preamble());
-    return writer_->write_chunk(format::ChunkType::kHeader, format::encode(header));
+    Status s = writer_->write_preamble();
+    if (s.ok()) s = writer_->write_chunk(format::ChunkType::kHeader, format::encode(header));
+    if (!s.ok()) ::unlink(path.c_str());  // not a recording yet (a full disk): no file left behind
+    return s;
 }
 
 Status RotatingFileSink::open_first(const std::string& path, const format::RecordingHeader& header) {
@@ -48,6 +50,7 @@ Status RotatingFileSink::open_first(const std::string& path, const format::Recor
 
 Status RotatingFileSink::store(const ChunkBuffer& buf) {
     std::lock_guard lock(mu_);
+    if (!writer_) return broken_;
     Status s = buf.compressed_raw_size > 0 ? writer_->write_compressed_chunk(buf.type, buf.compressed_raw_size, buf.bytes())
                                            : writer_->write_chunk(buf.type, buf.bytes());
     if (!s.ok()) return s;
@@ -55,6 +58,7 @@ Status RotatingFileSink::store(const ChunkBuffer& buf) {
     if (buf.type == format::ChunkType::kPerfRecords) {
         samples_ += buf.samples;
         lost_ += buf.lost;
+        KILN_TRY(check_still_linked(fd_, path_));
     }
     if (recording_wide(buf.type)) {
         StoredChunk c;
@@ -71,6 +75,7 @@ Result<FinishedFile> RotatingFileSink::switch_to(const std::string& path, const 
                                                  const EndSideband& end, format::RecordingStats stats,
                                                  const std::vector<std::vector<uint8_t>>& essentials) {
     std::lock_guard lock(mu_);
+    if (!writer_) return broken_.error();
     if (!end.build_ids.entries.empty())
         KILN_TRY(writer_->write_chunk(format::ChunkType::kBuildIds, format::encode(end.build_ids)));
     for (const auto& m : end.perf_maps) KILN_TRY(writer_->write_chunk(format::ChunkType::kPerfMap, format::encode(m)));
@@ -81,7 +86,16 @@ Result<FinishedFile> RotatingFileSink::switch_to(const std::string& path, const 
     if (::fsync(fd_) != 0 && errno != EINVAL) return make_error("cannot sync " + path_ + ": " + std::strerror(errno));
     FinishedFile done{path_, writer_->bytes_written(), samples_};
 
-    KILN_TRY(open_locked(path, header));
+    // The file that ended is closed first: when the next cannot be created, nothing more goes
+    // after its STATS (store() returns the error from then on).
+    writer_.reset();
+    ::close(fd_);
+    fd_ = -1;
+    if (Status opened = open_locked(path, header); !opened) {
+        broken_ = opened;
+        writer_.reset();
+        return opened.error();
+    }
     for (const auto& c : pinned_) KILN_TRY(writer_->write_stored_chunk(c.type, c.compression, c.raw_size, c.payload));
     for (const auto& e : essentials) KILN_TRY(writer_->write_chunk(format::ChunkType::kPerfRecords, e));
     return done;

@@ -55,7 +55,7 @@ std::vector<std::pair<std::string, std::string>> recording_info_rows(const forma
     add("lost", "%llu", static_cast<unsigned long long>(s.lost));
     add("throttled", "%llu", static_cast<unsigned long long>(s.throttled));
     if (s.stats) rows.emplace_back("ended by", format::stop_reason_text(s.stats->stop_reason));
-    else rows.emplace_back("ended by", "nothing: the file has no STATS chunk (the recorder was killed)");
+    else rows.emplace_back("ended by", "nothing: the file has no STATS chunk (the recorder was killed, or stopped by a write error)");
     add("sideband", "%llu kernel symbols, %llu perf maps", static_cast<unsigned long long>(s.kernel_symbols),
         static_cast<unsigned long long>(s.perf_maps));
     if (s.counters)
