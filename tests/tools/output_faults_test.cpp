@@ -160,7 +160,8 @@ TEST(OutputFaults, FullDiskStopsRecordingTheCommandRunsOnAndTheFileReads) {
     const pid_t spinner = pid_in(pid_file);
     ASSERT_GT(spinner, 0) << read_text(err_file);
 
-    ASSERT_TRUE(wait_until([&] { return contains(read_text(err_file), "No space left on device") || kiln.exited(); }, 240))
+    ASSERT_TRUE(
+        wait_until([&] { return contains(read_text(err_file), "No space left on device") || kiln.exited(); }, 240))
         << "the disk never filled: " << read_text(err_file);
     ASSERT_FALSE(kiln.exited()) << "kiln exited before the command ended: " << read_text(err_file);
     const std::string note = read_text(err_file);
@@ -259,7 +260,8 @@ TEST(OutputFaults, RemovedOutputStopsTheRecording) {
     const pid_t spinner = pid_in(pid_file);
     ASSERT_GT(spinner, 0) << read_text(err_file);
     std::filesystem::remove_all(dir);
-    ASSERT_TRUE(wait_until([&] { return contains(read_text(err_file), "was removed while recording") || kiln.exited(); }, 60))
+    ASSERT_TRUE(
+        wait_until([&] { return contains(read_text(err_file), "was removed while recording") || kiln.exited(); }, 60))
         << read_text(err_file);
     EXPECT_TRUE(running(spinner));
     ASSERT_EQ(::kill(spinner, SIGTERM), 0);
@@ -304,7 +306,8 @@ TEST(OutputFaults, StandardOutputCarriesTheRecording) {
     TempDir tmp;
     const std::string out = tmp.path("piped.kiln");
     auto r = run({"/bin/sh", "-c",
-                  "exec \"$0\" record -q -F 999 -o - -- /bin/sh -c 'echo COMMAND-OUTPUT; exec \"$1\" 0.5' sh \"$1\" > \"$2\"",
+                  "exec \"$0\" record -q -F 999 -o - -- "
+                  "/bin/sh -c 'echo COMMAND-OUTPUT; exec \"$1\" 0.5' sh \"$1\" > \"$2\"",
                   kiln_bin(), workload("spinner_fp"), out});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(contains(r.err, "COMMAND-OUTPUT")) << r.err;
