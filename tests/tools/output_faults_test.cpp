@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -117,6 +118,20 @@ bool running(pid_t pid) {
 
 bool gone(pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
 
+// The parent of a process (0 when it is gone).
+pid_t parent_of(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return 0;
+    const size_t close = line.rfind(')');
+    if (close == std::string::npos) return 0;
+    std::istringstream fields(line.substr(close + 2));
+    char state = 0;
+    pid_t ppid = 0;
+    fields >> state >> ppid;
+    return ppid;
+}
+
 // What a recording cut short must still give: kiln info and kiln analyze exit 0 with samples.
 void expect_reads_with_samples(const std::string& file) {
     const auto info = info_json(file);
@@ -168,6 +183,7 @@ TEST(OutputFaults, FullDiskStopsRecordingTheCommandRunsOnAndTheFileReads) {
     EXPECT_TRUE(contains(note, "writing " + out + ": No space left on device")) << note;
     EXPECT_TRUE(contains(note, "runs on unrecorded")) << note;
     EXPECT_TRUE(running(spinner)) << "the command must run on after the failure";
+    EXPECT_EQ(parent_of(spinner), kiln.pid()) << "kiln stays the command's parent";
 
     // Not spinning: while the command uses a CPU second, kiln (which no longer records) uses
     // next to nothing.
@@ -316,7 +332,8 @@ TEST(OutputFaults, StandardOutputCarriesTheRecording) {
 }
 
 // -o - into a pipe whose reader exits early: EPIPE, not a SIGPIPE death; a clear error, exit
-// 1, and the command neither killed nor stopped nor orphaned: kiln waits for it.
+// 1, and the command neither killed nor stopped nor orphaned: kiln waits for it, passing on
+// SIGINT.
 TEST(OutputFaults, PipeClosedEarlyIsAnErrorAndTheCommandIsNotOrphaned) {
     TempDir tmp;
     const std::string pid_file = tmp.path("spinner.pid");
@@ -332,7 +349,10 @@ TEST(OutputFaults, PipeClosedEarlyIsAnErrorAndTheCommandIsNotOrphaned) {
     ASSERT_TRUE(wait_until([&] { return contains(read_text(err_file), "Broken pipe") || shell.exited(); }, 60))
         << read_text(err_file);
     EXPECT_TRUE(running(spinner)) << read_text(err_file);
-    ASSERT_EQ(::kill(spinner, SIGTERM), 0);
+    // Ctrl-C of kiln still reaches the command while kiln waits for it.
+    const pid_t kiln = parent_of(spinner);
+    ASSERT_GT(kiln, 1) << "the command was orphaned";
+    ASSERT_EQ(::kill(kiln, SIGINT), 0);
     ASSERT_TRUE(shell.wait_exit(60)) << read_text(err_file);
     EXPECT_EQ(read_text(status_file), "1\n") << read_text(err_file);
     EXPECT_TRUE(gone(spinner));
