@@ -236,7 +236,7 @@ TEST(OutputFaults, FullDiskEndsAnAttachedRecordingAndLeavesTheProcess) {
 }
 
 // -o on a read-only file system: refused before the command is started, for a new file, an
-// existing one (kept as .old first) and --switch-output.
+// existing one (which cannot even be kept as .old) and --switch-output.
 TEST(OutputFaults, ReadOnlyFileSystemIsRefusedBeforeTheCommandStarts) {
     TmpfsMount mnt(1u << 20);
     if (!mnt.mounted()) GTEST_SKIP() << mnt.why() << " (needs CAP_SYS_ADMIN)";
