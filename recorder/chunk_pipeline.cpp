@@ -9,7 +9,7 @@ Status FileChunkSink::store(const ChunkBuffer& buf) {
                                            : writer_.write_chunk(buf.type, buf.bytes());
     if (!s.ok()) return s;
     if (buf.on_written) buf.on_written(writer_.last_payload(), writer_.last_compression());
-    if (fd_ >= 0 && buf.type == format::ChunkType::kPerfRecords) return check_still_linked(fd_, path_);
+    if (fd_ >= 0) return check_still_linked(fd_, path_);
     return {};
 }
 

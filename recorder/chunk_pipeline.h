@@ -74,8 +74,8 @@ public:
 
 class FileChunkSink final : public ChunkSink {
 public:
-    // With fd (the writer's) and its path: after each PERF_RECORDS chunk, an error once the
-    // file was removed (output_file.h, check_still_linked).
+    // With fd (the writer's) and its path: after each chunk (one fstat, about one a second), an
+    // error once the file was removed (output_file.h, check_still_linked).
     explicit FileChunkSink(format::ChunkWriter& writer, int fd = -1, std::string path = {})
         : writer_(writer), fd_(fd), path_(std::move(path)) {}
     Status store(const ChunkBuffer& buf) override;

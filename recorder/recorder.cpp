@@ -49,8 +49,9 @@ std::string output_failure_message(const Status& failure, const RecordOptions& o
                                    const format::ChunkWriter& writer, bool switched) {
     std::string msg = failure.error().message + "; recording stopped";
     if (switched)
-        return msg + " (the files --switch-output ended before are complete recordings; the one it was writing, if "
-                     "any, ends with its last whole chunk and reads with kiln info and kiln analyze)";
+        return msg + " (the files --switch-output finished before are complete recordings; a file it could not "
+                     "start is removed, the one it was writing ends with its last whole chunk; kiln info and kiln "
+                     "analyze read them)";
     struct stat st{};
     const bool file = ::fstat(out_fd, &st) == 0 && S_ISREG(st.st_mode);
     const int e = writer.failed_errno();

@@ -29,23 +29,34 @@ RotatingFileSink::~RotatingFileSink() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-Status RotatingFileSink::open_locked(const std::string& path, const format::RecordingHeader& header) {
+Status RotatingFileSink::start_locked(const std::string& path, const format::RecordingHeader& header,
+                                      const std::vector<std::vector<uint8_t>>& essentials) {
     auto fd = create_output_file(path);
-    if (!fd) return fd.error();
-    if (fd_ >= 0) ::close(fd_);
+    if (!fd) return broken_ = fd.error();
     fd_ = *fd;
     path_ = path;
     writer_ = std::make_unique<format::ChunkWriter>(fd_, path, level_);
     samples_ = lost_ = 0;
     Status s = writer_->write_preamble();
     if (s.ok()) s = writer_->write_chunk(format::ChunkType::kHeader, format::encode(header));
-    if (!s.ok()) ::unlink(path.c_str());  // not a recording yet (a full disk): no file left behind
+    for (const auto& c : pinned_)
+        if (s.ok()) s = writer_->write_stored_chunk(c.type, c.compression, c.raw_size, c.payload);
+    for (const auto& e : essentials)
+        if (s.ok()) s = writer_->write_chunk(format::ChunkType::kPerfRecords, e);
+    if (!s.ok()) {
+        // Not yet a recording of anything (a full disk): no file is left behind.
+        ::unlink(path.c_str());
+        writer_.reset();
+        ::close(fd_);
+        fd_ = -1;
+        broken_ = s;
+    }
     return s;
 }
 
 Status RotatingFileSink::open_first(const std::string& path, const format::RecordingHeader& header) {
     std::lock_guard lock(mu_);
-    return open_locked(path, header);
+    return start_locked(path, header, {});
 }
 
 Status RotatingFileSink::store(const ChunkBuffer& buf) {
@@ -58,7 +69,6 @@ Status RotatingFileSink::store(const ChunkBuffer& buf) {
     if (buf.type == format::ChunkType::kPerfRecords) {
         samples_ += buf.samples;
         lost_ += buf.lost;
-        KILN_TRY(check_still_linked(fd_, path_));
     }
     if (recording_wide(buf.type)) {
         StoredChunk c;
@@ -68,7 +78,7 @@ Status RotatingFileSink::store(const ChunkBuffer& buf) {
         c.payload.assign(writer_->last_payload().begin(), writer_->last_payload().end());
         pinned_.push_back(std::move(c));
     }
-    return {};
+    return check_still_linked(fd_, path_);
 }
 
 Result<FinishedFile> RotatingFileSink::switch_to(const std::string& path, const format::RecordingHeader& header,
@@ -86,18 +96,12 @@ Result<FinishedFile> RotatingFileSink::switch_to(const std::string& path, const 
     if (::fsync(fd_) != 0 && errno != EINVAL) return make_error("cannot sync " + path_ + ": " + std::strerror(errno));
     FinishedFile done{path_, writer_->bytes_written(), samples_};
 
-    // The file that ended is closed first: when the next cannot be created, nothing more goes
+    // The file that ended is closed first: when the next cannot be started, nothing more goes
     // after its STATS (store() returns the error from then on).
     writer_.reset();
     ::close(fd_);
     fd_ = -1;
-    if (Status opened = open_locked(path, header); !opened) {
-        broken_ = opened;
-        writer_.reset();
-        return opened.error();
-    }
-    for (const auto& c : pinned_) KILN_TRY(writer_->write_stored_chunk(c.type, c.compression, c.raw_size, c.payload));
-    for (const auto& e : essentials) KILN_TRY(writer_->write_chunk(format::ChunkType::kPerfRecords, e));
+    KILN_TRY(start_locked(path, header, essentials));
     return done;
 }
 

@@ -36,8 +36,8 @@ public:
     Status store(const ChunkBuffer& buf) override;
 
     // Ends the current file (end sideband, then STATS from `stats` with this file's samples and
-    // losses) and starts path; when path cannot be started, store() fails from then on with
-    // the same error. Call with the pipeline idle (chunks stored meanwhile by other
+    // losses) and starts path; when path cannot be started (created, or given its header,
+    // sideband and essentials), it is removed and store() fails from then on with the error. Call with the pipeline idle (chunks stored meanwhile by other
     // threads go to whichever file is current).
     Result<FinishedFile> switch_to(const std::string& path, const format::RecordingHeader& header,
                                    const EndSideband& end, format::RecordingStats stats,
@@ -49,7 +49,10 @@ public:
     const std::string& path() const { return path_; }
 
 private:
-    Status open_locked(const std::string& path, const format::RecordingHeader& header);
+    // Creates path and writes the preamble, header, the pinned sideband and the essentials; when
+    // one fails, removes the file and keeps the error in broken_.
+    Status start_locked(const std::string& path, const format::RecordingHeader& header,
+                        const std::vector<std::vector<uint8_t>>& essentials);
 
     int level_;
     mutable std::mutex mu_;

@@ -235,6 +235,37 @@ TEST(OutputFaults, FullDiskEndsAnAttachedRecordingAndLeavesTheProcess) {
     expect_reads_with_samples(out);
 }
 
+// --switch-output on a disk that fills: the file that could not be started (it would hold the
+// kernel symbols again) is removed, so every file left is a recording with samples.
+TEST(OutputFaults, FullDiskEndsSwitchOutputAndLeavesOnlyReadableFiles) {
+    const size_t probe = short_recording_bytes();
+    ASSERT_GT(probe, 0u);
+    TmpfsMount mnt(probe + (192u << 10));
+    if (!mnt.mounted()) GTEST_SKIP() << mnt.why() << " (needs CAP_SYS_ADMIN)";
+    TempDir tmp;
+    const std::string pid_file = tmp.path("spinner.pid");
+    Spawned spinner(spawn({workload("spinner_nofp"), "600", pid_file}));
+    ASSERT_GT(pid_in(pid_file), 0);
+    const std::string err_file = tmp.path("kiln.err");
+    Spawned kiln(spawn({kiln_bin(), "record", "-g", "dwarf", "-F", "999", "--switch-output", "1s", "-o",
+                        mnt.path("run.kiln"), "-p", std::to_string(spinner.pid())},
+                       err_file));
+    ASSERT_TRUE(kiln.wait_exit(240)) << "kiln did not stop when the disk filled: " << read_text(err_file);
+    ASSERT_TRUE(WIFEXITED(kiln.status())) << "kiln died of signal " << WTERMSIG(kiln.status());
+    EXPECT_EQ(WEXITSTATUS(kiln.status()), 1);
+    const std::string err = read_text(err_file);
+    EXPECT_TRUE(contains(err, "kiln record: writing " + mnt.path("run-"))) << err;
+    EXPECT_TRUE(contains(err, "No space left on device; recording stopped")) << err;
+    EXPECT_TRUE(running(spinner.pid()));
+    size_t files = 0;
+    for (const auto& e : std::filesystem::directory_iterator(mnt.path(""))) {
+        ++files;
+        SCOPED_TRACE(e.path().string());
+        expect_reads_with_samples(e.path());
+    }
+    EXPECT_GE(files, 1u);
+}
+
 // -o on a read-only file system: refused before the command is started, for a new file, an
 // existing one (which cannot even be kept as .old) and --switch-output.
 TEST(OutputFaults, ReadOnlyFileSystemIsRefusedBeforeTheCommandStarts) {
