@@ -1,5 +1,6 @@
 #include "formats/chunk_writer.h"
 
+#include <sys/types.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -21,6 +22,7 @@ Status ChunkWriter::write_all(const void* data, size_t size) {
         ssize_t n = ::write(fd_, p, size);
         if (n < 0) {
             if (errno == EINTR) continue;
+            failed_errno_ = errno;
             return make_error("writing " + path_ + ": " + std::strerror(errno));
         }
         p += n;
@@ -78,8 +80,24 @@ Status ChunkWriter::write_header_and_payload(ChunkHeader& h, std::span<const uin
     h.header_crc = chunk_header_crc(h);
     last_payload_ = payload;
     last_compression_ = static_cast<Compression>(h.compression);
-    KILN_TRY(write_all(&h, sizeof h));
-    return write_all(payload.data(), payload.size());
+    const uint64_t chunk_start = bytes_written_;
+    Status s = write_all(&h, sizeof h);
+    if (s.ok()) s = write_all(payload.data(), payload.size());
+    if (!s.ok()) cut_back(chunk_start);
+    return s;
+}
+
+void ChunkWriter::cut_back(uint64_t chunk_start) {
+    // Where the fd's offset stands, the part of the chunk written lies just before it. A pipe
+    // has no offset (ESPIPE): what went out stays out.
+    const uint64_t written = bytes_written_ - chunk_start;
+    if (written == 0) return;
+    const off_t at = ::lseek(fd_, 0, SEEK_CUR);
+    if (at < 0 || static_cast<uint64_t>(at) < written) return;
+    const off_t start = at - static_cast<off_t>(written);
+    if (::ftruncate(fd_, start) != 0) return;
+    if (::lseek(fd_, start, SEEK_SET) != start) return;
+    bytes_written_ = chunk_start;
 }
 
 }  // namespace kiln::format

@@ -1,5 +1,8 @@
 // Writes the .kiln container: the preamble, then self-delimiting zstd chunks.
 // Owns one zstd context and one scratch buffer so steady-state writing does not allocate.
+// A chunk that cannot be written whole (a full disk) is cut off again where the fd can be
+// truncated: the file then ends with its last whole chunk, as a reader wants it, and the
+// space the torn part took is free again. On a pipe what went out stays out (a torn tail).
 #pragma once
 
 #include <cstdint>
@@ -34,16 +37,21 @@ public:
     Compression last_compression() const { return last_compression_; }
     // Bytes handed to write_chunk before compression.
     uint64_t raw_bytes_written() const { return raw_bytes_written_; }
+    // The errno of the last write that failed (ENOSPC, EPIPE, ...), 0 while none did.
+    int failed_errno() const { return failed_errno_; }
 
 private:
     Status write_all(const void* data, size_t size);
     Status write_header_and_payload(ChunkHeader& h, std::span<const uint8_t> payload);
+    // Truncates the fd back to chunk_start (in bytes_written_) after a failed write, when it can.
+    void cut_back(uint64_t chunk_start);
 
     int fd_;
     std::string path_;
     ChunkCompressor compressor_;
     uint64_t bytes_written_ = 0;
     uint64_t raw_bytes_written_ = 0;
+    int failed_errno_ = 0;
     std::span<const uint8_t> last_payload_;
     Compression last_compression_ = Compression::kNone;
 };

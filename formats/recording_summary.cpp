@@ -246,7 +246,9 @@ Result<RecordingSummary> summarize(RecordingReader& reader) {
         s.duration_ns = s.stats->end_time_ns > s.header.start_time_ns ? s.stats->end_time_ns - s.header.start_time_ns : 0;
         s.lost = std::max(s.lost, s.stats->lost_records + s.stats->lost_samples);
     } else {
-        s.warnings.push_back(reader.name() + ": the recording has no end summary (the recorder was killed or the file was cut); using what was written");
+        s.warnings.push_back(reader.name() +
+                             ": the recording has no end summary (the recorder was killed, stopped by a write error, "
+                             "or the file was cut); using what was written");
         s.duration_ns = s.last_sample_ns > s.header.start_time_ns ? s.last_sample_ns - s.header.start_time_ns : 0;
     }
     return s;

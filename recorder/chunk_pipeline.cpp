@@ -1,12 +1,16 @@
 #include "recorder/chunk_pipeline.h"
 
+#include "recorder/output_file.h"
+
 namespace kiln::recorder {
 
 Status FileChunkSink::store(const ChunkBuffer& buf) {
     Status s = buf.compressed_raw_size > 0 ? writer_.write_compressed_chunk(buf.type, buf.compressed_raw_size, buf.bytes())
                                            : writer_.write_chunk(buf.type, buf.bytes());
-    if (s.ok() && buf.on_written) buf.on_written(writer_.last_payload(), writer_.last_compression());
-    return s;
+    if (!s.ok()) return s;
+    if (buf.on_written) buf.on_written(writer_.last_payload(), writer_.last_compression());
+    if (fd_ >= 0) return check_still_linked(fd_, path_);
+    return {};
 }
 
 ChunkPipeline::ChunkPipeline(ChunkSink& sink, size_t buffer_bytes, size_t buffer_count)
@@ -108,6 +112,11 @@ void ChunkPipeline::run() {
 void ChunkPipeline::wait_idle() {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [this] { return (queue_.empty() && !storing_) || !thread_.joinable(); });
+}
+
+Status ChunkPipeline::store_status() {
+    std::lock_guard lock(mu_);
+    return status_;
 }
 
 Status ChunkPipeline::finish() {

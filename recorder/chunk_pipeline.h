@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -73,11 +74,16 @@ public:
 
 class FileChunkSink final : public ChunkSink {
 public:
-    explicit FileChunkSink(format::ChunkWriter& writer) : writer_(writer) {}
+    // With fd (the writer's) and its path: after each chunk (one fstat, about one a second), an
+    // error once the file was removed (output_file.h, check_still_linked).
+    explicit FileChunkSink(format::ChunkWriter& writer, int fd = -1, std::string path = {})
+        : writer_(writer), fd_(fd), path_(std::move(path)) {}
     Status store(const ChunkBuffer& buf) override;
 
 private:
     format::ChunkWriter& writer_;
+    int fd_;
+    std::string path_;
 };
 
 class ChunkPipeline {
@@ -100,6 +106,9 @@ public:
     void wait_idle();
     // Writes everything queued, stops the thread, and returns the first write error if any.
     Status finish();
+    // The first store error so far (ok while there was none). After one, the thread stores
+    // nothing more: it recycles buffers unwritten, so producers never wait on a dead output.
+    Status store_status();
 
     size_t buffer_bytes() const { return buffer_bytes_; }
 

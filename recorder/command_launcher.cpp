@@ -36,7 +36,7 @@ CommandLauncher::~CommandLauncher() {
     if (err_fd_ >= 0) ::close(err_fd_);
 }
 
-Result<pid_t> CommandLauncher::prepare(const std::vector<std::string>& argv) {
+Result<pid_t> CommandLauncher::prepare(const std::vector<std::string>& argv, bool stdout_to_stderr) {
     if (argv.empty()) return make_error("no command given after --");
     program_ = argv[0];
     if (!command_exists(program_))
@@ -59,6 +59,7 @@ Result<pid_t> CommandLauncher::prepare(const std::vector<std::string>& argv) {
         ::signal(SIGTERM, SIG_DFL);
         ::close(go[1]);
         ::close(err[0]);
+        if (stdout_to_stderr) ::dup2(STDERR_FILENO, STDOUT_FILENO);
         char c;
         ssize_t n;
         do {

@@ -15,8 +15,10 @@ namespace kiln::recorder {
 class CommandLauncher {
 public:
     ~CommandLauncher();
-    // Forks the child, which blocks before exec. The child gets the default signal mask.
-    Result<pid_t> prepare(const std::vector<std::string>& argv);
+    // Forks the child, which blocks before exec. The child gets the default signal mask; with
+    // stdout_to_stderr its standard output is its standard error (as perf does with -o -: the
+    // recording goes to kiln's standard output, the command's output must not mix into it).
+    Result<pid_t> prepare(const std::vector<std::string>& argv, bool stdout_to_stderr = false);
     // Lets the child exec; fails if exec failed (the child is reaped then).
     Status start();
     pid_t pid() const { return pid_; }

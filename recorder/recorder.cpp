@@ -1,6 +1,7 @@
 #include "recorder/recorder.h"
 
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,26 +22,83 @@
 
 namespace kiln::recorder {
 
+namespace {
+
+// After an output failure: the events are disabled and nothing more is stored, but a command
+// kiln started is not killed for it (a profiler's full disk should not end the work it
+// watched): it runs on, unrecorded, with kiln waiting as its parent and still forwarding
+// SIGINT/SIGTERM/SIGHUP, so it is neither orphaned nor left stopped.
+void stop_after_output_failure(RecordingSession& rec, SignalCatcher& signals, const Status& failure,
+                               const std::function<void(const std::string&)>& note) {
+    rec.halt();
+    if (rec.reap_child() || rec.child() <= 0) return;
+    note(failure.error().message + "; recording stopped. The command (pid " + std::to_string(rec.child()) +
+         ") runs on unrecorded; kiln exits when it ends (Ctrl-C ends both)");
+    pollfd pfd{signals.fd(), POLLIN, 0};
+    while (!rec.reap_child()) {
+        pfd.revents = 0;
+        if (::poll(&pfd, 1, 1000) < 0 && errno != EINTR) break;
+        signalfd_siginfo si{};
+        while (::read(signals.fd(), &si, sizeof si) == static_cast<ssize_t>(sizeof si))
+            if (si.ssi_signo != SIGCHLD && rec.child() > 0) ::kill(rec.child(), static_cast<int>(si.ssi_signo));
+    }
+}
+
+// The error of a failed output, with what is left of the recording and what to do.
+std::string output_failure_message(const Status& failure, const RecordOptions& opt, int out_fd,
+                                   const format::ChunkWriter& writer, bool switched) {
+    std::string msg = failure.error().message + "; recording stopped";
+    if (switched)
+        return msg + " (the files --switch-output finished before are complete recordings; a file it could not "
+                     "start is removed, the one it was writing ends with its last whole chunk; kiln info and kiln "
+                     "analyze read them)";
+    struct stat st{};
+    const bool file = ::fstat(out_fd, &st) == 0 && S_ISREG(st.st_mode);
+    const int e = writer.failed_errno();
+    if (e == EPIPE) return msg + " (the program reading kiln's output exited before the recording ended)";
+    if (!file || st.st_nlink == 0) return msg;
+    char size[64];
+    std::snprintf(size, sizeof size, "%.2f MB", static_cast<double>(writer.bytes_written()) / 1e6);
+    msg += ". " + opt.output + " keeps what was recorded up to its last whole chunk (" + size +
+           ", without the end sideband and stats); kiln info and kiln analyze read it";
+    if (e == ENOSPC || e == EDQUOT) msg += ". Free space there or record to another file system with -o";
+    return msg;
+}
+
+}  // namespace
+
 Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(const std::string&)>& note) {
     auto session = RecordingSession::open(opt, note);
     if (!session) return session.error();
     auto& rec = **session;
 
-    // One file, or with --switch-output a series of them (output_switcher.h).
+    // Before the output is opened: a pipe closed early gives EPIPE, not a SIGPIPE death.
+    SignalCatcher signals;
+
+    // One file (or standard output), or with --switch-output a series of files
+    // (output_switcher.h). Whatever cannot be created or written at all fails here, before the
+    // command is started.
     std::optional<OutputSwitcher> switcher;
     int out_fd = -1;
     if (opt.switches_output()) {
+        if (opt.output == "-") return make_error("--switch-output writes files: give -o a file name, not -");
+        KILN_TRY(check_directory_writable(opt.output));
         switcher.emplace(opt, note);
     } else {
-        auto fd = create_output_file(opt.output);
+        auto fd = opt.output == "-" ? standard_output() : create_output_file(opt.output);
         if (!fd) return fd.error();
         out_fd = *fd;
     }
     FdGuard out_guard{out_fd};
 
-    SignalCatcher signals;
-    format::ChunkWriter writer(out_fd, opt.output, opt.zstd_level);
-    FileChunkSink file_sink(writer);
+    const std::string out_name = output_name(opt.output);
+    format::ChunkWriter writer(out_fd, out_name, opt.zstd_level);
+    if (!switcher)
+        if (auto s = writer.write_preamble(); !s) {
+            if (opt.output != "-") ::unlink(opt.output.c_str());  // empty: not a recording
+            return s.error();
+        }
+    FileChunkSink file_sink(writer, out_fd, out_name);
     ChunkSink& sink = switcher ? switcher->sink() : static_cast<ChunkSink&>(file_sink);
     // On every way out, the session stops storing before the writer and the file go.
     struct StopFirst {
@@ -55,7 +113,6 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
     auto write_header = [&](const format::RecordingHeader& h) -> Status {
         started = clock::now();
         if (switcher) return switcher->write_header(h);
-        KILN_TRY(writer.write_preamble());
         return writer.write_chunk(format::ChunkType::kHeader, format::encode(h));
     };
     if (auto s = rec.start(sink, write_header); !s) return s.error();
@@ -84,6 +141,9 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
         if (t == clock::time_point::max()) return std::numeric_limits<long long>::max();
         return static_cast<long long>(std::chrono::ceil<std::chrono::milliseconds>(t - clock::now()).count());
     };
+    // The first output failure (a full disk, a closed pipe, the file removed, the next file of
+    // --switch-output not created) ends the recording: see stop_after_output_failure().
+    Status output_error;
     while (reason == format::StopReason::kUnknown) {
         long long wait_ms = std::min<long long>(idle_timeout_ms, ms_until(drain.flush_due()));
         if (switcher && switcher->due_ns() != std::numeric_limits<uint64_t>::max())
@@ -108,14 +168,21 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
         drain.drain_all();
         const auto now = clock::now();
         drain.flush_if_due(now);
-        if (switcher)
-            if (auto s = switcher->switch_if_due(rec, monotonic_ns()); !s) return s.error();
+        if (switcher) output_error = switcher->switch_if_due(rec, monotonic_ns());
+        if (output_error.ok()) output_error = rec.pipeline().store_status();
+        if (!output_error.ok()) break;
         if (timed && now >= deadline && reason == format::StopReason::kUnknown) reason = format::StopReason::kDuration;
         if (!target.watch_pids.empty() && now - last_watch >= std::chrono::milliseconds(250)) {
             last_watch = now;
             if (std::none_of(target.watch_pids.begin(), target.watch_pids.end(), process_alive))
                 reason = format::StopReason::kTargetsGone;
         }
+    }
+
+    if (!output_error.ok()) {
+        stop_after_output_failure(rec, signals, output_error, note);
+        (void)rec.finish();
+        return make_error(output_failure_message(output_error, opt, out_fd, writer, switcher.has_value()));
     }
 
     rec.stop(forward_signal);
@@ -129,15 +196,16 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
         switcher->finish_stats(stats);
     }
     rec.pipeline().submit_sideband(format::ChunkType::kStats, format::encode(stats));
-    if (auto s = rec.finish(); !s) return s.error();
+    if (auto s = rec.finish(); !s)
+        return make_error(output_failure_message(s, opt, out_fd, writer, switcher.has_value()));
     if (!switcher && ::fsync(out_fd) != 0 && errno != EINVAL)
-        return make_error("cannot sync " + opt.output + ": " + std::strerror(errno));
+        return make_error("cannot sync " + out_name + ": " + std::strerror(errno));
 
     RecordSummary summary;
     summary.stats = stats;
     summary.file_bytes = switcher ? switcher->bytes() : writer.bytes_written();
     summary.uncompressed_bytes = switcher ? 0 : writer.raw_bytes_written();
-    summary.path = switcher ? switcher->path() : opt.output;
+    summary.path = switcher ? switcher->path() : out_name;
     summary.files = switcher ? switcher->files() : 1;
     summary.switched = switcher.has_value();
     return summary;

@@ -260,7 +260,7 @@ Status RecordingSession::start(ChunkSink& sink,
                                const std::function<Status(const format::RecordingHeader&)>& write_header) {
     const RecordOptions& opt = opt_;
     if (!opt.command.empty()) {
-        auto pid = launcher_.prepare(opt.command);
+        auto pid = launcher_.prepare(opt.command, /*stdout_to_stderr=*/opt.output == "-");
         if (!pid) return pid.error();
         if (target_.kind == format::TargetKind::kCommand) target_.events.tasks = {*pid};
     }
@@ -353,7 +353,7 @@ void RecordingSession::stop(int forward_signal) {
         if (::waitpid(child_, &st, 0) == child_) child_status_ = st;
         child_ = -1;
     }
-    if (drain_) {
+    if (drain_ && !halted_) {
         drain_->drain_all();
         drain_->flush();
     }
@@ -372,6 +372,13 @@ void RecordingSession::note_capture(const sideband::BinaryCapture::Stats& s) con
     for (size_t i = 0; i < shown; ++i) note_("cannot keep a binary for symbolization: " + s.failures[i]);
     if (s.failures.size() > shown)
         note_("cannot keep " + std::to_string(s.failures.size() - shown) + " more binaries for symbolization");
+}
+
+void RecordingSession::halt() {
+    if (stopped_ || halted_) return;
+    halted_ = true;
+    event_set_.disable();
+    if (counters_) counters_->stop();
 }
 
 format::RecordingStats RecordingSession::stats() const {

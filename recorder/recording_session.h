@@ -77,6 +77,10 @@ public:
     // Disables the events, ends the command (with forward_signal, else SIGTERM), drains the
     // rings into the pipeline and stops the counter thread. Idempotent.
     void stop(int forward_signal);
+    // After an output failure: disables the events and stops the counter thread, and leaves
+    // the command running and the rings undrained (nothing more can be stored). A stop()
+    // after it ends the command if it still runs.
+    void halt();
     EndSideband end_sideband() const;
     // end_sideband(), submitted to the pipeline; returns the build-ids not found.
     uint64_t submit_end_sideband();
@@ -108,6 +112,7 @@ private:
     pid_t child_ = -1;
     int child_status_ = -1;
     bool stopped_ = false;
+    bool halted_ = false;
 };
 
 uint64_t monotonic_ns();

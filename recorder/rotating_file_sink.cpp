@@ -29,25 +29,39 @@ RotatingFileSink::~RotatingFileSink() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-Status RotatingFileSink::open_locked(const std::string& path, const format::RecordingHeader& header) {
+Status RotatingFileSink::start_locked(const std::string& path, const format::RecordingHeader& header,
+                                      const std::vector<std::vector<uint8_t>>& essentials) {
     auto fd = create_output_file(path);
-    if (!fd) return fd.error();
-    if (fd_ >= 0) ::close(fd_);
+    if (!fd) return broken_ = fd.error();
     fd_ = *fd;
     path_ = path;
     writer_ = std::make_unique<format::ChunkWriter>(fd_, path, level_);
     samples_ = lost_ = 0;
-    KILN_TRY(writer_->write_preamble());
-    return writer_->write_chunk(format::ChunkType::kHeader, format::encode(header));
+    Status s = writer_->write_preamble();
+    if (s.ok()) s = writer_->write_chunk(format::ChunkType::kHeader, format::encode(header));
+    for (const auto& c : pinned_)
+        if (s.ok()) s = writer_->write_stored_chunk(c.type, c.compression, c.raw_size, c.payload);
+    for (const auto& e : essentials)
+        if (s.ok()) s = writer_->write_chunk(format::ChunkType::kPerfRecords, e);
+    if (!s.ok()) {
+        // Not yet a recording of anything (a full disk): no file is left behind.
+        ::unlink(path.c_str());
+        writer_.reset();
+        ::close(fd_);
+        fd_ = -1;
+        broken_ = s;
+    }
+    return s;
 }
 
 Status RotatingFileSink::open_first(const std::string& path, const format::RecordingHeader& header) {
     std::lock_guard lock(mu_);
-    return open_locked(path, header);
+    return start_locked(path, header, {});
 }
 
 Status RotatingFileSink::store(const ChunkBuffer& buf) {
     std::lock_guard lock(mu_);
+    if (!writer_) return broken_;
     Status s = buf.compressed_raw_size > 0 ? writer_->write_compressed_chunk(buf.type, buf.compressed_raw_size, buf.bytes())
                                            : writer_->write_chunk(buf.type, buf.bytes());
     if (!s.ok()) return s;
@@ -64,13 +78,14 @@ Status RotatingFileSink::store(const ChunkBuffer& buf) {
         c.payload.assign(writer_->last_payload().begin(), writer_->last_payload().end());
         pinned_.push_back(std::move(c));
     }
-    return {};
+    return check_still_linked(fd_, path_);
 }
 
 Result<FinishedFile> RotatingFileSink::switch_to(const std::string& path, const format::RecordingHeader& header,
                                                  const EndSideband& end, format::RecordingStats stats,
                                                  const std::vector<std::vector<uint8_t>>& essentials) {
     std::lock_guard lock(mu_);
+    if (!writer_) return broken_.error();
     if (!end.build_ids.entries.empty())
         KILN_TRY(writer_->write_chunk(format::ChunkType::kBuildIds, format::encode(end.build_ids)));
     for (const auto& m : end.perf_maps) KILN_TRY(writer_->write_chunk(format::ChunkType::kPerfMap, format::encode(m)));
@@ -81,9 +96,12 @@ Result<FinishedFile> RotatingFileSink::switch_to(const std::string& path, const 
     if (::fsync(fd_) != 0 && errno != EINVAL) return make_error("cannot sync " + path_ + ": " + std::strerror(errno));
     FinishedFile done{path_, writer_->bytes_written(), samples_};
 
-    KILN_TRY(open_locked(path, header));
-    for (const auto& c : pinned_) KILN_TRY(writer_->write_stored_chunk(c.type, c.compression, c.raw_size, c.payload));
-    for (const auto& e : essentials) KILN_TRY(writer_->write_chunk(format::ChunkType::kPerfRecords, e));
+    // The file that ended is closed first: when the next cannot be started, nothing more goes
+    // after its STATS (store() returns the error from then on).
+    writer_.reset();
+    ::close(fd_);
+    fd_ = -1;
+    KILN_TRY(start_locked(path, header, essentials));
     return done;
 }
 

@@ -36,7 +36,8 @@ public:
     Status store(const ChunkBuffer& buf) override;
 
     // Ends the current file (end sideband, then STATS from `stats` with this file's samples and
-    // losses) and starts path. Call with the pipeline idle (chunks stored meanwhile by other
+    // losses) and starts path; when path cannot be started (created, or given its header,
+    // sideband and essentials), it is removed and store() fails from then on with the error. Call with the pipeline idle (chunks stored meanwhile by other
     // threads go to whichever file is current).
     Result<FinishedFile> switch_to(const std::string& path, const format::RecordingHeader& header,
                                    const EndSideband& end, format::RecordingStats stats,
@@ -48,13 +49,17 @@ public:
     const std::string& path() const { return path_; }
 
 private:
-    Status open_locked(const std::string& path, const format::RecordingHeader& header);
+    // Creates path and writes the preamble, header, the pinned sideband and the essentials; when
+    // one fails, removes the file and keeps the error in broken_.
+    Status start_locked(const std::string& path, const format::RecordingHeader& header,
+                        const std::vector<std::vector<uint8_t>>& essentials);
 
     int level_;
     mutable std::mutex mu_;
     int fd_ = -1;
     std::string path_;
-    std::unique_ptr<format::ChunkWriter> writer_;
+    std::unique_ptr<format::ChunkWriter> writer_;  // null once a switch failed
+    Status broken_{make_error("no output file is open")};  // why there is no writer
     std::vector<StoredChunk> pinned_;  // recording-wide sideband as stored, for the next files
     uint64_t samples_ = 0, lost_ = 0;
 };

@@ -133,7 +133,9 @@ RecordRunner add_monitor_command(CLI::App& app, const std::vector<std::string>& 
         }
         std::fprintf(stderr, "kiln monitor: stopped: %llu dumps written, %llu failed\n",
                      static_cast<unsigned long long>(summary->dumps), static_cast<unsigned long long>(summary->failed));
-        return 0;
+        // Monitoring went on past a dump that could not be written (a full disk), but the run
+        // did not do all it was asked: say so to the script or service manager that started it.
+        return summary->failed > 0 ? 1 : 0;
     };
 }
 

@@ -33,7 +33,7 @@ RecordRunner add_record_command(CLI::App& app, const std::vector<std::string>& a
     auto* sub = app.add_subcommand("record", "Record samples of a command, processes, threads or the whole machine");
     auto& o = flags->opt;
     add_record_flags(*sub, *flags);
-    sub->add_option("-o,--output", o.output, "Output file (default kiln.data; an existing one is kept as .old)");
+    sub->add_option("-o,--output", o.output, "Output file (default kiln.data; an existing one is kept as .old; - for standard output)");
     sub->add_flag("-q,--quiet", o.quiet, "Print no summary line");
     sub->add_option("--switch-output", flags->switch_output,
                     "Write a new complete recording every DURATION (e.g. 60s) or SIZE (e.g. 100M), each named "

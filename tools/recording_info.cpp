@@ -54,8 +54,11 @@ std::vector<std::pair<std::string, std::string>> recording_info_rows(const forma
         static_cast<unsigned long long>(s.samples_with_stack), static_cast<double>(s.stack_bytes) / 1024);
     add("lost", "%llu", static_cast<unsigned long long>(s.lost));
     add("throttled", "%llu", static_cast<unsigned long long>(s.throttled));
-    if (s.stats) rows.emplace_back("ended by", format::stop_reason_text(s.stats->stop_reason));
-    else rows.emplace_back("ended by", "nothing: the file has no STATS chunk (the recorder was killed)");
+    if (s.stats)
+        rows.emplace_back("ended by", format::stop_reason_text(s.stats->stop_reason));
+    else
+        rows.emplace_back("ended by", "nothing: the file has no STATS chunk "
+                                      "(the recorder was killed, or stopped by a write error)");
     add("sideband", "%llu kernel symbols, %llu perf maps, %llu archived binaries (%.1f MiB)",
         static_cast<unsigned long long>(s.kernel_symbols), static_cast<unsigned long long>(s.perf_maps),
         static_cast<unsigned long long>(s.archived_binaries), static_cast<double>(s.archived_bytes) / (1 << 20));

@@ -1,6 +1,10 @@
 // Container round trips and the reader's handling of hostile bytes.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
 
 #include <cstdio>
 #include <cstring>
@@ -74,7 +78,58 @@ std::vector<std::vector<uint8_t>> read_all(std::vector<uint8_t> bytes, std::vect
     return out;
 }
 
+// Files of this process may not grow past `bytes` (writes fail with EFBIG, not SIGXFSZ) until
+// the end of the scope: a disk that fills, without a file system to fill.
+class FileSizeLimit {
+public:
+    explicit FileSizeLimit(rlim_t bytes) {
+        getrlimit(RLIMIT_FSIZE, &old_);
+        old_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+        rlimit lower = old_;
+        lower.rlim_cur = bytes;
+        setrlimit(RLIMIT_FSIZE, &lower);
+    }
+    ~FileSizeLimit() {
+        setrlimit(RLIMIT_FSIZE, &old_);
+        std::signal(SIGXFSZ, old_handler_);
+    }
+    FileSizeLimit(const FileSizeLimit&) = delete;
+    FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+private:
+    rlimit old_{};
+    void (*old_handler_)(int) = SIG_DFL;
+};
+
 }  // namespace
+
+TEST(ChunkIo, AChunkThatDoesNotFitIsCutOffAndTheFileEndsWithItsLastWholeChunk) {
+    uint64_t whole = 0;
+    auto bytes = write_file(
+        [&](ChunkWriter& w) {
+            ASSERT_TRUE(w.write_chunk(ChunkType::kPerfRecords, std::vector<uint8_t>(100, 1)).ok());
+            whole = w.bytes_written();
+            {
+                // Room for the next chunk's header and part of its payload: a torn write.
+                FileSizeLimit limit(whole + sizeof(ChunkHeader) + 200);
+                Status s = w.write_chunk(ChunkType::kPerfRecords, std::vector<uint8_t>(4000, 2));
+                ASSERT_FALSE(s.ok());
+                EXPECT_NE(s.error().message.find(std::strerror(EFBIG)), std::string::npos) << s.error().message;
+                EXPECT_EQ(w.failed_errno(), EFBIG);
+                EXPECT_EQ(w.bytes_written(), whole);
+            }
+            // Cut back where it began: the next chunk follows the last whole one.
+            ASSERT_TRUE(w.write_chunk(ChunkType::kPerfRecords, std::vector<uint8_t>(50, 3)).ok());
+        },
+        /*level=*/0);
+    std::vector<std::string> warnings;
+    auto chunks = read_all(bytes, &warnings);
+    ASSERT_EQ(chunks.size(), 2u);  // after the HEADER, which opening the file reads
+    EXPECT_EQ(chunks[0], std::vector<uint8_t>(100, 1));
+    EXPECT_EQ(chunks[1], std::vector<uint8_t>(50, 3));
+    EXPECT_TRUE(warnings.empty()) << warnings.front();
+    EXPECT_EQ(bytes.size(), whole + sizeof(ChunkHeader) + 50);
+}
 
 TEST(ChunkIo, HeaderRoundTrips) {
     auto bytes = write_file([](ChunkWriter&) {});

@@ -412,8 +412,10 @@ TEST(Monitor, AFullDiskIsReportedAndMonitoringGoesOn) {
         ASSERT_TRUE(wait_until([&] { return mon.events().size() == n; }, 30)) << mon.err();
     }
     EXPECT_FALSE(mon.exited());
-    EXPECT_TRUE(exited_cleanly(mon.stop(SIGINT))) << mon.err();
+    const int status = mon.stop(SIGINT);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << "failed dumps make the exit status 1: " << status;
     const std::string err = mon.err();
+    EXPECT_NE(err.find("kiln monitor: stopped: 0 dumps written, 2 failed"), std::string::npos) << err;
     EXPECT_NE(err.find("could not write the dump"), std::string::npos) << err;
     EXPECT_NE(err.find("No space left on device"), std::string::npos) << err;
     for (const auto& e : mon.events()) {
