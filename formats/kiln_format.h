@@ -19,7 +19,8 @@ inline constexpr uint16_t kVersionMajor = 4;
 // address in fp mode; 1.3 kernel symbols in a KALLSYMS_COMPACT chunk instead of KALLSYMS.
 // 2.1: kernel symbols in a KALLSYMS_FOLDED chunk (function-padding "__pfx_" symbols folded).
 // 4.1: load and resource counters in COUNTERS chunks (formats/counters.h).
-// 4.2: binaries in BINARY chunks (formats/archived_binary.h), with kiln record --archive.
+// 4.2: binaries in BINARY chunks (formats/archived_binary.h), with kiln record --archive;
+// PID_NAMESPACES (formats/pid_namespaces.h).
 inline constexpr uint16_t kVersionMinor = 2;
 
 struct FilePreamble {
@@ -65,6 +66,7 @@ enum class ChunkType : uint16_t {
     kKallsymsFolded = 11,   // the compact layout with "__pfx_" symbols folded (kallsyms_compact.h); 2.1 on
     kCounters = 12,         // CounterChunk (counters.h): /proc load and resource counters; 4.1 on
     kBinary = 13,           // an archived binary (archived_binary.h), kiln record --archive; 4.2 on
+    kPidNamespaces = 14,    // PidNamespaceMap (pid_namespaces.h): container pids of host pids; 4.2 on
 };
 
 // A user-space record inside PERF_RECORDS marking the end of one drain round over all rings

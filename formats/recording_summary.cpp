@@ -1,6 +1,7 @@
 #include "formats/recording_summary.h"
 
 #include "formats/archived_binary.h"
+#include "formats/pid_namespaces.h"
 
 #include <sys/mman.h>
 
@@ -171,6 +172,7 @@ Result<RecordingSummary> summarize(RecordingReader& reader) {
     s.header = reader.header();
     SummaryBuilder b(s);
     std::set<int32_t> counter_pids;
+    PidNamespaceMap namespace_pids;
     for (;;) {
         auto chunk = reader.next();
         if (!chunk) return chunk.error();
@@ -202,6 +204,12 @@ Result<RecordingSummary> summarize(RecordingReader& reader) {
                 break;
             }
             case ChunkType::kPerfMap: ++s.perf_maps; break;
+            case ChunkType::kPidNamespaces: {
+                auto ns = decode_pid_namespaces(c.data);
+                if (ns) namespace_pids.insert(ns->begin(), ns->end());
+                else s.warnings.push_back(ns.error().message);
+                break;
+            }
             case ChunkType::kBinary: {
                 auto bin = decode_archived_binary(c.data);
                 if (!bin) {
@@ -238,6 +246,8 @@ Result<RecordingSummary> summarize(RecordingReader& reader) {
         }
     }
     b.finish();
+    for (auto& p : s.processes)
+        if (auto it = namespace_pids.find(p.pid); it != namespace_pids.end()) p.namespace_pids = it->second;
     if (b.unknown_ids_ > 0)
         s.warnings.push_back(std::to_string(b.unknown_ids_) + " samples carry an event id the header does not list");
     for (const auto& w : reader.warnings()) s.warnings.push_back(w);

@@ -21,6 +21,7 @@ struct ProcessSummary {
     std::string name;
     uint64_t samples = 0;
     uint64_t threads = 0;  // distinct tids seen in samples
+    std::vector<int32_t> namespace_pids;  // its pids in nested pid namespaces (PID_NAMESPACES), outermost first
 };
 
 struct BinarySummary {

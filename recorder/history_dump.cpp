@@ -33,8 +33,7 @@ Status write_all_chunks(format::ChunkWriter& w, const DumpContents& c) {
     for (const auto& p : c.history.pinned) KILN_TRY(w.write_stored_chunk(p->type, p->compression, p->raw_size, p->payload));
     for (const auto& e : c.essentials) KILN_TRY(w.write_chunk(format::ChunkType::kPerfRecords, e));
     for (const auto& s : c.history.series) KILN_TRY(w.write_stored_chunk(s->type, s->compression, s->raw_size, s->payload));
-    if (!c.end.build_ids.entries.empty()) KILN_TRY(w.write_chunk(format::ChunkType::kBuildIds, format::encode(c.end.build_ids)));
-    for (const auto& m : c.end.perf_maps) KILN_TRY(w.write_chunk(format::ChunkType::kPerfMap, format::encode(m)));
+    for (const auto& [type, payload] : c.end.chunks()) KILN_TRY(w.write_chunk(type, payload));
     return w.write_chunk(format::ChunkType::kStats, format::encode(c.stats));
 }
 

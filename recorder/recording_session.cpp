@@ -214,16 +214,19 @@ void submit_kernel_sideband(ChunkPipeline& pipeline, int zstd_level,
 }
 
 void submit_process_snapshot(ChunkPipeline& pipeline, const Target& target,
-                             const std::function<void(const std::string&)>& note, sideband::BinaryCapture& capture) {
+                             const std::function<void(const std::string&)>& note, sideband::BinaryCapture& capture,
+                             sideband::PidNamespaceWatch& namespaces) {
     Result<format::ProcessSnapshot> snap =
         target.events.system_wide ? snapshot_all_processes() : snapshot_processes(target.snapshot_pids);
     if (!snap) {
         note("process snapshot incomplete: " + snap.error().message);
         return;
     }
-    for (const auto& p : snap->processes)
+    for (const auto& p : snap->processes) {
+        namespaces.observe(p.pid);
         for (const auto& m : p.maps)
             if (m.prot & PROT_EXEC) capture.offer(p.pid, m.start, m.end, m.path, m.build_id);
+    }
     pipeline.submit_sideband(format::ChunkType::kProcSnapshot, format::encode(*snap));
 }
 
@@ -320,7 +323,7 @@ Status RecordingSession::start(ChunkSink& sink,
     // Snapshots after enabling: anything mapped from now on arrives as MMAP2 records.
     capture_ = std::make_unique<sideband::BinaryCapture>(format::kiln_cache_dir(), opt.archive);
     if (!target_.snapshot_pids.empty() || target_.events.system_wide)
-        submit_process_snapshot(*pipeline_, target_, note_, *capture_);
+        submit_process_snapshot(*pipeline_, target_, note_, *capture_, pid_namespaces_);
 
     drain_ = std::make_unique<DrainLoop>(rings_, *pipeline_);
     drain_->on_exec_mapping([this](const format::MmapRecord& m) {
@@ -328,8 +331,11 @@ Status RecordingSession::start(ChunkSink& sink,
     });
     drain_->encode_deltas_of(event_set_.describe());
     // The children of target processes are followed by the counters too, as by the events.
-    if (counters_ && !target_.events.system_wide)
-        drain_->on_new_process([this](int pid) { counters_->add_process(pid); });
+    const bool follow_children = counters_ && !target_.events.system_wide;
+    drain_->on_new_process([this, follow_children](int pid) {
+        pid_namespaces_.observe(pid);
+        if (follow_children) counters_->add_process(pid);
+    });
     return {};
 }
 
@@ -418,6 +424,16 @@ EndSideband RecordingSession::end_sideband() const {
     if (launcher_.pid() > 0) pids.insert(launcher_.pid());
     for (int pid : pids)
         if (auto map = read_perf_map(pid)) out.perf_maps.push_back(std::move(*map));
+    out.pid_namespaces = pid_namespaces_.pids();
+    return out;
+}
+
+std::vector<std::pair<format::ChunkType, std::vector<uint8_t>>> EndSideband::chunks() const {
+    std::vector<std::pair<format::ChunkType, std::vector<uint8_t>>> out;
+    if (!build_ids.entries.empty()) out.emplace_back(format::ChunkType::kBuildIds, format::encode(build_ids));
+    for (const auto& m : perf_maps) out.emplace_back(format::ChunkType::kPerfMap, format::encode(m));
+    if (!pid_namespaces.empty())
+        out.emplace_back(format::ChunkType::kPidNamespaces, format::encode_pid_namespaces(pid_namespaces));
     return out;
 }
 
@@ -436,9 +452,7 @@ void RecordingSession::submit_archive() {
 
 uint64_t RecordingSession::submit_end_sideband() {
     EndSideband end = end_sideband();
-    if (!end.build_ids.entries.empty())
-        pipeline_->submit_sideband(format::ChunkType::kBuildIds, format::encode(end.build_ids));
-    for (const auto& map : end.perf_maps) pipeline_->submit_sideband(format::ChunkType::kPerfMap, format::encode(map));
+    for (auto& [type, payload] : end.chunks()) pipeline_->submit_sideband(type, std::move(payload));
     return end.build_id_failures;
 }
 

@@ -24,6 +24,7 @@
 #include "recorder/counter_thread.h"
 #include "recorder/drain_loop.h"
 #include "recorder/sideband/binary_capture.h"
+#include "recorder/sideband/pid_namespace_watch.h"
 #include "recorder/event_set.h"
 #include "recorder/record_options.h"
 #include "recorder/ring_buffer.h"
@@ -44,7 +45,10 @@ struct Target {
 struct EndSideband {
     format::BuildIdTable build_ids;
     std::vector<format::PerfMapFile> perf_maps;
+    format::PidNamespaceMap pid_namespaces;
     uint64_t build_id_failures = 0;
+    // The chunks these make (BUILD_IDS, PERF_MAPs, PID_NAMESPACES), for every writer of a file's end.
+    std::vector<std::pair<format::ChunkType, std::vector<uint8_t>>> chunks() const;
 };
 
 class RecordingSession {
@@ -107,7 +111,8 @@ private:
     format::RecordingHeader header_;
     std::unique_ptr<ChunkPipeline> pipeline_;
     std::optional<CounterThread> counters_;
-    std::unique_ptr<sideband::BinaryCapture> capture_;  // before drain_: the drain loop offers to it
+    std::unique_ptr<sideband::BinaryCapture> capture_;
+    sideband::PidNamespaceWatch pid_namespaces_;  // of the snapshot and of new processes (drain thread)  // before drain_: the drain loop offers to it
     std::unique_ptr<DrainLoop> drain_;
     pid_t child_ = -1;
     int child_status_ = -1;

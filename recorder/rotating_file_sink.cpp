@@ -86,9 +86,7 @@ Result<FinishedFile> RotatingFileSink::switch_to(const std::string& path, const 
                                                  const std::vector<std::vector<uint8_t>>& essentials) {
     std::lock_guard lock(mu_);
     if (!writer_) return broken_.error();
-    if (!end.build_ids.entries.empty())
-        KILN_TRY(writer_->write_chunk(format::ChunkType::kBuildIds, format::encode(end.build_ids)));
-    for (const auto& m : end.perf_maps) KILN_TRY(writer_->write_chunk(format::ChunkType::kPerfMap, format::encode(m)));
+    for (const auto& [type, payload] : end.chunks()) KILN_TRY(writer_->write_chunk(type, payload));
     stats.samples = samples_;
     stats.lost_records = lost_;
     stats.build_id_failures = end.build_id_failures;

@@ -23,7 +23,11 @@ nlohmann::json to_json(const format::RecordingSummary& s, uint16_t major, uint16
                           {"samples", s.samples_per_event[i]}, {"ids", h.events[i].ids.size()}});
     json procs = json::array();
     for (const auto& p : s.processes)
-        procs.push_back({{"pid", p.pid}, {"name", p.name}, {"samples", p.samples}, {"threads", p.threads}});
+        procs.push_back({{"pid", p.pid},
+                         {"name", p.name},
+                         {"samples", p.samples},
+                         {"threads", p.threads},
+                         {"namespace_pids", p.namespace_pids}});
     json bins = json::array();
     for (const auto& b : s.binaries) bins.push_back({{"path", b.path}, {"build_id", b.build_id}});
     json j = {

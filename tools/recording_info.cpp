@@ -71,9 +71,12 @@ std::vector<std::pair<std::string, std::string>> recording_info_rows(const forma
     else
         rows.emplace_back("counters", "none");
     add("processes", "%zu", s.processes.size());
-    for (const auto& p : s.processes)
+    for (const auto& p : s.processes) {
         add("", "%8d  %-20s %10llu samples  %llu threads", p.pid, p.name.c_str(),
             static_cast<unsigned long long>(p.samples), static_cast<unsigned long long>(p.threads));
+        if (!p.namespace_pids.empty())
+            rows.back().second.append("  (pid ").append(std::to_string(p.namespace_pids.back())).append(" in its pid namespace)");
+    }
     add("binaries", "%zu", s.binaries.size());
     for (const auto& b : s.binaries)
         add("", "%-40s %s", b.build_id.empty() ? "(no build-id)" : b.build_id.c_str(), b.path.c_str());

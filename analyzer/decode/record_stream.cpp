@@ -237,6 +237,12 @@ Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVis
                 for (auto& s : counters.snapshots) out.sideband.counters.push_back(std::move(s));
                 break;
             }
+            case format::ChunkType::kPidNamespaces: {
+                format::PidNamespaceMap ns;
+                decode_into(format::decode_pid_namespaces(c.data), ns, "pid namespaces", c.file_offset, out.warnings);
+                out.sideband.pid_namespaces.insert(ns.begin(), ns.end());
+                break;
+            }
             case format::ChunkType::kHeader:
             case format::ChunkType::kBinary:  // read before the stream (archive_extract.h)
                 break;

@@ -18,6 +18,7 @@
 #include "formats/counters.h"
 #include "formats/perf_sample.h"
 #include "formats/recording_header.h"
+#include "formats/pid_namespaces.h"
 #include "formats/recording_reader.h"
 #include "formats/recording_stats.h"
 #include "formats/result.h"
@@ -40,6 +41,7 @@ struct RecordingSideband {
     std::vector<format::CounterSnapshot> counters;
     uint32_t counter_ticks_per_second = 100;
     uint64_t counter_interval_ns = 0;
+    format::PidNamespaceMap pid_namespaces;  // PID_NAMESPACES (4.2): container pids of host pids
 };
 
 // Which event a record belongs to, and how to parse it.

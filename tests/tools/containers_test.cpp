@@ -75,7 +75,7 @@ TEST(Containers, ACommandsBinaryInItsOwnMountNamespaceSymbolizesAfterItExits) {
     RunResult r;
     {
         ScopedEnv cache("KILN_CACHE_DIR", c.kiln_cache);
-        auto words = in_own_mount_namespace(dir, "1.0");
+        auto words = in_own_mount_namespace(dir, "2.0");
         words.insert(words.begin(), {"record", "-e", "cpu-clock", "-F", "999", "-g", "fp", "-o", rec, "--"});
         r = run_kiln(words);
     }
@@ -119,7 +119,7 @@ TEST(Containers, AnArchivedRecordingSymbolizesAndUnwindsWithoutTheFilesOrTheCach
     RunResult r;
     {
         ScopedEnv cache("KILN_CACHE_DIR", c.kiln_cache);
-        auto words = in_own_mount_namespace(dir, "1.0", "cpu_split_nofp");
+        auto words = in_own_mount_namespace(dir, "2.0", "cpu_split_nofp");
         words.insert(words.begin(),
                      {"record", "-e", "cpu-clock", "-F", "999", "-g", "dwarf", "--archive", "-o", rec, "--"});
         r = run_kiln(words);
@@ -151,4 +151,28 @@ TEST(Containers, AnArchivedRecordingSymbolizesAndUnwindsWithoutTheFilesOrTheCach
     auto refused = run_kiln({"record", "--archive", "--switch-output", "1s", "-o", c.tmp.path("s.kiln"), "--", "/bin/true"});
     EXPECT_EQ(refused.exit_code, 2);
     EXPECT_NE(refused.err.find("--switch-output"), std::string::npos) << refused.err;
+}
+
+// Samples carry host pids; a process of another pid namespace also shows its pid there. The
+// recorder learns of a new process from its FORK record, drained up to a second later: the
+// processes here live 2 s (one that ends sooner may go without its namespace pid), as do the
+// mount-namespace ones whose MMAP2 records lead to their copies.
+TEST(Containers, AProcessInItsOwnPidNamespaceShowsItsPidThere) {
+    TempDir tmp;
+    const std::string rec = tmp.path("pidns.kiln");
+    auto r = run_kiln({"record", "-e", "cpu-clock", "-F", "999", "-o", rec, "--", "/usr/bin/unshare", "--pid", "--fork",
+                       "/bin/sh", "-c", "exec " + workload("cpu_split_fp") + " 2.0"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto info = info_json(rec);
+    bool found = false;
+    for (const auto& p : info["processes"]) {
+        if (p["name"] != "cpu_split_fp") continue;
+        found = true;
+        EXPECT_GT(p["pid"].get<int>(), 1) << "samples carry the host's pid";
+        EXPECT_EQ(p["namespace_pids"], nlohmann::json::array({1})) << p.dump();
+        EXPECT_GT(p["samples"].get<int>(), 100);
+    }
+    EXPECT_TRUE(found) << info.dump();
+    auto text = run_kiln({"info", rec});
+    EXPECT_NE(text.out.find("(pid 1 in its pid namespace)"), std::string::npos) << text.out;
 }
