@@ -187,7 +187,7 @@ const DwarfUnwinder::Image* DwarfUnwinder::image_for(uint32_t dso) {
         slot->problem = {UnwindFailureKind::kBinaryUnreadable, elf.error().message};
     } else {
         slot->elf = std::move(*elf);
-        slot->rules = std::make_unique<CfiRules>(slot->elf->bytes(), slot->elf->size());
+        slot->rules = std::make_unique<CfiRules>(slot->elf->private_bytes(), slot->elf->size());
     }
     return slot.get();
 }
