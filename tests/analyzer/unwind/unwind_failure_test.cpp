@@ -1,15 +1,20 @@
 // Why a DWARF unwind stopped, as the unwinder reports it: a kind kiln analyze names the fix
 // by, and the text the report shows, for the causes a test can set up without a recording.
+#include <elf.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "analyzer/model/process_model.h"
 #include "analyzer/symbolize/binary_locator.h"
+#include "analyzer/unwind/cfi_rules.h"
 #include "analyzer/unwind/dwarf_unwinder.h"
+#include "analyzer/unwind/elf_image.h"
+#include "tests/temp_dir.h"
 
 using namespace kiln;
 using namespace kiln::analyzer;
@@ -87,4 +92,27 @@ TEST(UnwindFailure, ReasonsOrderByText) {
     EXPECT_FALSE(b < a);
     EXPECT_EQ(a, (UnwindFailure{UnwindFailureKind::kNoCfi, "a"}));
     EXPECT_NE(a, (UnwindFailure{UnwindFailureKind::kNoEhFrameHdr, "a"}));
+}
+
+// An address no .eh_frame covers sends the fast path to .debug_frame through libdw, which
+// decompresses a -gz binary's debug sections by rewriting its section headers in the bytes
+// it was given: those must be a private copy (elf_binary_fuzzer found a SEGV when they were
+// the file mapped read-only).
+TEST(UnwindFailure, CompressedDebugSectionsOfANoCfiAddress) {
+    const test::TempDir tmp;
+    const std::string app = tmp.path("app_gz");
+    const std::string cmd = std::string("objcopy --compress-debug-sections=zlib ") + GOLDEN_APP_NOFP + " " + app;
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    auto elf = ElfImage::open(app);
+    ASSERT_TRUE(elf) << elf.error().message;
+    CfiRules rules((*elf)->private_bytes(), (*elf)->size());
+    EXPECT_EQ(rules.at(0x10).kind, CfiRule::Kind::NoCfi) << "the ELF header has CFI";
+    Elf64_Ehdr eh;
+    std::memcpy(&eh, (*elf)->bytes(), sizeof eh);
+    EXPECT_NE(rules.at(eh.e_entry).kind, CfiRule::Kind::NoCfi) << "_start has no CFI";
+    // The file itself is untouched: its section headers still say compressed.
+    const std::string check = "readelf -W -S " + app + " | grep -q ' .debug_info .* C '";
+    EXPECT_EQ(std::system(check.c_str()), 0) << check;
+    // And a whole unwind from there (fast path, then libunwind) does not crash.
+    (void)unwind_in(app, {});
 }
