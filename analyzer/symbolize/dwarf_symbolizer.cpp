@@ -374,6 +374,8 @@ Result<std::unique_ptr<BinarySymbols>> BinarySymbols::open(const LocatedBinary& 
     // sections are decompressed (debug_sections.h) before libdw reads them.
     if (has_debug_info_section(elf) || binary.debug_path.empty()) {
         s->inflater_.prepare(elf);
+        if (!s->inflater_.failed().empty())
+            s->damage_.push_back(s->inflater_.failed() + ": compressed, and does not decompress");
         Dwarf_Addr dwarf_bias = 0;
         if (Dwarf* dw = dwfl_module_getdwarf(s->module_, &dwarf_bias)) {
             s->dwarf_ = std::make_unique<DwarfIndex>(dw, dwarf_bias);
