@@ -116,3 +116,51 @@ TEST(UnwindFailure, CompressedDebugSectionsOfANoCfiAddress) {
     // And a whole unwind from there (fast path, then libunwind) does not crash.
     (void)unwind_in(app, {});
 }
+
+// A CFA expression that jumps back onto itself (DW_OP_skip -3): libunwind 1.6 evaluates it
+// forever, reading its bytes through kiln's memory callback, which stops it after a budget
+// of reads (elf_binary_fuzzer's elf-cfa-expression-skip-loops). The unwind fails, naming why.
+TEST(UnwindFailure, LoopingCfaExpressionStops) {
+    const test::TempDir tmp;
+    const std::string src = tmp.write("loop.s",
+                                      "  .text\n  .globl _start\n  .type _start,@function\n_start:\n"
+                                      "  .cfi_startproc\n  .cfi_escape 0x0f,0x03,0x2f,0xfd,0xff\n"
+                                      "  nop\n  nop\n  mov $60,%eax\n  syscall\n  .cfi_endproc\n");
+    const std::string app = tmp.path("loop");
+    const std::string cmd = "gcc -nostartfiles -static -no-pie -Wl,--build-id -Wl,--eh-frame-hdr -o " + app + " " + src;
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    ProcessModel model;
+    auto elf = ElfImage::open(app);
+    ASSERT_TRUE(elf) << elf.error().message;
+    const ElfImage::Segment* text = nullptr;
+    for (const auto& seg : (*elf)->segments())
+        if (seg.exec) text = &seg;
+    ASSERT_TRUE(text && text->vaddr == 0x401000) << "the layout the test expects";
+    model.mmap(kPid, 0x401000, 0x1000, text->offset, PROT_READ | PROT_EXEC, app, {});
+    BinaryLocator locator(nowhere_else());
+    for (bool libunwind_only : {false, true}) {
+        DwarfUnwinder unwinder(model, locator, libunwind_only);
+        // Every user register recorded (AX..GS, R8..R15), bp = sp, a 1 KiB stack copy.
+        std::vector<uint64_t> regs(24, 0);
+        regs[6] = regs[7] = 0x7ff000000000;
+        regs[8] = 0x401000;
+        std::vector<uint8_t> stack(1024, 0);
+        for (size_t at = 0; at + 16 <= stack.size(); at += 16) {  // frames chained through bp, returning to _start
+            const uint64_t next_bp = regs[7] + at + 16, ret = 0x401001;
+            std::memcpy(stack.data() + at, &next_bp, 8);
+            std::memcpy(stack.data() + at + 8, &ret, 8);
+        }
+        format::ParsedSample s;
+        s.pid = s.tid = kPid;
+        s.ip = regs[8];
+        s.regs_abi = 2;
+        s.regs = std::span(reinterpret_cast<const uint8_t*>(regs.data()), regs.size() * 8);
+        s.stack = stack;
+        std::vector<RawFrame> frames;
+        const UnwindResult r = unwinder.unwind(s, (1ull << 24) - 1, frames);
+        EXPECT_EQ(r.outcome, UnwindOutcome::Failed) << frames.size() << " frames, " << r.failure.detail;
+        EXPECT_EQ(r.failure.kind, UnwindFailureKind::kUnwinderStopped) << r.failure.detail;
+        EXPECT_NE(r.failure.detail.find("loops"), std::string::npos) << r.failure.detail;
+        EXPECT_NE(r.failure.detail.find(app), std::string::npos) << r.failure.detail;
+    }
+}
