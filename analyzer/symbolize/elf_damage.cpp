@@ -3,6 +3,7 @@
 #include <elfutils/libdw.h>
 #include <gelf.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -73,12 +74,39 @@ std::string check_cfi(Elf* elf, Elf_Scn* scn, bool eh_frame) {
     return "";
 }
 
+uint64_t end_of(uint64_t offset, uint64_t size) {
+    uint64_t end = 0;
+    return __builtin_add_overflow(offset, size, &end) ? ~0ull : end;
+}
+
+// The file holds what its headers place in it: the section header table and the loadable
+// segments' bytes (a copy cut short loses its section headers first: they come last).
+std::string check_extent(Elf* elf) {
+    size_t size = 0;
+    GElf_Ehdr eh;
+    if (!elf_rawfile(elf, &size) || !gelf_getehdr(elf, &eh)) return "";
+    uint64_t need = 0;
+    if (eh.e_shoff != 0) need = end_of(eh.e_shoff, uint64_t{eh.e_shentsize} * (eh.e_shnum ? eh.e_shnum : 1));
+    size_t segments = 0;
+    if (elf_getphdrnum(elf, &segments) == 0)
+        for (size_t i = 0; i < segments; ++i) {
+            GElf_Phdr ph;
+            if (gelf_getphdr(elf, static_cast<int>(i), &ph) && ph.p_type == PT_LOAD)
+                need = std::max(need, end_of(ph.p_offset, ph.p_filesz));
+        }
+    if (need <= size) return "";
+    return "the file is cut short or its headers are wrong: " + std::to_string(size) + " bytes, its headers place " +
+           (need == ~0ull ? std::string("data past 2^64") : "data up to byte " + std::to_string(need));
+}
+
 }  // namespace
 
 std::vector<std::string> elf_damage(Elf* elf) {
     std::vector<std::string> out;
+    if (!elf) return out;
+    if (std::string why = check_extent(elf); !why.empty()) out.push_back(why);
     size_t names = 0, sections = 0;
-    if (!elf || elf_getshdrstrndx(elf, &names) != 0 || elf_getshdrnum(elf, &sections) != 0) return out;
+    if (elf_getshdrstrndx(elf, &names) != 0 || elf_getshdrnum(elf, &sections) != 0) return out;
     for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(elf, scn)) != nullptr;) {
         GElf_Shdr sh;
         if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS || (sh.sh_flags & SHF_COMPRESSED)) continue;

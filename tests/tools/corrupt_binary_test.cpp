@@ -1,7 +1,7 @@
 // `kiln analyze` of a real `-g dwarf` recording whose binary was since replaced, at the
 // recorded path, by a copy with one part corrupted (its build-id note kept, so the analyzer
 // still takes the file for the recorded binary): .eh_frame, .debug_info, a note section, the
-// symbol table, or all of them. The analysis must complete, warn naming the binary, and show
+// symbol table, all of them, or the file cut short. The analysis must complete, warn naming the binary, and show
 // its frames as `victim+0xOFFSET`, or by name where DWARF or the symbol table survived.
 #include <elf.h>
 #include <gtest/gtest.h>
@@ -181,6 +181,19 @@ TEST_F(CorruptBinary, SymbolTableCorrupted) {
     expect_completed_with_warning(r);
     check_frames(r.out);
     EXPECT_NE(r.out.find("hot_a"), std::string::npos) << "DWARF survived:\n" << r.out;
+}
+
+TEST_F(CorruptBinary, TruncatedCopyShowsOffsets) {
+    // Cut after .eh_frame (so the build-id note and the CFI survive): the section headers,
+    // symbol tables and DWARF, which come last, are gone.
+    const auto secs = sections(pristine_);
+    ASSERT_TRUE(secs.count(".eh_frame") && secs.count(".text"));
+    const size_t cut = secs.at(".eh_frame").first + secs.at(".eh_frame").second;
+    ASSERT_LT(cut, pristine_.size() / 2) << "the layout the test expects";
+    const RunResult r = analyze_with(pristine_.substr(0, cut));
+    expect_completed_with_warning(r);
+    EXPECT_GT(check_frames(r.out), 0u) << "no victim+0xOFFSET frame:\n" << r.out;
+    EXPECT_EQ(r.out.find("hot_a"), std::string::npos) << r.out;
 }
 
 TEST_F(CorruptBinary, EverythingCorruptedShowsOffsets) {

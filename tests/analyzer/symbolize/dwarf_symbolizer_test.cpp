@@ -204,6 +204,17 @@ TEST(DwarfSymbolizer, DamagedSectionsAreNamed) {
     }
 }
 
+TEST(DwarfSymbolizer, CutShortCopyIsDamaged) {
+    const kiln::test::TempDir tmp;
+    const std::string bin = tmp.path("app");
+    const auto size = std::filesystem::file_size(TARGET_PIE);
+    kiln::testing::shell(std::string("head -c ") + std::to_string(size / 2) + " " + TARGET_PIE + " > " + bin);
+    auto syms = BinarySymbols::open({bin, "", "test"});
+    ASSERT_TRUE(syms.ok()) << syms.error().message;  // libdwfl takes it: its program headers survive
+    ASSERT_FALSE((*syms)->damage().empty()) << "half a binary called whole";
+    EXPECT_NE((*syms)->damage()[0].find("cut short"), std::string::npos) << (*syms)->damage()[0];
+}
+
 TEST(DwarfSymbolizer, NotAnElfFileIsAnErrorNamingIt) {
     const kiln::test::TempDir tmp;
     const std::string path = tmp.path("not-elf");
