@@ -1,7 +1,5 @@
 #include "analyzer/symbolize/dwarf_symbolizer.h"
 
-#include "analyzer/symbolize/elf_damage.h"
-
 #include <cxxabi.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -13,6 +11,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+
+#include "analyzer/symbolize/elf_damage.h"
 
 namespace kiln::analyzer {
 
