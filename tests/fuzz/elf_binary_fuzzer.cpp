@@ -3,8 +3,9 @@
 // segments, when they parse), then go through the analyzer's own per-binary code:
 // - the locator (the file's own build-id note, its .gnu_debuglink, whether it has .debug_info),
 // - the symbolizer (AddressResolver -> BinarySymbols: libdwfl, the DWARF compile-unit and
-//   inline index, the symbol tables, compressed debug sections) on a handful of addresses
-//   derived from the input,
+//   inline index, the symbol tables, compressed debug sections, the damage checks) on a
+//   handful of addresses derived from the input, and again with the file as its own
+//   separate debug file (libelf and libdw opened by kiln, as for debuginfod downloads),
 // - the DWARF unwinder (ElfImage, .eh_frame_hdr, CfiRules' fast path, libunwind) over small
 //   synthetic register sets and stack copies: a chain of frames whose return addresses point
 //   into the binary's code, a stack whose saved frame pointers loop back onto themselves, and
@@ -30,6 +31,7 @@
 #include "analyzer/symbolize/address_resolver.h"
 #include "analyzer/symbolize/binary_locator.h"
 #include "analyzer/symbolize/binary_preloader.h"
+#include "analyzer/symbolize/dwarf_symbolizer.h"
 #include "analyzer/symbolize/jit_symbols.h"
 #include "analyzer/symbolize/kernel_symbols.h"
 #include "analyzer/unwind/dwarf_unwinder.h"
@@ -212,6 +214,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         AddressResolver resolver(model, kernel, jit, opener, profile, {});
         for (uint64_t a : code) (void)resolver.location(user_frame(model, kPid, a));
         (void)resolver.binaries();
+    }
+    // The same bytes as the separate debug file of a stripped binary (what the locator finds
+    // in a .build-id tree or downloads from debuginfod), when they have no DWARF of their own.
+    if (auto syms = BinarySymbols::open({path, path, "fuzz"})) {
+        for (uint64_t a : code)
+            if (const MapEntry* m = model.find(kPid, a)) (void)(*syms)->resolve(a - m->start + m->pgoff);
     }
 
     // Unwind: the fast path with libunwind behind it, then libunwind alone.
