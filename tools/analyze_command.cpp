@@ -107,6 +107,11 @@ void report(const analyzer::Analysis& a, const std::string& view, bool first_vie
     int64_t total = 0;
     for (const auto& s : a.profile.samples) total += s.values.empty() ? 0 : s.values[0];
     for (const auto& b : a.binaries) {
+        if (!b.status.damage.empty()) {
+            const std::string where = b.status.found_at == b.status.path ? "" : " (found at " + b.status.found_at + ")";
+            std::fprintf(stderr, "warning: %s%s is damaged: %s; its frames may be unnamed or its stacks cut short\n",
+                         b.status.path.c_str(), where.c_str(), b.status.damage.c_str());
+        }
         if (b.status.problem.empty()) continue;
         const double pct = total ? 100.0 * static_cast<double>(b.samples) / static_cast<double>(total) : 0.0;
         std::fprintf(stderr, "warning: %s: %s; %lld samples (%.1f%%) show its frames as %s+0xOFFSET\n",

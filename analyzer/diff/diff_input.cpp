@@ -111,11 +111,14 @@ Result<ProfileRun> load_run(const std::string& path, const LoadOptions& options)
             if (!a) return make_error(path + ": " + a.error().message);
             run = run_from_profile(a->profile, path, opt.view);
             for (const auto& w : a->warnings) run.warnings.push_back(path + ": " + w);
-            for (const auto& b : a->binaries)
+            for (const auto& b : a->binaries) {
+                if (!b.status.damage.empty())
+                    run.warnings.push_back(path + ": " + b.status.path + ": the file found is damaged: " + b.status.damage);
                 if (!b.status.problem.empty())
                     run.warnings.push_back(path + ": " + b.status.path + ": " + b.status.problem + "; " +
                                            std::to_string(b.samples) +
                                            " samples show its frames by address, which do not match by name");
+            }
         }
     }
     if (run.total_value <= 0)

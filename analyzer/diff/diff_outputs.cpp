@@ -71,7 +71,9 @@ Profile build_diff_pprof(const std::vector<ProfileRun>& base, const std::vector<
         for (const NamedStack& st : r.stacks) add(st, st.value, false);
     for (const ProfileRun& r : base)
         for (const NamedStack& st : r.stacks)
-            add(st, -static_cast<int64_t>(std::llround(static_cast<double>(st.value) * scale)), true);
+            // At most NEW's total, which fits in 64 bits; as a double it may round up to 2^63.
+            add(st, -static_cast<int64_t>(std::llround(std::min(static_cast<double>(st.value) * scale, 0x1.fffffffffffffp62))),
+                true);
     return p;
 }
 

@@ -89,18 +89,20 @@ Result<DiffResult> diff_runs(const std::vector<ProfileRun>& base, const std::vec
     DiffResult d;
     d.options = options;
     d.type = base.front().type;
-    for (const ProfileRun& r : base) {
-        d.base_sources.push_back(r.source);
-        d.base_value += r.total_value;
-        d.base_count += r.total_count;
-        d.counts_exact = d.counts_exact && r.counts_exact;
-    }
-    for (const ProfileRun& r : now) {
-        d.new_sources.push_back(r.source);
-        d.new_value += r.total_value;
-        d.new_count += r.total_count;
-        d.counts_exact = d.counts_exact && r.counts_exact;
-    }
+    // Pooled totals bound every sum taken later (per function, per flame-graph node).
+    auto pool = [&d](const std::vector<ProfileRun>& runs, const char* side, std::vector<std::string>& sources,
+                     int64_t& value, int64_t& count) -> Status {
+        for (const ProfileRun& r : runs) {
+            sources.push_back(r.source);
+            if (__builtin_add_overflow(value, r.total_value, &value) || __builtin_add_overflow(count, r.total_count, &count))
+                return make_error(std::string("the ") + side + " profiles' " + d.type.type +
+                                  " values add up past 64 bits (at " + r.source + ")");
+            d.counts_exact = d.counts_exact && r.counts_exact;
+        }
+        return Status::success();
+    };
+    KILN_TRY(pool(base, "base", d.base_sources, d.base_value, d.base_count));
+    KILN_TRY(pool(now, "new", d.new_sources, d.new_value, d.new_count));
     if (d.base_value <= 0 || d.new_value <= 0) return make_error("an input profile is empty");
     const size_t slots = base.size() + now.size();
     Tallies t;

@@ -126,11 +126,20 @@ public:
             p.locations.push_back(std::move(out));
         }
         p.samples.reserve(static_cast<size_t>(in_.sample_size()));
+        // Per sample type, the sum of its positive and of its negative values: each must fit
+        // in 64 bits, so that any total built from them (kiln diff's) does.
+        std::vector<int64_t> positive(p.sample_types.size()), negative(p.sample_types.size());
         for (int i = 0; i < in_.sample_size(); ++i) {
             const auto& s = in_.sample(i);
             if (static_cast<size_t>(s.value_size()) != p.sample_types.size())
                 return fail("sample " + std::to_string(i) + " has " + std::to_string(s.value_size()) +
                             " values for " + std::to_string(p.sample_types.size()) + " sample types");
+            for (size_t t = 0; t < p.sample_types.size(); ++t) {
+                const int64_t v = s.value(static_cast<int>(t));
+                if (__builtin_add_overflow(v > 0 ? positive[t] : negative[t], v, v > 0 ? &positive[t] : &negative[t]))
+                    return fail("the " + p.sample_types[t].type + " values of the samples add up past 64 bits (at sample " +
+                                std::to_string(i) + ")");
+            }
             Sample out;
             out.values.assign(s.value().begin(), s.value().end());
             for (uint64_t id : s.location_id()) {

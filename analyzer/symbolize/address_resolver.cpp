@@ -124,6 +124,8 @@ AddressResolver::Binary& AddressResolver::binary(uint32_t dso_index) {
             } else {
                 b.symbols = *syms;
                 b.status.has_dwarf = b.symbols->has_dwarf();
+                for (const auto& d : b.symbols->damage())
+                    b.status.damage += (b.status.damage.empty() ? "" : "; ") + d;
                 m.has_functions = true;
                 m.has_filenames = m.has_line_numbers = m.has_inline_frames = b.status.has_dwarf;
             }

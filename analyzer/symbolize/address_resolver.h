@@ -26,6 +26,7 @@ struct BinaryStatus {
     std::string found_at;     // file used, "" when none
     std::string found_via;
     std::string problem;      // why frames show as binary+0xOFFSET, "" when fine
+    std::string damage;       // what in the file found is malformed ("; "-joined), "" when whole
     bool has_dwarf = false;
     uint32_t mapping = 0;     // Profile mapping id (index + 1)
 };

@@ -45,6 +45,20 @@ bool decompress(uint32_t type, const uint8_t* in, size_t in_size, uint8_t* out, 
     return false;
 }
 
+// The most `in` can decompress to, so that a header claiming more (a damaged or hostile
+// file: 4 GiB from a few bytes) is refused before that much is allocated. Deflate expands
+// at most 1032:1 (a 258-byte match per 2 bits); a zstd frame states its size, or else
+// expands at most 32768:1 (a 128 KiB RLE block per 4 bytes).
+size_t max_decompressed(uint32_t type, const uint8_t* in, size_t in_size) {
+    if (type == ELFCOMPRESS_ZLIB) return in_size * 1032 + 64;
+    if (type == ELFCOMPRESS_ZSTD) {
+        const unsigned long long stated = ZSTD_getFrameContentSize(in, in_size);
+        if (stated != ZSTD_CONTENTSIZE_UNKNOWN && stated != ZSTD_CONTENTSIZE_ERROR) return static_cast<size_t>(stated);
+        return in_size * 32768 + 64;
+    }
+    return 0;
+}
+
 }  // namespace
 
 void DebugSectionInflater::prepare(Elf* elf) {
@@ -76,9 +90,14 @@ void DebugSectionInflater::prepare(Elf* elf) {
             continue;
         }
         const size_t size = static_cast<size_t>(chdr.ch_size);
+        const auto* in = static_cast<const uint8_t*>(data->d_buf) + chdr_size;
+        const size_t in_size = data->d_size - chdr_size;
+        if (size > max_decompressed(chdr.ch_type, in, in_size)) {
+            fail();
+            continue;
+        }
         std::unique_ptr<uint8_t[]> out(new uint8_t[size]);  // default-initialised: fully written
-        if (!decompress(chdr.ch_type, static_cast<const uint8_t*>(data->d_buf) + chdr_size, data->d_size - chdr_size,
-                        out.get(), size)) {
+        if (!decompress(chdr.ch_type, in, in_size, out.get(), size)) {
             fail();
             continue;
         }

@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "analyzer/symbolize/elf_damage.h"
+
 namespace kiln::analyzer {
 
 std::string demangle(const char* name) {
@@ -230,11 +232,16 @@ struct BinarySymbols::DwarfIndex {
     std::vector<Dwarf_Die> cu_dies;
     std::vector<std::unique_ptr<CuIndex>> cus;  // parallel to cu_dies, built on first hit
 
+    std::string problem;  // why the unit headers stopped reading, "" when they all read
+
     DwarfIndex(Dwarf* dw, Dwarf_Addr dwarf_bias) : bias(dwarf_bias) {
         Dwarf_CU* cu = nullptr;
         Dwarf_Die cudie, subdie;
         uint8_t type = 0;
-        while (dwarf_get_units(dw, cu, &cu, nullptr, &type, &cudie, &subdie) == 0) {
+        int rc = 0;
+        size_t read = 0;
+        while ((rc = dwarf_get_units(dw, cu, &cu, nullptr, &type, &cudie, &subdie)) == 0) {
+            ++read;
             if (type == DW_UT_partial || type == DW_UT_type || type == DW_UT_split_type) continue;
             // A skeleton unit's functions live in its split unit (.dwo), when libdw found it.
             Dwarf_Die tree = (type == DW_UT_skeleton && dwarf_tag(&subdie) == DW_TAG_compile_unit) ? subdie : cudie;
@@ -249,6 +256,9 @@ struct BinarySymbols::DwarfIndex {
             if (!any) continue;
             cu_dies.push_back(tree);
         }
+        if (rc < 0)
+            problem = ".debug_info: unit header unreadable after " + std::to_string(read) + " units (" +
+                      dwarf_errmsg(-1) + ")";
         cus.resize(cu_dies.size());
         std::sort(units.begin(), units.end(), [](const Unit& a, const Unit& b) { return a.lo < b.lo; });
     }
@@ -364,11 +374,17 @@ Result<std::unique_ptr<BinarySymbols>> BinarySymbols::open(const LocatedBinary& 
     // sections are decompressed (debug_sections.h) before libdw reads them.
     if (has_debug_info_section(elf) || binary.debug_path.empty()) {
         s->inflater_.prepare(elf);
+        if (!s->inflater_.failed().empty())
+            s->damage_.push_back(s->inflater_.failed() + ": compressed, and does not decompress");
         Dwarf_Addr dwarf_bias = 0;
         if (Dwarf* dw = dwfl_module_getdwarf(s->module_, &dwarf_bias)) {
             s->dwarf_ = std::make_unique<DwarfIndex>(dw, dwarf_bias);
             s->has_dwarf_ = true;
+            if (!s->dwarf_->problem.empty()) s->damage_.push_back(s->dwarf_->problem);
+        } else if (has_debug_info_section(elf)) {
+            s->damage_.push_back(std::string(".debug_info: unusable (") + dwfl_errmsg(-1) + ")");
         }
+        s->note_damage(elf, "");
         return s;
     }
     auto unusable = [&](const std::string& why) {
@@ -389,7 +405,14 @@ Result<std::unique_ptr<BinarySymbols>> BinarySymbols::open(const LocatedBinary& 
     const uint64_t dwarf_bias = main_load != ~0ull && debug_load != ~0ull ? bias + main_load - debug_load : bias;
     s->dwarf_ = std::make_unique<DwarfIndex>(s->debug_dwarf_, dwarf_bias);
     s->has_dwarf_ = true;
+    s->note_damage(elf, "");
+    s->note_damage(s->debug_elf_, binary.debug_path + ": ");
+    if (!s->dwarf_->problem.empty()) s->damage_.push_back(binary.debug_path + ": " + s->dwarf_->problem);
     return s;
+}
+
+void BinarySymbols::note_damage(Elf* elf, const std::string& prefix) {
+    for (auto& d : elf_damage(elf)) damage_.push_back(prefix + d);
 }
 
 BinarySymbols::~BinarySymbols() {

@@ -44,6 +44,9 @@ public:
     // lives (entries are never evicted).
     const std::vector<SymbolizedFrame>& resolve(uint64_t file_offset);
     bool has_dwarf() const { return has_dwarf_; }
+    // What in the file (or its separate debug file) is malformed (elf_damage.h, and DWARF
+    // unit headers that do not read), one entry per part; empty when the file looks whole.
+    const std::vector<std::string>& damage() const { return damage_; }
     // The ELF virtual address of a file offset (through the PT_LOAD headers); ~0 if unmapped.
     uint64_t elf_vaddr(uint64_t file_offset) const;
 
@@ -53,6 +56,7 @@ private:
     struct SymbolIndex;  // the ELF symbol tables sorted by address
 
     BinarySymbols();
+    void note_damage(::Elf* elf, const std::string& prefix);
     std::vector<SymbolizedFrame> lookup(uint64_t file_offset);
     const char* symbol_at(uint64_t module_addr);  // ELF symbol covering it, nullptr if none
 
@@ -72,6 +76,7 @@ private:
     ::Elf* debug_elf_ = nullptr;
     ::Dwarf* debug_dwarf_ = nullptr;
     bool has_dwarf_ = false;
+    std::vector<std::string> damage_;
     std::unique_ptr<DwarfIndex> dwarf_;     // null without DWARF
     std::unique_ptr<SymbolIndex> symbols_;  // built on first use
     std::unordered_map<uint64_t, std::vector<SymbolizedFrame>> cache_;

@@ -27,9 +27,9 @@ bool cfa_offset_of(const Dwarf_Op* ops, size_t n, int64_t& offset) {
 }
 }  // namespace
 
-CfiRules::CfiRules(const void* bytes, size_t size) {
+CfiRules::CfiRules(void* bytes, size_t size) {
     elf_version(EV_CURRENT);
-    elf_ = elf_memory(static_cast<char*>(const_cast<void*>(bytes)), size);
+    elf_ = elf_memory(static_cast<char*>(bytes), size);
     if (!elf_) return;
     cfi_ = dwarf_getcfi_elf(elf_);
 }

@@ -34,8 +34,10 @@ struct CfiRule {
 
 class CfiRules {
 public:
-    // bytes/size: the whole ELF file, alive as long as this object.
-    CfiRules(const void* bytes, size_t size);
+    // bytes/size: the whole ELF file, alive as long as this object, and writable (a private
+    // mapping or a copy): libelf rewrites section headers in place when libdw decompresses
+    // a compressed debug section.
+    CfiRules(void* bytes, size_t size);
     ~CfiRules();
     CfiRules(const CfiRules&) = delete;
     CfiRules& operator=(const CfiRules&) = delete;

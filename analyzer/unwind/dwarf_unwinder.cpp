@@ -18,6 +18,11 @@ namespace kiln::analyzer {
 
 namespace {
 constexpr size_t kMaxFrames = 512;
+// Memory reads libunwind may ask for in one sample's unwind. A real one takes a few dozen per
+// frame (the search table, a CIE and FDE, saved registers); a CFI expression that jumps back
+// onto itself (DW_OP_skip -3 in a damaged or hostile .eh_frame) reads its own bytes forever,
+// and libunwind 1.6 does not stop it: past this budget every read fails, and so does the step.
+constexpr uint32_t kMaxReadsPerUnwind = 1u << 18;
 
 // perf's x86-64 user register numbers (PERF_REG_X86_*) for libunwind's UNW_X86_64_* ones.
 int perf_reg_of(unw_regnum_t r) {
@@ -58,6 +63,7 @@ struct DwarfUnwinder::Context {
     uint64_t sp;
     bool read_past_stack = false;
     bool no_cfi = false;
+    uint32_t reads = 0;  // access_mem calls so far (kMaxReadsPerUnwind)
     uint32_t no_cfi_in = kUnmappedDso;  // dso of the last address find_proc_info was asked about
     UnwindFailure last_problem;  // detail "" until a frame had none
 
@@ -120,6 +126,7 @@ int get_dyn_info_list_addr(unw_addr_space_t, unw_word_t*, void*) { return -UNW_E
 int access_mem(unw_addr_space_t, unw_word_t addr, unw_word_t* val, int write, void* arg) {
     if (write) return -UNW_EINVAL;
     auto* ctx = static_cast<DwarfUnwinder::Context*>(arg);
+    if (++ctx->reads > kMaxReadsPerUnwind) return -UNW_EINVAL;
     const auto& stack = ctx->sample->stack;
     if (addr >= ctx->sp && addr - ctx->sp + sizeof(unw_word_t) <= stack.size()) {
         std::memcpy(val, stack.data() + (addr - ctx->sp), sizeof(unw_word_t));
@@ -187,7 +194,7 @@ const DwarfUnwinder::Image* DwarfUnwinder::image_for(uint32_t dso) {
         slot->problem = {UnwindFailureKind::kBinaryUnreadable, elf.error().message};
     } else {
         slot->elf = std::move(*elf);
-        slot->rules = std::make_unique<CfiRules>(slot->elf->bytes(), slot->elf->size());
+        slot->rules = std::make_unique<CfiRules>(slot->elf->private_bytes(), slot->elf->size());
     }
     return slot.get();
 }
@@ -206,7 +213,7 @@ void* DwarfUnwinder::address_space(int32_t pid) {
 UnwindResult DwarfUnwinder::unwind(const format::ParsedSample& s, uint64_t regs_mask, std::vector<RawFrame>& out) {
     UnwindResult r;
     const int32_t pid = static_cast<int32_t>(s.pid);
-    Context ctx{this, &s, regs_mask, pid, 0, false, false, {}};
+    Context ctx{this, &s, regs_mask, pid, 0, false, false, 0, 0, {}};  // no_cfi_in 0: as it was (not its default)
     uint64_t ip = 0;
     if (s.regs_abi == 0 || !ctx.reg(8, ip) || !ctx.reg(7, ctx.sp)) {
         r.outcome = UnwindOutcome::Failed;
@@ -246,6 +253,14 @@ UnwindResult DwarfUnwinder::unwind(const format::ParsedSample& s, uint64_t regs_
             r.no_cfi_in = ctx.no_cfi_in;
         }
     } while (step > 0);
+    if (ctx.reads > kMaxReadsPerUnwind) {
+        r.outcome = UnwindOutcome::Failed;
+        r.failure = {UnwindFailureKind::kUnwinderStopped,
+                     "libunwind stopped after " + std::to_string(kMaxReadsPerUnwind) + " memory reads in " +
+                         (r.stopped_in < model_.dsos().size() ? model_.dsos()[r.stopped_in].path : "[unknown]") +
+                         " (a CFI expression that loops: the binary's .eh_frame is damaged)"};
+        return r;
+    }
     if (step >= 0 && !ctx.read_past_stack) return r;
     if (ctx.read_past_stack) {
         r.outcome = UnwindOutcome::Truncated;

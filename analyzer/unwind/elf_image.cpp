@@ -23,12 +23,16 @@ Result<std::unique_ptr<ElfImage>> ElfImage::open(const std::string& path) {
         ::close(fd);
         return make_error(path + ": too small for an ELF file");
     }
-    void* p = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+    // Writable but private: CfiRules hands these bytes to libelf (elf_memory), which uses the
+    // section headers in place and rewrites them when libdw decompresses a .debug_* section
+    // (a binary built with -gz, asked for .debug_frame). Those writes stay in this process's
+    // copy of the page; the file never changes.
+    void* p = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     ::close(fd);
     if (p == MAP_FAILED) return make_error(path + ": mmap: " + std::strerror(errno));
     std::unique_ptr<ElfImage> img(new ElfImage());
     img->path_ = path;
-    img->data_ = static_cast<const uint8_t*>(p);
+    img->data_ = static_cast<uint8_t*>(p);
     img->size_ = static_cast<size_t>(st.st_size);
 
     Elf64_Ehdr eh;
@@ -84,7 +88,7 @@ Result<std::unique_ptr<ElfImage>> ElfImage::open(const std::string& path) {
 }
 
 ElfImage::~ElfImage() {
-    if (data_) munmap(const_cast<uint8_t*>(data_), size_);
+    if (data_) munmap(data_, size_);
 }
 
 const ElfImage::Segment* ElfImage::segment_of_offset(uint64_t offset) const {

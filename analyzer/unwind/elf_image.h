@@ -24,8 +24,11 @@ public:
     ElfImage& operator=(const ElfImage&) = delete;
 
     const std::string& path() const { return path_; }
-    // The whole file, mapped.
+    // The whole file, mapped privately.
     const uint8_t* bytes() const { return data_; }
+    // The same bytes for libelf, which may rewrite section headers in them (this process's
+    // copy of the page only).
+    uint8_t* private_bytes() { return data_; }
     size_t size() const { return size_; }
     const std::vector<Segment>& segments() const { return segments_; }
     // The loadable segment holding a file offset, or nullptr.
@@ -44,7 +47,7 @@ public:
 private:
     ElfImage() = default;
     std::string path_;
-    const uint8_t* data_ = nullptr;
+    uint8_t* data_ = nullptr;
     size_t size_ = 0;
     std::vector<Segment> segments_;
     uint64_t eh_frame_hdr_vaddr_ = 0;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "analyzer/diff/diff_input.h"
@@ -263,6 +264,41 @@ TEST(DiffPprof, GoShapedProfileIsRead) {
     auto bad = decode_pprof(std::vector<uint8_t>(raw.begin(), raw.end()), "go.pprof");
     ASSERT_FALSE(bad);
     EXPECT_NE(bad.error().message.find("999"), std::string::npos) << bad.error().message;
+}
+
+// Values whose totals do not fit in 64 bits (pprof_reader_fuzzer's find: kiln diff summed
+// them with signed overflow) are refused where they enter, and pooled runs are checked too.
+TEST(DiffPprof, TotalsPast64BitsAreErrorsNotOverflows) {
+    Profile p = profile_of({{{"main", "a"}, 1}, {{"main", "b"}, 1}}, 0x1000, "big");
+    for (auto& s : p.samples) s.values[1] = std::numeric_limits<int64_t>::max() - 1;
+    auto bytes = encode_pprof(p);
+    ASSERT_TRUE(bytes) << bytes.error().message;
+    auto back = decode_pprof(*bytes, "big.pb.gz");
+    ASSERT_FALSE(back) << "two samples of 2^63 - 2 ns were accepted";
+    EXPECT_NE(back.error().message.find("big.pb.gz"), std::string::npos) << back.error().message;
+    EXPECT_NE(back.error().message.find("64 bits"), std::string::npos) << back.error().message;
+
+    // Each alone is fine; two of them pooled on one side are not.
+    p.samples.pop_back();
+    auto one = encode_pprof(p);
+    ASSERT_TRUE(one);
+    auto single = decode_pprof(*one, "one.pb.gz");
+    ASSERT_TRUE(single) << single.error().message;
+    const ProfileRun r = run_from_profile(*single, "one.pb.gz", "pprof");
+    EXPECT_EQ(r.total_value, std::numeric_limits<int64_t>::max() - 1);
+    auto d = diff_runs({r, r}, {r}, {});
+    ASSERT_FALSE(d) << "pooled totals past 2^63 were accepted";
+    EXPECT_NE(d.error().message.find("64 bits"), std::string::npos) << d.error().message;
+    // One run a side compares, and the diff pprof's scaled base stays in range.
+    ASSERT_TRUE(diff_runs({r}, {r}, {}));
+    const Profile diff = build_diff_pprof({r}, {r});
+    ASSERT_EQ(diff.samples.size(), 2u);
+    // BASE scaled to NEW's total (2^63 - 2 as a double is 2^63): negated, just under NEW's value.
+    const int64_t now_value = diff.samples[0].values[0], base_value = diff.samples[1].values[0];
+    EXPECT_EQ(now_value, std::numeric_limits<int64_t>::max() - 1);
+    EXPECT_LT(base_value, 0);
+    EXPECT_LE(-base_value, now_value);
+    EXPECT_GE(-base_value, now_value - 2048);
 }
 
 TEST(DiffPprof, LoadRunRejectsMissingJunkAndEmptyFiles) {

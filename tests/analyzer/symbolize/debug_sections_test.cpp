@@ -87,5 +87,42 @@ TEST(DebugSectionInflater, DecompressesWhatLibdwReadsAndHidesLocationLists) {
     ::close(packed_fd);
 }
 
+// A compression header claiming 4 GiB for a few hundred bytes (a damaged or hostile file;
+// elf_binary_fuzzer's elf-gz-chdr-claims-4gib) is refused before anything is allocated for
+// it: the section is named as failed and left compressed, for zlib and zstd alike.
+TEST(DebugSectionInflater, SizeBeyondWhatTheStreamCanHoldIsRefused) {
+    for (const char* kind : {"zlib", "zstd"}) {
+        const kiln::test::TempDir tmp;
+        const std::string packed = tmp.path("packed.debug");
+        kiln::testing::shell(std::string("objcopy --only-keep-debug --compress-debug-sections=") + kind + " " +
+                             TARGET_PIE + " " + packed);
+        // Elf64_Chdr: ch_type, ch_reserved, then ch_size at +8.
+        kiln::testing::shell("off=0x$(readelf -W -S " + packed + " | sed 's/^ *\\[ *[0-9]*\\]//' | " +
+                             "awk '$1==\".debug_info\"{print $4}') && printf '\\377\\377\\377\\377' | dd of=" +
+                             packed + " bs=1 seek=$((off + 8)) conv=notrunc status=none");
+        elf_version(EV_CURRENT);
+        const int fd = ::open(packed.c_str(), O_RDONLY);
+        ASSERT_GE(fd, 0);
+        Elf* elf = elf_begin(fd, ELF_C_READ_MMAP_PRIVATE, nullptr);
+        ASSERT_TRUE(elf);
+        {
+            DebugSectionInflater inflater;
+            inflater.prepare(elf);
+            EXPECT_NE(inflater.failed().find(".debug_info"), std::string::npos) << kind << ": " << inflater.failed();
+            size_t names = 0;
+            ASSERT_EQ(elf_getshdrstrndx(elf, &names), 0);
+            bool still_compressed = false;
+            for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(elf, scn)) != nullptr;) {
+                GElf_Shdr sh;
+                const char* name = gelf_getshdr(scn, &sh) ? elf_strptr(elf, names, sh.sh_name) : nullptr;
+                if (name && std::strcmp(name, ".debug_info") == 0) still_compressed = sh.sh_flags & SHF_COMPRESSED;
+            }
+            EXPECT_TRUE(still_compressed) << kind;
+            elf_end(elf);
+        }
+        ::close(fd);
+    }
+}
+
 }  // namespace
 }  // namespace kiln::analyzer

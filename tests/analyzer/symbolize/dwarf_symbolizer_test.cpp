@@ -53,6 +53,7 @@ void check_binary(const LocatedBinary& b, const std::string& symbols_path) {
     auto syms = BinarySymbols::open(b);
     ASSERT_TRUE(syms.ok()) << syms.error().message;
     EXPECT_TRUE((*syms)->has_dwarf());
+    for (const auto& d : (*syms)->damage()) ADD_FAILURE() << "an intact binary called damaged: " << d;
     const auto spin = find_symbol(symbols_path, kSpin);
     EXPECT_EQ((*syms)->elf_vaddr(file_offset_of(symbols_path, spin.vaddr)), spin.vaddr);
     auto frames = inlined_frames(**syms, symbols_path);
@@ -171,6 +172,47 @@ TEST(DwarfSymbolizer, SymbolTableOnlyBinaryStillNamesFunctions) {
     EXPECT_EQ(frames[0].function, "demo::Widget::spin(int)");
     EXPECT_EQ(frames[0].mangled, kSpin);
     EXPECT_EQ(frames[0].line, 0);
+}
+
+// A section overwritten with 0xff bytes (lengths and indexes that point past everything) is
+// named in damage(); the binary still opens and what survived still names functions.
+std::vector<std::string> damage_after_overwriting(const std::string& section) {
+    const kiln::test::TempDir tmp;
+    const std::string bin = tmp.path("app");
+    kiln::testing::shell(std::string("cp ") + TARGET_PIE + " " + bin + " && set -- $(readelf -W -S " + bin +
+                         " | sed 's/^ *\\[ *[0-9]*\\]//' | awk '$1==\"" + section + "\"{print $4, $5}') && " +
+                         "test -n \"$1\" && head -c $((0x$2)) /dev/zero | tr '\\0' '\\377' | dd of=" + bin +
+                         " bs=1 seek=$((0x$1)) conv=notrunc status=none");
+    auto syms = BinarySymbols::open({bin, "", "test"});
+    EXPECT_TRUE(syms.ok()) << syms.error().message;
+    if (!syms.ok()) return {};
+    return (*syms)->damage();
+}
+
+bool names(const std::vector<std::string>& damage, const std::string& section) {
+    for (const auto& d : damage)
+        if (d.rfind(section + ": ", 0) == 0) return true;
+    return false;
+}
+
+TEST(DwarfSymbolizer, DamagedSectionsAreNamed) {
+    for (const char* section : {".eh_frame", ".symtab", ".note.ABI-tag", ".debug_info"}) {
+        const auto damage = damage_after_overwriting(section);
+        std::string all;
+        for (const auto& d : damage) all += d + "\n";
+        EXPECT_TRUE(names(damage, section)) << section << " overwritten, damage:\n" << all;
+    }
+}
+
+TEST(DwarfSymbolizer, CutShortCopyIsDamaged) {
+    const kiln::test::TempDir tmp;
+    const std::string bin = tmp.path("app");
+    const auto size = std::filesystem::file_size(TARGET_PIE);
+    kiln::testing::shell(std::string("head -c ") + std::to_string(size / 2) + " " + TARGET_PIE + " > " + bin);
+    auto syms = BinarySymbols::open({bin, "", "test"});
+    ASSERT_TRUE(syms.ok()) << syms.error().message;  // libdwfl takes it: its program headers survive
+    ASSERT_FALSE((*syms)->damage().empty()) << "half a binary called whole";
+    EXPECT_NE((*syms)->damage()[0].find("cut short"), std::string::npos) << (*syms)->damage()[0];
 }
 
 TEST(DwarfSymbolizer, NotAnElfFileIsAnErrorNamingIt) {
