@@ -289,6 +289,8 @@ Status RecordingSession::start(ChunkSink& sink,
     const size_t buffer_bytes = std::clamp<size_t>(ring_pages_ * page, 1 << 20, 2 << 20);
     const size_t buffer_count = std::max<size_t>(4 + rings_.size(), 2 * rings_.size() * ring_pages_ * page / buffer_bytes);
     pipeline_ = std::make_unique<ChunkPipeline>(sink, buffer_bytes, buffer_count);
+    // Its worker thread starts here, before the -a --syscalls filter lists kiln's own threads.
+    capture_ = std::make_unique<sideband::BinaryCapture>(format::kiln_cache_dir(), opt.archive);
 
     // Kernel symbols do not change with the target: read them before the clock starts. They
     // wait in the pipeline's queue until the header is written.
@@ -321,7 +323,6 @@ Status RecordingSession::start(ChunkSink& sink,
         if (auto st = event_set_.set_filter(is_syscall_event, exclude_threads_filter(*own)); !st) return st.error();
     }
     // Snapshots after enabling: anything mapped from now on arrives as MMAP2 records.
-    capture_ = std::make_unique<sideband::BinaryCapture>(format::kiln_cache_dir(), opt.archive);
     if (!target_.snapshot_pids.empty() || target_.events.system_wide)
         submit_process_snapshot(*pipeline_, target_, note_, *capture_, pid_namespaces_);
 

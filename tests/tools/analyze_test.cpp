@@ -369,8 +369,10 @@ TEST(Analyze, DeletedOrRebuiltBinaryIsReportedAndAnalysisCompletes) {
     const std::string rec = record(tmp, "v.kiln", {copy, "0.5"});
 
     std::filesystem::remove(copy);
-    // Not in perf's build-id cache either (a machine that ran perf record may hold the workload).
+    // Not in perf's or kiln's build-id cache either (a machine that ran perf record, or a kiln
+    // record of a deleted or namespaced copy, may hold the workload).
     ScopedEnv no_perf_cache("PERF_BUILDID_DIR", tmp.path("no-perf-cache"));
+    ScopedEnv no_kiln_cache("KILN_CACHE_DIR", tmp.path("no-kiln-cache"));
     auto r = analyze({rec, "--folded", "-"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find(copy), std::string::npos) << r.err;

@@ -96,6 +96,7 @@ protected:
         write_bytes(victim_, bytes);
         // Nothing but the recorded path: not perf's build-id cache, not debuginfod.
         ScopedEnv no_perf_cache("PERF_BUILDID_DIR", tmp_->path("no-perf-cache"));
+        ScopedEnv no_kiln_cache("KILN_CACHE_DIR", tmp_->path("no-kiln-cache"));  // an intact copy may be there
         ScopedEnv no_debuginfod("DEBUGINFOD_URLS", "");
         return run({kiln_bin(), "analyze", recording_, "--folded", "-"});
     }
