@@ -54,7 +54,7 @@ Result<ResolvedEvent> table_event(std::string_view canonical, uint32_t type, uin
     if (!m) return make_error("event '" + std::string(requested) + "': " + m.error().message);
     ResolvedEvent ev;
     ev.name = std::string(canonical);
-    if (!mods.empty()) ev.name += ":" + std::string(mods);
+    if (!mods.empty()) ev.name.append(":").append(mods);
     ev.requested = std::string(requested);
     ev.kind = type == PERF_TYPE_HARDWARE ? EventKind::kHardware : EventKind::kSoftware;
     ev.attr.size = sizeof(perf_event_attr);
@@ -257,7 +257,7 @@ Result<ResolvedEvent> encode_named_event(std::string_view spec) {
     if (auto sw = find_software_event(m.name)) return table_event(sw->name, PERF_TYPE_SOFTWARE, sw->config, m.mods, spec);
     if (auto hw = find_generic_hardware_event(m.name))
         return table_event(hw->name, PERF_TYPE_HARDWARE, hw->config, m.mods, spec);
-    return make_error("'" + std::string(spec) + "' is not one of kiln's software or generic hardware events");
+    return make_error(std::string("'").append(spec) + "' is not one of kiln's software or generic hardware events");
 }
 
 Result<ResolvedEvent> resolve_event(std::string_view spec) {

@@ -42,7 +42,7 @@ Result<std::pair<std::string_view, std::string_view>> split_comparison(std::stri
 Result<double> parse_percent(std::string_view text, std::string_view value, double max, const char* form) {
     double p = 0;
     if (value.empty() || value.back() != '%' || !parse_decimal(value.substr(0, value.size() - 1), p))
-        return bad(text, "'" + std::string(value) + "' is not a percentage; expected " + form);
+        return bad(text, std::string("'").append(value) + "' is not a percentage; expected " + form);
     if (p <= 0) return bad(text, "the threshold must be above 0%; expected " + std::string(form));
     if (max > 0 && p > max) {
         char buf[96];
@@ -59,7 +59,7 @@ Result<TriggerSpec> parse_load(std::string_view text, std::string_view body) {
     if (!cmp->first.empty()) return bad(text, std::string("expected ") + form);
     uint32_t n = 0;
     if (!sideband::parse_number(cmp->second, 10, n) || n == 0)
-        return bad(text, "'" + std::string(cmp->second) + "' is not a task count >= 1; expected " + form);
+        return bad(text, std::string("'").append(cmp->second) + "' is not a task count >= 1; expected " + form);
     TriggerSpec s;
     s.kind = TriggerKind::kLoad;
     s.threshold = n;
@@ -98,7 +98,7 @@ Result<TriggerSpec> parse_cpu(std::string_view text, std::string_view body) {
     TriggerSpec s;
     s.kind = TriggerKind::kCpuShare;
     if (!sideband::parse_number(cmp->first, 10, s.pid) || s.pid <= 0)
-        return bad(text, "'" + std::string(cmp->first) + "' is not a pid; expected " + form);
+        return bad(text, std::string("'").append(cmp->first) + "' is not a pid; expected " + form);
     auto p = parse_percent(text, cmp->second, 0, form);
     if (!p) return p.error();
     s.threshold = *p;
@@ -129,7 +129,7 @@ Result<TriggerSpec> parse_event(std::string_view text, std::string_view body) {
         const size_t colon = body.find(':');
         if (colon == std::string_view::npos || colon == 0 || colon + 1 == body.size() ||
             body.find(':', colon + 1) != std::string_view::npos)
-            return bad(text, "'" + std::string(body) + "' is neither a tracepoint nor a uprobe; expected " + form);
+            return bad(text, std::string("'").append(body) + "' is neither a tracepoint nor a uprobe; expected " + form);
     }
     s.event = std::string(body);
     return s;

@@ -36,7 +36,7 @@ std::string SyscallNames::name(int64_t nr) const {
 
 std::string errno_name(int err) {
     if (const char* n = strerrorname_np(err)) return n;
-    return "E" + std::to_string(err);
+    return std::string("E").append(std::to_string(err));
 }
 
 }  // namespace kiln::analyzer

@@ -81,15 +81,15 @@ bool has_value(const AllocCalls::Probe& p, int reg) {
 
 // What perf probe should fetch for fn's probe, as its command line says it.
 std::string perf_probe_hint(const AllocCalls::Probe& p, std::string_view function) {
-    if (p.is_return) return "'" + std::string(function) + "%return $retval:u64'";
+    if (p.is_return) return std::string("'").append(function) + "%return $retval:u64'";
     switch (p.fn) {
         case AllocFn::kMalloc:
-        case AllocFn::kFree: return "'" + std::string(function) + " %di:u64'";
+        case AllocFn::kFree: return std::string("'").append(function) + " %di:u64'";
         case AllocFn::kCalloc:
         case AllocFn::kRealloc:
         case AllocFn::kAlignedAlloc:
-        case AllocFn::kMemalign: return "'" + std::string(function) + " %di:u64 %si:u64'";
-        case AllocFn::kPosixMemalign: return "'" + std::string(function) + " %di:u64 %si:u64 %dx:u64'";
+        case AllocFn::kMemalign: return std::string("'").append(function) + " %di:u64 %si:u64'";
+        case AllocFn::kPosixMemalign: return std::string("'").append(function) + " %di:u64 %si:u64 %dx:u64'";
     }
     return "";
 }

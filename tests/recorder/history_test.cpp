@@ -124,7 +124,7 @@ TEST(EssentialRecords, KeepsWhatRunsAndForgetsWhatExitedBeforeTheOldestChunk) {
 
 TEST(EssentialRecords, PayloadsStayUnderTheirSize) {
     EssentialRecords e;
-    for (uint32_t pid = 1; pid <= 1000; ++pid) add(e, comm(pid, pid, "p" + std::to_string(pid)), 1);
+    for (uint32_t pid = 1; pid <= 1000; ++pid) add(e, comm(pid, pid, std::string("p").append(std::to_string(pid))), 1);
     const auto payloads = e.payloads_before(2, 4096);
     EXPECT_GT(payloads.size(), 5u);
     for (const auto& p : payloads) EXPECT_LE(p.size(), 4096u);

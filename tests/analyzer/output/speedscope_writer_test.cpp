@@ -22,7 +22,7 @@ constexpr uint64_t kMs = 1000000;
 
 // dso 1, address → function: a function per 0x1000 (f1, f2 ...); 0x1004 is in f1 too.
 std::vector<TimelineFrame> fake_names(const RawFrame& f) {
-    return {{"f" + std::to_string(f.addr >> 12), "x.c", static_cast<int64_t>(f.addr >> 12)}};
+    return {{std::string("f").append(std::to_string(f.addr >> 12)), "x.c", static_cast<int64_t>(f.addr >> 12)}};
 }
 
 std::vector<RawFrame> stack(std::initializer_list<uint64_t> root_first) {
