@@ -1,6 +1,5 @@
 #include "pmu/stale_probe_groups.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +9,7 @@
 #include <sstream>
 
 #include "pmu/event_resolver.h"
+#include "pmu/tracepoints.h"
 
 namespace kiln::pmu {
 
@@ -67,12 +67,8 @@ Result<ProbeCleanup> remove_stale_probe_groups(const std::function<bool(int)>& r
             continue;
         }
         for (const auto& name : names) {
-            const std::string line = "-:" + name;
-            const int fd = ::open(events_file.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-            const bool ok = fd >= 0 && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-            const int err = errno;
-            if (fd >= 0) ::close(fd);
-            if (ok)
+            const int err = append_tracefs_line(events_file, "-:" + name);
+            if (err == 0)
                 ++out.removed[pid];
             else if (err == EBUSY)
                 ++out.in_use;  // an open event uses it: its recorder runs after all

@@ -1,6 +1,5 @@
 #include "pmu/tracefs_uprobes.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -10,18 +9,14 @@
 #include <fstream>
 
 #include "pmu/event_resolver.h"
+#include "pmu/tracepoints.h"
 
 namespace kiln::pmu {
 
 namespace {
 
 Status append_line(const std::string& file, const std::string& line) {
-    const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-    if (fd < 0) return make_error("cannot open " + file + ": " + std::strerror(errno));
-    const ssize_t n = ::write(fd, line.data(), line.size());
-    const int err = errno;
-    ::close(fd);
-    if (n != static_cast<ssize_t>(line.size()))
+    if (const int err = append_tracefs_line(file, line); err != 0)
         return make_error("cannot write '" + line + "' to " + file + ": " + std::strerror(err));
     return {};
 }

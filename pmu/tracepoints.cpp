@@ -1,6 +1,7 @@
 #include "pmu/tracepoints.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -159,6 +160,15 @@ std::vector<std::string> tracepoints_of(std::string_view subsystem) {
     auto root = tracefs_root();
     if (!root) return {};
     return subdirs(*root + "/events/" + std::string(subsystem));
+}
+
+int append_tracefs_line(const std::string& file, std::string_view line) {
+    const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0) return errno;
+    const ssize_t n = ::write(fd, line.data(), line.size());
+    const int err = n == static_cast<ssize_t>(line.size()) ? 0 : n < 0 ? errno : EIO;
+    ::close(fd);
+    return err;
 }
 
 }  // namespace kiln::pmu

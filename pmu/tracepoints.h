@@ -24,5 +24,9 @@ std::vector<std::string> tracepoint_subsystem_names();
 std::vector<std::pair<std::string, size_t>> tracepoint_subsystems();
 // Event names of one subsystem, sorted.
 std::vector<std::string> tracepoints_of(std::string_view subsystem);
+// Appends line to a tracefs control file (uprobe_events) in one write(2): the kernel takes each
+// write as one command. Returns 0, or the errno of the open or write that failed (EBUSY: an
+// open event uses the probe being removed).
+int append_tracefs_line(const std::string& file, std::string_view line);
 
 }  // namespace kiln::pmu

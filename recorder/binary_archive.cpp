@@ -5,8 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cinttypes>
-#include <cstdio>
 #include <cstring>
 
 #include "formats/archived_binary.h"
@@ -14,6 +12,7 @@
 #include "formats/kiln_format.h"
 #include "formats/sideband.h"
 #include "recorder/fd_guard.h"
+#include "recorder/sideband/proc_binary_paths.h"
 #include "recorder/sideband/sideband_collect.h"
 
 namespace kiln::recorder {
@@ -53,13 +52,10 @@ ArchiveSummary archive_binaries(const std::vector<sideband::BinaryCapture::Offer
     ArchiveSummary out;
     for (const auto& f : files) {
         const std::string hex = format::build_id_hex(f.build_id);
-        char range[64];
-        std::snprintf(range, sizeof range, "%" PRIx64 "-%" PRIx64, f.start, f.end);
-        const std::string proc = "/proc/" + std::to_string(f.pid);
+        const auto [map_file, in_root] = sideband::proc_binary_paths(f.pid, f.start, f.end, f.path);
         std::string why;
         bool done = false;
-        for (const std::string& src : {format::build_id_cache_file(cache_dir, hex), f.path, proc + "/map_files/" + range,
-                                       proc + "/root" + f.path}) {
+        for (const std::string& src : {format::build_id_cache_file(cache_dir, hex), f.path, map_file, in_root}) {
             if (src.empty()) continue;
             auto id = read_build_id(src);
             if (!id || *id != f.build_id) continue;  // another file there now, or none

@@ -6,8 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cinttypes>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -15,6 +13,7 @@
 #include "formats/result.h"
 #include "formats/sideband.h"
 #include "recorder/fd_guard.h"
+#include "recorder/sideband/proc_binary_paths.h"
 #include "recorder/sideband/sideband_collect.h"
 
 namespace kiln::recorder::sideband {
@@ -58,9 +57,10 @@ void BinaryCapture::offer(int pid, uint64_t start, uint64_t end, std::string_vie
     std::string hex = format::build_id_hex(build_id);
     std::lock_guard lock(mu_);
     if (stopping_ || !offered_.insert(hex).second) return;
-    if (keep_offered_) kept_.push_back({pid, start, end, std::string(path), {build_id.begin(), build_id.end()}});
+    Offered mapping{pid, start, end, std::string(path), {build_id.begin(), build_id.end()}};
+    if (keep_offered_) kept_.push_back(mapping);
     if (dir_.empty()) return;
-    queue_.push_back({pid, start, end, std::string(path), std::move(hex), {build_id.begin(), build_id.end()}});
+    queue_.push_back(std::move(mapping));
     cv_.notify_one();
 }
 
@@ -84,7 +84,7 @@ void BinaryCapture::run() {
     for (;;) {
         cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
         if (queue_.empty()) return;  // stopping, and nothing left
-        Item item = std::move(queue_.front());
+        Offered item = std::move(queue_.front());
         queue_.pop_front();
         lock.unlock();
         capture(item);
@@ -92,8 +92,9 @@ void BinaryCapture::run() {
     }
 }
 
-void BinaryCapture::capture(const Item& item) {
-    const std::string target = format::build_id_cache_file(dir_, item.hex);
+void BinaryCapture::capture(const Offered& item) {
+    const std::string hex = format::build_id_hex(item.build_id);
+    const std::string target = format::build_id_cache_file(dir_, hex);
     std::error_code ec;
     if (std::filesystem::exists(target, ec)) return;  // an earlier recording kept it
     // The path shows the same file here: the analyzer finds it there.
@@ -109,16 +110,13 @@ void BinaryCapture::capture(const Item& item) {
         std::filesystem::permissions(d, std::filesystem::perms::owner_all, ec);
     std::filesystem::permissions(dir_, std::filesystem::perms::owner_all, ec);
 
-    char range[64];
-    std::snprintf(range, sizeof range, "%" PRIx64 "-%" PRIx64, item.start, item.end);
-    const std::string proc = "/proc/" + std::to_string(item.pid);
     const std::string tmp = target + ".tmp." + std::to_string(::getpid());
     std::string why;
     auto add_reason = [&](const std::string& reason) {
         if (!why.empty()) why += "; ";
         why += reason;
     };
-    for (const std::string& src : {proc + "/map_files/" + range, proc + "/root" + item.path}) {
+    for (const std::string& src : proc_binary_paths(item.pid, item.start, item.end, item.path)) {
         ::unlink(tmp.c_str());
         uint64_t bytes = 0;
         if (auto st = copy_file(src, tmp, max_bytes_, bytes); !st) {
@@ -139,7 +137,7 @@ void BinaryCapture::capture(const Item& item) {
         return;
     }
     ::unlink(tmp.c_str());
-    stats_.failures.push_back("pid " + std::to_string(item.pid) + " " + item.path + " (build-id " + item.hex +
+    stats_.failures.push_back("pid " + std::to_string(item.pid) + " " + item.path + " (build-id " + hex +
                               "): " + why);
 }
 

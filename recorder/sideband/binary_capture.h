@@ -27,7 +27,7 @@ public:
         std::vector<std::string> failures;  // "pid 12 /app/bin: ...", one per file that could not be kept
     };
 
-    // A mapping offered, kept for --archive.
+    // A mapping offered: queued for copying, and kept for --archive.
     struct Offered {
         int pid;
         uint64_t start, end;
@@ -55,14 +55,8 @@ public:
     std::vector<Offered> offered();
 
 private:
-    struct Item {
-        int pid;
-        uint64_t start, end;
-        std::string path, hex;
-        std::vector<uint8_t> build_id;
-    };
     void run();
-    void capture(const Item& item);
+    void capture(const Offered& item);
 
     std::string dir_;
     bool keep_offered_;
@@ -70,7 +64,7 @@ private:
     std::vector<Offered> kept_;
     std::mutex mu_;
     std::condition_variable cv_;
-    std::deque<Item> queue_;
+    std::deque<Offered> queue_;
     std::set<std::string> offered_;  // build-ids (hex) already queued or done
     bool stopping_ = false;
     Stats stats_;  // written by the worker, read after it ends

@@ -2,10 +2,10 @@
 
 #include <sys/mman.h>
 
-#include <cstdio>
 #include <set>
 #include <string>
 
+#include "recorder/sideband/proc_binary_paths.h"
 #include "recorder/sideband/sideband_collect.h"
 
 namespace kiln::recorder::sideband {
@@ -18,12 +18,9 @@ const std::vector<uint8_t>& BuildIdCache::get(int pid, const ParsedMapping& m) {
     auto it = ids_.find(key);
     if (it != ids_.end()) return it->second;
 
-    char range[64];
-    std::snprintf(range, sizeof range, "%llx-%llx", static_cast<unsigned long long>(e.start),
-                  static_cast<unsigned long long>(e.end));
-    const std::string proc = "/proc/" + std::to_string(pid);
-    auto id = read_build_id(proc + "/map_files/" + range);
-    if (!id && !m.deleted) id = read_build_id(proc + "/root" + e.path);
+    const auto [map_file, in_root] = proc_binary_paths(pid, e.start, e.end, e.path);
+    auto id = read_build_id(map_file);
+    if (!id && !m.deleted) id = read_build_id(in_root);
     if (!id && !m.deleted) id = read_build_id(e.path);
     std::vector<uint8_t> value;
     if (id) value = std::move(*id);
