@@ -36,9 +36,7 @@ Result<analyzer::TimelineOptions> timeline_options(const std::string& window, co
 
 template <typename Write>
 Status write_to(const std::string& path, Write write, std::vector<std::string>& written) {
-    std::ostringstream s;
-    write(s);
-    KILN_TRY(write_text(path, s.str()));
+    KILN_TRY(write_stream(path, write));
     written.push_back(path);
     return Status::success();
 }

@@ -50,9 +50,7 @@ Writers writers_for(TraceView view, const analyzer::TracePass& pass, const forma
 
 Status write_to(const std::string& path, const std::function<void(std::ostream&)>& write,
                 std::vector<std::string>& written) {
-    std::ostringstream s;
-    write(s);
-    KILN_TRY(write_text(path, s.str()));
+    KILN_TRY(write_stream(path, write));
     written.push_back(path);
     return Status::success();
 }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 
 namespace kiln::tools {
 
@@ -16,6 +17,22 @@ Status write_text(const std::string& path, const std::string& text) {
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
     if (!f) return make_error("cannot write " + path + ": " + std::strerror(errno));
     f << text;
+    f.close();
+    if (!f) return make_error("cannot write " + path + ": " + std::strerror(errno));
+    return Status::success();
+}
+
+Status write_stream(const std::string& path, const std::function<void(std::ostream&)>& write) {
+    if (path == "-") {
+        std::cout.flush();
+        write(std::cout);
+        std::cout.flush();
+        if (!std::cout) return make_error("cannot write to standard output: " + std::string(std::strerror(errno)));
+        return Status::success();
+    }
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    if (!f) return make_error("cannot write " + path + ": " + std::strerror(errno));
+    write(f);
     f.close();
     if (!f) return make_error("cannot write " + path + ": " + std::strerror(errno));
     return Status::success();

@@ -1,30 +1,61 @@
 #include "analyzer/output/timeline_json.h"
 
+#include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
 
 namespace kiln::analyzer {
 
-// nlohmann's ordered_json keeps the keys in the documented order; comm names are bytes from
-// the kernel, so invalid UTF-8 is replaced rather than thrown on.
+namespace {
+
+// A JSON string; comm names are bytes from the kernel, so invalid UTF-8 is replaced rather
+// than thrown on.
+std::string json_string(const std::string& s) {
+    return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The shortest text that reads back as v.
+void put_number(std::ostream& out, double v) {
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.write(buf, r.ptr - buf);
+}
+
+}  // namespace
+
+// Written as it goes, one series after another, compact: a document of the whole would be
+// several times the file (tens of millions of points for minutes of a busy machine).
 void write_timeline_json(const Timeline& t, std::ostream& out) {
     const TimelineWindows& w = t.windows;
-    nlohmann::ordered_json j;
-    j["window_ns"] = w.window_ns;
-    j["start_s"] = w.count ? w.t_s(0) : 0.0;
-    j["windows"] = w.count;
-    auto& series = j["series"] = nlohmann::ordered_json::array();
-    for (const TimelineSeries& s : t.series) {
-        nlohmann::ordered_json points = nlohmann::ordered_json::array();
-        for (size_t i = 0; i < s.values.size() && i < w.count; ++i)
-            if (!std::isnan(s.values[i])) points.push_back({w.t_s(i), s.values[i]});
-        series.push_back({{"name", s.name}, {"unit", s.unit}, {"points", std::move(points)}});
+    out << "{\"window_ns\":" << w.window_ns << ",\"start_s\":";
+    put_number(out, w.count ? w.t_s(0) : 0.0);
+    out << ",\"windows\":" << w.count << ",\"series\":[";
+    for (size_t k = 0; k < t.series.size(); ++k) {
+        const TimelineSeries& s = t.series[k];
+        out << (k ? ",\n" : "\n") << "{\"name\":" << json_string(s.name) << ",\"unit\":" << json_string(s.unit)
+            << ",\"points\":[";
+        bool first = true;
+        for (size_t i = 0; i < s.values.size() && i < w.count; ++i) {
+            if (std::isnan(s.values[i])) continue;
+            out << (first ? "[" : ",[");
+            put_number(out, w.t_s(i));
+            out << ',';
+            put_number(out, s.values[i]);
+            out << ']';
+            first = false;
+        }
+        out << "]}";
     }
-    auto& labels = j["labels"] = nlohmann::ordered_json::object();
-    for (const auto& [pid, comm] : t.labels) labels[std::to_string(pid)] = comm;
-    j["notes"] = t.notes;
-    out << j.dump(1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+    out << "],\n\"labels\":{";
+    bool first = true;
+    for (const auto& [pid, comm] : t.labels) {
+        out << (first ? "" : ",") << '"' << pid << "\":" << json_string(comm);
+        first = false;
+    }
+    out << "},\n\"notes\":[";
+    for (size_t k = 0; k < t.notes.size(); ++k) out << (k ? "," : "") << json_string(t.notes[k]);
+    out << "]}\n";
 }
 
 }  // namespace kiln::analyzer

@@ -102,12 +102,12 @@ void SampleSeriesCollector::record(const perf_event_header& h, std::span<const u
     }
     add(samples_, i, 1.0);
     if (per_process_ && header_.events[static_cast<size_t>(event)].is_clock) {
-        add(oncpu_[static_cast<int32_t>(s->pid)], i, static_cast<double>(s->period));
+        if (i >= kMaxTimelineWindows) return;  // build_timeline refuses that many windows
+        oncpu_[static_cast<int32_t>(s->pid)].add(i, static_cast<double>(s->period));
         if (s->tid != 0) {
             ThreadOnCpu& t = thread_oncpu_[static_cast<int32_t>(s->tid)];
             t.pid = static_cast<int32_t>(s->pid);
-            t.total += static_cast<double>(s->period);
-            add(t.ns, i, static_cast<double>(s->period));
+            t.ns.add(i, static_cast<double>(s->period));
         }
     }
 }
@@ -159,14 +159,11 @@ template <typename Make>
 void SampleSeriesCollector::add_thread_series(Timeline& out, const Make& make) {
     std::unordered_map<int32_t, int> threads_of;
     for (const auto& [tid, t] : thread_oncpu_) ++threads_of[t.pid];
-    std::vector<std::pair<double, int32_t>> busiest;
-    for (const auto& [tid, t] : thread_oncpu_)
-        if (threads_of[t.pid] > 1) busiest.emplace_back(t.total, tid);
-    std::sort(busiest.begin(), busiest.end(),
-              [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
-    if (busiest.size() > kMaxThreadSeries) busiest.resize(kMaxThreadSeries);
-    std::sort(busiest.begin(), busiest.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
-    for (const auto& [total, tid] : busiest)
+    auto total_of = [&](const ThreadOnCpu& t) -> std::optional<double> {
+        if (threads_of[t.pid] < 2) return std::nullopt;
+        return t.ns.total();
+    };
+    for (int32_t tid : largest_totals(thread_oncpu_, kMaxThreadSeries, total_of))
         out.series.push_back(make("thread." + std::to_string(tid) + ".oncpu", "ns", thread_oncpu_[tid].ns));
 }
 
@@ -174,15 +171,22 @@ void SampleSeriesCollector::finish(Timeline& out, uint64_t end_ns) {
     const size_t n = out.windows.count;
     for (const Block& b : blocks_.finish(std::min(end_ns, out.windows.end(n == 0 ? 0 : n - 1))))
         add_blocked(b.start, b.end);
-    auto make = [n](std::string name, std::string unit, std::vector<double> v) {
+    auto make_series = [n](std::string name, std::string unit, std::vector<double> v) {
         v.resize(n, 0.0);
         return TimelineSeries{std::move(name), std::move(unit), std::move(v)};
     };
-    if (!cpu_events_.empty()) out.series.push_back(make("samples", "samples", samples_));
-    if (fault_event_ >= 0) out.series.push_back(make("faults", "faults", faults_));
-    if (sched_) out.series.push_back(make("offcpu", "ns", offcpu_));
-    if (syscall_event_ >= 0) out.series.push_back(make("syscalls", "syscalls", syscalls_));
-    for (auto& [pid, ns] : oncpu_) out.series.push_back(make("process." + std::to_string(pid) + ".oncpu", "ns", ns));
+    auto make = [n](std::string name, std::string unit, const WindowSums& sums) {
+        return TimelineSeries{std::move(name), std::move(unit), sums.dense(n)};
+    };
+    if (!cpu_events_.empty()) out.series.push_back(make_series("samples", "samples", samples_));
+    if (fault_event_ >= 0) out.series.push_back(make_series("faults", "faults", faults_));
+    if (sched_) out.series.push_back(make_series("offcpu", "ns", offcpu_));
+    if (syscall_event_ >= 0) out.series.push_back(make_series("syscalls", "syscalls", syscalls_));
+    for (int32_t pid : largest_totals(oncpu_, kMaxProcessSeries, [](const WindowSums& w) { return std::optional(w.total()); }))
+        out.series.push_back(make("process." + std::to_string(pid) + ".oncpu", "ns", oncpu_[pid]));
+    if (oncpu_.size() > kMaxProcessSeries)
+        out.notes.push_back("process.PID.oncpu: the " + std::to_string(kMaxProcessSeries) + " processes with the most CPU time of the " +
+                            std::to_string(oncpu_.size()) + " sampled");
     add_thread_series(out, make);
     // Names for every process series, the counters' ones included (COUNTERS carry no names).
     for (const auto& series : out.series) {

@@ -1,7 +1,8 @@
 // Timeline series from the record stream: samples per window, on-CPU time per process from
 // clock-event samples, page faults, syscalls entered (--syscalls), and off-CPU time from sched:sched_switch (blocks found as
 // the offcpu view finds them). Memory is a value per window and series (plus one open block
-// per switched-out thread), never per sample.
+// per switched-out thread), never per sample; a process's or thread's values only span the
+// windows it was seen in.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 
 #include "analyzer/decode/record_stream.h"
 #include "analyzer/timeline/timeline.h"
+#include "analyzer/timeline/window_sums.h"
 #include "analyzer/views/block_tracker.h"
 #include "analyzer/views/sched_tracepoints.h"
 #include "formats/recording_header.h"
@@ -63,12 +65,13 @@ private:
     int syscall_event_ = -1;  // raw_syscalls:sys_enter (--syscalls): syscalls per window
     std::optional<SchedTracepoints> sched_;
     std::vector<double> samples_, faults_, offcpu_, syscalls_;
-    std::map<int32_t, std::vector<double>> oncpu_;  // pid -> ns per window
+    std::unordered_map<int32_t, WindowSums> oncpu_;  // pid -> ns per window
     struct ThreadOnCpu {
         int32_t pid = 0;
-        double total = 0;
-        std::vector<double> ns;  // per window
+        WindowSums ns;
     };
+    // The busiest processes and threads get a series: memory and output are windows x series.
+    static constexpr size_t kMaxProcessSeries = 64;
     static constexpr size_t kMaxThreadSeries = 32;
     std::unordered_map<int32_t, ThreadOnCpu> thread_oncpu_;  // tid ->
     std::unordered_map<int32_t, std::string> thread_comms_;  // tid -> thread name

@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 
 #include "analyzer/timeline/timeline_builder.h"
+#include "analyzer/timeline/window_sums.h"
 
 namespace kiln::analyzer {
 namespace {
@@ -203,3 +205,27 @@ TEST(CounterSeries, OnlyTheLargestProcessesRssWhenAsked) {
 }
 
 }  // namespace kiln::analyzer
+
+TEST(WindowSums, SpanOnlyTheWindowsSeenAndFillTheRestWithZero) {
+    kiln::analyzer::WindowSums w;
+    w.add(7, 2);
+    w.add(9, 1);
+    w.add(5, 4);  // earlier than the first: the span grows at the front
+    w.add(7, 1);
+    EXPECT_EQ(w.total(), 8);
+    EXPECT_EQ(w.dense(11), (std::vector<double>{0, 0, 0, 0, 0, 4, 0, 3, 0, 1, 0}));
+    EXPECT_EQ(w.dense(8), (std::vector<double>{0, 0, 0, 0, 0, 4, 0, 3}));
+    EXPECT_EQ(kiln::analyzer::WindowSums{}.dense(2), (std::vector<double>{0, 0}));
+}
+
+TEST(WindowSums, LargestTotalsKeepsTheNBiggestSortedByKey) {
+    std::map<int, kiln::analyzer::WindowSums> m;
+    for (int k = 0; k < 10; ++k) m[k].add(0, k == 3 ? 100 : k);
+    auto all = [](const kiln::analyzer::WindowSums& w) { return std::optional(w.total()); };
+    EXPECT_EQ(kiln::analyzer::largest_totals(m, 3, all), (std::vector<int>{3, 8, 9}));
+    auto odd_only = [](const kiln::analyzer::WindowSums& w) -> std::optional<double> {
+        if (static_cast<int>(w.total()) % 2 == 0) return std::nullopt;
+        return w.total();
+    };
+    EXPECT_EQ(kiln::analyzer::largest_totals(m, 2, odd_only), (std::vector<int>{7, 9}));
+}

@@ -316,3 +316,36 @@ TEST(TimelineCommand, OutputDirAddsTheTimelineWithCounters) {
 }
 
 }  // namespace
+
+// A system-wide recording samples thousands of processes: the 64 with the most CPU time get a
+// process.PID.oncpu series (memory and output are windows x series), and a note says so.
+// Here pid 1000 + k has k + 1 samples, one per 10 ms from window k % 5 on.
+TEST(TimelineCommand, OnlyTheBusiestProcessesGetAnOnCpuSeries) {
+    TempDir tmp;
+    std::string script = "event cpu-clock clock 1000\n";
+    for (int k = 0; k < 100; ++k)
+        for (int s = 0; s <= k; ++s)
+            script += "sample " + std::to_string((k % 5) * 100'000'000 + s * 10'000'000 + 1) + " " + std::to_string(1000 + k) + " " +
+                      std::to_string(1000 + k) + " 0 1000000\n";
+    const std::string rec = write_recording(tmp, script);
+    AnalyzeRun r = analyze(tmp, {rec, "--view", "timeline", "--json", "-"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    std::vector<int> pids;
+    for (const auto& s : j["series"]) {
+        const std::string name = s["name"];
+        if (name.starts_with("process.") && name.ends_with(".oncpu")) pids.push_back(std::atoi(name.c_str() + 8));
+    }
+    std::vector<int> busiest;
+    for (int pid = 1036; pid < 1100; ++pid) busiest.push_back(pid);
+    EXPECT_EQ(pids, busiest);
+    // pid 1099 (k = 99: 100 samples from window 4 on, 10 per window) is 0 before, 10 ms a window after.
+    const auto p = points(j, "process.1099.oncpu");
+    ASSERT_GE(p.size(), 14u);
+    EXPECT_EQ(p.at(0.0), 0);
+    EXPECT_EQ(p.at(0.3), 0);
+    EXPECT_EQ(p.at(0.4), 10e6);
+    EXPECT_EQ(p.at(1.3), 10e6);
+    EXPECT_NE(j["notes"].dump().find("the 64 processes with the most CPU time of the 100 sampled"), std::string::npos)
+        << j["notes"];
+}
