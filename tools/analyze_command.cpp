@@ -482,7 +482,7 @@ std::string views_help() {
            "  consecutive snapshots and spread evenly over the time between them; a window gets the\n"
            "  time-weighted share. Gauges (load.running = procs_running, load.blocked, load.1min, RSS)\n"
            "  take the last snapshot taken before the window ends. The kernel updates load.1min only\n"
-           "  every 5 s. samples, process.PID.oncpu (ns, clock events), faults, syscalls (entered, with\n"
+           "  every 5 s. samples, process.PID.oncpu (ns, clock events; the 64 busiest), faults, syscalls (entered, with\n"
            "  --syscalls) and offcpu (ns blocked,\n"
            "  sched_switch) come from the samples in each window. t_s is seconds from the recording's start.\n";
     return out;
