@@ -41,13 +41,24 @@ struct Caches {
     std::string kiln_cache = tmp.path("kiln-cache"), empty = tmp.path("empty");
     // perf's build-id cache may hold the workload from a perf record on this machine.
     ScopedEnv no_perf_cache{"PERF_BUILDID_DIR", tmp.path("no-perf-cache")};
+
+    // An empty directory for the app: the mount namespace puts a tmpfs over it.
+    std::string app_dir() const {
+        const std::string dir = tmp.path("app-dir");
+        std::filesystem::create_directories(dir);
+        return dir;
+    }
+    // kiln ARGS with kiln's cache in kiln_cache (where the recorder copies to, and the analyzer looks).
+    RunResult run_with_cache(const std::vector<std::string>& args) const {
+        ScopedEnv cache("KILN_CACHE_DIR", kiln_cache);
+        return run_kiln(args);
+    }
 };
 
 void expect_named_only_with_the_cache(const Caches& c, const std::string& recording) {
     std::map<std::string, double> named, unnamed;
     {
-        ScopedEnv cache("KILN_CACHE_DIR", c.kiln_cache);
-        auto r = run_kiln({"analyze", recording, "--folded", "-"});
+        auto r = c.run_with_cache({"analyze", recording, "--folded", "-"});
         ASSERT_EQ(r.exit_code, 0) << r.err;
         named = parse_folded(r.out);
     }
@@ -69,16 +80,11 @@ void expect_named_only_with_the_cache(const Caches& c, const std::string& record
 
 TEST(Containers, ACommandsBinaryInItsOwnMountNamespaceSymbolizesAfterItExits) {
     Caches c;
-    const std::string dir = c.tmp.path("app-dir");
-    std::filesystem::create_directory(dir);
+    const std::string dir = c.app_dir();
     const std::string rec = c.tmp.path("ns.kiln");
-    RunResult r;
-    {
-        ScopedEnv cache("KILN_CACHE_DIR", c.kiln_cache);
-        auto words = in_own_mount_namespace(dir, "2.0");
-        words.insert(words.begin(), {"record", "-e", "cpu-clock", "-F", "999", "-g", "fp", "-o", rec, "--"});
-        r = run_kiln(words);
-    }
+    auto words = in_own_mount_namespace(dir, "2.0");
+    words.insert(words.begin(), {"record", "-e", "cpu-clock", "-F", "999", "-g", "fp", "-o", rec, "--"});
+    const RunResult r = c.run_with_cache(words);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find("copied 1 binary"), std::string::npos) << r.err;
     EXPECT_TRUE(std::filesystem::is_empty(dir)) << "the host sees the binary: nothing to test";
@@ -87,8 +93,7 @@ TEST(Containers, ACommandsBinaryInItsOwnMountNamespaceSymbolizesAfterItExits) {
 
 TEST(Containers, ARunningProcessInItsOwnMountNamespaceIsCapturedFromTheSnapshot) {
     Caches c;
-    const std::string dir = c.tmp.path("app-dir");
-    std::filesystem::create_directory(dir);
+    const std::string dir = c.app_dir();
     const pid_t pid = spawn(in_own_mount_namespace(dir, "30"));
     struct Kill {
         pid_t pid;
@@ -100,11 +105,8 @@ TEST(Containers, ARunningProcessInItsOwnMountNamespaceIsCapturedFromTheSnapshot)
     // unshare and sh exec in place: the pid becomes app once the copy is made.
     ASSERT_TRUE(wait_until([&] { return read_text("/proc/" + std::to_string(pid) + "/comm") == "app\n"; }, 30));
     const std::string rec = c.tmp.path("p.kiln");
-    RunResult r;
-    {
-        ScopedEnv cache("KILN_CACHE_DIR", c.kiln_cache);
-        r = run_kiln({"record", "-e", "cpu-clock", "-F", "999", "-g", "fp", "-p", std::to_string(pid), "-d", "1", "-o", rec});
-    }
+    const RunResult r =
+        c.run_with_cache({"record", "-e", "cpu-clock", "-F", "999", "-g", "fp", "-p", std::to_string(pid), "-d", "1", "-o", rec});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find("copied 1 binary"), std::string::npos) << r.err;
     ::kill(-pid, SIGKILL);
@@ -113,17 +115,11 @@ TEST(Containers, ARunningProcessInItsOwnMountNamespaceIsCapturedFromTheSnapshot)
 
 TEST(Containers, AnArchivedRecordingSymbolizesAndUnwindsWithoutTheFilesOrTheCaches) {
     Caches c;
-    const std::string dir = c.tmp.path("app-dir");
-    std::filesystem::create_directory(dir);
+    const std::string dir = c.app_dir();
     const std::string rec = c.tmp.path("archived.kiln");
-    RunResult r;
-    {
-        ScopedEnv cache("KILN_CACHE_DIR", c.kiln_cache);
-        auto words = in_own_mount_namespace(dir, "2.0", "cpu_split_nofp");
-        words.insert(words.begin(),
-                     {"record", "-e", "cpu-clock", "-F", "999", "-g", "dwarf", "--archive", "-o", rec, "--"});
-        r = run_kiln(words);
-    }
+    auto words = in_own_mount_namespace(dir, "2.0", "cpu_split_nofp");
+    words.insert(words.begin(), {"record", "-e", "cpu-clock", "-F", "999", "-g", "dwarf", "--archive", "-o", rec, "--"});
+    const RunResult r = c.run_with_cache(words);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find("in the recording"), std::string::npos) << r.err;
     const auto info = info_json(rec);

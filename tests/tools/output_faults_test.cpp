@@ -155,6 +155,27 @@ size_t short_recording_bytes() {
     return ::stat(out.c_str(), &st) == 0 ? static_cast<size_t>(st.st_size) : 0;
 }
 
+// kiln record -g dwarf -F 999 (megabytes a second) attached with -p to a spinner, writing as
+// output_args say onto mnt (room for a short recording and a little more), until the disk
+// fills: kiln must stop by itself, exit 1 (not die of a signal) and leave the spinner running.
+// err gets kiln's stderr.
+void record_attached_until_the_disk_fills(const std::vector<std::string>& output_args, std::string& err) {
+    TempDir tmp;
+    const std::string pid_file = tmp.path("spinner.pid");
+    Spawned spinner(spawn({workload("spinner_nofp"), "600", pid_file}));
+    ASSERT_GT(pid_in(pid_file), 0);
+    const std::string err_file = tmp.path("kiln.err");
+    std::vector<std::string> argv{kiln_bin(), "record", "-g", "dwarf", "-F", "999"};
+    argv.insert(argv.end(), output_args.begin(), output_args.end());
+    argv.insert(argv.end(), {"-p", std::to_string(spinner.pid())});
+    Spawned kiln(spawn(argv, err_file));
+    ASSERT_TRUE(kiln.wait_exit(240)) << "kiln did not stop when the disk filled: " << read_text(err_file);
+    err = read_text(err_file);
+    ASSERT_TRUE(WIFEXITED(kiln.status())) << "kiln died of signal " << WTERMSIG(kiln.status());
+    EXPECT_EQ(WEXITSTATUS(kiln.status()), 1) << err;
+    EXPECT_TRUE(running(spinner.pid())) << "kiln must leave the process it attached to running";
+}
+
 }  // namespace
 
 // The file system fills while kiln records a command: one error naming the file and ENOSPC,
@@ -216,22 +237,11 @@ TEST(OutputFaults, FullDiskEndsAnAttachedRecordingAndLeavesTheProcess) {
     ASSERT_GT(probe, 0u);
     TmpfsMount mnt(probe + (192u << 10));
     ASSERT_TRUE(mnt.mounted()) << mnt.why() << " (recording tests run as root)";
-    TempDir tmp;
-    const std::string pid_file = tmp.path("spinner.pid");
-    Spawned spinner(spawn({workload("spinner_nofp"), "600", pid_file}));
-    ASSERT_GT(pid_in(pid_file), 0);
     const std::string out = mnt.path("attached.kiln");
-    const std::string err_file = tmp.path("kiln.err");
-    Spawned kiln(spawn({kiln_bin(), "record", "-g", "dwarf", "-F", "999", "-o", out, "-p",
-                        std::to_string(spinner.pid())},
-                       err_file));
-    ASSERT_TRUE(kiln.wait_exit(240)) << "kiln did not stop when the disk filled: " << read_text(err_file);
-    ASSERT_TRUE(WIFEXITED(kiln.status())) << "kiln died of signal " << WTERMSIG(kiln.status());
-    EXPECT_EQ(WEXITSTATUS(kiln.status()), 1);
-    const std::string err = read_text(err_file);
+    std::string err;
+    ASSERT_NO_FATAL_FAILURE(record_attached_until_the_disk_fills({"-o", out}, err));
     EXPECT_TRUE(contains(err, "kiln record: writing " + out + ": No space left on device; recording stopped")) << err;
     EXPECT_FALSE(contains(err, "runs on unrecorded")) << err;
-    EXPECT_TRUE(running(spinner.pid()));
     expect_reads_with_samples(out);
 }
 
@@ -242,21 +252,10 @@ TEST(OutputFaults, FullDiskEndsSwitchOutputAndLeavesOnlyReadableFiles) {
     ASSERT_GT(probe, 0u);
     TmpfsMount mnt(probe + (192u << 10));
     ASSERT_TRUE(mnt.mounted()) << mnt.why() << " (recording tests run as root)";
-    TempDir tmp;
-    const std::string pid_file = tmp.path("spinner.pid");
-    Spawned spinner(spawn({workload("spinner_nofp"), "600", pid_file}));
-    ASSERT_GT(pid_in(pid_file), 0);
-    const std::string err_file = tmp.path("kiln.err");
-    Spawned kiln(spawn({kiln_bin(), "record", "-g", "dwarf", "-F", "999", "--switch-output", "1s", "-o",
-                        mnt.path("run.kiln"), "-p", std::to_string(spinner.pid())},
-                       err_file));
-    ASSERT_TRUE(kiln.wait_exit(240)) << "kiln did not stop when the disk filled: " << read_text(err_file);
-    ASSERT_TRUE(WIFEXITED(kiln.status())) << "kiln died of signal " << WTERMSIG(kiln.status());
-    EXPECT_EQ(WEXITSTATUS(kiln.status()), 1);
-    const std::string err = read_text(err_file);
+    std::string err;
+    ASSERT_NO_FATAL_FAILURE(record_attached_until_the_disk_fills({"--switch-output", "1s", "-o", mnt.path("run.kiln")}, err));
     EXPECT_TRUE(contains(err, "kiln record: writing " + mnt.path("run-"))) << err;
     EXPECT_TRUE(contains(err, "No space left on device; recording stopped")) << err;
-    EXPECT_TRUE(running(spinner.pid()));
     size_t files = 0;
     for (const auto& e : std::filesystem::directory_iterator(mnt.path(""))) {
         ++files;
