@@ -143,9 +143,9 @@ private:
         // earlier) already says so.
         if (last != running_.end() && last->second == static_cast<int32_t>(id.tid)) return;
         s.prev_pid = last == running_.end() ? 0 : last->second;
-        s.prev_comm = thread_name(s.prev_pid);
+        s.prev_comm = out_.names.id(thread_name(s.prev_pid));
         s.next_pid = static_cast<int32_t>(id.tid);
-        s.next_comm = thread_name(s.next_pid);
+        s.next_comm = out_.names.id(thread_name(s.next_pid));
         running_[id.cpu] = s.next_pid;
         out_.switches.push_back(std::move(s));
     }
@@ -165,13 +165,13 @@ private:
         if (is_switch) {
             if (auto f = sched_->parse_switch(s.raw)) {
                 running_[s.cpu] = f->next_tid;
-                out_.switches.push_back({time, s.cpu, f->prev_tid, thread_name(f->prev_tid), f->prev_prio,
-                                         f->prev_state, f->next_tid, thread_name(f->next_tid), f->next_prio});
+                out_.switches.push_back({time, s.cpu, f->prev_tid, out_.names.id(thread_name(f->prev_tid)), f->prev_prio,
+                                         f->prev_state, f->next_tid, out_.names.id(thread_name(f->next_tid)), f->next_prio});
             }
         }
         if (is_wake) {
             if (auto w = sched_->parse_wake(s.raw))
-                out_.wakes.push_back({time, s.cpu, static_cast<int32_t>(s.tid), w->pid, thread_name(w->pid), w->prio,
+                out_.wakes.push_back({time, s.cpu, static_cast<int32_t>(s.tid), w->pid, out_.names.id(thread_name(w->pid)), w->prio,
                                       w->target_cpu, sched_->wake_is_waking()});
         }
         if (!is_cpu) return;

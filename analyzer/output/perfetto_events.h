@@ -5,20 +5,40 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace kiln::analyzer {
+
+// Thread names, each kept once: a scheduler event names two threads, and a busy machine has
+// tens of millions of events in a few minutes (a string in each took ~130 bytes an event).
+class PerfettoNames {
+public:
+    // The id of name, added if new; 0 is "".
+    uint32_t id(std::string_view name) {
+        if (name.empty()) return 0;
+        auto [it, added] = ids_.try_emplace(std::string(name), static_cast<uint32_t>(names_.size()));
+        if (added) names_.push_back(it->first);
+        return it->second;
+    }
+    const std::string& operator[](uint32_t id) const { return names_[id < names_.size() ? id : 0]; }
+
+private:
+    std::vector<std::string> names_{""};
+    std::unordered_map<std::string, uint32_t> ids_;
+};
 
 // A sched_switch as the kernel's tracepoint reports it, on the CPU it happened on.
 struct PerfettoSwitch {
     uint64_t time = 0;
     uint32_t cpu = 0;
     int32_t prev_pid = 0;  // kernel pids: thread ids
-    std::string prev_comm;
+    uint32_t prev_comm = 0;  // PerfettoExport::names
     int32_t prev_prio = 0;
     int64_t prev_state = 0;  // TASK_REPORT bits (0 runnable, 1 S, 2 D ...)
     int32_t next_pid = 0;
-    std::string next_comm;
+    uint32_t next_comm = 0;
     int32_t next_prio = 0;
 };
 
@@ -28,7 +48,7 @@ struct PerfettoWake {
     uint32_t cpu = 0;
     int32_t waker_tid = 0;  // the task running when it happened
     int32_t pid = 0;        // the woken thread
-    std::string comm;
+    uint32_t comm = 0;      // PerfettoExport::names
     int32_t prio = 0;
     int32_t target_cpu = -1;  // -1: not recorded
     bool waking = true;
@@ -87,6 +107,7 @@ struct PerfettoExport {
     uint64_t start_realtime_ns = 0;  // the same moment on CLOCK_REALTIME, 0 if unknown
     std::vector<PerfettoProcess> processes;
     std::vector<PerfettoThread> threads;
+    PerfettoNames names;                   // the switches' and wakes' thread names
     std::vector<PerfettoSwitch> switches;  // in time order
     std::vector<PerfettoWake> wakes;       // in time order
     std::vector<PerfettoCounter> counters;

@@ -170,18 +170,18 @@ Status write_sched(PacketWriter& w, Sequence& seq, const PerfettoExport& e) {
                     const PerfettoSwitch& s = e.switches[refs[k].index];
                     ev->set_pid(static_cast<uint32_t>(s.prev_pid));
                     auto* sw = ev->mutable_sched_switch();
-                    sw->set_prev_comm(s.prev_comm);
+                    sw->set_prev_comm(e.names[s.prev_comm]);
                     sw->set_prev_pid(s.prev_pid);
                     sw->set_prev_prio(s.prev_prio);
                     sw->set_prev_state(s.prev_state);
-                    sw->set_next_comm(s.next_comm);
+                    sw->set_next_comm(e.names[s.next_comm]);
                     sw->set_next_pid(s.next_pid);
                     sw->set_next_prio(s.next_prio);
                 } else {
                     const PerfettoWake& k2 = e.wakes[refs[k].index];
                     ev->set_pid(static_cast<uint32_t>(k2.waker_tid));
-                    auto fill = [&k2](auto* out) {
-                        out->set_comm(k2.comm);
+                    auto fill = [&k2, &e](auto* out) {
+                        out->set_comm(e.names[k2.comm]);
                         out->set_pid(k2.pid);
                         out->set_prio(k2.prio);
                         out->set_success(1);

@@ -27,10 +27,11 @@ PerfettoExport sample_export() {
     e.start_realtime_ns = 1700000000000000000ull;
     e.processes = {{100, 1, "app", {"./app", "--fast"}}, {200, 100, "child", {}}};
     e.threads = {{100, 100, "app"}, {101, 100, "worker"}, {200, 200, "child"}};
-    e.switches = {{2000, 0, 100, "app", 120, 1, 101, "worker", 120},
-                  {2500, 1, 0, "swapper", 120, 0, 200, "child", 110},
-                  {3000, 0, 101, "worker", 120, 2, 0, "swapper", 120}};
-    e.wakes = {{2900, 1, 200, 100, "app", 120, 0, true}};
+    auto n = [&e](const char* name) { return e.names.id(name); };
+    e.switches = {{2000, 0, 100, n("app"), 120, 1, 101, n("worker"), 120},
+                  {2500, 1, 0, n("swapper"), 120, 0, 200, n("child"), 110},
+                  {3000, 0, 101, n("worker"), 120, 2, 0, n("swapper"), 120}};
+    e.wakes = {{2900, 1, 200, 100, n("app"), 120, 0, true}};
     e.counters = {{"load.running", PerfettoCounterUnit::kCount, 0, {{1000, 3}, {2000, 5}}},
                   {"process.100.rss", PerfettoCounterUnit::kBytes, 100, {{1000, 4096}}}};
     e.instants = {{1500, 200, "fork", "from 100"}, {1600, 200, "exec", "child"}, {3500, 200, "exit", ""}};
@@ -139,7 +140,7 @@ TEST(PerfettoWriter, BundlesAreBounded) {
     PerfettoExport e = sample_export();
     e.switches.clear();
     e.wakes.clear();
-    for (uint64_t i = 0; i < kEventsPerBundle + 5; ++i) e.switches.push_back({5000 + i, 3, 1, "a", 0, 0, 2, "b", 0});
+    for (uint64_t i = 0; i < kEventsPerBundle + 5; ++i) e.switches.push_back({5000 + i, 3, 1, e.names.id("a"), 0, 0, 2, e.names.id("b"), 0});
     const pb::Trace t = decode(*encode_perfetto(e));
     std::vector<int> sizes;
     uint64_t last = 0;
