@@ -132,12 +132,12 @@ void fill(const Profile& p, pb::Profile& out) {
         ps->mutable_value()->Add(s.values.begin(), s.values.end());
         for (const Label& l : s.labels) {
             pb::Label* pl = ps->add_label();
-            pl->set_key(strings.index(l.key));
+            pl->set_key(strings.index(l.key.str()));
             // Our numeric labels (pid, tid, cpu) are ids: no num_unit.
             if (l.is_number())
                 pl->set_num(l.num);
             else
-                pl->set_str(strings.index(l.str));
+                pl->set_str(strings.index(l.str.str()));
         }
     }
 

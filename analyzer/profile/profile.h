@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "analyzer/profile/label_text.h"
+
 namespace kiln::analyzer {
 
 enum class FrameKind : uint8_t {
@@ -58,8 +60,8 @@ struct Location {
 };
 
 struct Label {
-    std::string key;          // "pid", "tid", "comm", "cpu", "thread_comm"
-    std::string str;          // string value, or "" for a numeric label
+    LabelText key;            // "pid", "tid", "comm", "cpu", "thread_comm"
+    LabelText str;            // string value, or "" for a numeric label
     int64_t num = 0;
     bool is_number() const { return str.empty(); }
 };

@@ -75,7 +75,11 @@ void ProfileBuilder::add(const std::vector<RawFrame>& frames, const SampleLabels
 void ProfileBuilder::finish(AddressResolver& resolver, Profile& profile) {
     profile.sample_types = types_;
     profile.samples.reserve(profile.samples.size() + stacks_.size());
-    for (auto& [key, index] : stacks_) {
+    // Each stack's entry is erased once its sample is made: the map and the samples together
+    // were the analyzer's peak for long recordings.
+    for (auto entry = stacks_.begin(); entry != stacks_.end(); entry = stacks_.erase(entry)) {
+        const Key& key = entry->first;
+        const uint32_t index = entry->second;
         Sample s;
         s.locations.reserve(key.frames.size());
         for (const auto& f : key.frames)
