@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -108,13 +109,15 @@ struct PerfettoExport {
     std::vector<PerfettoProcess> processes;
     std::vector<PerfettoThread> threads;
     PerfettoNames names;                   // the switches' and wakes' thread names
-    std::vector<PerfettoSwitch> switches;  // in time order
-    std::vector<PerfettoWake> wakes;       // in time order
+    // Deques, not vectors: they grow without copying, where a vector's growth held the old
+    // and the new array at once (3x the events' memory at its peak).
+    std::deque<PerfettoSwitch> switches;  // in time order
+    std::deque<PerfettoWake> wakes;       // in time order
     std::vector<PerfettoCounter> counters;
-    std::vector<PerfettoInstant> instants;  // in time order
+    std::deque<PerfettoInstant> instants;   // in time order
     std::vector<PerfettoFrame> frames;
     std::vector<std::vector<uint32_t>> stacks;  // frame indexes, ROOT FIRST (Perfetto's order)
-    std::vector<PerfettoSample> samples;        // in time order
+    std::deque<PerfettoSample> samples;         // in time order
     std::vector<std::string> warnings;
 
     bool has_timeline() const { return !switches.empty() || !counters.empty(); }

@@ -147,55 +147,66 @@ Status write_tracks(PacketWriter& w, Sequence& seq, const PerfettoExport& e) {
     return Status::success();
 }
 
-// One CPU's scheduler events in time order, as bundles of at most kEventsPerBundle.
+// Each CPU's scheduler events in time order, as bundles of at most kEventsPerBundle, written as
+// each fills: switches and wakes (each in time order) are merged as they go, so memory is a
+// bundle per CPU, not an index of every event (tens of millions for minutes of a busy machine).
 Status write_sched(PacketWriter& w, Sequence& seq, const PerfettoExport& e) {
-    struct Ref {
-        uint64_t time;
-        bool is_switch;
-        size_t index;
+    std::map<uint32_t, pb::TracePacket> open;  // CPU -> its bundle being filled
+    auto bundle_of = [&](uint32_t cpu) -> pb::FtraceEventBundle* {
+        auto [it, added] = open.try_emplace(cpu);
+        if (added) {
+            it->second = seq.packet();
+            it->second.mutable_ftrace_events()->set_cpu(cpu);
+        }
+        return it->second.mutable_ftrace_events();
     };
-    std::map<uint32_t, std::vector<Ref>> by_cpu;
-    for (size_t i = 0; i < e.switches.size(); ++i) by_cpu[e.switches[i].cpu].push_back({e.switches[i].time, true, i});
-    for (size_t i = 0; i < e.wakes.size(); ++i) by_cpu[e.wakes[i].cpu].push_back({e.wakes[i].time, false, i});
-    for (auto& [cpu, refs] : by_cpu) {
-        std::stable_sort(refs.begin(), refs.end(), [](const Ref& a, const Ref& b) { return a.time < b.time; });
-        for (size_t from = 0; from < refs.size(); from += kEventsPerBundle) {
-            pb::TracePacket p = seq.packet();
-            auto* bundle = p.mutable_ftrace_events();
-            bundle->set_cpu(cpu);
-            for (size_t k = from; k < refs.size() && k < from + kEventsPerBundle; ++k) {
-                auto* ev = bundle->add_event();
-                ev->set_timestamp(refs[k].time);
-                if (refs[k].is_switch) {
-                    const PerfettoSwitch& s = e.switches[refs[k].index];
-                    ev->set_pid(static_cast<uint32_t>(s.prev_pid));
-                    auto* sw = ev->mutable_sched_switch();
-                    sw->set_prev_comm(e.names[s.prev_comm]);
-                    sw->set_prev_pid(s.prev_pid);
-                    sw->set_prev_prio(s.prev_prio);
-                    sw->set_prev_state(s.prev_state);
-                    sw->set_next_comm(e.names[s.next_comm]);
-                    sw->set_next_pid(s.next_pid);
-                    sw->set_next_prio(s.next_prio);
-                } else {
-                    const PerfettoWake& k2 = e.wakes[refs[k].index];
-                    ev->set_pid(static_cast<uint32_t>(k2.waker_tid));
-                    auto fill = [&k2, &e](auto* out) {
-                        out->set_comm(e.names[k2.comm]);
-                        out->set_pid(k2.pid);
-                        out->set_prio(k2.prio);
-                        out->set_success(1);
-                        if (k2.target_cpu >= 0) out->set_target_cpu(k2.target_cpu);
-                    };
-                    if (k2.waking)
-                        fill(ev->mutable_sched_waking());
-                    else
-                        fill(ev->mutable_sched_wakeup());
-                }
-            }
-            KILN_TRY(w.put(p));
+    auto full = [&](uint32_t cpu) -> Status {
+        auto it = open.find(cpu);
+        if (it == open.end() || it->second.ftrace_events().event_size() < static_cast<int>(kEventsPerBundle))
+            return Status::success();
+        KILN_TRY(w.put(it->second));
+        open.erase(it);
+        return Status::success();
+    };
+    size_t si = 0, wi = 0;
+    while (si < e.switches.size() || wi < e.wakes.size()) {
+        // A switch first when both come at the same time, as before.
+        const bool take_switch =
+            wi == e.wakes.size() || (si < e.switches.size() && e.switches[si].time <= e.wakes[wi].time);
+        if (take_switch) {
+            const PerfettoSwitch& s = e.switches[si++];
+            auto* ev = bundle_of(s.cpu)->add_event();
+            ev->set_timestamp(s.time);
+            ev->set_pid(static_cast<uint32_t>(s.prev_pid));
+            auto* sw = ev->mutable_sched_switch();
+            sw->set_prev_comm(e.names[s.prev_comm]);
+            sw->set_prev_pid(s.prev_pid);
+            sw->set_prev_prio(s.prev_prio);
+            sw->set_prev_state(s.prev_state);
+            sw->set_next_comm(e.names[s.next_comm]);
+            sw->set_next_pid(s.next_pid);
+            sw->set_next_prio(s.next_prio);
+            KILN_TRY(full(s.cpu));
+        } else {
+            const PerfettoWake& k = e.wakes[wi++];
+            auto* ev = bundle_of(k.cpu)->add_event();
+            ev->set_timestamp(k.time);
+            ev->set_pid(static_cast<uint32_t>(k.waker_tid));
+            auto fill = [&k, &e](auto* out) {
+                out->set_comm(e.names[k.comm]);
+                out->set_pid(k.pid);
+                out->set_prio(k.prio);
+                out->set_success(1);
+                if (k.target_cpu >= 0) out->set_target_cpu(k.target_cpu);
+            };
+            if (k.waking)
+                fill(ev->mutable_sched_waking());
+            else
+                fill(ev->mutable_sched_wakeup());
+            KILN_TRY(full(k.cpu));
         }
     }
+    for (auto& [cpu, packet] : open) KILN_TRY(w.put(packet));
     return Status::success();
 }
 
