@@ -2,6 +2,7 @@
 // (recording_script.h) with COUNTERS chunks and samples whose per-window truth is known, run
 // through the built kiln-analyze; JSON, CSV, text and SVG are checked against that truth.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <cmath>
@@ -348,4 +349,31 @@ TEST(TimelineCommand, OnlyTheBusiestProcessesGetAnOnCpuSeries) {
     EXPECT_EQ(p.at(1.3), 10e6);
     EXPECT_NE(j["notes"].dump().find("the 64 processes with the most CPU time of the 100 sampled"), std::string::npos)
         << j["notes"];
+}
+
+// A long system-wide recording's timeline keeps its memory: 20,000 short-lived processes
+// over 10 minutes (6,000 windows). A series over every window for each would be 20,000 x 6,000
+// values (about a GB with its JSON); kiln-analyze's peak resident memory stays far below that
+// (measured from wait4's ru_maxrss of the children, kiln-analyze included).
+TEST(TimelineCommand, ManyShortLivedProcessesOverMinutesKeepMemorySmall) {
+    TempDir tmp;
+    constexpr int kProcesses = 20'000;
+    std::string script = "event cpu-clock clock 1000\n";
+    script.reserve(kProcesses * 48);
+    for (int k = 0; k < kProcesses; ++k)
+        script += "sample " + std::to_string(uint64_t{30'000'000} * k + 1) + " " + std::to_string(10'000 + k) + " " +
+                  std::to_string(10'000 + k) + " " + std::to_string(k % 2) + " 1000000\n";
+    const std::string rec = write_recording(tmp, script);
+    const std::string json = tmp.path("timeline.json");
+    AnalyzeRun r = analyze(tmp, {rec, "--view", "timeline", "--json", json});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    rusage children{};
+    ASSERT_EQ(::getrusage(RUSAGE_CHILDREN, &children), 0);
+    EXPECT_LT(children.ru_maxrss, 200 * 1024) << "KiB at the peak";
+    const auto j = nlohmann::json::parse(read_file(json));
+    EXPECT_EQ(j["windows"], 6000);
+    size_t process_series = 0;
+    for (const auto& s : j["series"]) process_series += s["name"].get<std::string>().starts_with("process.");
+    EXPECT_EQ(process_series, 64u);
+    EXPECT_EQ(points(j, "samples").size(), 6000u);
 }
