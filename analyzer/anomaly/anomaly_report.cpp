@@ -368,7 +368,11 @@ AnomalyReport find_anomalies(WindowedStacks stacks, uint64_t end_ns, const Anoma
         const size_t i = anomalous[a];
         add_into(kind_counts[kind_of[a]], windows[i].counts);
         ++kind_windows[kind_of[a]];
-        const bool extends = a > 0 && anomalous[a - 1] + 1 == i && kind_of[a - 1] == kind_of[a];
+        // A window with too few samples to judge (a lock convoy halves the samples, a loaded
+        // machine takes CPU away) says nothing, so it does not split a range of one kind.
+        bool extends = a > 0 && kind_of[a - 1] == kind_of[a];
+        for (size_t between = a > 0 ? anomalous[a - 1] + 1 : i; extends && between < i; ++between)
+            extends = !r.windows[between].judged;
         if (!extends) {
             AnomalyRange range;
             range.start_s = r.windows[i].start_s;
@@ -381,6 +385,7 @@ AnomalyReport find_anomalies(WindowedStacks stacks, uint64_t end_ns, const Anoma
         range.distance = std::max(range.distance, r.windows[i].distance);
         ++range.windows;
         std::map<uint32_t, double> merged(range.counts.begin(), range.counts.end());
+        for (size_t bridged = extends ? anomalous[a - 1] + 1 : i; bridged < i; ++bridged) add_into(merged, windows[bridged].counts);
         add_into(merged, windows[i].counts);
         range.counts = as_counts(merged);
     }

@@ -39,7 +39,12 @@ const json* kind_of(const json& j, const json& range) {
 std::vector<int> expect_found(const json& j, const std::vector<Truth>& truth) {
     std::vector<int> kinds;
     const double w = j["window_ns"].get<double>() / 1e9;
-    const std::string dump = j.dump(1).substr(0, 4000);
+    // The ranges and every window's verdict first: what a failure on another machine needs.
+    json verdicts = json::array();
+    for (const json& s : j["scores"])
+        verdicts.push_back({s["start_s"], s["judged"], s["anomalous"], s["distance"]});
+    const std::string dump = "ranges " + j["windows"].dump() + "\nwindows (start, judged, anomalous, distance) " +
+                             verdicts.dump() + "\nwindow " + j["window"].dump() + ", " + std::to_string(j["kinds"].size()) + " kinds";
     EXPECT_EQ(j["windows"].size(), truth.size()) << "window " << w << ": " << dump;
     for (const Truth& t : truth) {
         const json* found = nullptr;

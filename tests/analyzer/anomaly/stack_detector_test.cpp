@@ -91,6 +91,28 @@ TEST(AnomalyDetector, AnInjectedBurstIsFoundWithItsFunction) {
     EXPECT_NE(r.kinds[0].label.find("burst_c"), std::string::npos) << r.kinds[0].label;
 }
 
+TEST(AnomalyDetector, AWindowTooSparseToJudgeDoesNotSplitARange) {
+    // The burst of 12-14 s, but 13.0-13.5 s holds no sample (a lock convoy or a loaded machine
+    // thins a window out): one range of 12-14 s with the three judged windows, not two ranges.
+    const auto with_burst = [](size_t b) {
+        return b >= 1200 && b < 1400 ? std::vector<double>{0.05, 0.05, 0.9, 0.0, 0.0}
+                                     : std::vector<double>{0.5, 0.3, 0.0, 0.1, 0.1};
+    };
+    WindowedStacks w = stream(kKeys, 3000, 10, with_burst, 7);
+    std::erase_if(w.buckets, [](const auto& b) { return b.index >= 1300 && b.index < 1350; });
+    w.samples -= 500;
+    const uint64_t end = end_of(w);
+    AnomalyOptions o;
+    o.window_ns = 500'000'000;
+    const AnomalyReport r = find_anomalies(std::move(w), end, o);
+    ASSERT_EQ(r.ranges.size(), 1u);
+    EXPECT_NEAR(r.ranges[0].start_s, 12.0, 0.01);
+    EXPECT_NEAR(r.ranges[0].end_s, 14.0, 0.01);
+    EXPECT_EQ(r.ranges[0].windows, 3u);
+    ASSERT_EQ(r.kinds.size(), 1u);
+    EXPECT_EQ(r.kinds[0].ranges, 1u);
+}
+
 TEST(AnomalyDetector, TwoDifferentChangesAreTwoKindsAndRepeatsOneKind) {
     // burst_c at 10-11 s and 20-21 s, a lock convoy (lock;wait) at 15-16 s.
     const auto mixed = [](size_t b) {
