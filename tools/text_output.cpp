@@ -14,12 +14,7 @@ Status write_text(const std::string& path, const std::string& text) {
         std::fflush(stdout);
         return Status::success();
     }
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    if (!f) return make_error("cannot write " + path + ": " + std::strerror(errno));
-    f << text;
-    f.close();
-    if (!f) return make_error("cannot write " + path + ": " + std::strerror(errno));
-    return Status::success();
+    return write_stream(path, [&text](std::ostream& out) { out << text; });
 }
 
 Status write_stream(const std::string& path, const std::function<void(std::ostream&)>& write) {
