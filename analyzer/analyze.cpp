@@ -233,6 +233,7 @@ Result<std::vector<Analysis>> analyze_views(format::RecordingReader& reader, con
     BinaryLocator locator(locator_options);
     BinaryPreloader binaries(locator);
     Session session(header, events, std::move(runs), options.filter, locator, options.libunwind_only);
+    session.model().set_vdso_build_id(archive->vdso_build_id());
     session.stacks().on_first_frame_in([&binaries, &model = session.model()](uint32_t dso) {
         const Dso& d = model.dsos()[dso];
         if (d.kind == Dso::Kind::File) binaries.request(d.path, d.build_id);

@@ -15,6 +15,11 @@
 
 namespace kiln::format {
 
+// The path of the BINARY chunk every recording (4.3 on) holds of the vdso, the ELF image the
+// kernel maps into 64-bit processes as [vdso]: the recorder's own copy, the same for every
+// 64-bit process of the boot (recorder/sideband/vdso_image.h).
+inline constexpr std::string_view kVdsoBinaryPath = "[vdso]";
+
 struct ArchivedBinaryView {
     std::span<const uint8_t> build_id;
     std::string_view path;

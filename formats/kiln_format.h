@@ -21,7 +21,8 @@ inline constexpr uint16_t kVersionMajor = 4;
 // 4.1: load and resource counters in COUNTERS chunks (formats/counters.h).
 // 4.2: binaries in BINARY chunks (formats/archived_binary.h), with kiln record --archive;
 // PID_NAMESPACES (formats/pid_namespaces.h).
-inline constexpr uint16_t kVersionMinor = 2;
+// 4.3: the vdso image in a BINARY chunk named [vdso] in every recording.
+inline constexpr uint16_t kVersionMinor = 3;
 
 struct FilePreamble {
     char magic[8];

@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <limits>
 #include <set>
 #include <unordered_map>
 
+#include "formats/archived_binary.h"
 #include "formats/chunk_writer.h"
 #include "formats/kiln_format.h"
 #include "formats/perf_offcpu.h"
@@ -257,6 +259,29 @@ Result<RunningKernel> cached_kernel(const std::string& build_id, const std::stri
     return kernel;
 }
 
+// perf record keeps the vdso in its build-id cache ([vdso]/BUILD-ID/vdso): that copy, as a
+// BINARY chunk like a kiln recording's own, names and unwinds [vdso] frames.
+Status write_cached_vdso(ChunkWriter& w, const PerfDataInfo& info, const std::string& name, std::vector<std::string>& notes) {
+    constexpr std::streamsize kMaxVdsoBytes = 1 << 20;
+    for (const auto& b : info.build_ids) {
+        if (b.filename != kVdsoBinaryPath) continue;
+        const std::string dir = perf_build_id_cache_dir();
+        const std::string path = dir + "/[vdso]/" + b.build_id + "/vdso";
+        std::ifstream in(path, std::ios::binary);
+        std::vector<uint8_t> bytes(static_cast<size_t>(kMaxVdsoBytes) + 1);
+        if (!dir.empty() && in) in.read(reinterpret_cast<char*>(bytes.data()), kMaxVdsoBytes + 1);
+        const std::streamsize got = dir.empty() ? 0 : in.gcount();
+        if (got <= 0 || got > kMaxVdsoBytes) {
+            notes.push_back(name + ": [vdso] frames are not named: perf's build-id cache has no vdso of build-id " +
+                            b.build_id + " (" + path + ")");
+            return Status::success();
+        }
+        bytes.resize(static_cast<size_t>(got));
+        return w.write_chunk(ChunkType::kBinary, encode_archived_binary(bytes_of_hex(b.build_id), kVdsoBinaryPath, bytes));
+    }
+    return Status::success();
+}
+
 // The kernel symbols of the machine reading the file when its kernel is the one the file was
 // recorded on, else those of perf's build-id cache; else kernel frames stay unnamed.
 Status write_kernel_sideband(ChunkWriter& w, const PerfDataInfo& info, const std::string& name,
@@ -440,6 +465,7 @@ Status import_perf_data(const PerfDataReader& in, int fd, const std::string& nam
         notes.push_back(name + ": the build-ids of " + std::to_string(local) +
                         " mapped files perf did not list (no sample ended in them) are those of this machine's copies");
     if (!ids.entries.empty()) KILN_TRY(w.write_chunk(ChunkType::kBuildIds, encode(ids)));
+    KILN_TRY(write_cached_vdso(w, info, name, notes));
     RecordingStats stats = summary->stats;
     stats.end_time_ns = summary->last_time;
     stats.stop_reason = static_cast<uint32_t>(StopReason::kUnknown);

@@ -216,6 +216,10 @@ Result<RecordingSummary> summarize(RecordingReader& reader) {
                     s.warnings.push_back(bin.error().message);
                     break;
                 }
+                if (bin->path == kVdsoBinaryPath) {
+                    s.vdso_build_id = build_id_hex(bin->build_id);
+                    break;
+                }
                 ++s.archived_binaries;
                 s.archived_bytes += bin->bytes.size();
                 break;

@@ -52,6 +52,7 @@ struct RecordingSummary {
     uint64_t kernel_symbols = 0;
     uint64_t perf_maps = 0;
     uint64_t archived_binaries = 0, archived_bytes = 0;  // BINARY chunks (kiln record --archive)
+    std::string vdso_build_id;                            // hex of the vdso's BINARY chunk, "" if none
     uint64_t chunks = 0;
     std::optional<CounterSummary> counters;
     std::vector<ProcessSummary> processes;  // by samples, descending

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <set>
 
+#include "formats/archived_binary.h"
 #include "formats/cache_dirs.h"
 #include "formats/sideband.h"
 #include "pmu/stale_probe_groups.h"
@@ -19,6 +20,7 @@
 #include "recorder/sideband/compressed_payload_cache.h"
 #include "recorder/sideband/kernel_symbols_generation.h"
 #include "recorder/sideband/sideband_collect.h"
+#include "recorder/sideband/vdso_image.h"
 #include "recorder/targets.h"
 #include "recorder/trace_events.h"
 
@@ -213,6 +215,18 @@ void submit_kernel_sideband(ChunkPipeline& pipeline, int zstd_level,
     if (mods) pipeline.submit_sideband(format::ChunkType::kModules, format::encode(*mods));
 }
 
+// The vdso image, so that [vdso] frames are named and unwound: a few KiB, the same for every
+// 64-bit process of this boot (recorder/sideband/vdso_image.h).
+void submit_vdso(ChunkPipeline& pipeline, const std::function<void(const std::string&)>& note) {
+    auto vdso = sideband::read_own_vdso();
+    if (!vdso) {
+        note("vdso not recorded, its frames will show as [vdso]: " + vdso.error().message);
+        return;
+    }
+    pipeline.submit_sideband(format::ChunkType::kBinary,
+                             format::encode_archived_binary(vdso->build_id, format::kVdsoBinaryPath, vdso->bytes));
+}
+
 void submit_process_snapshot(ChunkPipeline& pipeline, const Target& target,
                              const std::function<void(const std::string&)>& note, sideband::BinaryCapture& capture,
                              sideband::PidNamespaceWatch& namespaces) {
@@ -295,6 +309,7 @@ Status RecordingSession::start(ChunkSink& sink,
     // Kernel symbols do not change with the target: read them before the clock starts. They
     // wait in the pipeline's queue until the header is written.
     submit_kernel_sideband(*pipeline_, opt.zstd_level, note_);
+    submit_vdso(*pipeline_, note_);
 
     if (auto st = target_.events.enable_on_exec ? launcher_.start() : event_set_.enable(); !st) return st.error();
     if (target_.events.system_wide && !opt.command.empty())

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "formats/archived_binary.h"
 #include "formats/sideband.h"
 #include "recorder/output_file.h"
 
@@ -12,13 +13,19 @@ namespace kiln::recorder {
 
 namespace {
 
-// Written once at the start of a recording, needed by every file of it.
-bool recording_wide(format::ChunkType type) {
-    switch (type) {
+// Written once at the start of a recording, needed by every file of it: the kernel's symbols
+// and the process snapshot, and the vdso (not the binaries --archive adds at the end).
+bool recording_wide(const ChunkBuffer& buf) {
+    switch (buf.type) {
         case format::ChunkType::kKernelInfo:
         case format::ChunkType::kKallsymsFolded:
         case format::ChunkType::kModules:
         case format::ChunkType::kProcSnapshot: return true;
+        case format::ChunkType::kBinary: {
+            if (buf.compressed_raw_size > 0) return false;
+            auto bin = format::decode_archived_binary(buf.bytes());
+            return bin && bin->path == format::kVdsoBinaryPath;
+        }
         default: return false;
     }
 }
@@ -70,7 +77,7 @@ Status RotatingFileSink::store(const ChunkBuffer& buf) {
         samples_ += buf.samples;
         lost_ += buf.lost;
     }
-    if (recording_wide(buf.type)) {
+    if (recording_wide(buf)) {
         StoredChunk c;
         c.type = buf.type;
         c.compression = writer_->last_compression();

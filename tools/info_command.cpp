@@ -49,6 +49,7 @@ nlohmann::json to_json(const format::RecordingSummary& s, uint16_t major, uint16
         {"kernel_symbols", s.kernel_symbols},
         {"perf_maps", s.perf_maps},
         {"archived_binaries", s.archived_binaries},
+        {"vdso_build_id", s.vdso_build_id},
         {"archived_bytes", s.archived_bytes},
         {"complete", s.stats.has_value()},
         {"torn", s.torn},

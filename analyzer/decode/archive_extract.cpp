@@ -42,7 +42,7 @@ ExtractedArchive::~ExtractedArchive() {
 }
 
 ExtractedArchive::ExtractedArchive(ExtractedArchive&& other) noexcept
-    : dir_(std::exchange(other.dir_, std::string())), count_(other.count_) {}
+    : dir_(std::exchange(other.dir_, std::string())), count_(other.count_), vdso_build_id_(std::move(other.vdso_build_id_)) {}
 
 Result<ExtractedArchive> ExtractedArchive::extract(format::RecordingReader& reader, std::vector<std::string>& warnings) {
     ExtractedArchive out;
@@ -64,6 +64,7 @@ Result<ExtractedArchive> ExtractedArchive::extract(format::RecordingReader& read
             }
             out.dir_ = tmpl;
         }
+        if (bin->path == format::kVdsoBinaryPath) out.vdso_build_id_.assign(bin->build_id.begin(), bin->build_id.end());
         const std::string hex = format::build_id_hex(bin->build_id);
         const std::filesystem::path file = std::filesystem::path(out.dir_) / ".build-id" / hex.substr(0, 2) / hex.substr(2);
         std::error_code ec;

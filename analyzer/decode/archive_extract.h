@@ -5,6 +5,7 @@
 // the object.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -32,10 +33,13 @@ public:
 
     const std::string& dir() const { return dir_; }  // "" when nothing was archived
     size_t count() const { return count_; }
+    // The build-id of the recording's vdso image (format::kVdsoBinaryPath), empty when it has none.
+    const std::vector<uint8_t>& vdso_build_id() const { return vdso_build_id_; }
 
 private:
     std::string dir_;
     size_t count_ = 0;
+    std::vector<uint8_t> vdso_build_id_;
 };
 
 }  // namespace kiln::analyzer

@@ -2,6 +2,8 @@
 
 #include <sys/mman.h>
 
+#include "formats/archived_binary.h"
+
 namespace kiln::analyzer {
 
 void AddressSpace::insert(const MapEntry& e) {
@@ -56,11 +58,14 @@ uint32_t ProcessModel::intern_dso(Dso dso) {
 
 namespace {
 
-Dso classify(int32_t pid, const std::string& path, std::span<const uint8_t> build_id) {
+Dso classify(int32_t pid, const std::string& path, std::span<const uint8_t> build_id,
+             std::span<const uint8_t> vdso_build_id) {
     Dso d;
-    if (path == "[vdso]") {
-        d.kind = Dso::Kind::Vdso;
+    if (path == format::kVdsoBinaryPath) {
+        // With the recording's copy of the image, found by its build-id like an archived file.
+        d.kind = vdso_build_id.empty() ? Dso::Kind::Vdso : Dso::Kind::File;
         d.path = path;
+        d.build_id.assign(vdso_build_id.begin(), vdso_build_id.end());
     } else if (path.empty() || path == "//anon" || path.rfind("[anon", 0) == 0 || path.rfind("/memfd:", 0) == 0 ||
                path.rfind("/dev/zero", 0) == 0) {
         // Executable anonymous memory is where JIT compilers put code (perf-PID.map names it).
@@ -91,7 +96,7 @@ void ProcessModel::apply_snapshot(const format::ProcessSnapshot& snap) {
         if (known && p.space->size() > 0) continue;
         for (const auto& m : pe.maps) {
             if (!(m.prot & PROT_EXEC)) continue;
-            Dso d = classify(pe.pid, m.path, m.build_id);
+            Dso d = classify(pe.pid, m.path, m.build_id, vdso_build_id_);
             writable_space(p).insert({m.start, m.end, m.pgoff, intern_dso(std::move(d))});
         }
     }
@@ -106,7 +111,7 @@ void ProcessModel::mmap(int32_t pid, uint64_t start, uint64_t len, uint64_t pgof
         // Data mappings never hold sampled code, but they replace code that was mapped there.
         e.dso = intern_dso({Dso::Kind::Special, "[data]", {}, -1});
     } else {
-        e.dso = intern_dso(classify(pid, path, build_id));
+        e.dso = intern_dso(classify(pid, path, build_id, vdso_build_id_));
     }
     writable_space(p).insert(e);
 }

@@ -17,6 +17,7 @@ namespace kiln::analyzer {
 
 // A mapped object: one file (by path and build-id), or memory no file explains.
 struct Dso {
+    // Vdso: a [vdso] mapping of a recording without the vdso's image (with it, a File).
     enum class Kind : uint8_t { File, Anonymous, Vdso, Special };
     Kind kind = Kind::File;
     std::string path;                // recorded path; "[anon]", "[vdso]", "[stack]" ...
@@ -63,6 +64,9 @@ public:
     void exit(int32_t pid, int32_t tid);
     // Build-ids read at the end of recording for files the kernel gave none.
     void apply_build_ids(const format::BuildIdTable& table);
+    // The build-id of the vdso image the recording holds (ExtractedArchive::vdso_build_id()):
+    // [vdso] mappings are then that file, named and unwound like any other. Before the records.
+    void set_vdso_build_id(std::vector<uint8_t> id) { vdso_build_id_ = std::move(id); }
 
     const MapEntry* find(int32_t pid, uint64_t addr) const;
     // The process's current address space (nullptr for an unknown pid); valid until the
@@ -87,6 +91,7 @@ private:
     std::unordered_map<int32_t, std::string> thread_names_;
     std::vector<Dso> dsos_;
     std::map<std::string, uint32_t> dso_index_;
+    std::vector<uint8_t> vdso_build_id_;
 };
 
 }  // namespace kiln::analyzer

@@ -214,6 +214,7 @@ Result<PerfettoExport> collect_perfetto(format::RecordingReader& reader, const P
     BinaryLocator locator(locator_options);
     BinaryPreloader binaries(locator);
     Collector collector(header, events, locator, binaries, options.libunwind_only);
+    collector.model().set_vdso_build_id(archive->vdso_build_id());
     auto streamed = stream_recording(reader, collector);
     if (!streamed) return Error{reader.name() + ": " + streamed.error().message};
     RecordingSideband& side = streamed->sideband;

@@ -83,4 +83,18 @@ Result<std::vector<uint8_t>> read_build_id(const std::string& path) {
     return make_error(path + ": no GNU build-id note (link with --build-id to have one)");
 }
 
+Result<std::vector<uint8_t>> build_id_of_image(std::vector<uint8_t>& image, const std::string& name) {
+    if (!pmu::libelf_ready()) return make_error(name + ": libelf failed to initialize: " + elf_errmsg(-1));
+    Elf* elf = elf_memory(reinterpret_cast<char*>(image.data()), image.size());
+    if (!elf) return make_error(name + ": cannot read as ELF: " + elf_errmsg(-1));
+    std::optional<std::vector<uint8_t>> id;
+    if (elf_kind(elf) == ELF_K_ELF) {
+        id = from_segments(elf);
+        if (!id) id = from_sections(elf);
+    }
+    elf_end(elf);
+    if (!id) return make_error(name + ": no GNU build-id note");
+    return std::move(*id);
+}
+
 }  // namespace kiln::recorder

@@ -63,6 +63,10 @@ Result<format::KernelImage> read_kernel_image();
 // file, not ELF, no build-id note).
 Result<std::vector<uint8_t>> read_build_id(const std::string& path);
 
+// The same for an ELF image in memory (the vdso); `name` is for the error. libelf may convert
+// the image's bytes in place when reading it, so the caller's copy is taken.
+Result<std::vector<uint8_t>> build_id_of_image(std::vector<uint8_t>& image, const std::string& name);
+
 // DIR/perf-PID.map, the JIT symbol map a runtime writes for perf, when present. Symlinks,
 // non-regular files and files owned by neither root, us nor the process's user are ignored;
 // a partly written last line is dropped.
