@@ -15,6 +15,13 @@
 
 namespace kiln::format {
 
+// Chunks smaller than this may be compressed harder (small_chunk_level): a chunk of records is
+// flushed after a second, so a smaller one was written at under 1 MiB a second, where zstd level
+// 9 costs at most ~1.5% of a CPU (~15 ms per MiB against level 1's ~2) and takes a quarter off a
+// frame-pointer recording (tools/bench/RESULTS.md). Larger chunks, at higher rates, keep the
+// cheap level; so does the sideband's largest (the kernel symbols, compressed once and cached).
+inline constexpr size_t kSmallChunkBytes = size_t{1} << 20;
+
 struct CompressedPayload {
     std::span<const uint8_t> bytes;  // valid until the compressor's next call
     Compression compression = Compression::kNone;
@@ -22,13 +29,16 @@ struct CompressedPayload {
 
 class ChunkCompressor {
 public:
-    explicit ChunkCompressor(int zstd_level);
+    // small_chunk_level: the level of chunks under kSmallChunkBytes (0: zstd_level). Level 0
+    // stores every chunk uncompressed.
+    explicit ChunkCompressor(int zstd_level, int small_chunk_level = 0);
 
     Result<CompressedPayload> compress(std::span<const uint8_t> raw);
     int level() const { return level_; }
 
 private:
     int level_;
+    int small_level_;
     std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx_;
     // Compressed output; grown, never zero-filled (the kernel-symbol chunk's compressBound is
     // ~3.5 MB, and vector's zero-fill of it was 5% of a short recording's CPU).

@@ -13,8 +13,8 @@ uint32_t chunk_header_crc(const ChunkHeader& h) {
     return static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(&h), 24));
 }
 
-ChunkWriter::ChunkWriter(int fd, std::string path, int zstd_level)
-    : fd_(fd), path_(std::move(path)), compressor_(zstd_level) {}
+ChunkWriter::ChunkWriter(int fd, std::string path, int zstd_level, int small_chunk_level)
+    : fd_(fd), path_(std::move(path)), compressor_(zstd_level, small_chunk_level) {}
 
 Status ChunkWriter::write_all(const void* data, size_t size) {
     const auto* p = static_cast<const uint8_t*>(data);

@@ -20,7 +20,8 @@ namespace kiln::format {
 class ChunkWriter {
 public:
     // fd is owned by the caller and must stay open; path is used in error messages only.
-    ChunkWriter(int fd, std::string path, int zstd_level);
+    // small_chunk_level: see ChunkCompressor (0: zstd_level).
+    ChunkWriter(int fd, std::string path, int zstd_level, int small_chunk_level = 0);
 
     Status write_preamble();
     Status write_chunk(ChunkType type, std::span<const uint8_t> raw);

@@ -140,8 +140,8 @@ Result<KernelSymbols> decode_kernel_symbols_compact(std::span<const uint8_t> pay
 }
 
 Status for_each_kernel_symbol(ChunkType type, std::span<const uint8_t> payload, const KernelSymbolVisitor& visit) {
-    if (type == ChunkType::kKallsymsCompact || type == ChunkType::kKallsymsFolded)
-        return for_each_compact_kernel_symbol(payload, type == ChunkType::kKallsymsFolded, visit);
+    if (type == ChunkType::kKallsymsCompact || type == ChunkType::kKallsymsFolded || type == ChunkType::kKallsymsTouched)
+        return for_each_compact_kernel_symbol(payload, type != ChunkType::kKallsymsCompact, visit);
     auto all = decode_kernel_symbols(payload);
     if (!all) return all.error();
     for (const auto& s : all->symbols) visit(KernelSymbolView{s.address, s.type, s.name, s.module});
@@ -150,7 +150,8 @@ Status for_each_kernel_symbol(ChunkType type, std::span<const uint8_t> payload, 
 
 Result<KernelSymbols> decode_kallsyms_chunk(ChunkType type, std::span<const uint8_t> payload) {
     if (type == ChunkType::kKallsymsCompact) return decode_kernel_symbols_compact(payload, false);
-    if (type == ChunkType::kKallsymsFolded) return decode_kernel_symbols_compact(payload, true);
+    if (type == ChunkType::kKallsymsFolded || type == ChunkType::kKallsymsTouched)
+        return decode_kernel_symbols_compact(payload, true);
     return decode_kernel_symbols(payload);
 }
 

@@ -76,11 +76,13 @@ using KernelSymbolVisitor = std::function<void(const KernelSymbolView&)>;
 // after some visits means the rest of the payload is corrupt.
 Status for_each_kernel_symbol(ChunkType type, std::span<const uint8_t> payload, const KernelSymbolVisitor& visit);
 
-// Any kernel symbol chunk: KALLSYMS, KALLSYMS_COMPACT or KALLSYMS_FOLDED.
+// Any kernel symbol chunk: KALLSYMS, KALLSYMS_COMPACT, KALLSYMS_FOLDED or KALLSYMS_TOUCHED.
 Result<KernelSymbols> decode_kallsyms_chunk(ChunkType type, std::span<const uint8_t> payload);
 inline bool is_kallsyms_chunk(ChunkType type) {
     return type == ChunkType::kKallsyms || type == ChunkType::kKallsymsCompact ||
-           type == ChunkType::kKallsymsFolded;
+           type == ChunkType::kKallsymsFolded || type == ChunkType::kKallsymsTouched;
 }
+// The chunks that hold the whole table (KALLSYMS_TOUCHED holds a part).
+inline bool is_whole_kallsyms_chunk(ChunkType type) { return is_kallsyms_chunk(type) && type != ChunkType::kKallsymsTouched; }
 
 }  // namespace kiln::format

@@ -21,7 +21,9 @@ inline constexpr uint16_t kVersionMajor = 4;
 // 4.1: load and resource counters in COUNTERS chunks (formats/counters.h).
 // 4.2: binaries in BINARY chunks (formats/archived_binary.h), with kiln record --archive;
 // PID_NAMESPACES (formats/pid_namespaces.h).
-// 4.3: the vdso image in a BINARY chunk named [vdso] in every recording.
+// 4.3: the vdso image in a BINARY chunk named [vdso] in every recording; the kernel's symbols as
+// KALLSYMS_REF at start (the whole table stays in kiln's cache) and KALLSYMS_TOUCHED at each
+// file's end (the symbols the samples hit), instead of the whole table.
 inline constexpr uint16_t kVersionMinor = 3;
 
 struct FilePreamble {
@@ -68,6 +70,8 @@ enum class ChunkType : uint16_t {
     kCounters = 12,         // CounterChunk (counters.h): /proc load and resource counters; 4.1 on
     kBinary = 13,           // an archived binary (archived_binary.h), kiln record --archive; 4.2 on
     kPidNamespaces = 14,    // PidNamespaceMap (pid_namespaces.h): container pids of host pids; 4.2 on
+    kKallsymsTouched = 15,  // KALLSYMS_FOLDED's layout, only the symbols the samples hit (kallsyms_subset.h); 4.3 on
+    kKallsymsRef = 16,      // KallsymsRef (kallsyms_subset.h): the whole table's size and hash, kept in kiln's cache; 4.3 on
 };
 
 // A user-space record inside PERF_RECORDS marking the end of one drain round over all rings

@@ -77,7 +77,7 @@ std::unique_ptr<ByteSource> memory_source(std::vector<uint8_t> bytes) {
 
 bool is_known_chunk_type(uint16_t type) {
     return type >= static_cast<uint16_t>(ChunkType::kHeader) &&
-           type <= static_cast<uint16_t>(ChunkType::kPidNamespaces);
+           type <= static_cast<uint16_t>(ChunkType::kKallsymsRef);
 }
 
 RecordingReader::RecordingReader(std::unique_ptr<ByteSource> src, std::string name)

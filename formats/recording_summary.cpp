@@ -12,6 +12,7 @@
 
 #include "formats/counters.h"
 #include "formats/kallsyms_compact.h"
+#include "formats/kallsyms_subset.h"
 #include "formats/perf_records.h"
 #include "formats/perf_sample.h"
 #include "formats/sideband.h"
@@ -195,12 +196,26 @@ Result<RecordingSummary> summarize(RecordingReader& reader) {
             }
             case ChunkType::kKallsyms:
             case ChunkType::kKallsymsCompact:
-            case ChunkType::kKallsymsFolded: {
+            case ChunkType::kKallsymsFolded:
+            case ChunkType::kKallsymsTouched: {
+                // A whole table wins over the symbols the samples hit (as in the analyzer).
+                const bool whole = is_whole_kallsyms_chunk(c.type);
+                if (!whole && s.kernel_symbols_whole) break;
                 // Counted as they stream by: a summary needs no 100k+ symbols' strings.
                 uint64_t count = 0;
                 Status k = for_each_kernel_symbol(c.type, c.data, [&count](const KernelSymbolView&) { ++count; });
-                if (k) s.kernel_symbols = count;
-                else s.warnings.push_back(k.error().message);
+                if (k) {
+                    s.kernel_symbols = count;
+                    s.kernel_symbols_whole = whole;
+                } else {
+                    s.warnings.push_back(k.error().message);
+                }
+                break;
+            }
+            case ChunkType::kKallsymsRef: {
+                auto ref = decode_kallsyms_ref(c.data);
+                if (ref) s.kernel_symbols_referenced = std::max<uint64_t>(ref->count, 1);
+                else s.warnings.push_back(ref.error().message);
                 break;
             }
             case ChunkType::kPerfMap: ++s.perf_maps; break;

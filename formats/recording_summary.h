@@ -49,7 +49,9 @@ struct RecordingSummary {
     uint64_t samples_with_stack = 0;       // DWARF mode: samples carrying user stack bytes
     uint64_t stack_bytes = 0;              // sum of their used stack bytes
     uint64_t samples_with_callchain = 0;
-    uint64_t kernel_symbols = 0;
+    uint64_t kernel_symbols = 0;         // in the recording's KALLSYMS_* chunk
+    bool kernel_symbols_whole = false;   // the whole table (else those the samples hit: 4.3)
+    uint64_t kernel_symbols_referenced = 0;  // KALLSYMS_REF: the whole table's count (1: unknown), 0: none
     uint64_t perf_maps = 0;
     uint64_t archived_binaries = 0, archived_bytes = 0;  // BINARY chunks (kiln record --archive)
     std::string vdso_build_id;                            // hex of the vdso's BINARY chunk, "" if none

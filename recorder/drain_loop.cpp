@@ -104,6 +104,7 @@ void DrainLoop::encode_deltas_of(const std::vector<format::EventDescription>& ev
 
 size_t DrainLoop::copy_sample(const uint8_t* record, size_t n, uint8_t* out) {
     const format::SampleLayout* layout = delta_layouts_.of({record, n});
+    if (layout) kernel_addresses_.add_sample(*layout, {record, n});
     const size_t kept = !layout                                          ? RecordSink::copy_sample(record, n, out)
                         : (layout->sample_type & PERF_SAMPLE_STACK_USER) ? stack_deltas_.encode(*layout, {record, n}, out)
                                                                          : sample_deltas_.encode(*layout, {record, n}, out);

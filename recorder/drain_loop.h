@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "formats/kernel_addresses.h"
 #include "formats/perf_records.h"
 #include "formats/perf_sample.h"
 #include "formats/recording_header.h"
@@ -57,6 +58,8 @@ public:
     // days (kiln monitor, --switch-output) forgets what exited before the data it still holds.
     void forget_processes(const std::vector<uint32_t>& pids);
     const std::set<std::pair<int, std::string>>& files_without_build_id() const { return no_build_id_; }
+    // The kernel addresses of every sample drained so far: the kernel symbols to keep.
+    const format::KernelAddressSet& kernel_addresses() const { return kernel_addresses_; }
 
     uint8_t* reserve(size_t n) override;
     void on_sideband_record(const perf_event_header& h, const uint8_t* record) override;
@@ -81,6 +84,7 @@ private:
     format::StackLayouts delta_layouts_;
     format::StackDeltaEncoder stack_deltas_;
     format::SampleDeltaEncoder sample_deltas_;
+    format::KernelAddressSet kernel_addresses_;
 };
 
 }  // namespace kiln::recorder

@@ -21,7 +21,7 @@ uint64_t realtime_now_ns() {
 }  // namespace
 
 OutputSwitcher::OutputSwitcher(const RecordOptions& opt, Note note)
-    : opt_(opt), note_(std::move(note)), sink_(opt.zstd_level) {
+    : opt_(opt), note_(std::move(note)), sink_(opt.zstd_level, opt.small_chunk_level()) {
     // kiln.data -> kiln-20261206-211258.data; run.kiln -> run-20261206-211258.kiln
     const std::string& out = opt.output;
     const size_t slash = out.rfind('/');

@@ -32,6 +32,8 @@ struct RecordOptions {
     double duration_s = 0;                 // -d (0: until the target ends or a signal)
     std::string output = "kiln.data";      // -o
     int zstd_level = 1;                    // -z (perf -z uses 1 too: cheapest per byte)
+    // Chunks under 1 MiB (format::kSmallChunkBytes) at this level; -z sets it to its own.
+    int zstd_small_chunk_level = 9;
     uint32_t mmap_pages = 0;               // -m (0: sized to the rate)
     std::vector<std::string> command;      // -- CMD ARGS
     std::vector<std::string> kiln_argv;    // for the header
@@ -53,6 +55,9 @@ struct RecordOptions {
     // chunks, recorder/binary_archive.h), up to archive_max_bytes in all.
     bool archive = false;
     uint64_t archive_max_bytes = uint64_t{1} << 30;
+    // The level of a file's small chunks: zstd_small_chunk_level, except with stack copies
+    // (-g dwarf), whose chunks, mostly stack deltas, would double the recorder's CPU at it.
+    int small_chunk_level() const { return call_graph == CallGraph::kDwarf ? zstd_level : zstd_small_chunk_level; }
 };
 
 inline constexpr uint64_t kDefaultFrequency = 999;

@@ -92,7 +92,7 @@ Result<RecordSummary> record(const RecordOptions& opt, const std::function<void(
     FdGuard out_guard{out_fd};
 
     const std::string out_name = output_name(opt.output);
-    format::ChunkWriter writer(out_fd, out_name, opt.zstd_level);
+    format::ChunkWriter writer(out_fd, out_name, opt.zstd_level, opt.small_chunk_level());
     if (!switcher)
         if (auto s = writer.write_preamble(); !s) {
             if (opt.output != "-") ::unlink(opt.output.c_str());  // empty: not a recording

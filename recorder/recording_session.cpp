@@ -17,8 +17,6 @@
 #include "recorder/binary_archive.h"
 #include "recorder/mem_events.h"
 #include "recorder/ring_sizing.h"
-#include "recorder/sideband/compressed_payload_cache.h"
-#include "recorder/sideband/kernel_symbols_generation.h"
 #include "recorder/sideband/sideband_collect.h"
 #include "recorder/sideband/vdso_image.h"
 #include "recorder/targets.h"
@@ -139,82 +137,6 @@ format::RecordingHeader make_header(const RecordOptions& opt, const Target& targ
     return h;
 }
 
-// The kernel symbols' chunk, taken compressed from the cache (compressed_payload_cache.h):
-// without reading /proc/kallsyms at all while its generation stays the one cached, or after
-// reading it when it gives the payload cached; otherwise compressed by the writer thread as any
-// chunk, which then fills the cache.
-class KernelSymbolsSubmitter {
-public:
-    KernelSymbolsSubmitter(ChunkPipeline& pipeline, int zstd_level) : pipeline_(pipeline), level_(zstd_level) {
-        const std::string file = sideband::kernel_symbols_cache_file();
-        if (zstd_level > 0 && !file.empty()) cache_.emplace(file);
-        // Before /proc/kallsyms is read: a module or BPF program that comes meanwhile then
-        // makes the next recording read it again, never reuse symbols older than its key.
-        if (cache_) generation_ = sideband::kernel_symbols_generation().value_or(0);
-    }
-
-    // True when the cached symbols of this generation were submitted, with the kernel image
-    // of their text range.
-    bool submit_cached() {
-        if (!cache_) return false;
-        auto hit = cache_->find_generation(generation_, level_);
-        if (!hit) return false;
-        KallsymsPayload range;
-        range.text_start = hit->info.extra[0];
-        range.text_end = hit->info.extra[1];
-        if (auto image = read_kernel_image(range))
-            pipeline_.submit_sideband(format::ChunkType::kKernelInfo, format::encode(*image));
-        pipeline_.submit_compressed_sideband(kType, hit->info.raw_size, std::move(hit->frame));
-        return true;
-    }
-
-    void submit(KallsymsPayload syms) {
-        if (!cache_ || syms.payload.empty()) {
-            pipeline_.submit_sideband(kType, std::move(syms.payload));
-            return;
-        }
-        const sideband::CachedPayloadInfo info{syms.payload.size(), sideband::payload_hash(syms.payload), level_,
-                                               generation_, {syms.text_start, syms.text_end}};
-        if (auto frame = cache_->find(info.raw_size, info.raw_hash, level_)) {
-            // The same symbols under another generation (a BPF program came and went): keep
-            // the frame, with the generation it is now known for (with none, the file as is).
-            if (generation_ != 0) (void)cache_->store(info, *frame);
-            pipeline_.submit_compressed_sideband(kType, syms.payload.size(), std::move(*frame));
-            return;
-        }
-        pipeline_.submit_sideband(kType, std::move(syms.payload),
-                                  [cache = *cache_, info](std::span<const uint8_t> stored, format::Compression how) {
-                                      if (how == format::Compression::kZstd) (void)cache.store(info, stored);
-                                  });
-    }
-
-private:
-    static constexpr auto kType = format::ChunkType::kKallsymsFolded;
-    ChunkPipeline& pipeline_;
-    int level_;
-    std::optional<sideband::CompressedPayloadCache> cache_;
-    uint64_t generation_ = 0;
-};
-
-// Kernel symbols, modules and the kernel image: without them kernel frames cannot be named
-// on another machine. Failures are notes, not errors: user-space analysis still works.
-void submit_kernel_sideband(ChunkPipeline& pipeline, int zstd_level,
-                            const std::function<void(const std::string&)>& note) {
-    KernelSymbolsSubmitter symbols(pipeline, zstd_level);
-    if (!symbols.submit_cached()) {
-        auto syms = read_kallsyms_payload();
-        if (syms) {
-            auto image = read_kernel_image(*syms);
-            if (image) pipeline.submit_sideband(format::ChunkType::kKernelInfo, format::encode(*image));
-            symbols.submit(std::move(*syms));
-        } else {
-            note("kernel symbols not recorded: " + syms.error().message);
-        }
-    }
-    auto mods = read_modules();
-    if (mods) pipeline.submit_sideband(format::ChunkType::kModules, format::encode(*mods));
-}
-
 // The vdso image, so that [vdso] frames are named and unwound: a few KiB, the same for every
 // 64-bit process of this boot (recorder/sideband/vdso_image.h).
 void submit_vdso(ChunkPipeline& pipeline, const std::function<void(const std::string&)>& note) {
@@ -308,7 +230,7 @@ Status RecordingSession::start(ChunkSink& sink,
 
     // Kernel symbols do not change with the target: read them before the clock starts. They
     // wait in the pipeline's queue until the header is written.
-    submit_kernel_sideband(*pipeline_, opt.zstd_level, note_);
+    kernel_symbols_.submit(*pipeline_, opt.zstd_level, opt.archive, note_);
     submit_vdso(*pipeline_, note_);
 
     if (auto st = target_.events.enable_on_exec ? launcher_.start() : event_set_.enable(); !st) return st.error();
@@ -441,6 +363,7 @@ EndSideband RecordingSession::end_sideband() const {
     for (int pid : pids)
         if (auto map = read_perf_map(pid)) out.perf_maps.push_back(std::move(*map));
     out.pid_namespaces = pid_namespaces_.pids();
+    out.kernel_symbols_touched = kernel_symbols_.touched(drain_->kernel_addresses());
     return out;
 }
 
@@ -450,6 +373,7 @@ std::vector<std::pair<format::ChunkType, std::vector<uint8_t>>> EndSideband::chu
     for (const auto& m : perf_maps) out.emplace_back(format::ChunkType::kPerfMap, format::encode(m));
     if (!pid_namespaces.empty())
         out.emplace_back(format::ChunkType::kPidNamespaces, format::encode_pid_namespaces(pid_namespaces));
+    if (kernel_symbols_touched) out.emplace_back(format::ChunkType::kKallsymsTouched, *kernel_symbols_touched);
     return out;
 }
 

@@ -23,6 +23,7 @@
 #include "recorder/command_launcher.h"
 #include "recorder/counter_thread.h"
 #include "recorder/drain_loop.h"
+#include "recorder/kernel_symbols_sideband.h"
 #include "recorder/sideband/binary_capture.h"
 #include "recorder/sideband/pid_namespace_watch.h"
 #include "recorder/event_set.h"
@@ -47,7 +48,10 @@ struct EndSideband {
     std::vector<format::PerfMapFile> perf_maps;
     format::PidNamespaceMap pid_namespaces;
     uint64_t build_id_failures = 0;
-    // The chunks these make (BUILD_IDS, PERF_MAPs, PID_NAMESPACES), for every writer of a file's end.
+    // KALLSYMS_TOUCHED: the kernel symbols the samples so far hit (kernel_symbols_sideband.h).
+    std::optional<std::vector<uint8_t>> kernel_symbols_touched;
+    // The chunks these make (BUILD_IDS, PERF_MAPs, PID_NAMESPACES, KALLSYMS_TOUCHED), for every
+    // writer of a file's end.
     std::vector<std::pair<format::ChunkType, std::vector<uint8_t>>> chunks() const;
 };
 
@@ -110,6 +114,7 @@ private:
     size_t ring_pages_ = 0;
     format::RecordingHeader header_;
     std::unique_ptr<ChunkPipeline> pipeline_;
+    KernelSymbolsSideband kernel_symbols_;
     std::optional<CounterThread> counters_;
     std::unique_ptr<sideband::BinaryCapture> capture_;
     sideband::PidNamespaceWatch pid_namespaces_;  // of the snapshot and of new processes (drain thread)  // before drain_: the drain loop offers to it

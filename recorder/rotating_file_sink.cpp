@@ -20,6 +20,7 @@ bool recording_wide(const ChunkBuffer& buf) {
         case format::ChunkType::kKernelInfo:
         case format::ChunkType::kKallsymsFolded:
         case format::ChunkType::kModules:
+        case format::ChunkType::kKallsymsRef:
         case format::ChunkType::kProcSnapshot: return true;
         case format::ChunkType::kBinary: {
             if (buf.compressed_raw_size > 0) return false;
@@ -42,7 +43,7 @@ Status RotatingFileSink::start_locked(const std::string& path, const format::Rec
     if (!fd) return broken_ = fd.error();
     fd_ = *fd;
     path_ = path;
-    writer_ = std::make_unique<format::ChunkWriter>(fd_, path, level_);
+    writer_ = std::make_unique<format::ChunkWriter>(fd_, path, level_, small_level_);
     samples_ = lost_ = 0;
     Status s = writer_->write_preamble();
     if (s.ok()) s = writer_->write_chunk(format::ChunkType::kHeader, format::encode(header));
@@ -71,7 +72,18 @@ Status RotatingFileSink::store(const ChunkBuffer& buf) {
     if (!writer_) return broken_;
     Status s = buf.compressed_raw_size > 0 ? writer_->write_compressed_chunk(buf.type, buf.compressed_raw_size, buf.bytes())
                                            : writer_->write_chunk(buf.type, buf.bytes());
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+        // A file that holds no sample yet (the disk filled right after its sideband) is not a
+        // recording of anything: it is removed, as when it could not be started.
+        if (samples_ == 0) {
+            ::unlink(path_.c_str());
+            writer_.reset();
+            ::close(fd_);
+            fd_ = -1;
+            broken_ = s;
+        }
+        return s;
+    }
     if (buf.on_written) buf.on_written(writer_->last_payload(), writer_->last_compression());
     if (buf.type == format::ChunkType::kPerfRecords) {
         samples_ += buf.samples;

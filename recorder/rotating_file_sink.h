@@ -28,7 +28,7 @@ struct FinishedFile {
 
 class RotatingFileSink final : public ChunkSink {
 public:
-    explicit RotatingFileSink(int zstd_level) : level_(zstd_level) {}
+    RotatingFileSink(int zstd_level, int small_chunk_level) : level_(zstd_level), small_level_(small_chunk_level) {}
     ~RotatingFileSink() override;
 
     // Creates path and writes the preamble and header; the first file.
@@ -55,6 +55,7 @@ private:
                         const std::vector<std::vector<uint8_t>>& essentials);
 
     int level_;
+    int small_level_;
     mutable std::mutex mu_;
     int fd_ = -1;
     std::string path_;

@@ -47,6 +47,7 @@ nlohmann::json to_json(const format::RecordingSummary& s, uint16_t major, uint16
         {"samples_with_stack", s.samples_with_stack},
         {"stack_bytes", s.stack_bytes},
         {"kernel_symbols", s.kernel_symbols},
+        {"kernel_symbols_whole", s.kernel_symbols_whole},
         {"perf_maps", s.perf_maps},
         {"archived_binaries", s.archived_binaries},
         {"vdso_build_id", s.vdso_build_id},

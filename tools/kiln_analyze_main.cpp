@@ -8,10 +8,12 @@
 
 #include "tools/commands.h"
 #include "tools/running_kernel.h"
+#include "tools/kernel_symbols_lookup.h"
 #include "tools/command_line_words.h"
 
 int main(int argc, char** argv) {
     kiln::tools::use_running_kernel_for_perf_data();
+    kiln::tools::use_kernel_symbols_cache();
     // The analyzer frees and allocates buffers of a few MiB all along (decompressed chunks,
     // expanded stack slices, debug sections). By default glibc gives such blocks back to the
     // kernel at once, so each reuse faulted its pages in again: a third of the analyzer's CPU

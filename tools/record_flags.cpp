@@ -83,6 +83,7 @@ Status apply_record_flags(RecordFlags& f) {
     int targets = (!o.pids.empty()) + (!o.tids.empty()) + (!o.command.empty() && !o.system_wide);
     if (targets > 1) return make_error("choose one target: a command after --, -p PID or -t TID");
     if (o.zstd_level < 0 || o.zstd_level > 19) return make_error("-z LEVEL must be between 0 (off) and 19");
+    if (o.zstd_small_chunk_level < 0) o.zstd_small_chunk_level = o.zstd_level;  // -z given: every chunk at it
     return {};
 }
 
@@ -120,7 +121,9 @@ void add_record_flags(CLI::App& sub, RecordFlags& flags) {
     sub.add_flag("-a,--all-cpus", o.system_wide, "Record the whole machine");
     sub.add_option("-C,--cpu", flags.cpus, "Record only these CPUs (e.g. 0-3,6); implies -a without a target");
     sub.add_option("-d,--duration", o.duration_s, "Stop after SECONDS");
-    sub.add_option("-z,--compression-level", o.zstd_level, "zstd level, 0 to store uncompressed (default 1)");
+    sub.add_option("-z,--compression-level", o.zstd_level,
+                   "zstd level, 0 to store uncompressed (default 1, and 9 for chunks under 1 MiB without stack copies)")
+        ->each([&o](const std::string&) { o.zstd_small_chunk_level = -1; });
     sub.add_option("-m,--mmap-pages", o.mmap_pages, "Ring buffer data pages per CPU (default: sized to the rate)");
     sub.add_flag("--off-cpu", o.off_cpu,
                   "Also record context switches and wakeups with stacks (sched:sched_switch, "

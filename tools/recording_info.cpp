@@ -59,8 +59,13 @@ std::vector<std::pair<std::string, std::string>> recording_info_rows(const forma
     else
         rows.emplace_back("ended by", "nothing: the file has no STATS chunk "
                                       "(the recorder was killed, or stopped by a write error)");
-    add("sideband", "%llu kernel symbols, %llu perf maps, %llu archived binaries (%.1f MiB)",
-        static_cast<unsigned long long>(s.kernel_symbols), static_cast<unsigned long long>(s.perf_maps),
+    const std::string kernel_symbols =
+        s.kernel_symbols_whole || s.kernel_symbols_referenced == 0 ? std::string("kernel symbols")
+        : s.kernel_symbols > 0 || s.stats ? "kernel symbols (those its samples hit)"
+                                          : "kernel symbols (it ended before writing those its samples hit; the recording "
+                                            "machine's kiln cache holds the whole table)";
+    add("sideband", "%llu %s, %llu perf maps, %llu archived binaries (%.1f MiB)",
+        static_cast<unsigned long long>(s.kernel_symbols), kernel_symbols.c_str(), static_cast<unsigned long long>(s.perf_maps),
         static_cast<unsigned long long>(s.archived_binaries), static_cast<double>(s.archived_bytes) / (1 << 20));
     rows.emplace_back("vdso", s.vdso_build_id.empty() ? "not recorded: its frames show as [vdso]" : s.vdso_build_id);
     if (s.counters)

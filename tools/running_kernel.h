@@ -10,4 +10,5 @@ namespace kiln::tools {
 // perf.data is opened.
 void use_running_kernel_for_perf_data();
 
+
 }  // namespace kiln::tools

@@ -1,6 +1,7 @@
 #include "analyzer/decode/record_stream.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <future>
@@ -27,6 +28,21 @@ int EventTable::event_of(std::span<const uint8_t> record) const {
 }
 
 namespace {
+
+KernelSymbolsLookup& kernel_symbols_lookup() {
+    static KernelSymbolsLookup lookup;
+    return lookup;
+}
+
+Result<KernelSymbolIndex> index_kernel_symbols(format::ChunkType type, std::span<const uint8_t> payload) {
+    KernelSymbolIndex index;
+    Status st = format::for_each_kernel_symbol(type, payload, [&](const format::KernelSymbolView& s) {
+        index.add(s.address, s.name, s.module);
+    });
+    if (!st) return st.error();
+    index.finish();
+    return index;
+}
 
 // Time of a sample without parsing all of it: TIME follows IDENTIFIER, IP and TID.
 uint64_t sample_time(const format::SampleLayout& layout, std::span<const uint8_t> rec) {
@@ -143,11 +159,15 @@ void decode_into(Result<T> r, T& out, const char* what, uint64_t offset, std::ve
 
 }  // namespace
 
+void set_kernel_symbols_lookup(KernelSymbolsLookup lookup) { kernel_symbols_lookup() = std::move(lookup); }
+
 Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVisitor& visitor) {
     StreamResult out;
     EventTable events(reader.header());
     std::future<Result<KernelSymbolIndex>> kallsyms;
     uint64_t kallsyms_offset = 0;
+    bool kallsyms_whole = false;  // a whole table was seen: KALLSYMS_TOUCHED adds nothing then
+    std::optional<format::KallsymsRef> kallsyms_ref;
     reader.all_types_but(format::ChunkType::kBinary);  // archived binaries are read before (archive_extract.h)
     ChunkPrefetcher chunks(reader);
     RoundSorter sorter(events, visitor, chunks);
@@ -183,20 +203,23 @@ Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVis
             case format::ChunkType::kKallsyms:
             case format::ChunkType::kKallsymsCompact:
             case format::ChunkType::kKallsymsFolded:
+            case format::ChunkType::kKallsymsTouched:
+                if (c.type == format::ChunkType::kKallsymsTouched && kallsyms_whole) break;
+                kallsyms_whole |= format::is_whole_kallsyms_chunk(c.type);
                 // Decoding 100k+ symbols takes a while and nothing needs them before the stream
                 // ends: a thread of its own does it meanwhile, on a buffer it owns.
                 if (kallsyms.valid()) kallsyms.wait();
                 kallsyms = std::async(std::launch::async, [bytes = std::move(chunk.buffer), size = chunk.size, type = c.type] {
-                    KernelSymbolIndex index;
-                    Status st = format::for_each_kernel_symbol(type, {bytes.data(), size}, [&](const format::KernelSymbolView& s) {
-                        index.add(s.address, s.name, s.module);
-                    });
-                    if (!st) return Result<KernelSymbolIndex>(st.error());
-                    index.finish();
-                    return Result<KernelSymbolIndex>(std::move(index));
+                    return index_kernel_symbols(type, {bytes.data(), size});
                 });
                 kallsyms_offset = c.file_offset;
                 break;
+            case format::ChunkType::kKallsymsRef: {
+                auto ref = format::decode_kallsyms_ref(c.data);
+                if (ref) kallsyms_ref = *ref;
+                else out.warnings.push_back(reader.name() + ": " + ref.error().message);
+                break;
+            }
             case format::ChunkType::kModules:
                 decode_into(format::decode_kernel_modules(c.data), out.sideband.modules, "modules", c.file_offset,
                             out.warnings);
@@ -250,8 +273,25 @@ Result<StreamResult> stream_recording(format::RecordingReader& reader, RecordVis
         if (c.type != format::ChunkType::kPerfRecords && !format::is_kallsyms_chunk(c.type))
             chunks.recycle(std::move(chunk.buffer));
     }
-    if (kallsyms.valid())
+    if (kallsyms.valid()) {
         decode_into(kallsyms.get(), out.sideband.kallsyms, "kallsyms", kallsyms_offset, out.warnings);
+    } else if (kallsyms_ref) {
+        // A recording that did not reach its end: the whole table from the cache it names.
+        std::optional<format::LargeBytes> whole;
+        if (kernel_symbols_lookup()) whole = kernel_symbols_lookup()(*kallsyms_ref);
+        if (whole) {
+            decode_into(index_kernel_symbols(format::ChunkType::kKallsymsFolded, *whole), out.sideband.kallsyms,
+                        "cached kallsyms", 0, out.warnings);
+        } else {
+            char hash[17];
+            std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(kallsyms_ref->raw_hash));
+            out.warnings.push_back(reader.name() +
+                                   ": kernel frames are not named: the recording ended before its kernel symbols "
+                                   "were written (its recorder was killed), and kiln's cache here does not hold the "
+                                   "table it names (hash " + hash + "); analyze it where and on the boot it was "
+                                   "recorded, or record with --archive");
+        }
+    }
     sorter.finish();
     out.records = sorter.delivered();
     // Chunks are written in time order; sorting keeps consumers right if one ever is not.

@@ -9,6 +9,8 @@
 #include <linux/perf_event.h>
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -16,6 +18,8 @@
 
 #include "analyzer/symbolize/kernel_symbols.h"
 #include "formats/counters.h"
+#include "formats/kallsyms_subset.h"
+#include "formats/large_buffer.h"
 #include "formats/perf_sample.h"
 #include "formats/recording_header.h"
 #include "formats/pid_namespaces.h"
@@ -43,6 +47,13 @@ struct RecordingSideband {
     uint64_t counter_interval_ns = 0;
     format::PidNamespaceMap pid_namespaces;  // PID_NAMESPACES (4.2): container pids of host pids
 };
+
+// Where the whole kernel-symbol table of a KALLSYMS_REF (4.3) is looked for when a recording
+// has no kernel symbols of its own (its recorder was killed before the file's end): kiln's
+// cache on the recording machine, set by the program (tools/running_kernel.cpp). Returns the
+// KALLSYMS_FOLDED payload whose size and hash the reference names, or nullopt.
+using KernelSymbolsLookup = std::function<std::optional<format::LargeBytes>(const format::KallsymsRef&)>;
+void set_kernel_symbols_lookup(KernelSymbolsLookup lookup);
 
 // Which event a record belongs to, and how to parse it.
 class EventTable {

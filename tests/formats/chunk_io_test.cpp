@@ -13,6 +13,7 @@
 #include <zstd.h>
 
 #include "formats/archived_binary.h"
+#include "formats/chunk_compressor.h"
 #include "formats/chunk_writer.h"
 #include "formats/recording_reader.h"
 #include "formats/recording_stats.h"
@@ -341,4 +342,28 @@ TEST(ChunkIo, ArchivedBinaryPayloadsAreCheckedBeforeUse) {
         EXPECT_FALSE(decode_archived_binary(std::span(whole).first(cut)).ok()) << cut;
     EXPECT_FALSE(decode_archived_binary(encode_archived_binary({}, "/bin/x", elf)).ok()) << "no build-id";
     EXPECT_FALSE(decode_archived_binary(encode_archived_binary(std::vector<uint8_t>(65, 1), "/bin/x", elf)).ok());
+}
+
+// Chunks under kSmallChunkBytes take the small-chunk level, larger ones the level (each gives
+// what a compressor of that one level does); both decompress to the input.
+TEST(ChunkIo, SmallChunksTakeTheirOwnLevel) {
+    std::vector<uint8_t> small(200 << 10), large(kSmallChunkBytes + 4096);
+    uint64_t x = 88172645463325252ull;
+    for (auto* buf : {&small, &large})
+        for (size_t i = 0; i < buf->size(); ++i) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            (*buf)[i] = static_cast<uint8_t>(i % 24 < 8 ? x % 16 : i % 24);  // records-like: noise and structure
+        }
+    auto size_at = [](int level, int small_level, const std::vector<uint8_t>& raw) {
+        ChunkCompressor c(level, small_level);
+        auto out = c.compress(raw);
+        EXPECT_TRUE(out.ok());
+        std::vector<uint8_t> back(raw.size());
+        EXPECT_EQ(ZSTD_decompress(back.data(), back.size(), out->bytes.data(), out->bytes.size()), raw.size());
+        EXPECT_EQ(back, raw);
+        return out->bytes.size();
+    };
+    EXPECT_NE(size_at(1, 9, small), size_at(1, 0, small));
+    EXPECT_EQ(size_at(1, 9, small), size_at(9, 0, small));
+    EXPECT_EQ(size_at(1, 9, large), size_at(1, 0, large)) << "a chunk of 1 MiB or more keeps the level";
 }

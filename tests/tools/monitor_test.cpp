@@ -398,12 +398,19 @@ TEST(Monitor, AFullDiskIsReportedAndMonitoringGoesOn) {
     TempDir tmp;
     const std::string full = tmp.path("full");
     std::filesystem::create_directory(full);
-    // A file system too small for any dump (the kernel symbols alone are ~600 KB compressed).
+    // A file system with no room for any dump: a tmpfs of 32 pages, 31 of them filled. The page
+    // left takes events.jsonl, not a dump (the vdso alone is most of a page compressed); a dump
+    // that fails is removed.
     ASSERT_EQ(::mount("kiln_test_full", full.c_str(), "tmpfs", 0, "size=128k"), 0) << std::strerror(errno);
     struct Unmount {
         std::string dir;
         ~Unmount() { ::umount2(dir.c_str(), MNT_DETACH); }
     } unmount{full};
+    {
+        std::ofstream filler(full + "/filler", std::ios::binary);
+        const std::string block(4096, 'x');
+        for (int i = 0; i < 31 && filler.write(block.data(), static_cast<std::streamsize>(block.size())); ++i) filler.flush();
+    }
     RunningMonitor mon(tmp, full, {"--keep", "1s", "--after", "100ms", "--trigger", "signal", "--cooldown", "0",
                                    "--status-interval", "0", "--", workload("spinner_fp"), "60"});
     ASSERT_TRUE(mon.ready()) << mon.err();

@@ -107,7 +107,9 @@ TEST(RecordTargets, SystemWideSeesOtherProcesses) {
                                info["duration_ns"].get<double>() / 1e9;
     EXPECT_NEAR(info["samples"].get<double>(), 999.0 * cpu_seconds, 0.2 * 999.0 * cpu_seconds);
     EXPECT_NEAR(static_cast<double>(samples_of_pid(info, spinner)), 999 * cpu_s, 0.25 * 999 * cpu_s);
-    EXPECT_GT(info["kernel_symbols"].get<uint64_t>(), 1000u);
+    // The kernel symbols of its samples (the idle loop's, the timer's at least): with kiln's cache
+    // the recording keeps those, not the whole table (kernel_symbols_test.cpp).
+    EXPECT_GT(info["kernel_symbols"].get<uint64_t>(), 1u);
     // The spinner was running before recording: its name comes from the /proc snapshot.
     for (const auto& p : info["processes"])
         if (p["pid"].get<int>() == spinner) {

@@ -15,8 +15,10 @@
 
 #include <filesystem>
 
+#include "formats/kallsyms_subset.h"
 #include "formats/recording_reader.h"
 #include "formats/sideband.h"
+#include "recorder/sideband/compressed_payload_cache.h"
 #include "tests/tiny_bpf_program.h"
 #include "tests/tools/kiln_runner.h"
 
@@ -195,8 +197,17 @@ std::vector<uint8_t> chunk_of(const std::string& path, kiln::format::ChunkType t
     }
 }
 
-std::vector<uint8_t> kernel_symbol_chunk(const std::string& path) {
-    return chunk_of(path, kiln::format::ChunkType::kKallsymsFolded);
+// The whole kernel-symbol table a recording refers to: its KALLSYMS_REF's size and hash (4.3,
+// with a cache), or those of its whole KALLSYMS_FOLDED chunk (without one).
+std::pair<uint64_t, uint64_t> kernel_symbol_table(const std::string& path) {
+    const auto ref_bytes = chunk_of(path, kiln::format::ChunkType::kKallsymsRef);
+    if (!ref_bytes.empty()) {
+        auto ref = kiln::format::decode_kallsyms_ref(ref_bytes);
+        EXPECT_TRUE(ref.ok()) << path;
+        return ref.ok() ? std::pair{ref->raw_size, ref->raw_hash} : std::pair<uint64_t, uint64_t>{};
+    }
+    const auto whole = chunk_of(path, kiln::format::ChunkType::kKallsymsFolded);
+    return {whole.size(), kiln::recorder::sideband::payload_hash(whole)};
 }
 
 uint64_t kernel_text_start(const std::string& path) {
@@ -217,22 +228,24 @@ void overwrite_u64(const std::string& file, std::streamoff offset, uint64_t valu
 
 }  // namespace
 
-// The kernel symbols' compressed chunk is kept in KILN_CACHE_DIR between recordings. While
-// nothing that changes /proc/kallsyms happened (no reboot, module or BPF program), the next
-// recording takes it without reading /proc/kallsyms: a text range planted in the cache shows
-// up in the recording. Once a BPF program is loaded, or after the cache was torn, or with the
-// cache turned off, /proc/kallsyms is read again, and every recording holds the same symbols.
+// The kernel symbols' compressed table is kept in KILN_CACHE_DIR between recordings, and a
+// recording refers to it (KALLSYMS_REF). While nothing that changes /proc/kallsyms happened (no
+// reboot, module or BPF program), the next recording takes it without reading /proc/kallsyms: a
+// text range planted in the cache shows up in the recording. Once a BPF program is loaded, or
+// after the cache was torn, /proc/kallsyms is read again; with the cache turned off the whole
+// table is in the recording; and every recording refers to the same symbols.
 TEST(Record, KernelSymbolsThroughTheCompressedCache) {
     TempDir dir;
     const std::string cache_dir = dir.path("cache"), cache = cache_dir + "/kernel-symbols.zst";
     auto record = [&](const std::string& out) {
         auto r = run({kiln_bin(), "record", "-q", "-a", "-d", "0.1", "-o", out});
         EXPECT_EQ(r.exit_code, 0) << r.err;
-        return kernel_symbol_chunk(out);
+        return kernel_symbol_table(out);
     };
     setenv("KILN_CACHE_DIR", cache_dir.c_str(), 1);
     const auto first = record(dir.path("1.kiln"));
-    ASSERT_GT(first.size(), 100000u) << "this kernel's symbols";
+    ASSERT_GT(first.first, 100000u) << "this kernel's symbols";
+    EXPECT_TRUE(chunk_of(dir.path("1.kiln"), kiln::format::ChunkType::kKallsymsFolded).empty()) << "not the whole table";
     ASSERT_TRUE(std::filesystem::exists(cache));
     const uint64_t text_start = kernel_text_start(dir.path("1.kiln"));
     ASSERT_NE(text_start, 0u);
@@ -246,7 +259,7 @@ TEST(Record, KernelSymbolsThroughTheCompressedCache) {
     const int prog = kiln::test::load_tiny_bpf_program();
     ASSERT_GE(prog, 0) << "BPF_PROG_LOAD: " << std::strerror(errno);
     // Not compared with the first: with net.core.bpf_jit_kallsyms=1 the program is a symbol.
-    EXPECT_GT(record(dir.path("3.kiln")).size(), 100000u);
+    EXPECT_GT(record(dir.path("3.kiln")).first, 100000u);
     ::close(prog);
     EXPECT_EQ(kernel_text_start(dir.path("3.kiln")), text_start) << "a BPF program came: /proc/kallsyms read again";
 
@@ -256,6 +269,7 @@ TEST(Record, KernelSymbolsThroughTheCompressedCache) {
     EXPECT_EQ(kernel_text_start(dir.path("4.kiln")), text_start);
     setenv("KILN_CACHE_DIR", "", 1);
     EXPECT_EQ(record(dir.path("5.kiln")), first) << "no cache";
+    EXPECT_FALSE(chunk_of(dir.path("5.kiln"), kiln::format::ChunkType::kKallsymsFolded).empty()) << "the whole table";
     EXPECT_EQ(kernel_text_start(dir.path("5.kiln")), text_start);
     unsetenv("KILN_CACHE_DIR");
 }
