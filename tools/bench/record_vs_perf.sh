@@ -68,7 +68,7 @@ for hz in $hzs; do
       "$(ratio "$kc" "$pc")" "$zc" "$(ratio "$kc" "$zc")" "$cc" "$(ratio "$cc" "$pc")" "$(ratio "$base" "$ku")" \
       "$(ratio "$base" "$pu")" "$(ratio "$base" "$zu")")")
     kb=$(mb "$work/k.kiln") pb=$(mb "$work/p.data") zb=$(mb "$work/z.data")
-    size_rows+=("$(printf "%-6s %5s %9.2f %9.2f %7.3f %9.2f %7.3f %9s %9s" "$mode" "$hz" "$kb" "$pb" \
+    size_rows+=("$(printf "%-6s %5s %9.3f %9.3f %7.3f %9.3f %7.3f %9s %9s" "$mode" "$hz" "$kb" "$pb" \
       "$(ratio "$kb" "$pb")" "$zb" "$(ratio "$kb" "$zb")" "$(kiln_lost "$work/k.kiln")" "$(perf_lost "$work/p.data")")")
     rm -f "$work/k.kiln" "$work/c.kiln" "$work/p.data" "$work/z.data"
   done
