@@ -42,47 +42,35 @@ Result<KallsymsRef> decode_kallsyms_ref(std::span<const uint8_t> payload) {
 
 Result<LargeBytes> kernel_symbols_touched(std::span<const uint8_t> whole, std::span<const uint64_t> addresses,
                                           size_t* count) {
-    // Symbols come in address order, in groups of one address (aliases). A group is kept when an
-    // address lies in [its address, the next group's), and so is that next group, which bounds
-    // it; aliases are kept together, so a lookup picks among the same names as in the whole.
-    struct Symbol {
-        uint64_t address;
-        char type;
-        std::string name, module;
-    };
-    KernelSymbolsEncoder out;
-    size_t kept = 0;
-    std::vector<Symbol> group;  // the current group, not yet decided
-    bool group_added = false;   // added as the successor of a kept group
-    size_t next = 0;            // first address not yet past
-    auto add_group = [&] {
-        for (const Symbol& g : group) out.add(g.address, g.type, g.name, g.module);
-        kept += group.size();
-    };
-    // Called when a group ends at `end` (the next group's address, or none).
-    auto close_group = [&](bool has_end, uint64_t end) {
-        while (next < addresses.size() && addresses[next] < group.front().address) ++next;
-        const bool hit = next < addresses.size() && (!has_end || addresses[next] < end);
-        while (next < addresses.size() && (!has_end || addresses[next] < end)) ++next;
-        if (hit && !group_added) add_group();
-        return hit;
-    };
+    // Two passes over the table, copying no name but the kept ones (a 120,000-symbol table is
+    // decoded twice in a few ms; copying every name would cost more). The first collects the
+    // distinct symbol addresses. A group (the symbols of one address, aliases kept together) is
+    // kept when an address lies in [its address, the next group's), and so is that next group,
+    // which bounds it. The second pass writes the symbols of the kept groups.
+    std::vector<uint64_t> starts;
     Status st = for_each_kernel_symbol(ChunkType::kKallsymsFolded, whole, [&](const KernelSymbolView& s) {
-        if (!group.empty() && s.address == group.front().address) {
-            group.push_back({s.address, s.type, std::string(s.name), std::string(s.module)});
-            if (group_added) {  // a successor group is kept whole
-                out.add(s.address, s.type, s.name, s.module);
-                ++kept;
-            }
-            return;
-        }
-        const bool successor = !group.empty() && close_group(true, s.address);
-        group.assign(1, Symbol{s.address, s.type, std::string(s.name), std::string(s.module)});
-        group_added = successor;
-        if (successor) add_group();
+        if (starts.empty() || starts.back() != s.address) starts.push_back(s.address);
     });
     if (!st) return st.error();
-    if (!group.empty()) close_group(false, 0);
+    std::sort(starts.begin(), starts.end());  // stored in address order; sorted for safety
+    starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+    std::vector<uint64_t> kept_starts;
+    for (uint64_t a : addresses) {
+        auto it = std::upper_bound(starts.begin(), starts.end(), a);
+        if (it == starts.begin()) continue;  // below every symbol
+        kept_starts.push_back(*std::prev(it));
+        if (it != starts.end()) kept_starts.push_back(*it);
+    }
+    std::sort(kept_starts.begin(), kept_starts.end());
+    kept_starts.erase(std::unique(kept_starts.begin(), kept_starts.end()), kept_starts.end());
+    KernelSymbolsEncoder out;
+    size_t kept = 0;
+    st = for_each_kernel_symbol(ChunkType::kKallsymsFolded, whole, [&](const KernelSymbolView& s) {
+        if (!std::binary_search(kept_starts.begin(), kept_starts.end(), s.address)) return;
+        out.add(s.address, s.type, s.name, s.module);
+        ++kept;
+    });
+    if (!st) return st.error();
     if (count) *count = kept;
     return out.finish();
 }

@@ -303,6 +303,9 @@ void RecordingSession::stop(int forward_signal) {
     }
     if (counters_) counters_->stop();
     if (capture_) note_capture(capture_->finish());
+    // The recording's end: what comes after (the end's sideband, --archive) takes time that
+    // is not the recording's, and blocks still open are counted up to here.
+    stopped_at_ns_ = monotonic_ns();
 }
 
 // What the binary capture did, in a note or two (sideband/binary_capture.h).
@@ -328,7 +331,7 @@ void RecordingSession::halt() {
 format::RecordingStats RecordingSession::stats() const {
     format::RecordingStats stats;
     const auto& c = drain_->counters();
-    stats.end_time_ns = monotonic_ns();
+    stats.end_time_ns = stopped_at_ns_ != 0 ? stopped_at_ns_ : monotonic_ns();
     stats.samples = c.samples;
     stats.lost_records = c.lost_records;
     stats.lost_events = c.lost_events;

@@ -94,7 +94,7 @@ public:
     uint64_t submit_end_sideband();
     // --archive: the binaries offered to the capture, as BINARY chunks (binary_archive.h).
     void submit_archive();
-    // The stats of everything drained so far (end time: now).
+    // The stats of everything drained so far (end time: when stop() ended, else now).
     format::RecordingStats stats() const;
     // Stores what is queued and stops the pipeline; returns its first error. Idempotent.
     Status finish() { return pipeline_ ? pipeline_->finish() : Status{}; }
@@ -122,6 +122,7 @@ private:
     pid_t child_ = -1;
     int child_status_ = -1;
     bool stopped_ = false;
+    uint64_t stopped_at_ns_ = 0;  // when stop() ended, 0 before
     bool halted_ = false;
 };
 

@@ -51,15 +51,17 @@ Status RotatingFileSink::start_locked(const std::string& path, const format::Rec
         if (s.ok()) s = writer_->write_stored_chunk(c.type, c.compression, c.raw_size, c.payload);
     for (const auto& e : essentials)
         if (s.ok()) s = writer_->write_chunk(format::ChunkType::kPerfRecords, e);
-    if (!s.ok()) {
-        // Not yet a recording of anything (a full disk): no file is left behind.
-        ::unlink(path.c_str());
-        writer_.reset();
-        ::close(fd_);
-        fd_ = -1;
-        broken_ = s;
-    }
+    // Not yet a recording of anything (a full disk): no file is left behind.
+    if (!s.ok()) remove_file_locked(s);
     return s;
+}
+
+void RotatingFileSink::remove_file_locked(const Status& why) {
+    ::unlink(path_.c_str());
+    writer_.reset();
+    ::close(fd_);
+    fd_ = -1;
+    broken_ = why;
 }
 
 Status RotatingFileSink::open_first(const std::string& path, const format::RecordingHeader& header) {
@@ -75,13 +77,7 @@ Status RotatingFileSink::store(const ChunkBuffer& buf) {
     if (!s.ok()) {
         // A file that holds no sample yet (the disk filled right after its sideband) is not a
         // recording of anything: it is removed, as when it could not be started.
-        if (samples_ == 0) {
-            ::unlink(path_.c_str());
-            writer_.reset();
-            ::close(fd_);
-            fd_ = -1;
-            broken_ = s;
-        }
+        if (samples_ == 0) remove_file_locked(s);
         return s;
     }
     if (buf.on_written) buf.on_written(writer_->last_payload(), writer_->last_compression());

@@ -53,6 +53,8 @@ private:
     // one fails, removes the file and keeps the error in broken_.
     Status start_locked(const std::string& path, const format::RecordingHeader& header,
                         const std::vector<std::vector<uint8_t>>& essentials);
+    // Removes the current file, closes it, and keeps `why` in broken_.
+    void remove_file_locked(const Status& why);
 
     int level_;
     int small_level_;

@@ -34,22 +34,15 @@ Result<analyzer::TimelineOptions> timeline_options(const std::string& window, co
     return o;
 }
 
-template <typename Write>
-Status write_to(const std::string& path, Write write, std::vector<std::string>& written) {
-    KILN_TRY(write_stream(path, write));
-    written.push_back(path);
-    return Status::success();
-}
-
 Status write_files(const analyzer::Timeline& t, const std::string& file, const std::string& json,
                    const std::string& csv, const std::string& svg, std::vector<std::string>& written) {
     if (!json.empty())
-        KILN_TRY(write_to(json, [&](std::ostream& o) { analyzer::write_timeline_json(t, o); }, written));
-    if (!csv.empty()) KILN_TRY(write_to(csv, [&](std::ostream& o) { analyzer::write_timeline_csv(t, o); }, written));
+        KILN_TRY(write_stream_to(json, [&](std::ostream& o) { analyzer::write_timeline_json(t, o); }, written));
+    if (!csv.empty()) KILN_TRY(write_stream_to(csv, [&](std::ostream& o) { analyzer::write_timeline_csv(t, o); }, written));
     if (!svg.empty()) {
         analyzer::TimelineSvgOptions o;
         o.subtitle = file;
-        KILN_TRY(write_to(svg, [&](std::ostream& out) { analyzer::write_timeline_svg(t, o, out); }, written));
+        KILN_TRY(write_stream_to(svg, [&](std::ostream& out) { analyzer::write_timeline_svg(t, o, out); }, written));
     }
     return Status::success();
 }

@@ -48,12 +48,6 @@ Writers writers_for(TraceView view, const analyzer::TracePass& pass, const forma
             [r](std::ostream& o) { analyzer::write_portrait_csv(*r, o); }};
 }
 
-Status write_to(const std::string& path, const std::function<void(std::ostream&)>& write,
-                std::vector<std::string>& written) {
-    KILN_TRY(write_stream(path, write));
-    written.push_back(path);
-    return Status::success();
-}
 
 }  // namespace
 
@@ -78,8 +72,8 @@ int run_trace_view(const TraceViewArgs& args) {
     const Writers w = writers_for(view, *pass, (*reader)->header(), args.filter);
     std::vector<std::string> written;
     Status st = Status::success();
-    if (!args.json.empty()) st = write_to(args.json, w.json, written);
-    if (st && !args.csv.empty()) st = write_to(args.csv, w.csv, written);
+    if (!args.json.empty()) st = write_stream_to(args.json, w.json, written);
+    if (st && !args.csv.empty()) st = write_stream_to(args.csv, w.csv, written);
     if (!st) {
         std::fprintf(stderr, "kiln analyze: %s\n", st.error().message.c_str());
         return 1;
@@ -109,7 +103,7 @@ std::string write_trace_view_files(const std::string& file, const analyzer::Samp
         if ((v == TraceView::kSched && !c.has_sched()) || (v == TraceView::kSyscalls && !c.has_syscalls())) continue;
         const char* name = v == TraceView::kSched ? "sched" : v == TraceView::kSyscalls ? "syscalls" : "portrait";
         const Writers w = writers_for(v, *pass, (*reader)->header(), filter);
-        if (Status st = write_to(dir + "/" + name + ".json", w.json, written); !st) return st.error().message;
+        if (Status st = write_stream_to(dir + "/" + name + ".json", w.json, written); !st) return st.error().message;
     }
     return "";
 }

@@ -33,4 +33,11 @@ Status write_stream(const std::string& path, const std::function<void(std::ostre
     return Status::success();
 }
 
+Status write_stream_to(const std::string& path, const std::function<void(std::ostream&)>& write,
+                       std::vector<std::string>& written) {
+    KILN_TRY(write_stream(path, write));
+    written.push_back(path);
+    return Status::success();
+}
+
 }  // namespace kiln::tools

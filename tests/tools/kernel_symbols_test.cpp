@@ -5,7 +5,6 @@
 // killed before the file's end leaves a file whose kernel frames are named from the cache on the
 // same machine, and a warning elsewhere.
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <cstring>
 #include <fstream>
@@ -98,15 +97,7 @@ TEST(KernelSymbols, AKilledRecorderLeavesKernelFramesNamedFromTheCache) {
     ScopedEnv cache("KILN_CACHE_DIR", tmp.path("cache"));
     const std::string out = tmp.path("killed.kiln");
     pid_t kiln = spawn({kiln_bin(), "record", "-g", "fp", "-o", out, "--", workload("syscall_heavy_fp"), "30"}, tmp.path("err"));
-    uint64_t on_disk = 0;
-    EXPECT_TRUE(wait_until([&] {
-        auto live = run({kiln_bin(), "info", "--json", out});
-        if (live.exit_code != 0) return false;
-        on_disk = nlohmann::json::parse(live.out)["samples"].get<uint64_t>();
-        return on_disk >= 300;
-    })) << "samples on disk: " << on_disk << "\n" << read_text(tmp.path("err"));
-    kill(-kiln, SIGKILL);
-    wait_for(kiln);
+    kill_when_on_disk(kiln, out, 300, tmp.path("err"));
     auto r = folded(out);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const KernelFrames k = kernel_frames(r.out);

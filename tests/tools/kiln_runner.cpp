@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -182,6 +183,19 @@ bool wait_until(const std::function<bool()>& cond, double timeout_s) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return true;
+}
+
+uint64_t kill_when_on_disk(pid_t kiln, const std::string& out, uint64_t samples, const std::string& err_file) {
+    uint64_t on_disk = 0;
+    EXPECT_TRUE(wait_until([&] {
+        auto live = run({kiln_bin(), "info", "--json", out});
+        if (live.exit_code != 0) return false;
+        on_disk = nlohmann::json::parse(live.out)["samples"].get<uint64_t>();
+        return on_disk >= samples;
+    })) << "samples on disk: " << on_disk << "\n" << read_text(err_file);
+    ::kill(-kiln, SIGKILL);
+    wait_for(kiln);
+    return on_disk;
 }
 
 CpuWindow::CpuWindow(int p, int t)

@@ -78,6 +78,12 @@ std::string read_text(const std::string& path);
 // for conditions, never for a time that stands in for one.
 bool wait_until(const std::function<bool()>& cond, double timeout_s = 30);
 
+// For a `kiln record -o out` spawned in its own process group: waits (bounded) until `kiln info`
+// of the file being written shows `samples` samples, then kills the group with SIGKILL and
+// reaps kiln. Returns the samples on disk before the kill; the test fails when they never came
+// (err_file: kiln's stderr, shown then).
+uint64_t kill_when_on_disk(pid_t kiln, const std::string& out, uint64_t samples, const std::string& err_file);
+
 // Folded stacks ("frame;...;leaf VALUE" lines) → value per stack, repeated stacks summed.
 std::map<std::string, double> parse_folded(const std::string& text);
 

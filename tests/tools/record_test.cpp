@@ -154,15 +154,7 @@ TEST(Record, SigkillLeavesAReadableFile) {
     // Chunks are flushed every second while kiln runs (a chunk buffer holds ~20 s of these
     // samples, so without the flush nothing would be on disk): wait until the file being
     // written shows 500 samples, then kill kiln and the spinner (one process group).
-    uint64_t on_disk = 0;
-    EXPECT_TRUE(wait_until([&] {
-        auto live = run({kiln_bin(), "info", "--json", out});
-        if (live.exit_code != 0) return false;
-        on_disk = nlohmann::json::parse(live.out)["samples"].get<uint64_t>();
-        return on_disk >= 500;
-    })) << "samples on disk: " << on_disk << "\n" << read_text(tmp.path("err"));
-    kill(-kiln, SIGKILL);
-    wait_for(kiln);
+    const uint64_t on_disk = kill_when_on_disk(kiln, out, 500, tmp.path("err"));
     auto r = run({kiln_bin(), "info", "--json", out});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto info = nlohmann::json::parse(r.out);

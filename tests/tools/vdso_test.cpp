@@ -52,6 +52,18 @@ Shares shares_of(const std::string& folded) {
     return s;
 }
 
+// `kiln analyze FILE --folded -`, its shares, and what every test expects of them: about half
+// the samples in the vdso (the known truth: read_clock's half of the time, nearly all of it
+// there), and no unnamed [vdso] frame.
+Shares vdso_shares_of(const std::string& file) {
+    auto r = run_kiln({"analyze", file, "--folded", "-"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const Shares s = shares_of(r.out);
+    EXPECT_GT(s.vdso, 0.25 * s.total) << s.sample << r.err;
+    EXPECT_LT(s.unnamed_vdso, 0.01 * s.total) << r.out.substr(0, 3000);
+    return s;
+}
+
 std::string record(const TempDir& tmp, const std::string& name, const std::vector<std::string>& args,
                    const std::string& program) {
     std::vector<std::string> argv{"record", "-q", "-F", "999", "-o", tmp.path(name)};
@@ -103,13 +115,7 @@ TEST(Vdso, EveryRecordingHoldsTheImageThatPerfNames) {
 
 TEST(Vdso, FramePointerStacksNameTheVdsoFunction) {
     TempDir tmp;
-    const std::string rec = record(tmp, "fp.kiln", {"-g", "fp"}, "vdso_clock_fp");
-    auto r = run_kiln({"analyze", rec, "--folded", "-"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    const Shares s = shares_of(r.out);
-    // Known truth: about half the time is in read_clock, nearly all of it in the vdso.
-    EXPECT_GT(s.vdso, 0.25 * s.total) << s.sample;
-    EXPECT_LT(s.unnamed_vdso, 0.01 * s.total) << r.out.substr(0, 3000);
+    const Shares s = vdso_shares_of(record(tmp, "fp.kiln", {"-g", "fp"}, "vdso_clock_fp"));
     // The frame-pointer walk goes on from the vdso's frame to main. read_clock itself is lost
     // when libc's clock_gettime wrapper, between the two, keeps no frame (Debian's libc).
     EXPECT_GT(s.vdso_under_main, 0.95 * s.vdso) << s.sample;
@@ -117,12 +123,7 @@ TEST(Vdso, FramePointerStacksNameTheVdsoFunction) {
 
 TEST(Vdso, DwarfStacksUnwindThroughTheVdsoByItsCfi) {
     TempDir tmp;
-    const std::string rec = record(tmp, "dwarf.kiln", {"-g", "dwarf"}, "vdso_clock_nofp");
-    auto r = run_kiln({"analyze", rec, "--folded", "-"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    const Shares s = shares_of(r.out);
-    EXPECT_GT(s.vdso, 0.25 * s.total) << s.sample;
-    EXPECT_LT(s.unnamed_vdso, 0.01 * s.total) << r.out.substr(0, 3000);
+    const Shares s = vdso_shares_of(record(tmp, "dwarf.kiln", {"-g", "dwarf"}, "vdso_clock_nofp"));
     // Without frame pointers the caller is found only by the vdso's CFI.
     EXPECT_GT(s.vdso_under_caller, 0.95 * s.vdso) << s.sample;
 }
@@ -132,11 +133,7 @@ TEST(Vdso, PerfDataFramesAreNamedFromPerfsBuildIdCache) {
     PerfCache cache(tmp);
     auto p = perf_record(tmp, "1", {"-g"});
     ASSERT_EQ(p.exit_code, 0) << p.err;
-    auto r = run_kiln({"analyze", tmp.path("perf.data"), "--folded", "-"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    const Shares s = shares_of(r.out);
-    EXPECT_GT(s.vdso, 0.25 * s.total) << s.sample << r.err;
-    EXPECT_LT(s.unnamed_vdso, 0.01 * s.total) << r.out.substr(0, 3000);
+    const Shares s = vdso_shares_of(tmp.path("perf.data"));
     // Without the cache's copy, the frames stay [vdso] and a note says why.
     ScopedEnv no_cache("PERF_BUILDID_DIR", tmp.path("empty-cache"));
     auto bare = run_kiln({"analyze", tmp.path("perf.data"), "--folded", "-"});
