@@ -61,7 +61,7 @@ public:
 
     void snapshot(const ProcessSnapshot& snap) {
         for (const auto& p : snap.processes) {
-            if (!p.comm.empty()) names_[p.pid] = p.comm;
+            if (!p.comm.empty()) name(p.pid, snap.time_ns, p.comm);
             for (const auto& m : p.maps)
                 if (!m.path.empty() && m.path[0] == '/' && (m.prot & 4)) add_binary(m.path, build_id_hex(m.build_id));
         }
@@ -79,7 +79,7 @@ public:
         for (const auto& [pid, p] : procs_) {
             ProcessSummary ps = p;
             auto it = names_.find(pid);
-            ps.name = it != names_.end() ? it->second : "";
+            ps.name = it != names_.end() ? it->second.second : "";
             ps.threads = tids_[pid].size();
             s_.processes.push_back(ps);
         }
@@ -94,12 +94,30 @@ private:
         if (!inserted && it->second.empty()) it->second = id;
     }
 
+    void name(int32_t pid, uint64_t time, std::string comm) {
+        auto [it, inserted] = names_.try_emplace(pid, time, comm);
+        if (!inserted && time >= it->second.first) it->second = {time, std::move(comm)};
+    }
+
+    // The time of a non-sample record (its sample_id trailer), 0 when it has none.
+    uint64_t record_time(std::span<const uint8_t> rec) const {
+        size_t event = 0;
+        if (ev_.layouts.size() != 1) {
+            auto it = ev_.index_of_id.find(record_identifier(rec));
+            if (it == ev_.index_of_id.end()) return 0;
+            event = it->second;
+        }
+        if (ev_.layouts.empty() || !ev_.layouts[event].sample_id_all) return 0;
+        return parse_sample_id(ev_.layouts[event], rec).time;
+    }
+
     void record(const perf_event_header& h, std::span<const uint8_t> rec) {
         switch (h.type) {
             case PERF_RECORD_SAMPLE: sample(rec); break;
             case PERF_RECORD_COMM:
                 // The main thread's name names the process.
-                if (auto c = parse_comm(rec); c && c->pid == c->tid) names_[static_cast<int32_t>(c->pid)] = c->comm;
+                if (auto c = parse_comm(rec); c && c->pid == c->tid)
+                    name(static_cast<int32_t>(c->pid), record_time(rec), std::string(c->comm));
                 break;
             case PERF_RECORD_MMAP2: {
                 auto m = parse_mmap(rec);
@@ -161,7 +179,9 @@ private:
     std::vector<uint8_t> expanded_;  // a records chunk with its stack deltas expanded
     std::map<int32_t, ProcessSummary> procs_;
     std::map<int32_t, std::set<int32_t>> tids_;
-    std::map<int32_t, std::string> names_;
+    // The newest name of each process, by the time of the record that gave it: records of one
+    // round are stored CPU by CPU, so `sh -c "exec prog"` may store prog's COMM before sh's.
+    std::map<int32_t, std::pair<uint64_t, std::string>> names_;
     std::map<std::string, std::string> binaries_;
     std::map<std::string, std::string> late_ids_;
 };
