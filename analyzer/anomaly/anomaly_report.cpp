@@ -370,9 +370,9 @@ AnomalyReport find_anomalies(WindowedStacks stacks, uint64_t end_ns, const Anoma
         ++kind_windows[kind_of[a]];
         // A window with too few samples to judge (a lock convoy halves the samples, a loaded
         // machine takes CPU away) says nothing, so it does not split a range of one kind.
+        const size_t after_previous = a > 0 ? anomalous[a - 1] + 1 : i;  // the windows between, if any
         bool extends = a > 0 && kind_of[a - 1] == kind_of[a];
-        for (size_t between = a > 0 ? anomalous[a - 1] + 1 : i; extends && between < i; ++between)
-            extends = !r.windows[between].judged;
+        for (size_t between = after_previous; extends && between < i; ++between) extends = !r.windows[between].judged;
         if (!extends) {
             AnomalyRange range;
             range.start_s = r.windows[i].start_s;
@@ -385,7 +385,8 @@ AnomalyReport find_anomalies(WindowedStacks stacks, uint64_t end_ns, const Anoma
         range.distance = std::max(range.distance, r.windows[i].distance);
         ++range.windows;
         std::map<uint32_t, double> merged(range.counts.begin(), range.counts.end());
-        for (size_t bridged = extends ? anomalous[a - 1] + 1 : i; bridged < i; ++bridged) add_into(merged, windows[bridged].counts);
+        if (extends)
+            for (size_t bridged = after_previous; bridged < i; ++bridged) add_into(merged, windows[bridged].counts);
         add_into(merged, windows[i].counts);
         range.counts = as_counts(merged);
     }

@@ -39,6 +39,15 @@ const std::vector<std::string> kKeys{"app;main;steady_a", "app;main;steady_b", "
 
 uint64_t end_of(const WindowedStacks& w) { return w.start_ns + w.bucket_end() * w.bucket_ns; }
 
+// 30 s of buckets; from 12 s to 14 s the program runs burst_c instead.
+WindowedStacks stream_with_burst() {
+    const auto with_burst = [](size_t b) {
+        return b >= 1200 && b < 1400 ? std::vector<double>{0.05, 0.05, 0.9, 0.0, 0.0}
+                                     : std::vector<double>{0.5, 0.3, 0.0, 0.1, 0.1};
+    };
+    return stream(kKeys, 3000, 10, with_burst, 7);
+}
+
 }  // namespace
 
 TEST(AnomalyStats, ChiSquareTailAndDistances) {
@@ -71,12 +80,7 @@ TEST(AnomalyDetector, ASteadyStreamReportsNothingWhateverTheWindow) {
 }
 
 TEST(AnomalyDetector, AnInjectedBurstIsFoundWithItsFunction) {
-    // 30 s; from 12 s to 14 s the program runs burst_c instead.
-    const auto with_burst = [](size_t b) {
-        return b >= 1200 && b < 1400 ? std::vector<double>{0.05, 0.05, 0.9, 0.0, 0.0}
-                                     : std::vector<double>{0.5, 0.3, 0.0, 0.1, 0.1};
-    };
-    WindowedStacks w = stream(kKeys, 3000, 10, with_burst, 7);
+    WindowedStacks w = stream_with_burst();
     const uint64_t end = end_of(w);
     AnomalyOptions o;
     o.window_ns = 500'000'000;
@@ -94,11 +98,7 @@ TEST(AnomalyDetector, AnInjectedBurstIsFoundWithItsFunction) {
 TEST(AnomalyDetector, AWindowTooSparseToJudgeDoesNotSplitARange) {
     // The burst of 12-14 s, but 13.0-13.5 s holds no sample (a lock convoy or a loaded machine
     // thins a window out): one range of 12-14 s with the three judged windows, not two ranges.
-    const auto with_burst = [](size_t b) {
-        return b >= 1200 && b < 1400 ? std::vector<double>{0.05, 0.05, 0.9, 0.0, 0.0}
-                                     : std::vector<double>{0.5, 0.3, 0.0, 0.1, 0.1};
-    };
-    WindowedStacks w = stream(kKeys, 3000, 10, with_burst, 7);
+    WindowedStacks w = stream_with_burst();
     std::erase_if(w.buckets, [](const auto& b) { return b.index >= 1300 && b.index < 1350; });
     w.samples -= 500;
     const uint64_t end = end_of(w);
