@@ -78,8 +78,7 @@ public:
         for (const auto& [path, id] : binaries_) s_.binaries.push_back({path, id});
         for (const auto& [pid, p] : procs_) {
             ProcessSummary ps = p;
-            auto it = names_.find(pid);
-            ps.name = it != names_.end() ? it->second.second : "";
+            ps.name = name_of(pid);
             ps.threads = tids_[pid].size();
             s_.processes.push_back(ps);
         }
@@ -92,6 +91,17 @@ private:
     void add_binary(const std::string& path, const std::string& id) {
         auto [it, inserted] = binaries_.emplace(path, id);
         if (!inserted && it->second.empty()) it->second = id;
+    }
+
+    // Its own newest name, else the nearest named ancestor's (a forked child that did not exec).
+    std::string name_of(int32_t pid) const {
+        for (int hops = 0; hops < 64; ++hops) {
+            if (auto it = names_.find(pid); it != names_.end()) return it->second.second;
+            auto parent = parents_.find(pid);
+            if (parent == parents_.end()) break;
+            pid = parent->second;
+        }
+        return "";
     }
 
     void name(int32_t pid, uint64_t time, std::string comm) {
@@ -118,6 +128,11 @@ private:
                 // The main thread's name names the process.
                 if (auto c = parse_comm(rec); c && c->pid == c->tid)
                     name(static_cast<int32_t>(c->pid), record_time(rec), std::string(c->comm));
+                break;
+            case PERF_RECORD_FORK:
+                // A new process (not a thread) has no COMM until it execs: its parent's name.
+                if (auto t = parse_task(rec); t && t->pid == t->tid && t->pid != t->ppid)
+                    parents_[static_cast<int32_t>(t->pid)] = static_cast<int32_t>(t->ppid);
                 break;
             case PERF_RECORD_MMAP2: {
                 auto m = parse_mmap(rec);
@@ -182,6 +197,7 @@ private:
     // The newest name of each process, by the time of the record that gave it: records of one
     // round are stored CPU by CPU, so `sh -c "exec prog"` may store prog's COMM before sh's.
     std::map<int32_t, std::pair<uint64_t, std::string>> names_;
+    std::map<int32_t, int32_t> parents_;  // process -> the process that forked it
     std::map<std::string, std::string> binaries_;
     std::map<std::string, std::string> late_ids_;
 };

@@ -117,7 +117,7 @@ Result<std::vector<pmu::ResolvedEvent>> resolve_events(const RecordOptions& opt,
 }
 
 format::RecordingHeader make_header(const RecordOptions& opt, const Target& target,
-                                    const EventSet& events, uint64_t start_ns) {
+                                    const EventSet& events, uint64_t start_ns, uint64_t start_realtime_ns) {
     format::RecordingHeader h;
     h.kiln_version = KILN_VERSION;
     utsname u{};
@@ -128,7 +128,7 @@ format::RecordingHeader make_header(const RecordOptions& opt, const Target& targ
     }
     h.clock_id = CLOCK_MONOTONIC;
     h.start_time_ns = start_ns;
-    h.start_realtime_ns = realtime_ns();
+    h.start_realtime_ns = start_realtime_ns;
     h.cpu_count = static_cast<uint32_t>(online_cpus().size());
     h.page_size = static_cast<uint32_t>(sysconf(_SC_PAGESIZE));
     h.target = target.kind;
@@ -233,11 +233,15 @@ Status RecordingSession::start(ChunkSink& sink,
     kernel_symbols_.submit(*pipeline_, opt.zstd_level, opt.archive, note_);
     submit_vdso(*pipeline_, note_);
 
+    // The clock starts before the events are enabled: start() returns only once the command
+    // has exec'd, and its first samples (the dynamic loader's) come before that return.
+    const uint64_t started_ns = monotonic_ns();
+    const uint64_t started_realtime_ns = realtime_ns();
     if (auto st = target_.events.enable_on_exec ? launcher_.start() : event_set_.enable(); !st) return st.error();
     if (target_.events.system_wide && !opt.command.empty())
         if (auto st = launcher_.start(); !st) return st.error();
     child_ = launcher_.pid();
-    header_ = make_header(opt, target_, event_set_, monotonic_ns());
+    header_ = make_header(opt, target_, event_set_, started_ns, started_realtime_ns);
     if (auto st = write_header(header_); !st) return st.error();
     pipeline_->start();
     // After the header, so its snapshots fall inside the recording; stopped before STATS.

@@ -39,7 +39,8 @@ void write_sched_json(const SchedReport& r, std::ostream& out) {
                            {"longest_run_ns", t.longest_run_ns},
                            {"longest_run_at_s", t.longest_run_at_s},
                            {"sleep_ns", t.sleep_ns},
-                           {"io_wait_ns", t.io_wait_ns}});
+                           {"io_wait_ns", t.io_wait_ns},
+                           {"runs_inferred", t.runs_inferred}});
     j["notes"] = r.notes;
     dump(j, out);
 }

@@ -93,12 +93,12 @@ void write_portrait_text(const PortraitReport& r, std::ostream& out) {
 
 void write_sched_csv(const SchedReport& r, std::ostream& out) {
     out << "pid,tid,comm,runtime_ns,switches_voluntary,switches_involuntary,migrations,wait_count,wait_avg_ns,"
-           "wait_p99_ns,wait_max_ns,wait_max_at_s,longest_run_ns,longest_run_at_s,sleep_ns,io_wait_ns\n";
+           "wait_p99_ns,wait_max_ns,wait_max_at_s,longest_run_ns,longest_run_at_s,sleep_ns,io_wait_ns,runs_inferred\n";
     for (const auto& t : r.threads)
         out << t.pid << ',' << t.tid << ',' << csv(t.comm) << ',' << t.runtime_ns << ',' << t.switches_voluntary << ','
             << t.switches_involuntary << ',' << t.migrations << ',' << t.wait_count << ',' << t.wait_avg_ns << ','
             << t.wait_p99_ns << ',' << t.wait_max_ns << ',' << t.wait_max_at_s << ',' << t.longest_run_ns << ','
-            << t.longest_run_at_s << ',' << t.sleep_ns << ',' << t.io_wait_ns << '\n';
+            << t.longest_run_at_s << ',' << t.sleep_ns << ',' << t.io_wait_ns << ',' << t.runs_inferred << '\n';
 }
 
 void write_syscalls_csv(const SyscallsReport& r, std::ostream& out) {

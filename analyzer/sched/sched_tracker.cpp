@@ -68,8 +68,11 @@ void SchedTracker::drop_unseen_run(int32_t cpu, int32_t tid) {
     if (current->second != tid) {
         auto other = threads_.find(current->second);
         if (other != threads_.end() && other->second.on_cpu && other->second.cpu == cpu) {
+            if (other->second.exit_ns != 0)
+                close_run(other->second, other->second.exit_ns);
+            else
+                ++unended_runs_;
             other->second.on_cpu = false;
-            ++unended_runs_;
         }
     }
     on_cpu_.erase(current);
@@ -141,6 +144,7 @@ void SchedTracker::running(int32_t tid, uint64_t time, int32_t cpu) {
     if (t.on_cpu && t.cpu == cpu) return;
     drop_unseen_run(cpu, tid);
     ++inferred_runs_;
+    ++t.runs_inferred;
     switch_in(tid, time, cpu);
 }
 
@@ -160,11 +164,10 @@ void SchedTracker::exited(int32_t tid, uint64_t time) {
     auto it = threads_.find(tid);
     if (it == threads_.end()) return;
     ThreadSched& t = it->second;
-    if (t.on_cpu) {
-        // The exit's own switch out closes the run; without it, the run ends here.
-        t.runtime_ns += time - std::min(time, t.run_start_ns);
-        t.on_cpu = false;
-    }
+    // A running thread's run stays open: the exit is told before the thread's last switch out
+    // (the kernel's exit work runs after it), which closes the run. Where that switch never
+    // comes, the run ends at the exit (drop_unseen_run, finish).
+    t.exit_ns = std::max<uint64_t>(time, 1);
     t.wait_start_ns = t.block_start_ns = 0;
     t.exited = true;
 }
@@ -179,7 +182,10 @@ void SchedTracker::set_comm(int32_t tid, std::string_view comm) {
 
 void SchedTracker::finish(uint64_t end_ns) {
     for (auto& [tid, t] : threads_) {
-        if (t.exited) continue;
+        if (t.exited) {
+            if (t.on_cpu && t.exit_ns != 0) close_run(t, t.exit_ns);
+            continue;
+        }
         if (t.on_cpu) close_run(t, end_ns);
         // A wait still open at the end is not a finished wait: left out of the latencies.
         t.wait_start_ns = 0;

@@ -28,6 +28,7 @@ struct ThreadSched {
     uint64_t switches_voluntary = 0, switches_involuntary = 0;
     uint64_t migrate_events = 0;  // sched_migrate_task
     uint64_t cpu_changes = 0;     // switched in on another CPU than it left
+    uint64_t runs_inferred = 0;   // runs whose switch in was not recorded (SchedTracker::running)
     LatencyHistogram waits;       // runnable to on a CPU
     uint64_t wait_max_end_ns = 0;  // when the longest wait ended
     uint64_t longest_run_ns = 0, longest_run_start_ns = 0;
@@ -42,6 +43,7 @@ struct ThreadSched {
     bool seen = false, on_cpu = false, exited = false;
     int32_t cpu = -1;
     uint64_t run_start_ns = 0;
+    uint64_t exit_ns = 0;         // when it exited (0: not yet)
     uint64_t wait_start_ns = 0;   // runnable since (0: not waiting)
     uint64_t block_start_ns = 0;  // off the CPU, not runnable, since (0: not blocked)
     bool block_io = false;

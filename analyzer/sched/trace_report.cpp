@@ -100,6 +100,7 @@ SchedReport build_sched_report(const TraceReportInput& in) {
         row.longest_run_at_s = t.longest_run_ns ? seconds(in, t.longest_run_start_ns) : 0;
         row.sleep_ns = t.sleep_ns;
         row.io_wait_ns = t.io_wait_ns;
+        row.runs_inferred = t.runs_inferred;
         r.threads.push_back(std::move(row));
     }
     std::stable_sort(r.threads.begin(), r.threads.end(),

@@ -25,6 +25,9 @@ struct SchedThreadRow {
     uint64_t longest_run_ns = 0;
     double longest_run_at_s = 0;  // when it started
     uint64_t sleep_ns = 0, io_wait_ns = 0;
+    // Runs that start at the thread's first event on the CPU, not at a recorded switch in:
+    // the wait before each may be longer than the truth, the run shorter.
+    uint64_t runs_inferred = 0;
 };
 
 struct SchedReport {

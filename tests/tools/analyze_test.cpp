@@ -266,6 +266,8 @@ TEST(Analyze, SpeedscopeHasAProfilePerThreadAndFollowsFilters) {
     for (const auto& proc : info["processes"]) {
         threads += proc["threads"].get<size_t>();
         pids.insert(proc["pid"].get<int>());
+        // The forked child never execs: it has its parent's name, as in perf report.
+        EXPECT_EQ(proc["name"], "threads_fork_fp") << proc.dump();
     }
     ASSERT_GE(threads, 4u) << info.dump();
     auto r = analyze({rec, "--speedscope", tmp.path("all.json")});

@@ -15,6 +15,7 @@
 
 #include <filesystem>
 
+#include "analyzer/decode/record_stream.h"
 #include "formats/kallsyms_subset.h"
 #include "formats/recording_reader.h"
 #include "formats/sideband.h"
@@ -35,7 +36,44 @@ bool perf_available() {
     return ok;
 }
 
+// The earliest and latest sample time of a recording.
+class SampleTimeRange final : public kiln::analyzer::RecordVisitor {
+public:
+    void snapshot(const kiln::format::ProcessSnapshot&) override {}
+    void record(const perf_event_header& h, std::span<const uint8_t>, int, uint64_t time) override {
+        if (h.type != PERF_RECORD_SAMPLE) return;
+        first = std::min(first, time);
+        last = std::max(last, time);
+        ++samples;
+    }
+    uint64_t first = UINT64_MAX, last = 0;
+    size_t samples = 0;
+};
+
 }  // namespace
+
+// Every sample lies between the header's start time and the STATS chunk's end time: the
+// clock starts before the command's exec (its dynamic loader is sampled before
+// `kiln record` learns that the exec happened), so no view puts a sample before time 0.
+TEST(Record, EverySampleLiesWithinTheRecordingsStartAndEnd) {
+    TempDir tmp;
+    for (int i = 0; i < 8; ++i) {
+        const std::string out = tmp.path("span" + std::to_string(i) + ".kiln");
+        // A short run at a high rate: the loader's few hundred microseconds get samples.
+        auto r = run({kiln_bin(), "record", "-F", "10000", "--counter-interval", "0", "-o", out, "--",
+                      workload("threads_fork_fp"), "0.01"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        auto reader = kiln::format::RecordingReader::open(out);
+        ASSERT_TRUE(reader.ok()) << reader.error().message;
+        SampleTimeRange range;
+        auto streamed = kiln::analyzer::stream_recording(**reader, range);
+        ASSERT_TRUE(streamed.ok()) << streamed.error().message;
+        ASSERT_TRUE(streamed->sideband.has_stats) << out;
+        ASSERT_GT(range.samples, 0u) << out;
+        EXPECT_GE(range.first, (*reader)->header().start_time_ns) << out << ": a sample before the start";
+        EXPECT_LE(range.last, streamed->sideband.stats.end_time_ns) << out << ": a sample after the end";
+    }
+}
 
 TEST(Record, SampleCountMatchesFrequencyTimesCpuTime) {
     TempDir tmp;

@@ -120,16 +120,34 @@ TEST(SchedTracker, ARunWhoseEndWasNeverSeenIsLeftOut) {
     EXPECT_EQ(t.unended_runs(), 1u);
 }
 
-TEST(SchedTracker, ExitEndsTheRunAndNothingStaysOpen) {
+// The exit is told before the kernel's exit work, which the thread's last switch out ends: the
+// run lasts to that switch (as perf sched timehist counts it), and nothing stays open.
+TEST(SchedTracker, TheLastSwitchOutAfterTheExitEndsTheRun) {
     SchedTracker t(0, 0);
     t.switch_in(8, 10, 0);
     t.exited(8, 25);
-    t.switch_out(8, 26, 0, kDead);
+    t.switch_out(8, 40, 0, kDead);
     t.finish(100);
     const ThreadSched& s = t.threads().at(8);
-    EXPECT_EQ(s.runtime_ns, 15u);
+    EXPECT_EQ(s.runtime_ns, 30u);
+    EXPECT_EQ(s.longest_run_ns, 30u);
     EXPECT_EQ(s.switches_voluntary + s.switches_involuntary, 0u);
     EXPECT_EQ(s.waits.count(), 0u);
+}
+
+// Without that switch out, the run ends at the exit: at the end of the recording, or when
+// another task is seen leaving the CPU.
+TEST(SchedTracker, WithoutItsLastSwitchOutAnExitedThreadsRunEndsAtTheExit) {
+    SchedTracker t(0, 0);
+    t.switch_in(8, 10, 0);
+    t.exited(8, 25);
+    t.switch_in(9, 10, 1);
+    t.exited(9, 30);
+    t.switch_out(4, 50, 1, kSleeping);  // another task leaves CPU 1
+    t.finish(100);
+    EXPECT_EQ(t.threads().at(8).runtime_ns, 15u);
+    EXPECT_EQ(t.threads().at(9).runtime_ns, 20u);
+    EXPECT_EQ(t.unended_runs(), 0u);
 }
 
 TEST(SyscallTracker, PairsPerThreadCountsErrorsAndKeepsTheLastCalls) {
