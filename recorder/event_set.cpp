@@ -93,6 +93,15 @@ perf_event_attr EventSet::make_attr(const pmu::ResolvedEvent& ev, const RecordOp
         a.sample_stack_user = opt.dwarf_stack_bytes;
         // The user part of the stack comes from the DWARF unwind of the copied stack.
         a.exclude_callchain_user = 1;
+    } else if (call_graph == CallGraph::kFramePointer && ev.kind != pmu::EventKind::kUprobe &&
+               opt.fp_stack_bytes > 0) {
+        // The frame-pointer walk starts at the interrupted function's caller's frame when that
+        // function has not pushed one (a frameless leaf, a prologue or epilogue): its caller's
+        // return address is on the stack, at the offset its CFI gives; the analyzer puts it
+        // back (SPEC.md, "-g fp: the top of the stack").
+        a.sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+        a.sample_regs_user = leaf_regs_mask();
+        a.sample_stack_user = opt.fp_stack_bytes;
     } else if (ev.kind == pmu::EventKind::kUprobe) {
         // Arguments (at entry) and the return value (uretprobe) are in the user registers.
         a.sample_type |= PERF_SAMPLE_REGS_USER;

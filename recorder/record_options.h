@@ -25,6 +25,9 @@ struct RecordOptions {
     std::optional<uint64_t> period;        // -c PERIOD
     CallGraph call_graph = CallGraph::kFramePointer;
     uint32_t dwarf_stack_bytes = 8192;     // -g dwarf,BYTES
+    // -g fp,BYTES: the top of the user stack copied beside the callchain, where a frameless
+    // leaf (or a function in its prologue or epilogue) keeps its return address; 0: none.
+    uint32_t fp_stack_bytes = 32;
     std::vector<int> pids;                 // -p
     std::vector<int> tids;                 // -t
     bool system_wide = false;              // -a

@@ -174,6 +174,8 @@ Result<std::unique_ptr<RecordingSession>> RecordingSession::open(const RecordOpt
         (opt.dwarf_stack_bytes == 0 || opt.dwarf_stack_bytes > kMaxDwarfStackBytes || opt.dwarf_stack_bytes % 8 != 0))
         return make_error("-g dwarf,BYTES: BYTES must be a multiple of 8 between 8 and " +
                           std::to_string(kMaxDwarfStackBytes));
+    if (opt.call_graph == CallGraph::kFramePointer && (opt.fp_stack_bytes > 4096 || opt.fp_stack_bytes % 8 != 0))
+        return make_error("-g fp,BYTES: BYTES must be a multiple of 8 between 0 and 4096");
     // Uprobes of recorders killed with SIGKILL stay in tracefs until someone removes them; a
     // run without access to tracefs has nothing to say about them.
     if (auto cleaned = pmu::remove_stale_probe_groups())

@@ -19,6 +19,7 @@ size_t ring_data_pages(const RecordOptions& opt, size_t event_count, size_t ever
     // Rough bytes per sample: header and fixed fields, a 32-deep callchain, and the stack copy.
     size_t per_sample = 64 + (opt.call_graph == CallGraph::kNone ? 0 : 8 * 32);
     if (opt.call_graph == CallGraph::kDwarf) per_sample += opt.dwarf_stack_bytes + 8 * 24;
+    if (opt.call_graph == CallGraph::kFramePointer) per_sample += opt.fp_stack_bytes + 8 * 5;
     // With -c the rate is unknown; assume the default frequency's worth.
     uint64_t rate = opt.frequency.value_or(kDefaultFrequency);
     // An eighth of a second's worth: the kernel wakes the drain loop at half the ring, so it has

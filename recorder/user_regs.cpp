@@ -27,6 +27,14 @@ uint64_t probe_regs_mask() {
 #endif
 }
 
+uint64_t leaf_regs_mask() {
+#if defined(__x86_64__)
+    return (1ULL << PERF_REG_X86_SP) | (1ULL << PERF_REG_X86_IP);
+#elif defined(__aarch64__)
+    return (1ULL << PERF_REG_ARM64_SP) | (1ULL << PERF_REG_ARM64_PC);
+#endif
+}
+
 int stack_pointer_register() {
 #if defined(__x86_64__)
     return PERF_REG_X86_SP;

@@ -31,7 +31,7 @@ const KnownOption* find_option(const std::vector<KnownOption>& known, std::strin
 }
 
 bool is_call_graph_mode(const std::string& s) {
-    return s == "fp" || s == "none" || s == "dwarf" || s.rfind("dwarf,", 0) == 0;
+    return s == "fp" || s.rfind("fp,", 0) == 0 || s == "none" || s == "dwarf" || s.rfind("dwarf,", 0) == 0;
 }
 
 Error unknown_option(const CLI::App& app, const std::vector<KnownOption>& known, const std::string& option,

@@ -32,8 +32,18 @@ Status apply_record_flags(RecordFlags& f) {
     auto& o = f.opt;
     if (f.frequency) o.frequency = f.frequency;
     if (f.period) o.period = f.period;
-    if (f.call_graph == "fp") {
+    if (f.call_graph == "fp" || f.call_graph.rfind("fp,", 0) == 0) {
         o.call_graph = recorder::CallGraph::kFramePointer;
+        if (f.call_graph.size() > 3) {
+            try {
+                size_t used = 0;
+                unsigned long v = std::stoul(f.call_graph.substr(3), &used);
+                if (used != f.call_graph.size() - 3) throw std::invalid_argument("");
+                o.fp_stack_bytes = static_cast<uint32_t>(std::min<unsigned long>(v, 1u << 30));
+            } catch (const std::exception&) {
+                return make_error("-g " + f.call_graph + ": expected fp,BYTES with a number of bytes");
+            }
+        }
     } else if (f.call_graph == "none") {
         o.call_graph = recorder::CallGraph::kNone;
     } else if (f.call_graph == "dwarf" || f.call_graph.rfind("dwarf,", 0) == 0) {
@@ -49,7 +59,7 @@ Status apply_record_flags(RecordFlags& f) {
             }
         }
     } else {
-        return make_error("-g " + f.call_graph + ": expected fp, dwarf[,BYTES] or none");
+        return make_error("-g " + f.call_graph + ": expected fp[,BYTES], dwarf[,BYTES] or none");
     }
     if (!f.pids.empty()) {
         auto p = recorder::parse_id_list(f.pids, "pid");
@@ -115,7 +125,7 @@ void add_record_flags(CLI::App& sub, RecordFlags& flags) {
     sub.add_option("-e,--event", o.events, "Event to sample (repeatable; default cycles, see `kiln list`)");
     sub.add_option("-F,--freq", flags.frequency, "Sampling frequency in Hz (default 999)");
     sub.add_option("-c,--count", flags.period, "Sample every PERIOD events instead of a frequency");
-    sub.add_option("-g,--call-graph", flags.call_graph, "Call graphs: fp (default), dwarf[,BYTES] or none");
+    sub.add_option("-g,--call-graph", flags.call_graph, "Call graphs: fp[,BYTES] (default; BYTES of the stack top, 32 by default, name the callers of frameless leaf functions), dwarf[,BYTES] or none");
     sub.add_option("-p,--pid", flags.pids, "Record existing processes (comma-separated pids)");
     sub.add_option("-t,--tid", flags.tids, "Record existing threads (comma-separated tids)");
     sub.add_flag("-a,--all-cpus", o.system_wide, "Record the whole machine");

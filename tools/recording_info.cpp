@@ -20,8 +20,12 @@ std::string join(const std::vector<std::string>& v) {
 std::string sampling_of(const format::EventDescription& e) {
     const perf_event_attr a = e.perf_attr();
     std::string s = a.freq ? std::to_string(a.sample_freq) + " Hz" : "every " + std::to_string(a.sample_period);
-    if (a.sample_type & PERF_SAMPLE_STACK_USER) s += ", dwarf " + std::to_string(a.sample_stack_user) + " bytes";
-    else if (a.sample_type & PERF_SAMPLE_CALLCHAIN) s += ", fp callchains";
+    if ((a.sample_type & PERF_SAMPLE_STACK_USER) && a.exclude_callchain_user)
+        s += ", dwarf " + std::to_string(a.sample_stack_user) + " bytes";
+    else if (a.sample_type & PERF_SAMPLE_CALLCHAIN)
+        s += ", fp callchains" + ((a.sample_type & PERF_SAMPLE_STACK_USER)
+                                      ? " + " + std::to_string(a.sample_stack_user) + " bytes of stack top"
+                                      : std::string());
     return s;
 }
 

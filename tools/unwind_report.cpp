@@ -37,6 +37,8 @@ std::string unwind_fix(analyzer::UnwindFailureKind kind, uint32_t stack_bytes) {
 analyzer::UnwindReportSummary unwind_summary(const analyzer::Analysis& a) {
     analyzer::UnwindReportSummary out;
     const auto& u = a.unwind;
+    out.fp_leaf_return_on_stack = u.leaf_return_on_stack;
+    out.fp_callers_added = u.leaf_callers_added;
     out.stacks = u.samples;
     if (u.samples == 0) return out;
     uint64_t complete = 0, truncated = 0, failed = 0, fp = 0;
@@ -67,6 +69,11 @@ analyzer::UnwindReportSummary unwind_summary(const analyzer::Analysis& a) {
 }
 
 void print_unwind_report(const analyzer::UnwindReportSummary& u) {
+    if (u.fp_callers_added > 0)
+        std::fprintf(stderr,
+                     "frame-pointer stacks: %llu callers the walk skipped (frameless functions, prologues, "
+                     "epilogues) put back from the stack top\n",
+                     static_cast<unsigned long long>(u.fp_callers_added));
     if (u.stacks == 0) return;
     std::fprintf(stderr, "unwinding (dwarf): %llu user stacks: %.1f%% complete, %.1f%% truncated, %.1f%% failed",
                  static_cast<unsigned long long>(u.stacks), u.complete_pct, u.truncated_pct, u.failed_pct);

@@ -308,6 +308,22 @@ const DwarfUnwinder::MappedImage* DwarfUnwinder::image_holding(int32_t pid, uint
 // only for a stack unwound to its outermost frame; anything else (a frame with other CFI or
 // none, a read outside the copy, too many frames) leaves out as it was and returns false,
 // and libunwind unwinds the sample from the start, so both paths give the same stacks.
+std::optional<uint64_t> DwarfUnwinder::return_address_at_sp(int32_t pid, uint64_t ip,
+                                                            std::span<const uint8_t> stack) {
+    const AddressSpace* space = model_.space(pid);
+    const MapEntry* m = space ? space->find(ip) : nullptr;
+    if (!m || m->dso >= model_.dsos().size() || model_.dsos()[m->dso].kind != Dso::Kind::File) return std::nullopt;
+    const MappedImage* mapped = mapped_image(*m);
+    if (!mapped || ip < mapped->bias) return std::nullopt;
+    const CfiRule& rule = mapped->image->rules->at(ip - mapped->bias);
+    if (rule.kind != CfiRule::Kind::Simple || rule.cfa_from_rbp) return std::nullopt;
+    const int64_t at = rule.cfa_offset + rule.ra_offset;  // from sp
+    if (at < 0 || static_cast<uint64_t>(at) + 8 > stack.size()) return std::nullopt;
+    uint64_t ra = 0;
+    std::memcpy(&ra, stack.data() + at, 8);
+    return ra;
+}
+
 bool DwarfUnwinder::unwind_simple(const Context& ctx, uint64_t ip, std::vector<RawFrame>& out, UnwindResult& r) {
     const size_t first_frame = out.size();
     const auto fail = [&] {

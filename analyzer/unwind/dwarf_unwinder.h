@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -65,6 +67,13 @@ public:
 
     // The image of the binary mapped at addr in pid's address space, or nullptr.
     const MappedImage* image_holding(int32_t pid, uint64_t addr);
+
+    // The return address of the function interrupted at ip, when its CFI puts it at a fixed
+    // offset from the stack pointer (a frameless function, or one in its prologue or
+    // epilogue), read from stack, the bytes copied from the stack pointer up. nullopt when the
+    // CFI finds it through the frame pointer (the kernel's frame-pointer walk has it then),
+    // there is no CFI, or the copy is too short.
+    std::optional<uint64_t> return_address_at_sp(int32_t pid, uint64_t ip, std::span<const uint8_t> stack);
 
 private:
     void* address_space(int32_t pid);

@@ -3,6 +3,7 @@
 #include <linux/perf_event.h>
 
 #include "analyzer/unwind/fp_callchain.h"
+#include "analyzer/unwind/user_registers.h"
 #include "formats/probe_names.h"
 
 namespace kiln::analyzer {
@@ -28,6 +29,8 @@ StackMode stack_mode(const perf_event_attr& a, std::string_view event_name) {
     // user callchain is the return address of an entry probe (SPEC.md).
     if (stack && a.exclude_callchain_user) return StackMode::kDwarf;
     if (stack && format::is_entry_uprobe_name(event_name)) return StackMode::kFramePointerAtEntry;
+    if (stack && (a.sample_type & PERF_SAMPLE_CALLCHAIN) && (a.sample_type & PERF_SAMPLE_REGS_USER))
+        return StackMode::kFramePointerStackTop;
     return StackMode::kFramePointer;
 }
 
@@ -43,12 +46,36 @@ void StackBuilder::frames(const format::ParsedSample& s, uint64_t regs_mask, Sta
     if (observer_) observer_({s, std::span<const RawFrame>(out).subspan(first), last_mark_, model_});
 }
 
+// The kernel's frame-pointer walk starts from the frame pointer the interrupted function was
+// given: where that function has not pushed its own (gcc -O2 leaves leaf functions frameless even
+// with -fno-omit-frame-pointer; any function in its prologue or epilogue), the walk's first
+// return address is its caller's, and the caller itself is missing. Its CFI at the sampled
+// address says whether the return address is on the stack at a fixed offset from sp; read from
+// the copied stack top, it is the missing caller unless the walk already has it.
+void StackBuilder::insert_skipped_caller(const format::ParsedSample& s, uint64_t regs_mask, size_t first,
+                                         std::vector<RawFrame>& out) {
+    const auto ip = user_register(s, regs_mask, UserReg::kIp);
+    if (!ip || *ip == 0 || is_kernel_address(*ip)) return;
+    size_t leaf = first;
+    while (leaf < out.size() && out[leaf].dso == kKernelDso) ++leaf;
+    const auto pid = static_cast<int32_t>(s.pid);
+    if (leaf >= out.size() || !(out[leaf] == user_frame(model_, pid, *ip))) return;
+    const auto ra = dwarf_.return_address_at_sp(pid, *ip, s.stack);
+    if (!ra || *ra == 0 || is_kernel_address(*ra)) return;
+    ++health_.leaf_return_on_stack;
+    const RawFrame caller = user_frame(model_, pid, *ra - 1);
+    if (leaf + 1 < out.size() && out[leaf + 1] == caller) return;
+    out.insert(out.begin() + static_cast<std::ptrdiff_t>(leaf) + 1, caller);
+    ++health_.leaf_callers_added;
+}
+
 void StackBuilder::unwind(const format::ParsedSample& s, uint64_t regs_mask, StackMode mode, std::vector<RawFrame>& out) {
     last_mark_ = kUnwindComplete;
     const size_t first = out.size();
     if (mode != StackMode::kDwarf) {
         callchain_frames(s, regs_mask, model_, out);
         if (mode == StackMode::kFramePointerAtEntry) insert_entry_caller(s, model_, first, out);
+        if (mode == StackMode::kFramePointerStackTop) insert_skipped_caller(s, regs_mask, first, out);
         note_dsos(out, first);
         return;
     }

@@ -30,12 +30,17 @@ struct UnwindHealth {
                                         // of a frame without CFI (frame_pointer_fallback)
     uint64_t samples = 0;
     uint32_t stack_bytes = 0;           // the recording's -g dwarf,BYTES
+    // -g fp with the stack top: samples whose leaf had its return address on the stack, and
+    // of those, the ones whose caller the frame-pointer walk had skipped (put back).
+    uint64_t leaf_return_on_stack = 0, leaf_callers_added = 0;
 };
 
 // How a sample's user stack was recorded, from its event's attr and name.
 enum class StackMode : uint8_t {
     kFramePointer,         // the kernel's callchain (-g fp or none)
     kFramePointerAtEntry,  // the same, at a function's entry: [sp] in the stack copy is the caller
+    kFramePointerStackTop, // the same with the top of the user stack (-g fp,BYTES): the CFI at the
+                           // leaf says whether its caller's return address is there
     kDwarf,                // -g dwarf: kernel callchain + the copied stack, unwound here
 };
 StackMode stack_mode(const perf_event_attr& attr, std::string_view event_name);
@@ -99,6 +104,7 @@ private:
         }
     } memo_;
     void note_dsos(const std::vector<RawFrame>& frames, size_t from);
+    void insert_skipped_caller(const format::ParsedSample& s, uint64_t regs_mask, size_t first, std::vector<RawFrame>& out);
     void unwind(const format::ParsedSample& s, uint64_t regs_mask, StackMode mode, std::vector<RawFrame>& out);
 };
 

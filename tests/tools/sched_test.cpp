@@ -93,6 +93,37 @@ TEST(RecordSched, ThreadsShowTheirKnownRunTimeSwitchesAndMigrations) {
     EXPECT_LT((*syscaller)["runtime_ns"].get<double>(), (*spinner)["runtime_ns"].get<double>() / 4);
 }
 
+// perf trace -s of sched_mix_fp written to summary: calls and errors per syscall of the workload's
+// four threads. The workload is its main thread and the three threads it starts: the four lowest
+// tids. The child it forks to exec /bin/sh comes last; perf names its block by the comm it knew
+// when it printed, sometimes still sched_mix_fp, so its block is left out by tid, not name (dash
+// calls getppid once at its start). Empty when perf failed or printed fewer than four threads.
+static std::map<std::string, std::pair<uint64_t, uint64_t>> perf_trace_counts(const std::string& summary) {
+    auto p = run({"/usr/bin/perf", "trace", "-s", "-o", summary, "--", workload("sched_mix_fp")});
+    EXPECT_EQ(p.exit_code, 0) << p.err;
+    std::map<int, std::map<std::string, std::pair<uint64_t, uint64_t>>> by_tid;
+    std::istringstream lines(read_text(summary));
+    int tid = -1;
+    const std::regex block(R"(^\s*(\S+) \(([0-9]+)\), [0-9]+ events)"), row(R"(^\s+([a-z0-9_]+)\s+([0-9]+)\s+([0-9]+)\s)");
+    for (std::string line; std::getline(lines, line);) {
+        std::smatch b, r;
+        if (std::regex_search(line, b, block)) {
+            tid = std::stoi(b[2]);
+        } else if (tid >= 0 && std::regex_search(line, r, row)) {
+            auto& counts_of = by_tid[tid][r[1]];
+            counts_of = {counts_of.first + std::stoull(r[2]), counts_of.second + std::stoull(r[3])};
+        }
+    }
+    std::map<std::string, std::pair<uint64_t, uint64_t>> perf;
+    if (p.exit_code != 0 || by_tid.size() < 4) return perf;
+    size_t threads = 0;
+    for (const auto& [t, rows] : by_tid) {
+        if (threads++ == 4) break;
+        for (const auto& [name, c] : rows) perf[name] = {perf[name].first + c.first, perf[name].second + c.second};
+    }
+    return perf;
+}
+
 TEST(RecordSched, SyscallCountsAreExactAndAgreeWithPerfTrace) {
     SchedMix m;
     record_sched_mix(m, {"--syscalls"});
@@ -112,34 +143,19 @@ TEST(RecordSched, SyscallCountsAreExactAndAgreeWithPerfTrace) {
             EXPECT_LE(s["p99_ns"].get<uint64_t>(), s["max_ns"].get<uint64_t>());
             EXPECT_GE(s["total_ns"].get<uint64_t>(), s["max_ns"].get<uint64_t>());
         }
-    // perf trace -s on the same workload: per thread tables of "syscall calls errors ...".
+    // perf trace -s on the same workload: per thread tables of "syscall calls errors ...". perf
+    // trace drops events when its reader falls behind (294 openat errors of 300 on a busy CI
+    // machine), never adds any: it is asked again, up to three times, until it saw them all.
     const std::string summary = m.tmp.path("perf-trace.txt");
-    auto p = run({"/usr/bin/perf", "trace", "-s", "-o", summary, "--", workload("sched_mix_fp")});
-    ASSERT_EQ(p.exit_code, 0) << p.err;
-    // The workload is its main thread and the three threads it starts: the four lowest tids.
-    // The child it forks to exec /bin/sh comes last; perf names its block by the comm it knew
-    // when it printed, sometimes still sched_mix_fp, so its block is left out by tid, not name
-    // (dash calls getppid once at its start).
-    std::map<int, std::map<std::string, std::pair<uint64_t, uint64_t>>> by_tid;
-    std::istringstream lines(read_text(summary));
-    int tid = -1;
-    const std::regex block(R"(^\s*(\S+) \(([0-9]+)\), [0-9]+ events)"), row(R"(^\s+([a-z0-9_]+)\s+([0-9]+)\s+([0-9]+)\s)");
-    for (std::string line; std::getline(lines, line);) {
-        std::smatch b, r;
-        if (std::regex_search(line, b, block)) {
-            tid = std::stoi(b[2]);
-        } else if (tid >= 0 && std::regex_search(line, r, row)) {
-            auto& counts_of = by_tid[tid][r[1]];
-            counts_of = {counts_of.first + std::stoull(r[2]), counts_of.second + std::stoull(r[3])};
-        }
-    }
     std::map<std::string, std::pair<uint64_t, uint64_t>> perf;
-    size_t threads = 0;
-    for (const auto& [t, rows] : by_tid) {
-        if (threads++ == 4) break;
-        for (const auto& [name, c] : rows) perf[name] = {perf[name].first + c.first, perf[name].second + c.second};
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        perf = perf_trace_counts(summary);
+        ASSERT_FALSE(perf.empty()) << read_text(summary);
+        EXPECT_LE(perf["openat"].second, counts.at("openat").second) << "perf trace -s saw errors kiln did not";
+        if (perf["getppid"].first == counts.at("getppid").first && perf["dup"].first == counts.at("dup").first &&
+            perf["openat"].second == counts.at("openat").second)
+            break;
     }
-    ASSERT_GE(by_tid.size(), 4u) << read_text(summary);
     for (const char* name : {"getppid", "dup"}) {
         EXPECT_EQ(perf[name].first, counts.at(name).first) << name << ": perf trace -s against kiln";
     }
