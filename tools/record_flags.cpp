@@ -26,6 +26,21 @@ Result<uint64_t> interval_flag(const std::string& text, const std::string& optio
     return ns;
 }
 
+// -g MODE[,BYTES]: BYTES into bytes when given (range checks are RecordingSession's).
+Status stack_bytes_flag(const std::string& flag, const std::string& mode, uint32_t& bytes) {
+    if (flag.size() <= mode.size() + 1) return Status::success();
+    const std::string number = flag.substr(mode.size() + 1);
+    try {
+        size_t used = 0;
+        const unsigned long v = std::stoul(number, &used);
+        if (used != number.size()) throw std::invalid_argument(number);
+        bytes = static_cast<uint32_t>(std::min<unsigned long>(v, 1u << 30));
+        return Status::success();
+    } catch (const std::exception&) {
+        return make_error("-g " + flag + ": expected " + mode + ",BYTES with a number of bytes");
+    }
+}
+
 }  // namespace
 
 Status apply_record_flags(RecordFlags& f) {
@@ -34,30 +49,12 @@ Status apply_record_flags(RecordFlags& f) {
     if (f.period) o.period = f.period;
     if (f.call_graph == "fp" || f.call_graph.rfind("fp,", 0) == 0) {
         o.call_graph = recorder::CallGraph::kFramePointer;
-        if (f.call_graph.size() > 3) {
-            try {
-                size_t used = 0;
-                unsigned long v = std::stoul(f.call_graph.substr(3), &used);
-                if (used != f.call_graph.size() - 3) throw std::invalid_argument("");
-                o.fp_stack_bytes = static_cast<uint32_t>(std::min<unsigned long>(v, 1u << 30));
-            } catch (const std::exception&) {
-                return make_error("-g " + f.call_graph + ": expected fp,BYTES with a number of bytes");
-            }
-        }
+        if (auto st = stack_bytes_flag(f.call_graph, "fp", o.fp_stack_bytes); !st) return st;
     } else if (f.call_graph == "none") {
         o.call_graph = recorder::CallGraph::kNone;
     } else if (f.call_graph == "dwarf" || f.call_graph.rfind("dwarf,", 0) == 0) {
         o.call_graph = recorder::CallGraph::kDwarf;
-        if (f.call_graph.size() > 6) {
-            try {
-                size_t used = 0;
-                unsigned long v = std::stoul(f.call_graph.substr(6), &used);
-                if (used != f.call_graph.size() - 6) throw std::invalid_argument("");
-                o.dwarf_stack_bytes = static_cast<uint32_t>(std::min<unsigned long>(v, 1u << 30));
-            } catch (const std::exception&) {
-                return make_error("-g " + f.call_graph + ": expected dwarf,BYTES with a number of bytes");
-            }
-        }
+        if (auto st = stack_bytes_flag(f.call_graph, "dwarf", o.dwarf_stack_bytes); !st) return st;
     } else {
         return make_error("-g " + f.call_graph + ": expected fp[,BYTES], dwarf[,BYTES] or none");
     }
