@@ -18,6 +18,7 @@ SampleLayout SampleLayout::from_attr(const perf_event_attr& attr) {
     l.read_format = attr.read_format;
     l.sample_regs_user = attr.sample_regs_user;
     l.sample_id_all = attr.sample_id_all != 0;
+    l.sample_stack_user = attr.sample_stack_user;
     if (!attr.freq && !(attr.sample_type & PERF_SAMPLE_PERIOD)) l.fixed_period = attr.sample_period;
     return l;
 }

@@ -23,6 +23,7 @@ struct SampleLayout {
     // The period of every sample when the attr fixed it (perf record -c N, no
     // PERF_SAMPLE_PERIOD in the samples: perf leaves it out then); 0 otherwise.
     uint64_t fixed_period = 0;
+    uint32_t sample_stack_user = 0;  // the attr's: the bytes of user stack each sample copies
 
     static SampleLayout from_attr(const perf_event_attr& attr);
     // Bytes of the sample_id trailer that non-sample records carry when sample_id_all is set.

@@ -54,7 +54,6 @@ StackBlockTables::Table& StackBlockTables::of(uint32_t tid) {
 namespace {
 
 constexpr size_t kEncodingHeader = 16;  // u64 sp, u32 dyn_size, u32 reserved
-constexpr uint64_t kMinDeltaStack = 256;
 
 // The 64-byte blocks, aligned by address, that cover a stack copy [sp, sp + dyn).
 class StackBlocks {

@@ -70,6 +70,10 @@ private:
     uint64_t generation_ = 1;
 };
 
+// Stack copies shorter than this (a uprobe's return address, -g fp's stack top) gain nothing
+// from stack deltas: their samples are sample deltas, the copy kept as it is.
+inline constexpr uint64_t kMinDeltaStack = 256;
+
 class StackDeltaEncoder {
 public:
     // encode() may write this many bytes more than the record it is given.

@@ -105,9 +105,11 @@ void DrainLoop::encode_deltas_of(const std::vector<format::EventDescription>& ev
 size_t DrainLoop::copy_sample(const uint8_t* record, size_t n, uint8_t* out) {
     const format::SampleLayout* layout = delta_layouts_.of({record, n});
     if (layout) kernel_addresses_.add_sample(*layout, {record, n});
-    const size_t kept = !layout                                          ? RecordSink::copy_sample(record, n, out)
-                        : (layout->sample_type & PERF_SAMPLE_STACK_USER) ? stack_deltas_.encode(*layout, {record, n}, out)
-                                                                         : sample_deltas_.encode(*layout, {record, n}, out);
+    const bool stack_copy = layout && (layout->sample_type & PERF_SAMPLE_STACK_USER) &&
+                            (layout->sample_stack_user >= format::kMinDeltaStack || !format::sample_delta_fits(*layout));
+    const size_t kept = !layout      ? RecordSink::copy_sample(record, n, out)
+                        : stack_copy ? stack_deltas_.encode(*layout, {record, n}, out)
+                                     : sample_deltas_.encode(*layout, {record, n}, out);
     current_->data.resize(current_->data.size() - (sample_room(n) - kept));
     return kept;
 }

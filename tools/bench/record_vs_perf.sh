@@ -3,6 +3,8 @@
 # (uncompressed and -z), side by side in one run, system-wide with every CPU busy (work_meter,
 # one thread per CPU), fp and dwarf call graphs at each frequency given.
 # Usage: record_vs_perf.sh KILN_BIN WORK_METER_BIN [SECONDS] [HZ...]   (default 10 s, 999 4000)
+# MODES="fp fp0 dwarf" picks the call-graph modes (default "fp dwarf"; fp0 is kiln's -g fp,0,
+# frame pointers without the 32-byte stack top, against perf -g).
 #
 # Recorder CPU is user+sys of the recorder process and its threads (wait4, exact). Slowdown is
 # the meter's units with nothing recording (the mean of the runs just before and after) over
@@ -51,8 +53,12 @@ mb() { echo "$(stat -c %s "$1") / 1000000" | bc -l; }
 read -r base_prev _ < <(run_with base0)
 cpu_rows=() size_rows=()
 for hz in $hzs; do
-  for mode in fp dwarf; do
-    if [ "$mode" = fp ]; then kg="-g fp"; pg="-g"; else kg="-g dwarf,8192"; pg="--call-graph dwarf,8192"; fi
+  for mode in ${MODES:-fp dwarf}; do
+    case $mode in
+      fp) kg="-g fp"; pg="-g" ;;
+      fp0) kg="-g fp,0"; pg="-g" ;;  # kiln without the stack top (perf's walk)
+      *) kg="-g dwarf,8192"; pg="--call-graph dwarf,8192" ;;
+    esac
     # shellcheck disable=SC2086
     read -r ku kc < <(run_with kiln "$kiln" record -q -a -F "$hz" $kg -d "$secs" -o "$work/k.kiln")
     # shellcheck disable=SC2086
