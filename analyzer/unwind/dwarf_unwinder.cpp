@@ -304,10 +304,6 @@ const DwarfUnwinder::MappedImage* DwarfUnwinder::image_holding(int32_t pid, uint
     return m ? mapped_image(*m) : nullptr;
 }
 
-// Applies cached simple CFI rules frame by frame, reading only the copied stack. Succeeds
-// only for a stack unwound to its outermost frame; anything else (a frame with other CFI or
-// none, a read outside the copy, too many frames) leaves out as it was and returns false,
-// and libunwind unwinds the sample from the start, so both paths give the same stacks.
 std::optional<uint64_t> DwarfUnwinder::return_address_at_sp(int32_t pid, uint64_t ip,
                                                             std::span<const uint8_t> stack) {
     const AddressSpace* space = model_.space(pid);
@@ -324,6 +320,10 @@ std::optional<uint64_t> DwarfUnwinder::return_address_at_sp(int32_t pid, uint64_
     return ra;
 }
 
+// Applies cached simple CFI rules frame by frame, reading only the copied stack. Succeeds
+// only for a stack unwound to its outermost frame; anything else (a frame with other CFI or
+// none, a read outside the copy, too many frames) leaves out as it was and returns false,
+// and libunwind unwinds the sample from the start, so both paths give the same stacks.
 bool DwarfUnwinder::unwind_simple(const Context& ctx, uint64_t ip, std::vector<RawFrame>& out, UnwindResult& r) {
     const size_t first_frame = out.size();
     const auto fail = [&] {
