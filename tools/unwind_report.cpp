@@ -37,7 +37,6 @@ std::string unwind_fix(analyzer::UnwindFailureKind kind, uint32_t stack_bytes) {
 analyzer::UnwindReportSummary unwind_summary(const analyzer::Analysis& a) {
     analyzer::UnwindReportSummary out;
     const auto& u = a.unwind;
-    out.fp_leaf_return_on_stack = u.leaf_return_on_stack;
     out.fp_callers_added = u.leaf_callers_added;
     out.stacks = u.samples;
     if (u.samples == 0) return out;

@@ -37,9 +37,9 @@ struct UnwindReportSummary {
     uint64_t stacks = 0;
     double complete_pct = 0, truncated_pct = 0, failed_pct = 0, fp_fallback_pct = 0;
     std::vector<UnwindReportRow> rows;
-    // -g fp with the stack top (UnwindHealth): leaves with their return address on the stack,
-    // and the callers the frame-pointer walk skipped that were put back.
-    uint64_t fp_leaf_return_on_stack = 0, fp_callers_added = 0;
+    // -g fp with the stack top (UnwindHealth): the callers the frame-pointer walk skipped that
+    // were put back.
+    uint64_t fp_callers_added = 0;
 };
 
 struct DiffPageInput {

@@ -62,7 +62,6 @@ void StackBuilder::insert_skipped_caller(const format::ParsedSample& s, uint64_t
     if (leaf >= out.size() || !(out[leaf] == user_frame(model_, pid, *ip))) return;
     const auto ra = dwarf_.return_address_at_sp(pid, *ip, s.stack);
     if (!ra || *ra == 0 || is_kernel_address(*ra)) return;
-    ++health_.leaf_return_on_stack;
     const RawFrame caller = user_frame(model_, pid, *ra - 1);
     if (leaf + 1 < out.size() && out[leaf + 1] == caller) return;
     out.insert(out.begin() + static_cast<std::ptrdiff_t>(leaf) + 1, caller);

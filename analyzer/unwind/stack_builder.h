@@ -30,9 +30,8 @@ struct UnwindHealth {
                                         // of a frame without CFI (frame_pointer_fallback)
     uint64_t samples = 0;
     uint32_t stack_bytes = 0;           // the recording's -g dwarf,BYTES
-    // -g fp with the stack top: samples whose leaf had its return address on the stack, and
-    // of those, the ones whose caller the frame-pointer walk had skipped (put back).
-    uint64_t leaf_return_on_stack = 0, leaf_callers_added = 0;
+    // -g fp with the stack top: samples whose caller the frame-pointer walk had skipped (put back).
+    uint64_t leaf_callers_added = 0;
 };
 
 // How a sample's user stack was recorded, from its event's attr and name.
