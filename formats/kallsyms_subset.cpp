@@ -55,11 +55,18 @@ Result<LargeBytes> kernel_symbols_touched(std::span<const uint8_t> whole, std::s
     std::sort(starts.begin(), starts.end());  // stored in address order; sorted for safety
     starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
     std::vector<uint64_t> kept_starts;
-    for (uint64_t a : addresses) {
+    const auto keep_holder_of = [&](uint64_t a) {
         auto it = std::upper_bound(starts.begin(), starts.end(), a);
-        if (it == starts.begin()) continue;  // below every symbol
+        if (it == starts.begin()) return;  // below every symbol
         kept_starts.push_back(*std::prev(it));
         if (it != starts.end()) kept_starts.push_back(*it);
+    };
+    for (uint64_t a : addresses) {
+        keep_holder_of(a);
+        // A caller's frame is named by its return address - 1 (the call instruction). A return
+        // address can be a function's first byte (after a call that does not return, or
+        // an SRSO return thunk's), and then a - 1 lies in the symbol before it (the "__pfx_").
+        if (a > 0) keep_holder_of(a - 1);
     }
     std::sort(kept_starts.begin(), kept_starts.end());
     kept_starts.erase(std::unique(kept_starts.begin(), kept_starts.end()), kept_starts.end());

@@ -8,8 +8,9 @@
 //     Layout: u32 layout version (1), u64 raw_size, u64 raw_hash, i32 level, u64 generation,
 //     u32 symbol count.
 //   KALLSYMS_TOUCHED (at each file's end): KALLSYMS_FOLDED's layout, holding each symbol that
-//     holds an address the samples hit, and the symbol after it, which bounds it: every sampled
-//     address resolves in it as in the whole table.
+//     holds an address the samples hit or that address - 1 (a caller's frame is named by its
+//     return address - 1), and the symbol after it, which bounds it: every sampled address and
+//     every caller's call site resolves in it as in the whole table.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +39,7 @@ Result<KallsymsRef> decode_kallsyms_ref(std::span<const uint8_t> payload);
 inline bool is_kernel_address(uint64_t ip) { return ip >= 0xffff800000000000ull && ip < static_cast<uint64_t>(-4095); }
 
 // The KALLSYMS_TOUCHED payload of a whole KALLSYMS_FOLDED payload for the addresses given
-// (sorted, distinct): the symbols holding them and each one's successor. `count`, when given,
+// (sorted, distinct): the symbols holding them or them - 1, and each one's successor. `count`, when given,
 // gets the symbols kept.
 Result<LargeBytes> kernel_symbols_touched(std::span<const uint8_t> whole, std::span<const uint64_t> addresses,
                                           size_t* count = nullptr);

@@ -1,6 +1,7 @@
 // KALLSYMS_TOUCHED and KALLSYMS_REF: the symbols kept for a set of addresses resolve each of
-// them as the whole table does (aliases, "__pfx_" prefixes and module symbols included), far
-// fewer are kept, and the reference round-trips.
+// them, and each one's address - 1 (where a caller's frame is named), as the whole table does
+// (aliases, "__pfx_" prefixes and module symbols included), far fewer are kept, and the
+// reference round-trips.
 #include "formats/kallsyms_subset.h"
 
 #include <gtest/gtest.h>
@@ -69,7 +70,12 @@ TEST(KallsymsTouched, EverySampledAddressResolvesAsInTheWholeTable) {
         const std::vector<KernelSymbol> some = decoded(ChunkType::kKallsymsTouched, *touched);
         EXPECT_EQ(some.size(), kept);
         EXPECT_LT(some.size(), all.size() / 5);
-        for (uint64_t x : addresses) EXPECT_EQ(names_at(some, x), names_at(all, x)) << std::hex << x;
+        for (uint64_t x : addresses) {
+            EXPECT_EQ(names_at(some, x), names_at(all, x)) << std::hex << x;
+            // A caller's frame is named at its return address - 1: on a symbol's first byte
+            // that is the symbol before (its "__pfx_").
+            EXPECT_EQ(names_at(some, x - 1), names_at(all, x - 1)) << std::hex << x << " - 1";
+        }
     }
 }
 
