@@ -6,9 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 namespace kiln::recorder {
 
@@ -36,7 +38,8 @@ CommandLauncher::~CommandLauncher() {
     if (err_fd_ >= 0) ::close(err_fd_);
 }
 
-Result<pid_t> CommandLauncher::prepare(const std::vector<std::string>& argv, bool stdout_to_stderr) {
+Result<pid_t> CommandLauncher::prepare(const std::vector<std::string>& argv, bool stdout_to_stderr,
+                                       const std::vector<std::string>& extra_env) {
     if (argv.empty()) return make_error("no command given after --");
     program_ = argv[0];
     if (!command_exists(program_))
@@ -47,6 +50,18 @@ Result<pid_t> CommandLauncher::prepare(const std::vector<std::string>& argv, boo
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
+    // The environment is built here: the child between fork and exec may not allocate.
+    std::vector<std::string> env_entries;
+    for (char** e = environ; *e; ++e) {
+        const std::string_view entry(*e);
+        const auto name = entry.substr(0, entry.find('=') + 1);
+        if (std::none_of(extra_env.begin(), extra_env.end(), [&](const std::string& x) { return x.starts_with(name); }))
+            env_entries.emplace_back(entry);
+    }
+    env_entries.insert(env_entries.end(), extra_env.begin(), extra_env.end());
+    std::vector<char*> envp;
+    for (auto& e : env_entries) envp.push_back(e.data());
+    envp.push_back(nullptr);
 
     pid_t pid = ::fork();
     if (pid < 0) return make_error(std::string("cannot fork for the command: ") + std::strerror(errno));
@@ -66,7 +81,7 @@ Result<pid_t> CommandLauncher::prepare(const std::vector<std::string>& argv, boo
             n = ::read(go[0], &c, 1);
         } while (n < 0 && errno == EINTR);
         if (n != 1) _exit(127);  // the recorder gave up
-        ::execvp(args[0], args.data());
+        ::execvpe(args[0], args.data(), envp.data());
         int e = errno;
         ssize_t w = ::write(err[1], &e, sizeof e);
         (void)w;

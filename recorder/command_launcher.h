@@ -18,7 +18,9 @@ public:
     // Forks the child, which blocks before exec. The child gets the default signal mask; with
     // stdout_to_stderr its standard output is its standard error (as perf does with -o -: the
     // recording goes to kiln's standard output, the command's output must not mix into it).
-    Result<pid_t> prepare(const std::vector<std::string>& argv, bool stdout_to_stderr = false);
+    // extra_env: NAME=VALUE entries set in the command's environment (replacing the same names).
+    Result<pid_t> prepare(const std::vector<std::string>& argv, bool stdout_to_stderr = false,
+                          const std::vector<std::string>& extra_env = {});
     // Lets the child exec; fails if exec failed (the child is reaped then).
     Status start();
     pid_t pid() const { return pid_; }

@@ -2,6 +2,9 @@
 
 #include <fstream>
 #include <sstream>
+#include <system_error>
+#include <filesystem>
+#include <cstdlib>
 
 #include "pmu/uprobes.h"
 #include "recorder/sideband/proc_maps.h"
@@ -60,6 +63,32 @@ Status add_allocator(std::vector<pmu::ResolvedEvent>& out, const std::string& li
 
 }  // namespace
 
+Result<std::string> alloc_sampler_path() {
+    std::string path;
+    if (const char* given = std::getenv("KILN_ALLOC_SAMPLER"); given && *given) {
+        path = given;
+    } else {
+        std::error_code ec;
+        const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+        if (ec) return make_error("--alloc-sample: cannot find kiln's own executable to find " + std::string(kAllocSamplerFile) +
+                                  " beside it: " + ec.message());
+        path = (self.parent_path() / kAllocSamplerFile).string();
+    }
+    if (path.find_first_of(" :") != std::string::npos)
+        return make_error("--alloc-sample: the sampler's path " + path + " holds a space or a colon, which LD_PRELOAD cannot carry");
+    for (const char* marker : {kSampledAllocMarker, kSampledFreeMarker})
+        if (auto fn = pmu::find_function(path, marker); !fn)
+            return make_error("--alloc-sample: kiln's allocation sampler " + path + " is missing or broken (" +
+                              fn.error().message + "); it is built and installed beside kiln");
+    return path;
+}
+
+std::vector<std::string> alloc_sampler_environment(const std::string& sampler, uint64_t mean) {
+    const char* had = std::getenv("LD_PRELOAD");
+    return {"LD_PRELOAD=" + sampler + (had && *had ? std::string(" ") + had : std::string()),
+            std::string(kAllocSampleMeanEnv) + "=" + std::to_string(mean)};
+}
+
 Result<MemRecording> parse_mem_flag(const std::string& value) {
     MemRecording m;
     if (value.empty()) {
@@ -92,6 +121,12 @@ Result<std::vector<pmu::ResolvedEvent>> mem_events(const RecordOptions& opt, con
     if (opt.mem.mmap)
         for (const char* sc : kMmapSyscalls)
             for (const char* side : {"sys_enter_", "sys_exit_"}) KILN_TRY(add_event(out, std::string("syscalls:") + side + sc));
+    if (opt.mem.malloc && opt.mem.sample_mean) {
+        // libc is the sampler here: its markers are entered once per sampled block and freed block.
+        for (const char* marker : {kSampledAllocMarker, kSampledFreeMarker})
+            KILN_TRY(add_event(out, "uprobe:" + libc + ":" + marker));
+        return out;
+    }
     if (opt.mem.malloc) KILN_TRY(add_allocator(out, libc, false));
     for (const auto& lib : opt.mem.alloc_libs) KILN_TRY(add_allocator(out, lib, true));
     return out;

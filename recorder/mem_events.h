@@ -24,12 +24,27 @@ inline constexpr const char* kAllocFunctions[] = {"malloc",         "calloc",   
 // is read from there when the caller's out-parameter lies in that part of its stack.
 inline constexpr uint32_t kMemalignReturnStackBytes = 512;
 
+// The markers of kiln's allocation sampler (recorder/alloc_sampler/alloc_sampler.c).
+inline constexpr const char* kSampledAllocMarker = "kiln_sampled_alloc";
+inline constexpr const char* kSampledFreeMarker = "kiln_sampled_free";
+// The sampler's file name, and the environment variable that gives it its mean.
+inline constexpr const char* kAllocSamplerFile = "libkiln-alloc-sampler.so";
+inline constexpr const char* kAllocSampleMeanEnv = "KILN_ALLOC_SAMPLE_MEAN";
+
+// The allocation sampler beside the running kiln executable (or KILN_ALLOC_SAMPLER's path), checked
+// to be a readable library with both markers.
+Result<std::string> alloc_sampler_path();
+// What the command's environment gets for --alloc-sample: LD_PRELOAD with the sampler in front
+// of any the environment already had, and the mean.
+std::vector<std::string> alloc_sampler_environment(const std::string& sampler, uint64_t mean);
+
 // The libc the target uses: for -p/-t the one mapped in the first target process, else
 // (a command, -a) the one kiln itself runs with, which on one machine is the system's.
 Result<std::string> target_libc(const RecordOptions& opt);
 
 // The memory events opt.mem asks for, in a fixed order. libc: the allocator library to
-// probe besides opt.mem.alloc_libs (ignored without malloc). An --alloc-lib that cannot be
+// probe besides opt.mem.alloc_libs (ignored without malloc); with opt.mem.sample_mean, the
+// sampler's path, whose markers are probed instead. An --alloc-lib that cannot be
 // read or has no malloc and free is an error naming it.
 Result<std::vector<pmu::ResolvedEvent>> mem_events(const RecordOptions& opt, const std::string& libc);
 

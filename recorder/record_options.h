@@ -16,6 +16,10 @@ struct MemRecording {
     bool mmap = false;                    // syscalls tracepoints of mmap, munmap, mremap, brk
     bool malloc = false;                  // uprobes/uretprobes on the allocator functions of libc
     std::vector<std::string> alloc_libs;  // --alloc-lib: the same functions in these libraries
+    // --alloc-sample BYTES: instead of probing every allocator call, preload kiln's sampler
+    // (recorder/alloc_sampler) into the command and probe its two markers, hit about once per
+    // BYTES allocated; 0: every call.
+    uint64_t sample_mean = 0;
     bool any() const { return faults || mmap || malloc; }
 };
 

@@ -103,7 +103,7 @@ Result<std::vector<pmu::ResolvedEvent>> resolve_events(const RecordOptions& opt,
     if (opt.mem.any()) {
         std::string libc;
         if (opt.mem.malloc) {
-            auto found = target_libc(opt);
+            auto found = opt.mem.sample_mean ? alloc_sampler_path() : target_libc(opt);
             if (!found) return found.error();
             libc = *found;
         }
@@ -201,7 +201,13 @@ Status RecordingSession::start(ChunkSink& sink,
                                const std::function<Status(const format::RecordingHeader&)>& write_header) {
     const RecordOptions& opt = opt_;
     if (!opt.command.empty()) {
-        auto pid = launcher_.prepare(opt.command, /*stdout_to_stderr=*/opt.output == "-");
+        std::vector<std::string> env;
+        if (opt.mem.malloc && opt.mem.sample_mean) {
+            auto sampler = alloc_sampler_path();
+            if (!sampler) return sampler.error();
+            env = alloc_sampler_environment(*sampler, opt.mem.sample_mean);
+        }
+        auto pid = launcher_.prepare(opt.command, /*stdout_to_stderr=*/opt.output == "-", env);
         if (!pid) return pid.error();
         if (target_.kind == format::TargetKind::kCommand) target_.events.tasks = {*pid};
     }

@@ -85,6 +85,18 @@ Status apply_record_flags(RecordFlags& f) {
     auto proc = interval_flag(f.proc_interval, "--proc-interval", false);
     if (!proc) return proc.error();
     o.proc_interval_ns = *proc;
+    if (!f.alloc_sample.empty()) {
+        auto mean = parse_size_bytes(f.alloc_sample, "--alloc-sample");
+        if (!mean) return mean.error();
+        if (*mean == 0) return make_error("--alloc-sample " + f.alloc_sample + ": the mean bytes between samples must be at least 1");
+        if (o.command.empty())
+            return make_error("--alloc-sample preloads kiln's sampler into the command kiln starts: give a command after --; "
+                              "for -p and -t, --mem=malloc probes every allocator call");
+        if (!o.mem.alloc_libs.empty())
+            return make_error("--alloc-sample samples whichever allocator the command uses; --alloc-lib is for --mem=malloc");
+        o.mem.sample_mean = *mean;
+        o.mem.malloc = true;  // --alloc-sample alone asks for the sampled allocator calls
+    }
     // --alloc-lib alone asks for allocator probes (of libc too).
     if (!o.mem.alloc_libs.empty()) o.mem.malloc = true;
     int targets = (!o.pids.empty()) + (!o.tids.empty()) + (!o.command.empty() && !o.system_wide);
@@ -146,6 +158,10 @@ void add_record_flags(CLI::App& sub, RecordFlags& flags) {
                     "syscalls and allocator calls with stacks, for the faults, mmap, alloc, allocs and inuse views");
     sub.add_option("--alloc-lib", o.mem.alloc_libs,
                     "With --mem: also probe malloc, free ... in this allocator library (jemalloc, tcmalloc); repeatable");
+    sub.add_option("--alloc-sample", flags.alloc_sample,
+                    "Sample allocations instead of probing every call: preload kiln's sampler into the command, "
+                    "which reports about one allocation per BYTES allocated (e.g. 512K) and the frees of those; the "
+                    "alloc, allocs and inuse views scale them to estimates. For allocation-heavy programs");
     sub.add_option("--counter-interval", flags.counter_interval,
                     "Read load, pressure and the targets' CPU/RSS/IO/switches from /proc every DURATION "
                     "(default 100ms; 0: off). The kernel updates load averages only every 5 s: the "

@@ -18,6 +18,7 @@ struct RecordFlags {
     std::string pids, tids, cpus;
     uint64_t frequency = 0, period = 0;
     std::string mem;  // --mem=LIST ("" when not given; a bare --mem arrives as the full list)
+    std::string alloc_sample;  // --alloc-sample BYTES ("" when not given)
     std::string counter_interval = "100ms", proc_interval = "1s";
     std::string switch_output;  // kiln record only
     bool cleanup = false;       // kiln record --cleanup

@@ -19,6 +19,7 @@ constexpr Known kFunctions[] = {
     {"realloc", AllocFn::kRealloc},        {"free", AllocFn::kFree},
     {"posix_memalign", AllocFn::kPosixMemalign}, {"aligned_alloc", AllocFn::kAlignedAlloc},
     {"memalign", AllocFn::kMemalign},
+    {"kiln_sampled_alloc", AllocFn::kSampledAlloc}, {"kiln_sampled_free", AllocFn::kSampledFree},
 };
 
 bool is_alloc_function(std::string_view name) {
@@ -30,7 +31,8 @@ bool is_alloc_function(std::string_view name) {
 std::optional<AllocCalls::Probe> known_probe(std::string_view symbol, bool ret) {
     for (const auto& k : kFunctions)
         if (k.name == symbol) {
-            if (ret && k.fn == AllocFn::kFree) return std::nullopt;  // nothing to learn there
+            if (ret && (k.fn == AllocFn::kFree || k.fn == AllocFn::kSampledAlloc || k.fn == AllocFn::kSampledFree))
+                return std::nullopt;  // nothing to learn there
             AllocCalls::Probe p;
             p.fn = k.fn;
             p.is_return = ret;
@@ -89,7 +91,9 @@ std::string perf_probe_hint(const AllocCalls::Probe& p, std::string_view functio
         case AllocFn::kRealloc:
         case AllocFn::kAlignedAlloc:
         case AllocFn::kMemalign: return std::string("'").append(function) + " %di:u64 %si:u64'";
-        case AllocFn::kPosixMemalign: return std::string("'").append(function) + " %di:u64 %si:u64 %dx:u64'";
+        case AllocFn::kPosixMemalign:
+        case AllocFn::kSampledAlloc: return std::string("'").append(function) + " %di:u64 %si:u64 %dx:u64'";
+        case AllocFn::kSampledFree: return std::string("'").append(function) + " %di:u64'";
     }
     return "";
 }
@@ -100,7 +104,9 @@ std::vector<int> needed_registers(const AllocCalls::Probe& p) {
                                                              : std::vector<int>{UserReg::kRet};
     switch (p.fn) {
         case AllocFn::kMalloc:
-        case AllocFn::kFree: return {UserReg::kArg0};
+        case AllocFn::kFree:
+        case AllocFn::kSampledFree: return {UserReg::kArg0};
+        case AllocFn::kSampledAlloc: return {UserReg::kArg0, UserReg::kArg1, UserReg::kArg2};
         case AllocFn::kCalloc:
         case AllocFn::kRealloc: return {UserReg::kArg0, UserReg::kArg1};
         case AllocFn::kPosixMemalign: return {UserReg::kArg0, UserReg::kArg2};
@@ -175,8 +181,15 @@ std::optional<AllocArgs> AllocCalls::args(const Probe& p, const format::ParsedSa
             out.size = *a0;
             break;
         case AllocFn::kFree:
+        case AllocFn::kSampledFree:
             if (!a0) return std::nullopt;
             out.ptr = *a0;
+            break;
+        case AllocFn::kSampledAlloc:
+            if (!a0 || !a1 || !a2) return std::nullopt;
+            out.ptr = *a0;
+            out.size = *a1;
+            out.mean = *a2;
             break;
         case AllocFn::kCalloc:
             if (!a0 || !a1) return std::nullopt;

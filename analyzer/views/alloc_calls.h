@@ -19,13 +19,19 @@
 
 namespace kiln::analyzer {
 
-enum class AllocFn : uint8_t { kMalloc, kCalloc, kRealloc, kFree, kPosixMemalign, kAlignedAlloc, kMemalign };
+// kSampledAlloc and kSampledFree are the markers of kiln's allocation sampler
+// (recorder/alloc_sampler): kiln_sampled_alloc(ptr, size, mean) for an allocation it sampled,
+// one in about `mean` bytes, and kiln_sampled_free(ptr) for the release of such a block.
+enum class AllocFn : uint8_t {
+    kMalloc, kCalloc, kRealloc, kFree, kPosixMemalign, kAlignedAlloc, kMemalign, kSampledAlloc, kSampledFree
+};
 
 // The arguments of one call, read at its entry.
 struct AllocArgs {
     uint64_t size = 0;    // bytes asked for (calloc: n * size, saturated)
     uint64_t ptr = 0;     // realloc: the old block; free: the block freed
     uint64_t memptr = 0;  // posix_memalign: where the result is stored (void**)
+    uint64_t mean = 0;    // kSampledAlloc: the sampler's mean bytes between samples
 };
 
 class AllocCalls {

@@ -33,9 +33,9 @@ std::optional<OpenCall> AllocTracker::leave(int32_t tid, AllocFn fn) {
     return std::nullopt;
 }
 
-void AllocTracker::allocated(int32_t pid, uint64_t addr, uint64_t size, uint32_t stack) {
+void AllocTracker::allocated(int32_t pid, uint64_t addr, uint64_t size, uint32_t stack, uint32_t objects) {
     if (addr == 0) return;
-    auto [it, inserted] = live_[pid].insert_or_assign(addr, LiveBlock{size, stack});
+    auto [it, inserted] = live_[pid].insert_or_assign(addr, LiveBlock{size, stack, objects});
     (void)it;
     if (!inserted) ++reused_addresses_;
 }

@@ -29,8 +29,9 @@ struct OpenCall {
 };
 
 struct LiveBlock {
-    uint64_t size = 0;
+    uint64_t size = 0;     // bytes it stands for (a sampled block: its estimated weight)
     uint32_t stack = kNoStack;
+    uint32_t objects = 1;  // blocks it stands for (a sampled block: its estimated count)
 };
 
 class AllocTracker {
@@ -44,7 +45,7 @@ public:
     // Calls opened above it whose returns never came are dropped and counted.
     std::optional<OpenCall> leave(int32_t tid, AllocFn fn);
 
-    void allocated(int32_t pid, uint64_t addr, uint64_t size, uint32_t stack);
+    void allocated(int32_t pid, uint64_t addr, uint64_t size, uint32_t stack, uint32_t objects = 1);
     // Releases the block at addr; false (and counted) when no live block is there.
     bool freed(int32_t pid, uint64_t addr);
     // Blocks allocated and not freed, per process: what is in use at the end.

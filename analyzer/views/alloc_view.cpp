@@ -1,6 +1,8 @@
 #include "analyzer/views/alloc_view.h"
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 
 namespace kiln::analyzer {
 
@@ -83,6 +85,14 @@ void AllocView::entry(const format::ParsedSample& s, const AllocCalls::Probe& p,
         ++unreadable_args_;
         return;
     }
+    if (p.fn == AllocFn::kSampledFree) {
+        tracker_.freed(static_cast<int32_t>(s.pid), args->ptr);
+        return;
+    }
+    if (p.fn == AllocFn::kSampledAlloc) {
+        sampled(s, *args, labels, stacks, p);
+        return;
+    }
     if (p.fn == AllocFn::kFree) {
         // A free inside realloc (or another allocator call) is the allocator's own business.
         if (!tracker_.inside(tid)) tracker_.freed(static_cast<int32_t>(s.pid), args->ptr);
@@ -132,11 +142,40 @@ void AllocView::leave(const format::ParsedSample& s, const AllocCalls::Probe& p)
     }
 }
 
-void AllocView::allocated(int32_t pid, uint64_t addr, uint64_t size, uint32_t stack) {
-    tracker_.allocated(pid, addr, size, stack);
+// A block the sampler picked: weighed by the inverse of its chance of being picked. Its count
+// 1/p is rounded up or down at random (seeded by the block), so sums stay unbiased.
+void AllocView::sampled(const format::ParsedSample& s, const AllocArgs& a, const SampleLabels* labels,
+                        StackBuilder& stacks, const AllocCalls::Probe& p) {
+    uint32_t stack = kNoStack;
+    if (labels) {
+        scratch_.frames.clear();
+        stacks.frames(s, p.regs_mask, p.mode, scratch_.frames);
+        // The leaf is the marker itself; its caller is the sampler's malloc (or calloc, ...),
+        // which stands where exact probing shows the allocator's.
+        auto user = std::find_if(scratch_.frames.begin(), scratch_.frames.end(),
+                                 [](const RawFrame& f) { return f.dso != kKernelDso; });
+        if (user != scratch_.frames.end()) scratch_.frames.erase(user);
+        stack = stack_id(*labels, stacks.last_mark());
+    }
+    const double mean = static_cast<double>(a.mean ? a.mean : 1);
+    const double picked = -std::expm1(-static_cast<double>(a.size) / mean);  // 1 - exp(-n/M)
+    const double weight = picked > 0 ? 1.0 / picked : 1.0;
+    uint64_t h = (a.ptr ^ s.time) * 0x9e3779b97f4a7c15ull;
+    h ^= h >> 29;
+    const double unit = static_cast<double>(h >> 11) / 9007199254740992.0;  // [0, 1)
+    const double whole = std::floor(weight);
+    const auto objects = static_cast<uint32_t>(std::min(whole + (unit < weight - whole ? 1.0 : 0.0), 4e9));
+    const auto bytes = static_cast<uint64_t>(std::llround(static_cast<double>(a.size) * weight));
+    ++sampled_blocks_;
+    sample_mean_ = a.mean;
+    allocated(static_cast<int32_t>(s.pid), a.ptr, bytes, stack, objects);
+}
+
+void AllocView::allocated(int32_t pid, uint64_t addr, uint64_t size, uint32_t stack, uint32_t objects) {
+    tracker_.allocated(pid, addr, size, stack, objects);
     if (stack == kNoStack) return;
     const StackEntry& st = stacks_[stack];
-    const std::array<int64_t, 4> v{1, static_cast<int64_t>(size), 0, 0};
+    const std::array<int64_t, 4> v{objects, static_cast<int64_t>(size), 0, 0};
     builder_.add(st.frames, st.labels, v, st.unwind);
 }
 
@@ -145,7 +184,7 @@ void AllocView::finish(uint64_t) {
         for (const auto& [addr, b] : blocks) {
             if (b.stack == kNoStack) continue;
             const StackEntry& st = stacks_[b.stack];
-            const std::array<int64_t, 4> v{0, 0, 1, static_cast<int64_t>(b.size)};
+            const std::array<int64_t, 4> v{0, 0, b.objects, static_cast<int64_t>(b.size)};
             builder_.add(st.frames, st.labels, v, st.unwind);
         }
 }
@@ -172,6 +211,10 @@ std::vector<std::string> AllocView::warnings() const {
     if (unreadable_args_)
         out.push_back(v + std::to_string(unreadable_args_) + " allocator samples lacked the registers of their arguments");
     if (!calls_.missing_caller_note().empty()) out.push_back(v + calls_.missing_caller_note());
+    if (sampled_blocks_)
+        out.push_back(v + "allocations were sampled about once per " + std::to_string(sample_mean_) +
+                      " bytes (kiln record --alloc-sample): counts and bytes are estimates from " +
+                      std::to_string(sampled_blocks_) + " sampled blocks, each weighed by the inverse of its chance");
     return out;
 }
 

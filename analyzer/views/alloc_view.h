@@ -8,6 +8,10 @@
 // alloc_space, inuse → inuse_space (`go tool pprof -sample_index=...` picks another).
 // The stack is the one at the call's entry (its caller is right in fp and dwarf modes); the
 // size comes from the entry's registers, the address from the return's.
+// Allocations sampled by kiln's sampler (`kiln record --alloc-sample`) come with their size and
+// the sampler's mean M: a block of n bytes was sampled with probability p = 1 - exp(-n/M), and
+// stands for n/p bytes and 1/p blocks (tcmalloc's heap profiles weigh samples the same way), so
+// every figure is an unbiased estimate.
 #pragma once
 
 #include <memory>
@@ -47,7 +51,9 @@ private:
     void entry(const format::ParsedSample& s, const AllocCalls::Probe& p, const SampleLabels* labels,
                StackBuilder& stacks);
     void leave(const format::ParsedSample& s, const AllocCalls::Probe& p);
-    void allocated(int32_t pid, uint64_t addr, uint64_t size, uint32_t stack);
+    void allocated(int32_t pid, uint64_t addr, uint64_t size, uint32_t stack, uint32_t objects = 1);
+    void sampled(const format::ParsedSample& s, const AllocArgs& args, const SampleLabels* labels, StackBuilder& stacks,
+                 const AllocCalls::Probe& p);
     uint32_t stack_id(const SampleLabels& labels, uint8_t unwind);
 
     struct StackKey {
@@ -73,6 +79,7 @@ private:
     std::unordered_map<StackKey, uint32_t, StackKeyHash> stack_ids_;
     StackKey scratch_;
     uint64_t unreadable_args_ = 0, unread_memalign_ = 0;
+    uint64_t sampled_blocks_ = 0, sample_mean_ = 0;  // --alloc-sample's blocks, and its mean
 };
 
 }  // namespace kiln::analyzer

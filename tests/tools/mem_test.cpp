@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <regex>
 
+#include "tests/tools/folded_stacks.h"
 #include "tests/tools/kiln_runner.h"
 
 using namespace kiln::test;
@@ -23,36 +24,6 @@ std::map<std::string, double> view(const std::string& rec, const std::string& na
     EXPECT_EQ(r.exit_code, 0) << name << ": " << r.err;
     if (err) *err = r.err;
     return parse_folded(r.out);
-}
-
-// Sum of the stacks that pass through frame (";frame;" or ending in ";frame").
-double under(const std::map<std::string, double>& stacks, const std::string& frame) {
-    double t = 0;
-    for (const auto& [s, v] : stacks) {
-        const std::string f = ";" + frame;
-        const size_t at = s.find(f);
-        if (at != std::string::npos && (at + f.size() == s.size() || s[at + f.size()] == ';')) t += v;
-    }
-    return t;
-}
-
-// Sum of the stacks whose leaf is an allocator function (its symbol contains malloc: glibc's
-// debug symbols name it __GI___libc_malloc) called directly by caller.
-double calls(const std::map<std::string, double>& stacks, const std::string& caller, const std::string& callee) {
-    double t = 0;
-    for (const auto& [s, v] : stacks) {
-        const size_t leaf = s.rfind(';');
-        if (leaf == std::string::npos || s.find(callee, leaf) == std::string::npos) continue;
-        const size_t parent = s.rfind(';', leaf - 1);
-        if (parent != std::string::npos && s.substr(parent + 1, leaf - parent - 1) == caller) t += v;
-    }
-    return t;
-}
-
-std::string dump(const std::map<std::string, double>& stacks) {
-    std::string out;
-    for (const auto& [s, v] : stacks) out += s + " " + std::to_string(v) + "\n";
-    return out.substr(0, 6000);
 }
 
 struct Recorded {
