@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <cstdlib>
 
+#include "formats/alloc_sample_batch_layout.h"
 #include "pmu/uprobes.h"
 #include "recorder/sideband/proc_maps.h"
 
@@ -76,17 +77,18 @@ Result<std::string> alloc_sampler_path() {
     }
     if (path.find_first_of(" :") != std::string::npos)
         return make_error("--alloc-sample: the sampler's path " + path + " holds a space or a colon, which LD_PRELOAD cannot carry");
-    for (const char* marker : {kSampledAllocMarker, kSampledFreeMarker})
+    for (const char* marker : {kSampledAllocMarker, kSampledFreeMarker, kSampledBatchMarker})
         if (auto fn = pmu::find_function(path, marker); !fn)
             return make_error("--alloc-sample: kiln's allocation sampler " + path + " is missing or broken (" +
                               fn.error().message + "); it is built and installed beside kiln");
     return path;
 }
 
-std::vector<std::string> alloc_sampler_environment(const std::string& sampler, uint64_t mean) {
+std::vector<std::string> alloc_sampler_environment(const std::string& sampler, uint64_t mean, bool batches) {
     const char* had = std::getenv("LD_PRELOAD");
     return {"LD_PRELOAD=" + sampler + (had && *had ? std::string(" ") + had : std::string()),
-            std::string(kAllocSampleMeanEnv) + "=" + std::to_string(mean)};
+            std::string(kAllocSampleMeanEnv) + "=" + std::to_string(mean),
+            std::string(kAllocSampleBatchEnv) + "=" + (batches ? "1" : "0")};
 }
 
 Result<MemRecording> parse_mem_flag(const std::string& value) {
@@ -125,6 +127,10 @@ Result<std::vector<pmu::ResolvedEvent>> mem_events(const RecordOptions& opt, con
         // libc is the sampler here: its markers are entered once per sampled block and freed block.
         for (const char* marker : {kSampledAllocMarker, kSampledFreeMarker})
             KILN_TRY(add_event(out, "uprobe:" + libc + ":" + marker));
+        if (opt.call_graph == CallGraph::kFramePointer) {
+            KILN_TRY(add_event(out, "uprobe:" + libc + ":" + kSampledBatchMarker));
+            out.back().user_stack_bytes = KILN_ALLOC_BATCH_STACK_BYTES;
+        }
         return out;
     }
     if (opt.mem.malloc) KILN_TRY(add_allocator(out, libc, false));

@@ -27,16 +27,21 @@ inline constexpr uint32_t kMemalignReturnStackBytes = 512;
 // The markers of kiln's allocation sampler (recorder/alloc_sampler/alloc_sampler.c).
 inline constexpr const char* kSampledAllocMarker = "kiln_sampled_alloc";
 inline constexpr const char* kSampledFreeMarker = "kiln_sampled_free";
+// With -g fp: a batch of sampled blocks and frees, in the stack the uprobe copies
+// (formats/alloc_sample_batch_layout.h).
+inline constexpr const char* kSampledBatchMarker = "kiln_sampled_batch";
 // The sampler's file name, and the environment variable that gives it its mean.
 inline constexpr const char* kAllocSamplerFile = "libkiln-alloc-sampler.so";
 inline constexpr const char* kAllocSampleMeanEnv = "KILN_ALLOC_SAMPLE_MEAN";
+inline constexpr const char* kAllocSampleBatchEnv = "KILN_ALLOC_SAMPLE_BATCH";
 
 // The allocation sampler beside the running kiln executable (or KILN_ALLOC_SAMPLER's path), checked
 // to be a readable library with both markers.
 Result<std::string> alloc_sampler_path();
 // What the command's environment gets for --alloc-sample: LD_PRELOAD with the sampler in front
-// of any the environment already had, and the mean.
-std::vector<std::string> alloc_sampler_environment(const std::string& sampler, uint64_t mean);
+// of any the environment already had, the mean, and with batches (-g fp: the sampler walks the
+// frame pointers itself) the switch that turns them on.
+std::vector<std::string> alloc_sampler_environment(const std::string& sampler, uint64_t mean, bool batches);
 
 // The libc the target uses: for -p/-t the one mapped in the first target process, else
 // (a command, -a) the one kiln itself runs with, which on one machine is the system's.

@@ -205,7 +205,7 @@ Status RecordingSession::start(ChunkSink& sink,
         if (opt.mem.malloc && opt.mem.sample_mean) {
             auto sampler = alloc_sampler_path();
             if (!sampler) return sampler.error();
-            env = alloc_sampler_environment(*sampler, opt.mem.sample_mean);
+            env = alloc_sampler_environment(*sampler, opt.mem.sample_mean, opt.call_graph == CallGraph::kFramePointer);
         }
         auto pid = launcher_.prepare(opt.command, /*stdout_to_stderr=*/opt.output == "-", env);
         if (!pid) return pid.error();

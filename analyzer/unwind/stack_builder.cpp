@@ -34,6 +34,16 @@ StackMode stack_mode(const perf_event_attr& a, std::string_view event_name) {
     return StackMode::kFramePointer;
 }
 
+void StackBuilder::address_frames(int32_t pid, std::span<const uint64_t> leaf_first, std::vector<RawFrame>& out) {
+    const size_t first = out.size();
+    for (size_t i = 0; i < leaf_first.size(); ++i) {
+        const uint64_t a = leaf_first[i];
+        if (a == 0 || is_kernel_address(a)) break;
+        out.push_back(user_frame(model_, pid, i == 0 ? a : a - 1));
+    }
+    note_dsos(out, first);
+}
+
 void StackBuilder::frames(const format::ParsedSample& s, uint64_t regs_mask, StackMode mode, std::vector<RawFrame>& out) {
     if (memo_.same(s, regs_mask, mode)) {
         out.insert(out.end(), memo_.frames.begin(), memo_.frames.end());

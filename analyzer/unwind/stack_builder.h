@@ -61,6 +61,9 @@ public:
     // is unwound (and counted in health()) once per begin_sample(), then copied.
     void frames(const format::ParsedSample& s, uint64_t regs_mask, StackMode mode, std::vector<RawFrame>& out);
     void begin_sample() { memo_.valid = false; }
+    // Frames of a stack walked elsewhere (kiln's allocation sampler walks its own): a leaf
+    // address, then return addresses, of process pid as it is mapped now.
+    void address_frames(int32_t pid, std::span<const uint64_t> leaf_first, std::vector<RawFrame>& out);
     const UnwindHealth& health() const { return health_; }
     // How the stack of the last frames() call was unwound.
     UnwindMark last_mark() const { return last_mark_; }

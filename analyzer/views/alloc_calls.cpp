@@ -20,6 +20,7 @@ constexpr Known kFunctions[] = {
     {"posix_memalign", AllocFn::kPosixMemalign}, {"aligned_alloc", AllocFn::kAlignedAlloc},
     {"memalign", AllocFn::kMemalign},
     {"kiln_sampled_alloc", AllocFn::kSampledAlloc}, {"kiln_sampled_free", AllocFn::kSampledFree},
+    {"kiln_sampled_batch", AllocFn::kSampledBatch},
 };
 
 bool is_alloc_function(std::string_view name) {
@@ -31,7 +32,8 @@ bool is_alloc_function(std::string_view name) {
 std::optional<AllocCalls::Probe> known_probe(std::string_view symbol, bool ret) {
     for (const auto& k : kFunctions)
         if (k.name == symbol) {
-            if (ret && (k.fn == AllocFn::kFree || k.fn == AllocFn::kSampledAlloc || k.fn == AllocFn::kSampledFree))
+            if (ret && (k.fn == AllocFn::kFree || k.fn == AllocFn::kSampledAlloc || k.fn == AllocFn::kSampledFree ||
+                        k.fn == AllocFn::kSampledBatch))
                 return std::nullopt;  // nothing to learn there
             AllocCalls::Probe p;
             p.fn = k.fn;
@@ -94,6 +96,7 @@ std::string perf_probe_hint(const AllocCalls::Probe& p, std::string_view functio
         case AllocFn::kPosixMemalign:
         case AllocFn::kSampledAlloc: return std::string("'").append(function) + " %di:u64 %si:u64 %dx:u64'";
         case AllocFn::kSampledFree: return std::string("'").append(function) + " %di:u64'";
+        case AllocFn::kSampledBatch: return "";
     }
     return "";
 }
@@ -107,6 +110,7 @@ std::vector<int> needed_registers(const AllocCalls::Probe& p) {
         case AllocFn::kFree:
         case AllocFn::kSampledFree: return {UserReg::kArg0};
         case AllocFn::kSampledAlloc: return {UserReg::kArg0, UserReg::kArg1, UserReg::kArg2};
+        case AllocFn::kSampledBatch: return {};  // all in the copied stack
         case AllocFn::kCalloc:
         case AllocFn::kRealloc: return {UserReg::kArg0, UserReg::kArg1};
         case AllocFn::kPosixMemalign: return {UserReg::kArg0, UserReg::kArg2};
@@ -185,6 +189,7 @@ std::optional<AllocArgs> AllocCalls::args(const Probe& p, const format::ParsedSa
             if (!a0) return std::nullopt;
             out.ptr = *a0;
             break;
+        case AllocFn::kSampledBatch: break;
         case AllocFn::kSampledAlloc:
             if (!a0 || !a1 || !a2) return std::nullopt;
             out.ptr = *a0;

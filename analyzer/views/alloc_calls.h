@@ -21,9 +21,11 @@ namespace kiln::analyzer {
 
 // kSampledAlloc and kSampledFree are the markers of kiln's allocation sampler
 // (recorder/alloc_sampler): kiln_sampled_alloc(ptr, size, mean) for an allocation it sampled,
-// one in about `mean` bytes, and kiln_sampled_free(ptr) for the release of such a block.
+// one in about `mean` bytes, and kiln_sampled_free(ptr) for the release of such a block;
+// kiln_sampled_batch hands over many of both at once, in its copied stack (-g fp).
 enum class AllocFn : uint8_t {
-    kMalloc, kCalloc, kRealloc, kFree, kPosixMemalign, kAlignedAlloc, kMemalign, kSampledAlloc, kSampledFree
+    kMalloc, kCalloc, kRealloc, kFree, kPosixMemalign, kAlignedAlloc, kMemalign, kSampledAlloc, kSampledFree,
+    kSampledBatch
 };
 
 // The arguments of one call, read at its entry.

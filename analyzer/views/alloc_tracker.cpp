@@ -1,5 +1,7 @@
 #include "analyzer/views/alloc_tracker.h"
 
+#include <algorithm>
+
 namespace kiln::analyzer {
 
 bool AllocTracker::enter(int32_t tid, const OpenCall& call) {
@@ -33,19 +35,43 @@ std::optional<OpenCall> AllocTracker::leave(int32_t tid, AllocFn fn) {
     return std::nullopt;
 }
 
-void AllocTracker::allocated(int32_t pid, uint64_t addr, uint64_t size, uint32_t stack, uint32_t objects) {
+void AllocTracker::allocated(int32_t pid, uint64_t addr, uint64_t size, uint32_t stack, uint32_t objects,
+                             uint64_t time) {
     if (addr == 0) return;
-    auto [it, inserted] = live_[pid].insert_or_assign(addr, LiveBlock{size, stack, objects});
-    (void)it;
-    if (!inserted) ++reused_addresses_;
+    if (auto e = early_frees_.find(pid); e != early_frees_.end()) {
+        auto f = e->second.find(addr);
+        if (f != e->second.end() && f->second > time) {  // freed already: counted, never in use
+            e->second.erase(f);
+            ++early_frees_matched_;
+            return;
+        }
+    }
+    auto& blocks = live_[pid];
+    auto it = blocks.find(addr);
+    if (it != blocks.end()) {
+        if (it->second.time > time) return;  // an earlier block at this address, freed since
+        ++reused_addresses_;
+    }
+    blocks.insert_or_assign(addr, LiveBlock{size, stack, objects, time});
 }
 
-bool AllocTracker::freed(int32_t pid, uint64_t addr) {
+bool AllocTracker::freed(int32_t pid, uint64_t addr, uint64_t time) {
     if (addr == 0) return true;  // free(NULL) releases nothing
     auto it = live_.find(pid);
-    if (it != live_.end() && it->second.erase(addr) == 1) return true;
-    ++unpaired_frees_;
+    if (it != live_.end()) {
+        auto block = it->second.find(addr);
+        if (block != it->second.end()) {
+            if (block->second.time > time) return true;  // an earlier block's free, come late
+            it->second.erase(block);
+            return true;
+        }
+    }
+    auto& early = early_frees_[pid][addr];
+    early = std::max(early, time == UINT64_MAX ? 0 : time);
+    ++early_frees_seen_;
     return false;
 }
+
+uint64_t AllocTracker::unpaired_frees() const { return early_frees_seen_ - early_frees_matched_; }
 
 }  // namespace kiln::analyzer

@@ -9,6 +9,10 @@
 //
 // Live blocks are keyed by process and address: a free (or a realloc) matches the block it
 // releases; a free of an address not allocated during the recording is "unpaired".
+// The sampler's batches (one per thread, handed over when full) arrive out of time order across
+// threads: a free (or an allocation) older than the live block at its address belongs to an
+// earlier block there and leaves the live one alone, and a free that comes before its block's
+// allocation is kept until that allocation comes, which it then releases at once.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +36,7 @@ struct LiveBlock {
     uint64_t size = 0;     // bytes it stands for (a sampled block: its estimated weight)
     uint32_t stack = kNoStack;
     uint32_t objects = 1;  // blocks it stands for (a sampled block: its estimated count)
+    uint64_t time = 0;     // when it was allocated
 };
 
 class AllocTracker {
@@ -45,13 +50,15 @@ public:
     // Calls opened above it whose returns never came are dropped and counted.
     std::optional<OpenCall> leave(int32_t tid, AllocFn fn);
 
-    void allocated(int32_t pid, uint64_t addr, uint64_t size, uint32_t stack, uint32_t objects = 1);
-    // Releases the block at addr; false (and counted) when no live block is there.
-    bool freed(int32_t pid, uint64_t addr);
+    void allocated(int32_t pid, uint64_t addr, uint64_t size, uint32_t stack, uint32_t objects = 1, uint64_t time = 0);
+    // Releases the block at addr; false when no live block is there (the free is then kept for
+    // an allocation older than it that may come later).
+    bool freed(int32_t pid, uint64_t addr, uint64_t time = UINT64_MAX);
     // Blocks allocated and not freed, per process: what is in use at the end.
     const std::unordered_map<int32_t, std::unordered_map<uint64_t, LiveBlock>>& live() const { return live_; }
 
-    uint64_t unpaired_frees() const { return unpaired_frees_; }
+    // Frees no allocation was seen for (yet).
+    uint64_t unpaired_frees() const;
     uint64_t unmatched_returns() const { return unmatched_returns_; }
     uint64_t dropped_calls() const { return dropped_calls_; }
     // Allocations at an address still live: the free in between was not seen (lost).
@@ -60,7 +67,10 @@ public:
 private:
     std::unordered_map<int32_t, std::vector<OpenCall>> open_;
     std::unordered_map<int32_t, std::unordered_map<uint64_t, LiveBlock>> live_;
-    uint64_t unpaired_frees_ = 0, unmatched_returns_ = 0, dropped_calls_ = 0, reused_addresses_ = 0;
+    // Frees of no live block, per process and address: when.
+    std::unordered_map<int32_t, std::unordered_map<uint64_t, uint64_t>> early_frees_;
+    uint64_t early_frees_seen_ = 0, early_frees_matched_ = 0;
+    uint64_t unmatched_returns_ = 0, dropped_calls_ = 0, reused_addresses_ = 0;
 };
 
 }  // namespace kiln::analyzer

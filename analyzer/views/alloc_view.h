@@ -51,9 +51,12 @@ private:
     void entry(const format::ParsedSample& s, const AllocCalls::Probe& p, const SampleLabels* labels,
                StackBuilder& stacks);
     void leave(const format::ParsedSample& s, const AllocCalls::Probe& p);
-    void allocated(int32_t pid, uint64_t addr, uint64_t size, uint32_t stack, uint32_t objects = 1);
+    void allocated(int32_t pid, uint64_t addr, uint64_t size, uint32_t stack, uint32_t objects, uint64_t time);
     void sampled(const format::ParsedSample& s, const AllocArgs& args, const SampleLabels* labels, StackBuilder& stacks,
                  const AllocCalls::Probe& p);
+    void batch(const format::ParsedSample& s, const SampleLabels* labels, StackBuilder& stacks);
+    // A sampled block of size bytes at ptr, allocated at time under stack: weighed and counted.
+    void weighed(int32_t pid, uint64_t ptr, uint64_t size, uint64_t mean, uint64_t time, uint32_t stack);
     uint32_t stack_id(const SampleLabels& labels, uint8_t unwind);
 
     struct StackKey {
@@ -80,6 +83,8 @@ private:
     StackKey scratch_;
     uint64_t unreadable_args_ = 0, unread_memalign_ = 0;
     uint64_t sampled_blocks_ = 0, sample_mean_ = 0;  // --alloc-sample's blocks, and its mean
+    uint64_t batches_ = 0, bad_batches_ = 0;
+    std::string bad_batch_;  // the first bad batch's error
 };
 
 }  // namespace kiln::analyzer
