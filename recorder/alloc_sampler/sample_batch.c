@@ -41,6 +41,7 @@ struct batch {
     uint32_t used, count, tid;
     uint64_t oldest_ns;
     atomic_flag busy;   /* the owner appends, the process's end flushes: rarely both */
+    int owned;          /* a thread's; an ended thread's batch is taken by the next new one */
     struct batch *next; /* every batch made */
 };
 
@@ -95,6 +96,10 @@ static void thread_ends(void *arg) {
     lock_batch(b);
     hand_over(b);
     unlock_batch(b);
+    pthread_mutex_lock(&list_lock);
+    b->owned = 0;
+    pthread_mutex_unlock(&list_lock);
+    mine = NULL;
     sampler_busy = 0;
 }
 
@@ -104,17 +109,27 @@ void batch_init(void) {
 
 static struct batch *my_batch(void) {
     if (mine) return mine;
-    void *m = mmap(NULL, BATCH_MAP_BYTES + sizeof(struct batch), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED) return NULL;
-    struct batch *b = (struct batch *)((char *)m + BATCH_MAP_BYTES);
-    b->map = m;
-    b->header = b->map + STACK_ROOM;
-    b->tid = (uint32_t)gettid();
-    atomic_flag_clear(&b->busy);
+    struct batch *b = NULL;
     pthread_mutex_lock(&list_lock);
-    b->next = all_batches;
-    all_batches = b;
+    for (struct batch *x = all_batches; x && !b; x = x->next)
+        if (!x->owned) b = x;
+    if (b) b->owned = 1;
     pthread_mutex_unlock(&list_lock);
+    if (!b) {
+        void *m = mmap(NULL, BATCH_MAP_BYTES + sizeof(struct batch), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1, 0);
+        if (m == MAP_FAILED) return NULL;
+        b = (struct batch *)((char *)m + BATCH_MAP_BYTES);
+        b->map = m;
+        b->header = b->map + STACK_ROOM;
+        b->owned = 1;
+        atomic_flag_clear(&b->busy);
+        pthread_mutex_lock(&list_lock);
+        b->next = all_batches;
+        all_batches = b;
+        pthread_mutex_unlock(&list_lock);
+    }
+    b->tid = (uint32_t)gettid();
     if (exit_key_made) pthread_setspecific(exit_key, b);
     mine = b;
     return b;
@@ -122,8 +137,9 @@ static struct batch *my_batch(void) {
 
 /* The frame-pointer walk from the wrapper's frame: each frame holds the caller's frame pointer
  * and the return address above it. Only addresses between here and the thread's stack end are
- * read, each frame above the last: a function without a frame pointer (its rbp any value)
- * ends the walk, it cannot fault. */
+ * read, each frame above the last and at most 1 MiB above it (a malloc in a handler on an
+ * alternate signal stack must not step over the gap to the thread's stack): a function without
+ * a frame pointer (its rbp any value) ends the walk, it cannot fault. */
 static int walk(void *frame, uint64_t *out, int max) {
     if (!stack_known) {
         stack_known = 1;
@@ -143,7 +159,7 @@ static int walk(void *frame, uint64_t *out, int max) {
         const uintptr_t ra = slot[1];
         if (ra < 4096) break;
         out[n++] = ra;
-        if (slot[0] <= fp) break;
+        if (slot[0] <= fp || slot[0] - fp > ((uintptr_t)1 << 20)) break;
         fp = slot[0];
     }
     return n;
@@ -214,7 +230,8 @@ void batch_unlock_list(void) { pthread_mutex_unlock(&list_lock); }
 void batch_forget(void) {
     for (struct batch *b = all_batches; b; b = b->next) {
         b->used = b->count = 0;
-        atomic_flag_clear(&b->busy);  /* a thread of the parent's may have held it */
+        b->owned = b == mine;         /* the parent's other threads are not the child's */
+        atomic_flag_clear(&b->busy);  /* one of them may have held it */
     }
     if (mine) mine->tid = (uint32_t)gettid();
 }

@@ -5,7 +5,8 @@
 // the sched, syscalls and portrait views (tracepoint payloads decoded through the formats the
 // input stores, their reports and writers), and through the Perfetto export (its own pass, and
 // the trace encoded in memory), and through the anomalies view (windows of the cpu view's
-// stacks, the detector, kinds, reports). It must never
+// stacks, the detector, kinds, reports), and through the inuse view (allocator probes, the
+// allocation sampler's batches). It must never
 // crash, hang or read out of bounds. Binaries are only looked for at the paths the input
 // names (and must match its build-ids); no debug directories, no debuginfod.
 #include <cstddef>
@@ -80,6 +81,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (perfetto_reader.ok()) {
         auto e = kiln::analyzer::collect_perfetto(**perfetto_reader, popt);
         if (e.ok()) (void)kiln::analyzer::encode_perfetto(*e);
+    }
+    // The inuse view: allocator probes, and the allocation sampler's batches in stack copies.
+    auto alloc_reader = kiln::format::RecordingReader::from_source(kiln::format::memory_source(bytes), "fuzz");
+    if (alloc_reader.ok()) {
+        kiln::analyzer::AnalyzeOptions aopt;
+        aopt.locator.debug_dirs.clear();
+        aopt.locator.use_debuginfod = false;
+        aopt.locator.symfs = "/nonexistent-kiln-fuzz-root";
+        aopt.view = "inuse";
+        (void)kiln::analyzer::analyze_reader(**alloc_reader, aopt);
     }
     auto reader = kiln::format::RecordingReader::from_source(kiln::format::memory_source(std::move(bytes)), "fuzz");
     if (!reader.ok()) return 0;

@@ -28,12 +28,35 @@ std::map<std::string, double> view(const std::string& rec, const std::string& na
 
 }  // namespace
 
-TEST(AllocSample, EstimatesMatchAThreadedWorkloadsAllocationsAndWhatItKeeps) {
+// Samples of one event of a recording, by the event name's end.
+uint64_t event_samples(const nlohmann::json& info, const std::string& suffix) {
+    for (const auto& e : info["events"])
+        if (e["name"].get<std::string>().ends_with(suffix)) return e["samples"].get<uint64_t>();
+    ADD_FAILURE() << "no event " << suffix << " in " << info["events"].dump();
+    return 0;
+}
+
+// With -g fp the sampler walks the stacks itself and hands them over in batches (a few hundred
+// traps for ~60000 sampled blocks and their frees); with -g dwarf every sampled block and its
+// free is a trap of its own, unwound by kiln. Both must give the same truth.
+class AllocSampleModes : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(AllocSampleModes, EstimatesMatchAThreadedWorkloadsAllocationsAndWhatItKeeps) {
     TempDir tmp;
     const std::string rec = tmp.path("threads.kiln");
-    auto r = run_kiln({"record", "-q", "--alloc-sample", "4K", "-o", rec, "--", workload("alloc_threads_fp"), "10", "4"});
+    auto r = run_kiln({"record", "-q", "-g", GetParam(), "--alloc-sample", "4K", "-o", rec, "--",
+                       workload("alloc_threads_fp"), "10", "4"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    ASSERT_EQ(info_json(rec)["lost"].get<uint64_t>(), 0u) << "a sampled recording should lose nothing";
+    const auto info = info_json(rec);
+    ASSERT_EQ(info["lost"].get<uint64_t>(), 0u) << "a sampled recording should lose nothing";
+    if (GetParam() == "fp") {
+        EXPECT_GT(event_samples(info, ":kiln_sampled_batch"), 0u);
+        EXPECT_LT(event_samples(info, ":kiln_sampled_batch"), 2000u) << "batches of ~100 records";
+        EXPECT_EQ(event_samples(info, ":kiln_sampled_alloc"), 0u);
+    } else {
+        EXPECT_GT(event_samples(info, ":kiln_sampled_alloc"), 10000u);
+        EXPECT_GT(event_samples(info, ":kiln_sampled_free"), 10000u);
+    }
 
     std::string err;
     const auto inuse = view(rec, "inuse", &err);
@@ -49,7 +72,10 @@ TEST(AllocSample, EstimatesMatchAThreadedWorkloadsAllocationsAndWhatItKeeps) {
     EXPECT_NEAR(calls(allocs, "alloc_round", "malloc"), 200000.0, 200000.0 * 0.05) << dump(allocs);
     const auto alloc = view(rec, "alloc");
     EXPECT_NEAR(calls(alloc, "alloc_round", "malloc"), 294400000.0, 294400000.0 * 0.05) << dump(alloc);
+    EXPECT_EQ(err.find("could not be read"), std::string::npos) << err;
 }
+
+INSTANTIATE_TEST_SUITE_P(AllocSample, AllocSampleModes, ::testing::Values("fp", "dwarf"));
 
 // The same estimates with frame pointers (the marker's caller from the stack top) and with
 // DWARF stacks of a program without frame pointers: the stacks are the program's own, ending

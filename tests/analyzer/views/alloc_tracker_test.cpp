@@ -61,3 +61,27 @@ TEST(AllocTracker, FreesMatchBlocksByProcessAndAddress) {
     EXPECT_EQ(t.reused_addresses(), 1u);
     EXPECT_EQ(t.live().at(100).at(0x2000).size, 48u);
 }
+
+// The allocation sampler's batches come one thread at a time, out of time order across threads:
+// what is older than the live block at its address belongs to an earlier block there, and a
+// free that comes before its allocation releases it when it comes.
+TEST(AllocTracker, RecordsOutOfTimeOrderPairByTime) {
+    AllocTracker t;
+    t.allocated(1, 0xa000, 100, 1, 1, 10);
+    EXPECT_TRUE(t.freed(1, 0xa000, 5));  // an earlier block's free, come late
+    EXPECT_EQ(t.live().at(1).count(0xa000), 1u);
+
+    EXPECT_FALSE(t.freed(1, 0xb000, 20));  // freed by a thread whose batch came first
+    t.allocated(1, 0xb000, 50, 1, 1, 15);  // ... of a block allocated before: never in use
+    EXPECT_EQ(t.live().at(1).count(0xb000), 0u);
+
+    t.allocated(1, 0xc000, 10, 1, 1, 30);
+    t.allocated(1, 0xc000, 20, 2, 1, 25);  // older than the live block: it was freed since
+    EXPECT_EQ(t.live().at(1).at(0xc000).size, 10u);
+    EXPECT_EQ(t.reused_addresses(), 0u);
+
+    EXPECT_FALSE(t.freed(1, 0xd000, 40));  // a block from before the recording
+    t.allocated(1, 0xd000, 8, 1, 1, 50);   // a new block at its address, after the free
+    EXPECT_EQ(t.live().at(1).at(0xd000).size, 8u);
+    EXPECT_EQ(t.unpaired_frees(), 1u);
+}
