@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "elapsed.h"
+
 #if defined(__clang__)
 #define KEEP __attribute__((noinline, used))
 #else
@@ -59,11 +61,13 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: alloc_threads [ROUNDS] [THREADS<=%d]\n", MAX_THREADS);
         return 2;
     }
+    elapsed_start();
     kept = calloc((size_t)threads * rounds * (BLOCKS / 10), sizeof *kept);
     pthread_barrier_init(&barrier, NULL, (unsigned)threads);
     pthread_t tid[MAX_THREADS];
     for (long t = 0; t < threads; t++) pthread_create(&tid[t], NULL, worker, (void *)t);
     for (int t = 0; t < threads; t++) pthread_join(tid[t], NULL);
+    elapsed_end();
     printf("kept %d blocks\n", threads * rounds * (BLOCKS / 10));
     return 0;
 }

@@ -9,6 +9,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "elapsed.h"
+
 #if defined(__clang__)
 #define KEEP __attribute__((noinline, used))
 #else
@@ -54,8 +56,10 @@ KEEP void touch_pages(void) {
 
 int main(int argc, char **argv) {
     const int rounds = argc > 1 ? atoi(argv[1]) : 1;
+    elapsed_start();
     leak_blocks();
     for (int r = 0; r < rounds; r++) churn();
     touch_pages();
+    elapsed_end();
     return 0;
 }
