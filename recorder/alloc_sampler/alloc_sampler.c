@@ -78,13 +78,13 @@ static void resolve(void) {
     next_posix_memalign = (int (*)(void **, size_t, size_t))dlsym(RTLD_NEXT, "posix_memalign");
     next_aligned_alloc = (void *(*)(size_t, size_t))dlsym(RTLD_NEXT, "aligned_alloc");
     next_memalign = (void *(*)(size_t, size_t))dlsym(RTLD_NEXT, "memalign");
-    /* Last: a wrapper takes a non-null next_malloc to mean all are there. */
-    next_malloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");
+    /* Last, and released: a wrapper takes a non-null next_malloc to mean all are there. */
+    __atomic_store_n(&next_malloc, (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc"), __ATOMIC_RELEASE);
 }
 
 static int ready(void) {
-    if (UNLIKELY(!next_malloc)) resolve();
-    return next_malloc != NULL;
+    if (UNLIKELY(!__atomic_load_n(&next_malloc, __ATOMIC_ACQUIRE))) resolve();
+    return __atomic_load_n(&next_malloc, __ATOMIC_ACQUIRE) != NULL;
 }
 
 /* --- choosing allocations by bytes --- */
