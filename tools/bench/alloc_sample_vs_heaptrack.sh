@@ -8,6 +8,7 @@
 # kiln's inuse view (exact with --mem=malloc; an estimate with --alloc-sample, shown as the
 # median and the range over RUNS), heaptrack's "leaked" total (the whole program's).
 # Usage: alloc_sample_vs_heaptrack.sh KILN_BIN WORKLOADS_DIR [MEM_MIX_ROUNDS] [RUNS] [MEANS]
+# (EXACT=0 leaves out --mem=malloc, which slows mem_mix ~1000x.)
 set -euo pipefail
 kiln=$1 workloads=$2 rounds=${3:-200} runs=${4:-5} means=${5:-512K 64K}
 work=$(mktemp -d)
@@ -36,10 +37,16 @@ bench() {  # name, leak function, truth bytes, workload command...
   est=$(heaptrack_print -f "$(ls "$work"/ht1.*)" 2>/dev/null | awk '/total memory leaked/ {print $4}')
   printf "%-32s %8.2f %14s %22s\n" heaptrack "$(echo "$w / $alone" | bc -l)" "$est" "(whole program)"
   rm -f "$work"/ht*
+  # The sampler's wrappers alone: preloaded, a mean so large that nothing is sampled.
+  w=$(for _ in $(seq "$runs"); do wall_of env LD_PRELOAD="$(dirname "$kiln")/libkiln-alloc-sampler.so" \
+      KILN_ALLOC_SAMPLE_MEAN=1000000000000000 "$@"; done | median)
+  printf "%-32s %8.2f %14s %22s\n" "sampler preloaded, no samples" "$(echo "$w / $alone" | bc -l)" "-" "-"
   # kiln, every call probed (one run: it is slow).
+  if [ "${EXACT:-1}" != 0 ]; then
   w=$(wall_of "$kiln" record -q --mem=malloc -g fp -o "$work/exact.kiln" -- "${timed[@]}" "$@")
   est=$(inuse_under "$work/exact.kiln" "$leak")
   printf "%-32s %8.2f %14s %22.3f\n" "kiln --mem=malloc" "$(echo "$w / $alone" | bc -l)" "$est" "$(echo "$est / $truth" | bc -l)"
+  fi
   local mode mean
   for mean in $means; do
   for mode in fp dwarf; do
