@@ -70,7 +70,7 @@ static void *boot_alloc(size_t n) {
     return boot + at + 16;
 }
 
-static void resolve(void) {
+__attribute__((noinline, cold)) static void resolve(void) {
     if (atomic_exchange(&resolving, 1)) return; /* a call from inside dlsym */
     next_calloc = (void *(*)(size_t, size_t))dlsym(RTLD_NEXT, "calloc");
     next_realloc = (void *(*)(void *, size_t))dlsym(RTLD_NEXT, "realloc");
@@ -82,8 +82,9 @@ static void resolve(void) {
     __atomic_store_n(&next_malloc, (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc"), __ATOMIC_RELEASE);
 }
 
-static int ready(void) {
-    if (UNLIKELY(!__atomic_load_n(&next_malloc, __ATOMIC_ACQUIRE))) resolve();
+static inline __attribute__((always_inline)) int ready(void) {
+    if (__builtin_expect(__atomic_load_n(&next_malloc, __ATOMIC_ACQUIRE) != NULL, 1)) return 1;
+    resolve();
     return __atomic_load_n(&next_malloc, __ATOMIC_ACQUIRE) != NULL;
 }
 
@@ -108,12 +109,11 @@ static double uniform01(void) { /* in (0, 1]: xorshift64* */
 
 static int64_t next_gap(void) { return (int64_t)(-log(uniform01()) * (double)sampler_mean_bytes) + 1; }
 
-/* Whether the next n bytes of this thread hold a sample point. The first call of a thread
- * draws its first gap (until_sample starts at 0, and a gap is at least one byte). */
-static int take_sample(size_t n) {
-    if (!sampler_mean_bytes || sampler_busy) return 0;
-    until_sample -= (int64_t)(n < INT64_MAX ? n : INT64_MAX);
-    if (__builtin_expect(until_sample >= 0, 1)) return 0;
+/* The bytes before this thread's next sample point ran out. The first time for a thread, its
+ * first gap is drawn (until_sample starts at 0, and a gap is at least one byte). While the
+ * sampler itself allocates nothing is sampled: the point then falls on the next allocation. */
+__attribute__((noinline)) static int take_sample_slow(void) {
+    if (sampler_busy) return 0;
     static TLS int started;
     if (UNLIKELY(!started)) { /* the thread's first point lies a gap after its first byte */
         started = 1;
@@ -122,6 +122,14 @@ static int take_sample(size_t n) {
     }
     while (until_sample < 0) until_sample += next_gap();
     return 1;
+}
+
+/* Whether the next n bytes of this thread hold a sample point: a subtraction, most of the time. */
+static inline __attribute__((always_inline)) int take_sample(size_t n) {
+    if (!sampler_mean_bytes) return 0;
+    until_sample -= (int64_t)(n < INT64_MAX ? n : INT64_MAX);
+    if (__builtin_expect(until_sample >= 0, 1)) return 0;
+    return take_sample_slow();
 }
 
 /* --- reporting a sampled block --- */

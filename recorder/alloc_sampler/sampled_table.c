@@ -15,7 +15,7 @@
 
 static _Atomic(uintptr_t) *table; /* mapped at the first insert, pages touched as used */
 static atomic_uint table_seq;
-static atomic_size_t table_live;
+atomic_size_t table_live;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static size_t slot_of(uintptr_t p) { return (size_t)(((uint64_t)p >> 4) * 0x9E3779B97F4A7C15ull >> (64 - TABLE_BITS)); }
@@ -88,8 +88,8 @@ static int holds(uintptr_t p) {
     }
 }
 
-int table_release(uintptr_t p) {
-    if (!p || !atomic_load_explicit(&table_live, memory_order_acquire) || !holds(p)) return 0;
+int table_release_slow(uintptr_t p) {
+    if (!holds(p)) return 0;
     pthread_mutex_lock(&lock);
     const int was = remove_locked(p);
     pthread_mutex_unlock(&lock);

@@ -4,6 +4,7 @@
 #ifndef KILN_ALLOC_SAMPLER_PARTS_H
 #define KILN_ALLOC_SAMPLER_PARTS_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,7 +21,13 @@ extern SAMPLER_TLS int sampler_busy;
  * reported). release: whether p was a sampled block (and is no longer). Both take the table's
  * lock only when they change it: a free of a block never sampled takes none. */
 int table_insert(uintptr_t p);
-int table_release(uintptr_t p);
+int table_release_slow(uintptr_t p);
+/* How many sampled blocks are live: 0 most of the time in many programs, and then a free needs
+ * no lookup (checked inline, before a call into sampled_table.c). */
+extern atomic_size_t table_live;
+static inline int table_release(uintptr_t p) {
+    return p && atomic_load_explicit(&table_live, memory_order_acquire) && table_release_slow(p);
+}
 void table_lock(void);
 void table_unlock(void);
 /* In a forked child: the parent's blocks are not the child's to report. */
