@@ -28,4 +28,11 @@ inline bool is_entry_uprobe_name(std::string_view name) {
     return name.starts_with(kUprobePrefix) && probe_target(name).find('+') == std::string_view::npos;
 }
 
+// The markers of kiln's allocation sampler (kiln record --alloc-sample): kiln_sampled_alloc,
+// kiln_sampled_free, kiln_sampled_batch. Their hits are the sampler's reports, read by the alloc
+// views, not calls of the program's.
+inline bool is_alloc_sampler_marker(std::string_view name) {
+    return name.starts_with(kUprobePrefix) && probe_target(name).starts_with("kiln_sampled_");
+}
+
 }  // namespace kiln::format

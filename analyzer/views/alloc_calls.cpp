@@ -157,6 +157,8 @@ Result<AllocCalls> AllocCalls::find(const format::RecordingHeader& header, const
                 "perf probe's entry events recorded with frame-pointer stacks (-g) lack each call's caller (at a "
                 "function's first instruction its return address is on the stack, in no frame yet): the stacks "
                 "end at the caller's caller; record with --call-graph dwarf to keep it";
+        if (p->fn == AllocFn::kSampledAlloc || p->fn == AllocFn::kSampledFree || p->fn == AllocFn::kSampledBatch)
+            c.sampled_ = true;
         c.probes_[i] = *p;
         any = true;
     }

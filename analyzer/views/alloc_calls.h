@@ -56,6 +56,8 @@ public:
     static bool recorded(const format::RecordingHeader& header);
 
     const Probe* probe(int event) const;
+    // Whether the probes are the allocation sampler's markers (kiln record --alloc-sample).
+    bool sampled() const { return sampled_; }
     // Entry probes whose frame-pointer stacks lack the allocator's caller: perf probe events
     // recorded with -g fp (at a function's first instruction the return address is on the
     // stack, not in a frame; kiln's own probes copy it, perf's do not). "" when none.
@@ -71,6 +73,7 @@ public:
 private:
     std::vector<std::optional<Probe>> probes_;  // per header event
     std::string missing_caller_note_;
+    bool sampled_ = false;
 };
 
 }  // namespace kiln::analyzer

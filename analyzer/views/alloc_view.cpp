@@ -253,6 +253,9 @@ std::vector<std::string> AllocView::warnings() const {
     if (bad_batches_)
         out.push_back(v + std::to_string(bad_batches_) + " batches of sampled allocations could not be read, the first: " +
                       bad_batch_);
+    if (calls_.sampled() && !sampled_blocks_)
+        out.push_back(v + "no allocation was sampled: the command allocated fewer bytes than --alloc-sample's mean, or "
+                          "did not load kiln's sampler (a static binary, a setuid program)");
     if (sampled_blocks_)
         out.push_back(v + "allocations were sampled about once per " + std::to_string(sample_mean_) +
                       " bytes (kiln record --alloc-sample): counts and bytes are estimates from " +

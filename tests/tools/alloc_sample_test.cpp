@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
 
 #include "tests/tools/folded_stacks.h"
 #include "tests/tools/kiln_runner.h"
@@ -117,6 +118,30 @@ TEST(AllocSample, ChildrenAreSampledAndTheirPreloadKept) {
     EXPECT_NE(r.out.find("libkiln-alloc-sampler.so libm.so.6"), std::string::npos) << r.out;
     const auto inuse = view(rec, "inuse");
     EXPECT_NEAR(under(inuse, "leak_blocks"), 6400000.0, 6400000.0 * 0.3) << dump(inuse);
+}
+
+// A command that allocates less than the mean, or never loads the sampler, is told apart from
+// one that keeps nothing; -o DIR writes the allocation views and no probes view of the markers.
+TEST(AllocSample, NothingSampledIsSaidAndTheMarkersAreNoProbesView) {
+    TempDir tmp;
+    const std::string rec = tmp.path("true.kiln");
+    auto r = run_kiln({"record", "-q", "--alloc-sample", "1G", "-o", rec, "--", "/bin/true"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::string err;
+    EXPECT_TRUE(view(rec, "inuse", &err).empty());
+    EXPECT_NE(err.find("no allocation was sampled"), std::string::npos) << err;
+    auto probes = run_kiln({"analyze", rec, "--view", "probes"});
+    EXPECT_NE(probes.exit_code, 0);
+    EXPECT_NE(probes.err.find("allocation sampler"), std::string::npos) << probes.err;
+
+    const std::string mix = tmp.path("mix.kiln");
+    r = run_kiln({"record", "-q", "--alloc-sample", "64K", "-o", mix, "--", workload("mem_mix_fp")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto dir = run_kiln({"analyze", mix, "-o", tmp.path("out")});
+    ASSERT_EQ(dir.exit_code, 0) << dir.err;
+    for (const char* f : {"inuse.svg", "alloc.pb.gz", "allocs.folded"})
+        EXPECT_TRUE(std::ifstream(tmp.path("out") + "/" + f).good()) << f << "\n" << dir.err;
+    EXPECT_FALSE(std::ifstream(tmp.path("out") + "/probes.svg").good()) << dir.err;
 }
 
 TEST(AllocSample, BadUseIsRefusedClearly) {
