@@ -1,10 +1,10 @@
 #include "recorder/mem_events.h"
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <system_error>
-#include <filesystem>
-#include <cstdlib>
 
 #include "formats/alloc_sample_batch_layout.h"
 #include "pmu/uprobes.h"
@@ -124,7 +124,8 @@ Result<std::vector<pmu::ResolvedEvent>> mem_events(const RecordOptions& opt, con
         for (const char* sc : kMmapSyscalls)
             for (const char* side : {"sys_enter_", "sys_exit_"}) KILN_TRY(add_event(out, std::string("syscalls:") + side + sc));
     if (opt.mem.malloc && opt.mem.sample_mean) {
-        // libc is the sampler here: its markers are entered once per sampled block and freed block.
+        // `libc` is the sampler here: its markers are entered once per sampled block and per free of
+        // one (-g dwarf), or once per batch of them (-g fp).
         for (const char* marker : {kSampledAllocMarker, kSampledFreeMarker})
             KILN_TRY(add_event(out, "uprobe:" + libc + ":" + marker));
         if (opt.call_graph == CallGraph::kFramePointer) {
