@@ -14,7 +14,10 @@ inline constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'R', 'E', 'C', '\0'};
 // which a 2.x reader would skip likewise.
 // 4.0: every sample without a stack copy as a sample delta (kRecordSampleDelta), fixed fields
 // included, which a 3.x reader would skip likewise.
-inline constexpr uint16_t kVersionMajor = 4;
+// 5.0: those samples as compact samples (kRecordCompactSample), their times in a stream of their
+// own at each chunk's end (kRecordSampleTimes) and their user registers as differences, which a
+// 4.x reader would skip likewise.
+inline constexpr uint16_t kVersionMajor = 5;
 // History of 1.x: 1.1 tracepoint formats in the header; 1.2 uprobe registers and entry return
 // address in fp mode; 1.3 kernel symbols in a KALLSYMS_COMPACT chunk instead of KALLSYMS.
 // 2.1: kernel symbols in a KALLSYMS_FOLDED chunk (function-padding "__pfx_" symbols folded).
@@ -24,7 +27,7 @@ inline constexpr uint16_t kVersionMajor = 4;
 // 4.3: the vdso image in a BINARY chunk named [vdso] in every recording; the kernel's symbols as
 // KALLSYMS_REF at start (the whole table stays in kiln's cache) and KALLSYMS_TOUCHED at each
 // file's end (the symbols the samples hit), instead of the whole table.
-inline constexpr uint16_t kVersionMinor = 3;
+inline constexpr uint16_t kVersionMinor = 0;
 
 struct FilePreamble {
     char magic[8];
@@ -87,9 +90,17 @@ inline constexpr uint32_t kRecordCallchainDelta = 0x4b03;
 // fields as varint differences from its thread's previous sample and its callchain as the
 // frames that changed (formats/sample_delta.h). 4.0 recorders write these instead of 0x4b03.
 inline constexpr uint32_t kRecordSampleDelta = 0x4b04;
+// A user-space record inside PERF_RECORDS (5.0): a sample delta whose time is in the chunk's
+// SAMPLE_TIMES and whose user registers are differences (formats/sample_delta.h). 5.0 recorders
+// write these instead of 0x4b04.
+inline constexpr uint32_t kRecordCompactSample = 0x4b05;
+// A user-space record inside PERF_RECORDS (5.0), at a chunk's end: the times of its compact
+// samples, in their order, as varints (formats/sample_delta.h).
+inline constexpr uint32_t kRecordSampleTimes = 0x4b06;
 // Whether a PERF_RECORDS record is one of kiln's delta-encoded samples.
 inline constexpr bool is_delta_record(uint32_t type) {
-    return type == kRecordStackDelta || type == kRecordCallchainDelta || type == kRecordSampleDelta;
+    return type == kRecordStackDelta || type == kRecordCallchainDelta || type == kRecordSampleDelta ||
+           type == kRecordCompactSample;
 }
 
 }  // namespace kiln::format

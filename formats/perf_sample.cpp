@@ -135,7 +135,7 @@ uint64_t record_identifier(std::span<const uint8_t> record) {
     perf_event_header h;
     std::memcpy(&h, record.data(), sizeof h);
     uint64_t v;
-    if (h.type == kRecordSampleDelta) {  // a varint right after the header
+    if (h.type == kRecordSampleDelta || h.type == kRecordCompactSample) {  // a varint right after the header
         const uint8_t* p = record.data() + sizeof h;
         return get_uleb(p, record.data() + record.size(), v) ? v : 0;
     }

@@ -1,5 +1,7 @@
 #include "formats/sample_delta.h"
 
+#include <asm/perf_regs.h>
+
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -17,6 +19,11 @@ constexpr uint64_t kFieldsBeforeCallchain = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE
                                             PERF_SAMPLE_TIME | PERF_SAMPLE_ADDR | PERF_SAMPLE_ID |
                                             PERF_SAMPLE_STREAM_ID | PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD;
 constexpr size_t kMaxRecord = 0xffff;
+constexpr size_t kTimeField = 2;  // PERF_SAMPLE_TIME in kSampleDeltaFields
+static_assert(kSampleDeltaFields[kTimeField] == PERF_SAMPLE_TIME);
+
+// How a compact sample stores what follows its callchain.
+enum TailForm : uint8_t { kTailAsIs = 0, kTailUserRegs = 1 };
 
 size_t fixed_bytes(uint64_t sample_type) {
     return sizeof(perf_event_header) + 8 * static_cast<size_t>(std::popcount(sample_type & kFieldsBeforeCallchain));
@@ -27,6 +34,63 @@ size_t fixed_bytes(uint64_t sample_type) {
 uint64_t same_depth(const std::vector<uint64_t>& previous, size_t n, size_t k) {
     const size_t p = previous.size();
     return k + p >= n && k + p - n < p ? previous[k + p - n] : 0;
+}
+
+uint64_t load_u64(const uint8_t* p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+}
+
+// The callchain's first user-space entry (the interrupted user ip), 0 when it has none.
+uint64_t first_user_entry(const uint8_t* ips, size_t n) {
+    for (size_t k = 0; k + 1 < n; ++k)
+        if (load_u64(ips + 8 * k) == PERF_CONTEXT_USER) return load_u64(ips + 8 * (k + 1));
+    return 0;
+}
+
+// What user register b of a sample is stored relative to.
+uint64_t register_base(const SampleHistory::Thread& thread, int b, uint64_t user_ip) {
+    if (b == PERF_REG_X86_IP && user_ip != 0) return user_ip;
+    return static_cast<size_t>(b) < SampleHistory::kRegs ? thread.regs[static_cast<size_t>(b)] : 0;
+}
+
+// Where a sample's REGS_USER and STACK_USER lie, after its callchain, when its tail can take
+// form 1: REGS_USER right after the callchain (no RAW, no BRANCH_STACK) and sizes that fit.
+struct UserTail {
+    uint64_t abi = 0;
+    size_t nregs = 0;           // register values present (0 when abi is 0)
+    bool stack = false;         // STACK_USER follows the registers
+    uint64_t stack_size = 0;    // its size field: the copy's bytes
+    uint64_t dyn_size = 0;      // present when stack_size != 0
+    size_t bytes = 0;           // what all of the above takes in the sample
+};
+
+bool user_tail_form_fits(uint64_t sample_type) {
+    return (sample_type & PERF_SAMPLE_REGS_USER) && !(sample_type & (PERF_SAMPLE_RAW | PERF_SAMPLE_BRANCH_STACK));
+}
+
+bool parse_user_tail(const uint8_t* p, size_t len, uint64_t sample_type, size_t mask_regs, UserTail& t) {
+    if (len < 8) return false;
+    t.abi = load_u64(p);
+    size_t at = 8;
+    t.nregs = t.abi != 0 ? mask_regs : 0;
+    if ((len - at) / 8 < t.nregs) return false;
+    at += 8 * t.nregs;
+    t.stack = sample_type & PERF_SAMPLE_STACK_USER;
+    if (t.stack) {
+        if (len - at < 8) return false;
+        t.stack_size = load_u64(p + at);
+        at += 8;
+        if (t.stack_size != 0) {
+            if (t.stack_size > len - at || len - at - t.stack_size < 8) return false;
+            at += static_cast<size_t>(t.stack_size);
+            t.dyn_size = load_u64(p + at);
+            at += 8;
+        }
+    }
+    t.bytes = at;
+    return true;
 }
 
 }  // namespace
@@ -60,17 +124,56 @@ SampleHistory::Thread& SampleHistory::of(uint32_t tid) {
     }
     if (last_->generation != generation_) {
         last_->fields.fill(0);
+        last_->time_step = 0;
+        last_->regs.fill(0);
         last_->ips.clear();
         last_->generation = generation_;
     }
     return *last_;
 }
 
+void SampleTimes::add(std::span<const uint8_t> record) {
+    if (record.size() > sizeof(perf_event_header)) parts_.push_back(record.subspan(sizeof(perf_event_header)));
+}
+
+bool SampleTimes::next(uint64_t& z) {
+    while (part_ < parts_.size() && at_ >= parts_[part_].size()) {
+        ++part_;
+        at_ = 0;
+    }
+    if (part_ >= parts_.size()) return false;
+    const auto part = parts_[part_];
+    const uint8_t* p = part.data() + at_;
+    const bool ok = get_uleb(p, part.data() + part.size(), z);  // a varint never spans two records
+    at_ = static_cast<size_t>(p - part.data());
+    return ok;
+}
+
+size_t SampleDeltaEncoder::write_times(uint8_t* out) const {
+    uint8_t* o = out;
+    size_t at = 0;
+    while (at < times_.size()) {
+        size_t end = std::min(times_.size(), at + kMaxSampleTimesBytes);
+        while (end < times_.size() && (times_[end - 1] & 0x80)) --end;  // end after a varint's last byte
+        const size_t n = end - at;
+        if (out != nullptr) {
+            const perf_event_header h{kRecordSampleTimes, 0, static_cast<uint16_t>(sizeof(perf_event_header) + n)};
+            std::memcpy(o, &h, sizeof h);
+            std::memcpy(o + sizeof h, times_.data() + at, n);
+        }
+        o += sizeof(perf_event_header) + n;
+        at = end;
+    }
+    return static_cast<size_t>(o - out);
+}
+
 size_t SampleDeltaEncoder::encode(const SampleLayout& layout, std::span<const uint8_t> record, uint8_t* out) {
     const uint64_t st = layout.sample_type;
-    if (st != head_type_) {
+    if (st != head_type_ || layout.sample_regs_user != regs_mask_) {
         head_type_ = st;
         head_ = fixed_bytes(st);
+        regs_mask_ = layout.sample_regs_user;
+        mask_regs_ = static_cast<size_t>(std::popcount(regs_mask_));
     }
     const size_t head = head_;
     const bool has_chain = st & PERF_SAMPLE_CALLCHAIN;
@@ -83,6 +186,11 @@ size_t SampleDeltaEncoder::encode(const SampleLayout& layout, std::span<const ui
         std::memcpy(out, record.data(), record.size());
         return record.size();
     }
+    const size_t after = has_chain ? head + 8 + 8 * static_cast<size_t>(n) : head;
+    UserTail tail;
+    const bool regs_form = user_tail_form_fits(st) &&
+                           parse_user_tail(record.data() + after, record.size() - after, st, mask_regs_, tail);
+
     const uint8_t* in = record.data() + sizeof(perf_event_header);
     uint64_t identifier = 0;
     if (st & PERF_SAMPLE_IDENTIFIER) {
@@ -101,10 +209,18 @@ size_t SampleDeltaEncoder::encode(const SampleLayout& layout, std::span<const ui
         std::memcpy(&v, in, 8);
         in += 8;
         if (kSampleDeltaFields[i] == PERF_SAMPLE_TID) v = pid_tid[0];
-        o = put_uleb(o, zigzag(v - thread.fields[i]));
+        if (i == kTimeField) {
+            const uint64_t step = v - thread.fields[i];
+            const size_t at = times_.size();
+            times_.resize(at + 10);
+            times_.resize(static_cast<size_t>(put_uleb(times_.data() + at, zigzag(step - thread.time_step)) - times_.data()));
+            thread.time_step = step;
+        } else {
+            o = put_uleb(o, zigzag(v - thread.fields[i]));
+        }
         thread.fields[i] = v;
     }
-    size_t after = head;
+    uint64_t user_ip = 0;
     if (has_chain) {
         const size_t count = static_cast<size_t>(n);
         const uint8_t* ips = record.data() + head + 8;
@@ -113,37 +229,69 @@ size_t SampleDeltaEncoder::encode(const SampleLayout& layout, std::span<const ui
         const size_t fresh = count - shared;
         o = put_uleb(o, fresh);
         o = put_uleb(o, shared);
-        for (size_t k = 0; k < fresh; ++k) {
-            uint64_t ip;
-            std::memcpy(&ip, ips + 8 * k, 8);
-            o = put_uleb(o, zigzag(ip - same_depth(previous, count, k)));
-        }
+        for (size_t k = 0; k < fresh; ++k) o = put_uleb(o, zigzag(load_u64(ips + 8 * k) - same_depth(previous, count, k)));
         previous.resize(count);
         if (count > 0) std::memcpy(previous.data(), ips, 8 * count);
-        after = head + 8 + 8 * count;
+        if (regs_form) user_ip = first_user_entry(ips, count);
     }
-    std::memcpy(o, record.data() + after, record.size() - after);
-    o += record.size() - after;
+    size_t rest = after;
+    if (regs_form) {
+        *o++ = kTailUserRegs;
+        o = put_uleb(o, tail.abi);
+        const uint8_t* r = record.data() + after + 8;
+        if (tail.nregs != 0) {
+            for (uint64_t m = regs_mask_; m != 0; m &= m - 1, r += 8) {
+                const int b = std::countr_zero(m);
+                const uint64_t v = load_u64(r);
+                o = put_uleb(o, zigzag(v - register_base(thread, b, user_ip)));
+                if (static_cast<size_t>(b) < SampleHistory::kRegs) thread.regs[static_cast<size_t>(b)] = v;
+            }
+        }
+        if (tail.stack) {
+            o = put_uleb(o, tail.stack_size);
+            const auto size = static_cast<size_t>(tail.stack_size);
+            std::memcpy(o, r + 8, size);
+            o += size;
+            if (size != 0) o = put_uleb(o, zigzag(tail.stack_size - tail.dyn_size));
+        }
+        rest = after + tail.bytes;
+    } else {
+        *o++ = kTailAsIs;
+    }
+    std::memcpy(o, record.data() + rest, record.size() - rest);
+    o += record.size() - rest;
     std::memcpy(out, record.data(), sizeof(perf_event_header));  // keeps the kernel's misc
     const auto size = static_cast<size_t>(o - out);
-    set_record_header(out, kRecordSampleDelta, size);
+    set_record_header(out, kRecordCompactSample, size);
     return size;
 }
 
 Status expand_sample_delta(const SampleLayout& layout, SampleHistory& history, std::span<const uint8_t> record,
-                           ExpandedBytes& out) {
+                           ExpandedBytes& out, SampleTimes* times) {
     if (!sample_delta_fits(layout)) return make_error("sample delta of an event without thread ids, or with READ");
+    const bool compact = times != nullptr;
     const uint64_t st = layout.sample_type;
     const uint8_t* p = record.data() + sizeof(perf_event_header);
     const uint8_t* const end = record.data() + record.size();
     auto cut = [] { return make_error("sample delta: truncated or overlong number"); };
     uint64_t identifier, tid;
     if (!get_uleb(p, end, identifier) || !get_uleb(p, end, tid)) return cut();
+    // A compact sample's time is the chunk's next one, taken even when the rest cannot be
+    // decoded, so the samples after it still find theirs.
+    uint64_t time_z = 0;
+    if (compact && (st & PERF_SAMPLE_TIME) && !times->next(time_z))
+        return make_error("compact sample: the chunk's SAMPLE_TIMES hold no time for it");
     if (tid > UINT32_MAX) return make_error("sample delta: thread id " + std::to_string(tid) + " is not 32-bit");
     auto& thread = history.of(static_cast<uint32_t>(tid));
     std::array<uint64_t, kSampleDeltaFields.size()> fields = thread.fields;
+    uint64_t time_step = thread.time_step;
     for (size_t i = 0; i < kSampleDeltaFields.size(); ++i) {
         if (!(st & kSampleDeltaFields[i])) continue;
+        if (compact && i == kTimeField) {
+            time_step += unzigzag(time_z);
+            fields[i] += time_step;
+            continue;
+        }
         uint64_t z;
         if (!get_uleb(p, end, z)) return cut();
         fields[i] += unzigzag(z);
@@ -166,10 +314,47 @@ Status expand_sample_delta(const SampleLayout& layout, SampleHistory& history, s
             if (!get_uleb(p, end, z)) return cut();
         }
     }
+    // The tail: as it is, or (compact, form 1) user registers and stack copy to rebuild.
+    UserTail tail;
+    const uint8_t* regs_at = p;
+    const uint8_t* stack_at = p;
+    if (compact) {
+        if (p == end) return make_error("compact sample: no tail form");
+        const uint8_t form = *p++;
+        if (form == kTailUserRegs) {
+            if (!user_tail_form_fits(st)) return make_error("compact sample: user registers in a sample without them");
+            if (!get_uleb(p, end, tail.abi)) return cut();
+            tail.nregs = tail.abi != 0 ? static_cast<size_t>(std::popcount(layout.sample_regs_user)) : 0;
+            regs_at = p;
+            for (size_t k = 0; k < tail.nregs; ++k) {
+                uint64_t z;
+                if (!get_uleb(p, end, z)) return cut();
+            }
+            tail.bytes = 8 + 8 * tail.nregs;
+            tail.stack = st & PERF_SAMPLE_STACK_USER;
+            if (tail.stack) {
+                if (!get_uleb(p, end, tail.stack_size)) return cut();
+                if (tail.stack_size > static_cast<uint64_t>(end - p))
+                    return make_error("compact sample: a stack copy of " + std::to_string(tail.stack_size) +
+                                      " bytes in a record with " + std::to_string(end - p) + " left");
+                stack_at = p;
+                p += tail.stack_size;
+                tail.bytes += 8 + static_cast<size_t>(tail.stack_size);
+                if (tail.stack_size != 0) {
+                    uint64_t z;
+                    if (!get_uleb(p, end, z)) return cut();
+                    tail.dyn_size = tail.stack_size - unzigzag(z);
+                    tail.bytes += 8;
+                }
+            }
+        } else if (form != kTailAsIs) {
+            return make_error("compact sample: unknown tail form " + std::to_string(form));
+        }
+    }
     const size_t head = fixed_bytes(st);
     const size_t n = static_cast<size_t>(fresh + shared);
-    const size_t tail = static_cast<size_t>(end - p);
-    const size_t size = head + (has_chain ? 8 + 8 * n : 0) + tail;
+    const size_t rest = static_cast<size_t>(end - p);
+    const size_t size = head + (has_chain ? 8 + 8 * n : 0) + tail.bytes + rest;
     if (size > kMaxRecord) return make_error("sample delta: decoded sample of " + std::to_string(size) + " bytes");
 
     uint8_t* o = out.append(size);
@@ -190,6 +375,7 @@ Status expand_sample_delta(const SampleLayout& layout, SampleHistory& history, s
         }
         w += 8;
     }
+    uint64_t user_ip = 0;
     if (has_chain) {
         const uint64_t nr = n;
         std::memcpy(w, &nr, 8);
@@ -207,10 +393,37 @@ Status expand_sample_delta(const SampleLayout& layout, SampleHistory& history, s
         // The whole callchain is in the output now; previous was read before it is overwritten.
         previous.resize(n);
         if (n > 0) std::memcpy(previous.data(), w, 8 * n);
+        if (tail.bytes != 0) user_ip = first_user_entry(w, n);
         w += 8 * n;
     }
-    std::memcpy(w, p, tail);
+    if (tail.bytes != 0) {
+        std::memcpy(w, &tail.abi, 8);
+        w += 8;
+        const uint8_t* q = regs_at;
+        if (tail.nregs != 0) {
+            for (uint64_t m = layout.sample_regs_user; m != 0; m &= m - 1, w += 8) {
+                const int b = std::countr_zero(m);
+                uint64_t z;
+                (void)get_uleb(q, end, z);  // read whole above
+                const uint64_t v = register_base(thread, b, user_ip) + unzigzag(z);
+                std::memcpy(w, &v, 8);
+                if (static_cast<size_t>(b) < SampleHistory::kRegs) thread.regs[static_cast<size_t>(b)] = v;
+            }
+        }
+        if (tail.stack) {
+            std::memcpy(w, &tail.stack_size, 8);
+            w += 8;
+            std::memcpy(w, stack_at, static_cast<size_t>(tail.stack_size));
+            w += tail.stack_size;
+            if (tail.stack_size != 0) {
+                std::memcpy(w, &tail.dyn_size, 8);
+                w += 8;
+            }
+        }
+    }
+    std::memcpy(w, p, rest);
     thread.fields = fields;
+    thread.time_step = time_step;
     return {};
 }
 

@@ -260,8 +260,9 @@ std::vector<std::string> StackDeltaExpansion::warnings() const {
 
 StackDeltaExpander::StackDeltaExpander(const StackLayouts& layouts, std::span<const uint8_t> payload)
     : layouts_(layouts), payload_(payload) {
-    (void)for_each_record(payload, [&](const perf_event_header& h, std::span<const uint8_t>) {
-        result_.expanded |= is_delta_record(h.type);
+    (void)for_each_record(payload, [&](const perf_event_header& h, std::span<const uint8_t> rec) {
+        result_.expanded |= is_delta_record(h.type) || h.type == kRecordSampleTimes;
+        if (h.type == kRecordSampleTimes) times_.add(rec);
     });
 }
 
@@ -278,6 +279,7 @@ bool StackDeltaExpander::next(std::vector<uint8_t>& out, size_t slice_bytes) {
         pos_ += rec->size();
         perf_event_header h;
         std::memcpy(&h, rec->data(), sizeof h);
+        if (h.type == kRecordSampleTimes) continue;  // read through times_
         if (!is_delta_record(h.type)) {
             std::memcpy(bytes.append(rec->size()), rec->data(), rec->size());
             continue;
@@ -286,7 +288,8 @@ bool StackDeltaExpander::next(std::vector<uint8_t>& out, size_t slice_bytes) {
         Status st = !layout                             ? Status(make_error("delta record of an unknown event, or one that has none"))
                     : h.type == kRecordStackDelta     ? expand_one(*layout, tables_, *rec, bytes)
                     : h.type == kRecordCallchainDelta ? expand_callchain_delta(*layout, callchains_, *rec, bytes)
-                                                      : expand_sample_delta(*layout, samples_, *rec, bytes);
+                    : h.type == kRecordSampleDelta    ? expand_sample_delta(*layout, samples_, *rec, bytes)
+                                                      : expand_sample_delta(*layout, samples_, *rec, bytes, &times_);
         if (!st && result_.dropped++ == 0) result_.first_error = st.error().message;
     }
     bytes.finish();

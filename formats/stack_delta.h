@@ -104,8 +104,8 @@ struct StackDeltaExpansion {
 
 // Expands one PERF_RECORDS payload a slice at a time: every delta record replaced by the
 // sample it encodes (a stack delta's STACK_USER copy holding dyn_size bytes rounded up to 8,
-// as a trimmed sample; a callchain or sample delta's fixed fields and whole callchain), other
-// records copied as they are. The recorder bounds a chunk's stored
+// as a trimmed sample; a callchain, sample delta or compact sample's fixed fields and whole
+// callchain), SAMPLE_TIMES records dropped, other records copied as they are. The recorder bounds a chunk's stored
 // bytes, not what they expand to (5-20x with real stacks, far more in a crafted file), so a
 // reader keeps its memory bounded by taking slices of about the size it chooses.
 class StackDeltaExpander {
@@ -128,6 +128,7 @@ private:
     StackBlockTables tables_;
     CallchainHistory callchains_;
     SampleHistory samples_;
+    SampleTimes times_;  // the payload's SAMPLE_TIMES, for its compact samples
     StackDeltaExpansion result_;
 };
 

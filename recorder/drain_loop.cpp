@@ -36,7 +36,9 @@ uint8_t* DrainLoop::reserve(size_t n) {
     // expand it a slice at a time (StackDeltaExpander), so that size needs no bound here. Each
     // chunk starts the deltas afresh with full stack copies: bounding the expanded size as well
     // (2 MiB) had made those first copies 31% of a 4000 Hz DWARF recording's bytes.
-    if (d.size() + n > d.capacity()) return nullptr;
+    // Room is kept for the SAMPLE_TIMES records that end the chunk (one more sample's time
+    // included).
+    if (d.size() + n + sample_deltas_.times_room() > d.capacity()) return nullptr;
     size_t at = d.size();
     // resize within reserved capacity: no allocation.
     d.resize(at + n);
@@ -44,6 +46,10 @@ uint8_t* DrainLoop::reserve(size_t n) {
 }
 
 void DrainLoop::swap_buffer() {
+    auto& d = current_->data;
+    const size_t at = d.size();
+    d.resize(at + sample_deltas_.write_times(nullptr));  // within capacity: reserve() kept it free
+    sample_deltas_.write_times(d.data() + at);
     stack_deltas_.reset();  // every chunk decodes on its own
     sample_deltas_.reset();
     last_flush_ = std::chrono::steady_clock::now();

@@ -5,6 +5,7 @@
 // reason, never read out of bounds.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 
@@ -13,6 +14,7 @@
 #include "formats/record_expansion.h"
 #include "formats/sample_delta.h"
 #include "formats/stack_delta.h"
+#include "formats/varint.h"
 #include "tests/formats/record_test_helpers.h"
 
 using namespace kiln::format;
@@ -25,11 +27,17 @@ constexpr uint64_t kId = 41;
 constexpr uint64_t kFpType = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
                              PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN | PERF_SAMPLE_RAW;
 
-perf_event_attr attr_of(uint64_t sample_type) {
+// -g fp's stack top: the stack and instruction pointers, 32 bytes at sp.
+constexpr uint64_t kSpIpRegs = (1ULL << 7) | (1ULL << 8);  // PERF_REG_X86_SP, PERF_REG_X86_IP
+constexpr uint64_t kStackTopType = (kFpType & ~uint64_t{PERF_SAMPLE_RAW}) | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+
+perf_event_attr attr_of(uint64_t sample_type, uint64_t regs = kSpIpRegs) {
     perf_event_attr a{};
     a.size = sizeof a;
     a.sample_type = sample_type;
     a.sample_id_all = 1;
+    if (sample_type & PERF_SAMPLE_REGS_USER) a.sample_regs_user = regs;
+    if (sample_type & PERF_SAMPLE_STACK_USER) a.sample_stack_user = 32;
     return a;
 }
 
@@ -48,6 +56,10 @@ struct Fields {
     uint32_t cpu = 1;
     std::vector<uint64_t> chain;
     std::vector<uint8_t> raw = {1, 2, 3, 4};
+    uint64_t abi = 2;                  // PERF_SAMPLE_REGS_ABI_64; 0: no user registers (a kernel thread)
+    std::vector<uint64_t> regs;        // the mask's registers, lowest number first
+    std::vector<uint8_t> stack;        // STACK_USER's copy (its size field is stack.size())
+    uint64_t dyn_size = 0;
 };
 
 // A sample of `sample_type` holding f's values, in the kernel's field order.
@@ -78,6 +90,16 @@ std::vector<uint8_t> sample(uint64_t sample_type, const Fields& f) {
         w.raw(f.raw.data(), f.raw.size());
         while (w.size() % 8) w.u8(0);
     }
+    if (sample_type & PERF_SAMPLE_REGS_USER) {
+        w.u64(f.abi);
+        if (f.abi != 0)
+            for (uint64_t r : f.regs) w.u64(r);
+    }
+    if (sample_type & PERF_SAMPLE_STACK_USER) {
+        w.u64(f.stack.size());
+        w.raw(f.stack.data(), f.stack.size());
+        if (!f.stack.empty()) w.u64(f.dyn_size);
+    }
     auto bytes = w.take();
     const perf_event_header h{PERF_RECORD_SAMPLE, PERF_RECORD_MISC_USER, static_cast<uint16_t>(bytes.size())};
     std::memcpy(bytes.data(), &h, sizeof h);
@@ -87,14 +109,20 @@ std::vector<uint8_t> sample(uint64_t sample_type, const Fields& f) {
 std::vector<uint8_t> encode_chunk(SampleDeltaEncoder& enc, uint64_t sample_type,
                                   const std::vector<std::vector<uint8_t>>& records) {
     const auto layout = SampleLayout::from_attr(attr_of(sample_type));
+    EXPECT_EQ(enc.write_times(nullptr), 0u) << "a chunk starts without times";
     std::vector<uint8_t> payload;
     for (const auto& r : records) {
         const size_t at = payload.size(), room = SampleDeltaEncoder::max_encoded_size(r.size());
+        const size_t room_for_times = enc.times_room();
         payload.resize(at + room);
         const size_t n = enc.encode(layout, r, payload.data() + at);
         EXPECT_LE(n, room);
         payload.resize(at + n);
+        EXPECT_LE(enc.write_times(nullptr), room_for_times) << "the chunk's times fit the room kept for them";
     }
+    const size_t at = payload.size(), n = enc.write_times(nullptr);
+    payload.resize(at + n);
+    EXPECT_EQ(enc.write_times(payload.data() + at), n);
     return payload;
 }
 
@@ -117,6 +145,18 @@ std::vector<std::vector<uint8_t>> workload(uint64_t sample_type, size_t samples,
         f.addr = rng() % 2 ? 0x7ffd0000 + rng() % 65536 : 0;
         f.ip = f.chain[1];
         f.raw.assign(rng() % 12, static_cast<uint8_t>(i));
+        // The stack top: sp moves with the call depth, ip is the first user frame but now and
+        // then (a sample in a frameless leaf's prologue would show a different one).
+        const uint64_t sp = 0x7ffd'0000'0000 - 64 * f.chain.size();
+        const uint64_t user_ip = *(std::find(f.chain.begin(), f.chain.end(), PERF_CONTEXT_USER) + 1);
+        f.regs = {sp, rng() % 16 == 0 ? user_ip + 3 : user_ip};
+        f.stack.resize(32);
+        for (size_t k = 0; k < f.stack.size(); ++k) f.stack[k] = static_cast<uint8_t>(sp >> (k % 8) ^ k);
+        f.dyn_size = rng() % 8 == 0 ? 24 : 32;
+        if (rng() % 50 == 0) {  // a kernel thread: no user registers, an empty copy
+            f.abi = 0;
+            f.stack.clear();
+        }
         out.push_back(sample(sample_type, f));
     }
     return out;
@@ -135,7 +175,7 @@ TEST(SampleDelta, FramePointerSamplesExpandToExactlyThemselvesAtAThirdOfTheBytes
     const auto records = workload(kFpType, 3000, 1);
     SampleDeltaEncoder enc;
     const auto payload = encode_chunk(enc, kFpType, records);
-    EXPECT_EQ(count_type(payload, kRecordSampleDelta), records.size());
+    EXPECT_EQ(count_type(payload, kRecordCompactSample), records.size());
     const auto whole = joined(records);
     EXPECT_LT(payload.size(), whole.size() * 4 / 10) << "fixed fields and shared frames shrink";
     EXPECT_EQ(expanded(kFpType, payload), whole);
@@ -155,7 +195,7 @@ TEST(SampleDelta, EveryFieldLayoutRoundTrips) {
         const auto records = workload(st, 500, 3);
         SampleDeltaEncoder enc;
         const auto payload = encode_chunk(enc, st, records);
-        EXPECT_EQ(count_type(payload, kRecordSampleDelta), records.size());
+        EXPECT_EQ(count_type(payload, kRecordCompactSample), records.size());
         EXPECT_EQ(expanded(st, payload), joined(records));
         perf_event_header h;
         std::memcpy(&h, payload.data(), sizeof h);
@@ -179,13 +219,14 @@ TEST(SampleDelta, RepeatedEmptyAndChangedCallchainsRoundTrip) {
     }
     SampleDeltaEncoder enc;
     const auto payload = encode_chunk(enc, kFpType, records);
-    EXPECT_EQ(count_type(payload, kRecordSampleDelta), records.size());
+    EXPECT_EQ(count_type(payload, kRecordCompactSample), records.size());
     EXPECT_EQ(expanded(kFpType, payload), joined(records));
-    // The repeat of a: header, id, tid, five one-byte field deltas, fresh 0, shared 4, raw 8.
+    // The repeat of a: header, id, tid, four one-byte field deltas (the time is in the chunk's
+    // SAMPLE_TIMES), fresh 0, shared 4, the tail's form, raw 8.
     perf_event_header h;
     std::memcpy(&h, payload.data(), sizeof h);
     std::memcpy(&h, payload.data() + h.size, sizeof h);
-    EXPECT_EQ(h.size, 8u + 1 + 1 + 5 + 1 + 1 + 8);
+    EXPECT_EQ(h.size, 8u + 1 + 1 + 4 + 1 + 1 + 1 + 8);
 }
 
 TEST(SampleDelta, EveryChunkDecodesOnItsOwn) {
@@ -218,7 +259,7 @@ TEST(SampleDelta, ExtremeValuesStayWithinTheReservedBound) {
     }
     SampleDeltaEncoder enc;
     const auto payload = encode_chunk(enc, st, records);  // checks the bound per record
-    EXPECT_EQ(count_type(payload, kRecordSampleDelta), records.size());
+    EXPECT_EQ(count_type(payload, kRecordCompactSample), records.size());
     EXPECT_EQ(expanded(st, payload), joined(records));
 }
 
@@ -260,4 +301,113 @@ TEST(SampleDelta, UndecodableDeltasAreDroppedWithAReason) {
     EXPECT_EQ(r.dropped, 2u);
     enc.reset();
     expect_damage_survived(StackLayouts(events()), encode_chunk(enc, kFpType, workload(kFpType, 40, 5)));
+}
+
+TEST(SampleDelta, TheStackTopsRegistersAndCopyRoundTripAndShrink) {
+    // -g fp's samples: sp and ip as differences (ip from the callchain's first user entry, sp
+    // from the thread's last), the 32-byte copy and its sizes as small numbers.
+    const auto records = workload(kStackTopType, 3000, 6);
+    SampleDeltaEncoder enc;
+    const auto payload = encode_chunk(enc, kStackTopType, records);
+    EXPECT_EQ(count_type(payload, kRecordCompactSample), records.size());
+    EXPECT_EQ(expanded(kStackTopType, payload), joined(records));
+    EXPECT_EQ(expanded_in_slices(StackLayouts(events(kStackTopType)), payload, 4096), joined(records));
+    // The tail (abi, two registers, size, 32 bytes, dyn_size: 72 bytes) takes ~38 stored.
+    size_t tails = 0;
+    for (const auto& r : records) tails += r.size();
+    EXPECT_LT(payload.size(), tails / 2);
+    // Registers the event has beyond the kept 24 (none on x86-64's general set) and a mask
+    // with ip alone round-trip too.
+    for (uint64_t regs : {uint64_t{1} << 8, (uint64_t{1} << 8) | (uint64_t{1} << 40)}) {
+        Fields f;
+        f.pid = f.tid = 12;
+        f.chain = {PERF_CONTEXT_USER, 0x401000, 0x402000};
+        f.regs = regs == (uint64_t{1} << 8) ? std::vector<uint64_t>{0x401000} : std::vector<uint64_t>{0x401000, 77};
+        f.stack.assign(32, 9);
+        f.dyn_size = 32;
+        const uint64_t st = kStackTopType;
+        const auto attr = attr_of(st, regs);
+        const auto layout = SampleLayout::from_attr(attr);
+        const auto one = sample(st, f);
+        SampleDeltaEncoder e;
+        std::vector<uint8_t> out(SampleDeltaEncoder::max_encoded_size(one.size()));
+        out.resize(e.encode(layout, one, out.data()));
+        const size_t at = out.size();
+        out.resize(at + e.write_times(nullptr));
+        e.write_times(out.data() + at);
+        EventDescription ev;
+        ev.name = "cpu-clock";
+        ev.attr.assign(reinterpret_cast<const uint8_t*>(&attr), reinterpret_cast<const uint8_t*>(&attr) + sizeof attr);
+        ev.ids = {kId};
+        std::vector<uint8_t> back;
+        const auto r = expand_stack_deltas(StackLayouts({ev}), out, back);
+        EXPECT_EQ(r.dropped, 0u) << r.first_error;
+        EXPECT_EQ(back, one);
+    }
+}
+
+TEST(SampleDelta, TimesSpanAsManySampleTimesRecordsAsTheyNeed) {
+    // Times far apart take 10-byte varints: 8000 of them need two SAMPLE_TIMES records, split
+    // between two varints.
+    std::mt19937_64 rng(7);
+    std::vector<std::vector<uint8_t>> records;
+    for (int i = 0; i < 8000; ++i) {
+        Fields f;
+        f.pid = f.tid = 5 + i % 3;
+        f.time = rng();
+        f.chain = {PERF_CONTEXT_USER, 0x401000};
+        records.push_back(sample(kFpType, f));
+    }
+    SampleDeltaEncoder enc;
+    const auto payload = encode_chunk(enc, kFpType, records);
+    EXPECT_EQ(count_type(payload, kRecordSampleTimes), 2u);
+    EXPECT_EQ(expanded(kFpType, payload), joined(records));
+    EXPECT_EQ(expanded_in_slices(StackLayouts(events()), payload, 1000), joined(records));
+}
+
+TEST(SampleDelta, SamplesWithoutTheirTimesAreDroppedWithAReason) {
+    const auto records = workload(kFpType, 20, 8);
+    SampleDeltaEncoder enc;
+    auto payload = encode_chunk(enc, kFpType, records);
+    // Cut the SAMPLE_TIMES record off the chunk's end.
+    const size_t times_at = payload.size() - enc.write_times(nullptr);
+    payload.resize(times_at);
+    std::vector<uint8_t> out;
+    const auto r = expand_stack_deltas(StackLayouts(events()), payload, out);
+    EXPECT_EQ(r.dropped, records.size());
+    EXPECT_NE(r.first_error.find("SAMPLE_TIMES hold no time"), std::string::npos) << r.first_error;
+}
+
+TEST(SampleDelta, Format4SampleDeltasStillExpand) {
+    // 4.x recorders wrote SAMPLE_DELTA (0x4b04): the time among the fields, the tail as it is.
+    // Two samples of thread 9: ip 0x401010 then 0x401020, time 1000 then 1250, cpu 1, period
+    // 250000, callchain {USER, ip, 0x402000} then the same with the new ip, raw {1,2,3,4}.
+    std::vector<std::vector<uint8_t>> records;
+    for (uint64_t k : {0, 1}) {
+        Fields f;
+        f.pid = f.tid = 9;
+        f.ip = 0x401010 + 0x10 * k;
+        f.time = 1000 + 250 * k;
+        f.chain = {PERF_CONTEXT_USER, f.ip, 0x402000};
+        records.push_back(sample(kFpType, f));
+    }
+    std::vector<uint8_t> payload;
+    auto record = [&](std::vector<uint64_t> ulebs, const std::vector<uint8_t>& tail) {
+        std::vector<uint8_t> r(8);
+        for (uint64_t v : ulebs) {
+            uint8_t b[10];
+            r.insert(r.end(), b, put_uleb(b, v));
+        }
+        r.insert(r.end(), tail.begin(), tail.end());
+        const perf_event_header h{kRecordSampleDelta, PERF_RECORD_MISC_USER, static_cast<uint16_t>(r.size())};
+        std::memcpy(r.data(), &h, sizeof h);
+        payload.insert(payload.end(), r.begin(), r.end());
+    };
+    const std::vector<uint8_t> raw = {4, 0, 0, 0, 1, 2, 3, 4};
+    // id, tid, then ip, pid, time, cpu, period differences, fresh, shared, entries.
+    record({kId, 9, zigzag(0x401010), zigzag(9), zigzag(1000), zigzag(1), zigzag(250000), 3, 0,
+            zigzag(PERF_CONTEXT_USER), zigzag(0x401010), zigzag(0x402000)},
+           raw);
+    record({kId, 9, zigzag(0x10), 0, zigzag(250), 0, 0, 2, 1, 0, zigzag(0x10)}, raw);  // 0x402000 shared
+    EXPECT_EQ(expanded(kFpType, payload), joined(records));
 }
