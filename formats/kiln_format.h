@@ -16,7 +16,7 @@ inline constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'R', 'E', 'C', '\0'};
 // included, which a 3.x reader would skip likewise.
 // 5.0: those samples as compact samples (kRecordCompactSample), their times in a stream of their
 // own at each chunk's end (kRecordSampleTimes) and their user registers as differences, which a
-// 4.x reader would skip likewise.
+// 4.x reader would skip likewise; the vdso's BINARY chunk at the end, only when samples hit it.
 inline constexpr uint16_t kVersionMajor = 5;
 // History of 1.x: 1.1 tracepoint formats in the header; 1.2 uprobe registers and entry return
 // address in fp mode; 1.3 kernel symbols in a KALLSYMS_COMPACT chunk instead of KALLSYMS.

@@ -20,6 +20,8 @@ SampleLayout SampleLayout::from_attr(const perf_event_attr& attr) {
     l.sample_id_all = attr.sample_id_all != 0;
     l.sample_stack_user = attr.sample_stack_user;
     if (!attr.freq && !(attr.sample_type & PERF_SAMPLE_PERIOD)) l.fixed_period = attr.sample_period;
+    l.period_is_time = attr.type == PERF_TYPE_SOFTWARE &&
+                       (attr.config == PERF_COUNT_SW_CPU_CLOCK || attr.config == PERF_COUNT_SW_TASK_CLOCK);
     return l;
 }
 
@@ -120,6 +122,43 @@ SampleId parse_sample_id(const SampleLayout& layout, std::span<const uint8_t> re
     if (st & PERF_SAMPLE_IDENTIFIER) id.id = take();
     id.present = true;
     return id;
+}
+
+uint64_t sample_user_ip(const SampleLayout& layout, std::span<const uint8_t> record) {
+    constexpr uint64_t kBeforeCallchain = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
+                                          PERF_SAMPLE_ADDR | PERF_SAMPLE_ID | PERF_SAMPLE_STREAM_ID |
+                                          PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD;
+    constexpr int kIpRegister = 8;  // PERF_REG_X86_IP
+    const uint64_t st = layout.sample_type;
+    if (st & PERF_SAMPLE_READ) return 0;  // variable-sized before the callchain: not worth it
+    const uint8_t* const begin = record.data();
+    const size_t size = record.size();
+    size_t at = sizeof(perf_event_header) + 8 * static_cast<size_t>(std::popcount(st & kBeforeCallchain));
+    if (at > size) return 0;
+    auto u64_at = [&](size_t off) {
+        uint64_t v;
+        std::memcpy(&v, begin + off, 8);
+        return v;
+    };
+    if (st & PERF_SAMPLE_CALLCHAIN) {
+        if (size - at < 8) return 0;
+        const uint64_t n = u64_at(at);
+        at += 8;
+        if (n > (size - at) / 8) return 0;
+        for (size_t k = 0; k + 1 < n; ++k)
+            if (u64_at(at + 8 * k) == PERF_CONTEXT_USER) return u64_at(at + 8 * (k + 1));
+        at += 8 * static_cast<size_t>(n);
+    }
+    if ((st & PERF_SAMPLE_REGS_USER) && !(st & (PERF_SAMPLE_RAW | PERF_SAMPLE_BRANCH_STACK)) &&
+        (layout.sample_regs_user >> kIpRegister & 1)) {
+        const size_t slot = static_cast<size_t>(std::popcount(layout.sample_regs_user & ((1ULL << kIpRegister) - 1)));
+        if (size - at >= 8 && u64_at(at) != 0 && (size - at - 8) / 8 > slot) return u64_at(at + 8 + 8 * slot);
+    }
+    perf_event_header h;
+    std::memcpy(&h, begin, sizeof h);
+    const bool user_mode = (h.misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_USER;
+    if (user_mode && (st & PERF_SAMPLE_IP)) return u64_at(sizeof(perf_event_header) + ((st & PERF_SAMPLE_IDENTIFIER) ? 8 : 0));
+    return 0;
 }
 
 std::optional<size_t> sample_time_offset(const SampleLayout& layout) {

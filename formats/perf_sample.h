@@ -24,6 +24,9 @@ struct SampleLayout {
     // PERF_SAMPLE_PERIOD in the samples: perf leaves it out then); 0 otherwise.
     uint64_t fixed_period = 0;
     uint32_t sample_stack_user = 0;  // the attr's: the bytes of user stack each sample copies
+    // A software timer (cpu-clock, task-clock): a sample's period is the nanoseconds its timer
+    // waited, what its time stamp moved since the last one on that timer, give or take jitter.
+    bool period_is_time = false;
 
     static SampleLayout from_attr(const perf_event_attr& attr);
     // Bytes of the sample_id trailer that non-sample records carry when sample_id_all is set.
@@ -68,6 +71,12 @@ struct SampleId {  // the sample_id trailer of non-sample records
 
 // record: the whole record including its perf_event_header.
 Result<ParsedSample> parse_sample(const SampleLayout& layout, std::span<const uint8_t> record);
+
+// The user-space instruction a sample interrupted (or, for one taken in the kernel, the one its
+// system call left), read without a whole parse: the callchain's first user entry, else the
+// REGS_USER ip (x86-64), else IP for a sample taken in user mode; 0 when it has none or the
+// record is malformed. The recorder asks it of every sample, so it stays cheap.
+uint64_t sample_user_ip(const SampleLayout& layout, std::span<const uint8_t> record);
 SampleId parse_sample_id(const SampleLayout& layout, std::span<const uint8_t> record);
 
 // Where a parsed sample's STACK_USER field sits in its record: u64 size; u8 data[size];

@@ -22,6 +22,18 @@ constexpr size_t kMaxRecord = 0xffff;
 constexpr size_t kTimeField = 2;  // PERF_SAMPLE_TIME in kSampleDeltaFields
 static_assert(kSampleDeltaFields[kTimeField] == PERF_SAMPLE_TIME);
 
+// What a compact sample's TIME difference from its thread's previous sample is stored relative
+// to: a software timer's period (its samples come that far apart but for a few microseconds of
+// jitter), else the thread's previous difference. fixed_period stands in when the samples
+// carry no PERIOD; `period_field` is where PERIOD lies in the sample.
+uint64_t time_step_base(const SampleLayout& layout, const SampleHistory::Thread& thread, const uint8_t* period_field) {
+    if (!layout.period_is_time) return thread.time_step;
+    if (!(layout.sample_type & PERF_SAMPLE_PERIOD)) return layout.fixed_period;
+    uint64_t v;
+    std::memcpy(&v, period_field, 8);
+    return v;
+}
+
 // How a compact sample stores what follows its callchain.
 enum TailForm : uint8_t { kTailAsIs = 0, kTailUserRegs = 1 };
 
@@ -211,9 +223,10 @@ size_t SampleDeltaEncoder::encode(const SampleLayout& layout, std::span<const ui
         if (kSampleDeltaFields[i] == PERF_SAMPLE_TID) v = pid_tid[0];
         if (i == kTimeField) {
             const uint64_t step = v - thread.fields[i];
+            const uint64_t base = time_step_base(layout, thread, record.data() + head - 8);
             const size_t at = times_.size();
             times_.resize(at + 10);
-            times_.resize(static_cast<size_t>(put_uleb(times_.data() + at, zigzag(step - thread.time_step)) - times_.data()));
+            times_.resize(static_cast<size_t>(put_uleb(times_.data() + at, zigzag(step - base)) - times_.data()));
             thread.time_step = step;
         } else {
             o = put_uleb(o, zigzag(v - thread.fields[i]));
@@ -286,17 +299,19 @@ Status expand_sample_delta(const SampleLayout& layout, SampleHistory& history, s
     std::array<uint64_t, kSampleDeltaFields.size()> fields = thread.fields;
     uint64_t time_step = thread.time_step;
     for (size_t i = 0; i < kSampleDeltaFields.size(); ++i) {
-        if (!(st & kSampleDeltaFields[i])) continue;
-        if (compact && i == kTimeField) {
-            time_step += unzigzag(time_z);
-            fields[i] += time_step;
-            continue;
-        }
+        if (!(st & kSampleDeltaFields[i]) || (compact && i == kTimeField)) continue;
         uint64_t z;
         if (!get_uleb(p, end, z)) return cut();
         fields[i] += unzigzag(z);
         if (kSampleDeltaFields[i] == PERF_SAMPLE_TID && fields[i] > UINT32_MAX)
             return make_error("sample delta: process id of thread " + std::to_string(tid) + " is not 32-bit");
+    }
+    if (compact && (st & PERF_SAMPLE_TIME)) {  // after PERIOD, which the base may be
+        uint8_t period[8];
+        std::memcpy(period, &fields.back(), 8);
+        static_assert(kSampleDeltaFields.back() == PERF_SAMPLE_PERIOD);
+        time_step = time_step_base(layout, thread, period) + unzigzag(time_z);
+        fields[kTimeField] += time_step;
     }
     const bool has_chain = st & PERF_SAMPLE_CALLCHAIN;
     uint64_t fresh = 0, shared = 0;

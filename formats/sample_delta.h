@@ -12,8 +12,9 @@
 //   fresh, uleb128 shared and `fresh` zigzag uleb128s (the innermost entries, each minus the
 //   previous callchain's entry at the same depth), then every byte after the callchain as it is.
 // - COMPACT_SAMPLE (5.0, kRecordCompactSample): the same, but TIME is not in the record: its
-//   difference from the thread's previous difference is the next zigzag uleb128 of the chunk's
-//   SAMPLE_TIMES records (kRecordSampleTimes, written at the chunk's end). A timer's samples
+//   difference, minus a base, is the next zigzag uleb128 of the chunk's SAMPLE_TIMES records
+//   (kRecordSampleTimes, written at the chunk's end); the base is a software timer's period
+//   (SampleLayout::period_is_time), else the thread's previous difference. A timer's samples
 //   come a period apart give or take a few microseconds of jitter; that jitter, random, split
 //   the records' repeating bytes where zstd looked for matches. And after the callchain one
 //   byte says how the rest is stored: 0 as it is; 1 (REGS_USER without RAW or BRANCH_STACK)

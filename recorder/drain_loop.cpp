@@ -1,5 +1,6 @@
 #include "recorder/drain_loop.h"
 
+#include "formats/archived_binary.h"
 #include "formats/kiln_format.h"
 #include "formats/perf_records.h"
 #include "recorder/user_regs.h"
@@ -99,6 +100,8 @@ void DrainLoop::forget_processes(const std::vector<uint32_t>& pids) {
     for (uint32_t p : pids) {
         const int pid = static_cast<int>(p);
         pids_seen_.erase(pid);
+        vdso_maps_.erase(p);
+        vdso_pid_ = UINT32_MAX;
         auto it = no_build_id_.lower_bound({pid, std::string()});
         while (it != no_build_id_.end() && it->first == pid) it = no_build_id_.erase(it);
     }
@@ -111,6 +114,7 @@ void DrainLoop::encode_deltas_of(const std::vector<format::EventDescription>& ev
 size_t DrainLoop::copy_sample(const uint8_t* record, size_t n, uint8_t* out) {
     const format::SampleLayout* layout = delta_layouts_.of({record, n});
     if (layout) kernel_addresses_.add_sample(*layout, {record, n});
+    if (layout && !vdso_touched_ && !vdso_maps_.empty()) check_vdso(*layout, {record, n});
     const bool stack_copy = layout && (layout->sample_type & PERF_SAMPLE_STACK_USER) &&
                             (layout->sample_stack_user >= format::kMinDeltaStack || !format::sample_delta_fits(*layout));
     const size_t kept = !layout      ? RecordSink::copy_sample(record, n, out)
@@ -118,6 +122,28 @@ size_t DrainLoop::copy_sample(const uint8_t* record, size_t n, uint8_t* out) {
                                      : sample_deltas_.encode(*layout, {record, n}, out);
     current_->data.resize(current_->data.size() - (sample_room(n) - kept));
     return kept;
+}
+
+void DrainLoop::note_vdso(uint32_t pid, uint64_t start, uint64_t end) {
+    vdso_maps_[pid] = {start, end};
+    vdso_pid_ = UINT32_MAX;
+}
+
+void DrainLoop::check_vdso(const format::SampleLayout& layout, std::span<const uint8_t> record) {
+    if (!(layout.sample_type & PERF_SAMPLE_TID)) return;
+    uint32_t pid;
+    std::memcpy(&pid, record.data() + sizeof(perf_event_header) + ((layout.sample_type & PERF_SAMPLE_IDENTIFIER) ? 8 : 0) +
+                          ((layout.sample_type & PERF_SAMPLE_IP) ? 8 : 0),
+                sizeof pid);
+    if (pid != vdso_pid_) {
+        const auto it = vdso_maps_.find(pid);
+        vdso_pid_ = pid;
+        vdso_start_ = it == vdso_maps_.end() ? 0 : it->second.first;
+        vdso_end_ = it == vdso_maps_.end() ? 0 : it->second.second;
+    }
+    if (vdso_start_ == vdso_end_) return;
+    const uint64_t ip = format::sample_user_ip(layout, record);
+    vdso_touched_ = ip >= vdso_start_ && ip < vdso_end_;
 }
 
 void DrainLoop::on_sideband_record(const perf_event_header& h, const uint8_t* record) {
@@ -130,6 +156,10 @@ void DrainLoop::on_sideband_record(const perf_event_header& h, const uint8_t* re
     if (h.type == PERF_RECORD_FORK) {
         if (auto fork = format::parse_task(rec)) {
             pids_seen_.insert(static_cast<int>(fork->pid));
+            // A forked process has its parent's vdso, and no MMAP2 of it.
+            if (fork->pid != fork->ppid)
+                if (auto parent = vdso_maps_.find(fork->ppid); parent != vdso_maps_.end())
+                    note_vdso(fork->pid, parent->second.first, parent->second.second);
             if (on_new_process_ && fork->pid == fork->tid && fork->pid != fork->ppid)
                 on_new_process_(static_cast<int>(fork->pid));
         }
@@ -138,6 +168,7 @@ void DrainLoop::on_sideband_record(const perf_event_header& h, const uint8_t* re
     if (h.type != PERF_RECORD_MMAP2) return;
     auto m = format::parse_mmap(rec);
     if (!m || !(m->prot & PROT_EXEC)) return;
+    if (m->filename == format::kVdsoBinaryPath) note_vdso(m->pid, m->addr, m->addr + m->len);
     if (on_exec_mapping_) on_exec_mapping_(*m);
     if (!m->build_id.empty()) return;
     if (m->filename.empty() || m->filename[0] != '/') return;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -60,6 +61,10 @@ public:
     const std::set<std::pair<int, std::string>>& files_without_build_id() const { return no_build_id_; }
     // The kernel addresses of every sample drained so far: the kernel symbols to keep.
     const format::KernelAddressSet& kernel_addresses() const { return kernel_addresses_; }
+    // A process's [vdso] mapping (from the process snapshot; MMAP2 records and forks are seen
+    // here). vdso_touched(): a sample's user ip fell in one, so the recording keeps the vdso.
+    void note_vdso(uint32_t pid, uint64_t start, uint64_t end);
+    bool vdso_touched() const { return vdso_touched_; }
 
     uint8_t* reserve(size_t n) override;
     void on_sideband_record(const perf_event_header& h, const uint8_t* record) override;
@@ -67,6 +72,7 @@ public:
 
 private:
     void swap_buffer();
+    void check_vdso(const format::SampleLayout& layout, std::span<const uint8_t> record);
 
     std::vector<RingBuffer>& rings_;
     ChunkPipeline& pipeline_;
@@ -85,6 +91,12 @@ private:
     format::StackDeltaEncoder stack_deltas_;
     format::SampleDeltaEncoder sample_deltas_;
     format::KernelAddressSet kernel_addresses_;
+    std::unordered_map<uint32_t, std::pair<uint64_t, uint64_t>> vdso_maps_;  // by pid: [start, end)
+    bool vdso_touched_ = false;
+    // The last process looked up and its vdso (start == end when it has none): a CPU's ring
+    // holds runs of one thread's samples, so most samples cost a comparison.
+    uint32_t vdso_pid_ = UINT32_MAX;
+    uint64_t vdso_start_ = 0, vdso_end_ = 0;
 };
 
 }  // namespace kiln::recorder

@@ -137,33 +137,32 @@ format::RecordingHeader make_header(const RecordOptions& opt, const Target& targ
     return h;
 }
 
-// The vdso image, so that [vdso] frames are named and unwound: a few KiB, the same for every
-// 64-bit process of this boot (recorder/sideband/vdso_image.h).
-void submit_vdso(ChunkPipeline& pipeline, const std::function<void(const std::string&)>& note) {
-    auto vdso = sideband::read_own_vdso();
-    if (!vdso) {
-        note("vdso not recorded, its frames will show as [vdso]: " + vdso.error().message);
-        return;
-    }
-    pipeline.submit_sideband(format::ChunkType::kBinary,
-                             format::encode_archived_binary(vdso->build_id, format::kVdsoBinaryPath, vdso->bytes));
-}
+// A [vdso] mapping of a process in the snapshot.
+struct VdsoMapping {
+    uint32_t pid;
+    uint64_t start, end;
+};
 
-void submit_process_snapshot(ChunkPipeline& pipeline, const Target& target,
-                             const std::function<void(const std::string&)>& note, sideband::BinaryCapture& capture,
-                             sideband::PidNamespaceWatch& namespaces) {
+// Returns the snapshot's [vdso] mappings, for DrainLoop::note_vdso.
+std::vector<VdsoMapping> submit_process_snapshot(ChunkPipeline& pipeline, const Target& target,
+                                                 const std::function<void(const std::string&)>& note,
+                                                 sideband::BinaryCapture& capture, sideband::PidNamespaceWatch& namespaces) {
+    std::vector<VdsoMapping> vdso;
     Result<format::ProcessSnapshot> snap =
         target.events.system_wide ? snapshot_all_processes() : snapshot_processes(target.snapshot_pids);
     if (!snap) {
         note("process snapshot incomplete: " + snap.error().message);
-        return;
+        return vdso;
     }
     for (const auto& p : snap->processes) {
         namespaces.observe(p.pid);
-        for (const auto& m : p.maps)
+        for (const auto& m : p.maps) {
             if (m.prot & PROT_EXEC) capture.offer(p.pid, m.start, m.end, m.path, m.build_id);
+            if (m.path == format::kVdsoBinaryPath) vdso.push_back({static_cast<uint32_t>(p.pid), m.start, m.end});
+        }
     }
     pipeline.submit_sideband(format::ChunkType::kProcSnapshot, format::encode(*snap));
+    return vdso;
 }
 
 }  // namespace
@@ -239,7 +238,6 @@ Status RecordingSession::start(ChunkSink& sink,
     // Kernel symbols do not change with the target: read them before the clock starts. They
     // wait in the pipeline's queue until the header is written.
     kernel_symbols_.submit(*pipeline_, opt.zstd_level, opt.archive, note_);
-    submit_vdso(*pipeline_, note_);
 
     // The clock starts before the events are enabled: start() returns only once the command
     // has exec'd, and its first samples (the dynamic loader's) come before that return.
@@ -272,10 +270,12 @@ Status RecordingSession::start(ChunkSink& sink,
         if (auto st = event_set_.set_filter(is_syscall_event, exclude_threads_filter(*own)); !st) return st.error();
     }
     // Snapshots after enabling: anything mapped from now on arrives as MMAP2 records.
+    std::vector<VdsoMapping> snapshot_vdso;
     if (!target_.snapshot_pids.empty() || target_.events.system_wide)
-        submit_process_snapshot(*pipeline_, target_, note_, *capture_, pid_namespaces_);
+        snapshot_vdso = submit_process_snapshot(*pipeline_, target_, note_, *capture_, pid_namespaces_);
 
     drain_ = std::make_unique<DrainLoop>(rings_, *pipeline_);
+    for (const auto& v : snapshot_vdso) drain_->note_vdso(v.pid, v.start, v.end);
     drain_->on_exec_mapping([this](const format::MmapRecord& m) {
         capture_->offer(static_cast<int>(m.pid), m.addr, m.addr + m.len, m.filename, m.build_id);
     });
@@ -379,6 +379,15 @@ EndSideband RecordingSession::end_sideband() const {
         if (auto map = read_perf_map(pid)) out.perf_maps.push_back(std::move(*map));
     out.pid_namespaces = pid_namespaces_.pids();
     out.kernel_symbols_touched = kernel_symbols_.touched(drain_->kernel_addresses());
+    // The vdso image, so that [vdso] frames are named and unwound: a few KiB, the same for every
+    // 64-bit process of this boot (recorder/sideband/vdso_image.h), kept only when a sample
+    // fell in it.
+    if (drain_->vdso_touched()) {
+        if (auto vdso = sideband::read_own_vdso())
+            out.vdso = format::encode_archived_binary(vdso->build_id, format::kVdsoBinaryPath, vdso->bytes);
+        else
+            note_("vdso not recorded, its frames will show as [vdso]: " + vdso.error().message);
+    }
     return out;
 }
 
@@ -389,6 +398,7 @@ std::vector<std::pair<format::ChunkType, std::vector<uint8_t>>> EndSideband::chu
     if (!pid_namespaces.empty())
         out.emplace_back(format::ChunkType::kPidNamespaces, format::encode_pid_namespaces(pid_namespaces));
     if (kernel_symbols_touched) out.emplace_back(format::ChunkType::kKallsymsTouched, *kernel_symbols_touched);
+    if (vdso) out.emplace_back(format::ChunkType::kBinary, *vdso);
     return out;
 }
 

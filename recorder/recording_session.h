@@ -50,8 +50,10 @@ struct EndSideband {
     uint64_t build_id_failures = 0;
     // KALLSYMS_TOUCHED: the kernel symbols the samples so far hit (kernel_symbols_sideband.h).
     std::optional<std::vector<uint8_t>> kernel_symbols_touched;
-    // The chunks these make (BUILD_IDS, PERF_MAPs, PID_NAMESPACES, KALLSYMS_TOUCHED), for every
-    // writer of a file's end.
+    // The vdso image as a BINARY payload, when a sample fell in a [vdso] mapping.
+    std::optional<std::vector<uint8_t>> vdso;
+    // The chunks these make (BUILD_IDS, PERF_MAPs, PID_NAMESPACES, KALLSYMS_TOUCHED, BINARY
+    // [vdso]), for every writer of a file's end.
     std::vector<std::pair<format::ChunkType, std::vector<uint8_t>>> chunks() const;
 };
 

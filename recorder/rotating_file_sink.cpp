@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "formats/archived_binary.h"
 #include "formats/sideband.h"
 #include "recorder/output_file.h"
 
@@ -14,7 +13,7 @@ namespace kiln::recorder {
 namespace {
 
 // Written once at the start of a recording, needed by every file of it: the kernel's symbols
-// and the process snapshot, and the vdso (not the binaries --archive adds at the end).
+// and the process snapshot (the vdso and the binaries --archive adds come at each file's end).
 bool recording_wide(const ChunkBuffer& buf) {
     switch (buf.type) {
         case format::ChunkType::kKernelInfo:
@@ -22,11 +21,6 @@ bool recording_wide(const ChunkBuffer& buf) {
         case format::ChunkType::kModules:
         case format::ChunkType::kKallsymsRef:
         case format::ChunkType::kProcSnapshot: return true;
-        case format::ChunkType::kBinary: {
-            if (buf.compressed_raw_size > 0) return false;
-            auto bin = format::decode_archived_binary(buf.bytes());
-            return bin && bin->path == format::kVdsoBinaryPath;
-        }
         default: return false;
     }
 }

@@ -71,7 +71,7 @@ std::vector<std::pair<std::string, std::string>> recording_info_rows(const forma
     add("sideband", "%llu %s, %llu perf maps, %llu archived binaries (%.1f MiB)",
         static_cast<unsigned long long>(s.kernel_symbols), kernel_symbols.c_str(), static_cast<unsigned long long>(s.perf_maps),
         static_cast<unsigned long long>(s.archived_binaries), static_cast<double>(s.archived_bytes) / (1 << 20));
-    rows.emplace_back("vdso", s.vdso_build_id.empty() ? "not recorded: its frames show as [vdso]" : s.vdso_build_id);
+    rows.emplace_back("vdso", s.vdso_build_id.empty() ? "not recorded (no sample hit it, or it could not be read): its frames show as [vdso]" : s.vdso_build_id);
     if (s.counters)
         add("counters", "%llu snapshots every %.4g %s, %llu processes, max procs_running %u",
             static_cast<unsigned long long>(s.counters->snapshots),

@@ -411,3 +411,49 @@ TEST(SampleDelta, Format4SampleDeltasStillExpand) {
     record({kId, 9, zigzag(0x10), 0, zigzag(250), 0, 0, 2, 1, 0, zigzag(0x10)}, raw);  // 0x402000 shared
     EXPECT_EQ(expanded(kFpType, payload), joined(records));
 }
+
+TEST(SampleDelta, ASoftwareTimersTimesAreStoredAgainstItsPeriod) {
+    // cpu-clock's samples come a period apart but for jitter: stored against the period, each
+    // time takes a byte or two; with a fixed period (-c, no PERIOD field) the attr's is used.
+    for (const bool fixed : {false, true}) {
+        SCOPED_TRACE(fixed);
+        const uint64_t st = fixed ? kFpType & ~uint64_t{PERF_SAMPLE_PERIOD} : kFpType;
+        perf_event_attr attr = attr_of(st);
+        attr.type = PERF_TYPE_SOFTWARE;
+        attr.config = PERF_COUNT_SW_CPU_CLOCK;
+        attr.sample_period = 1'001'001;
+        const auto layout = SampleLayout::from_attr(attr);
+        ASSERT_TRUE(layout.period_is_time);
+        std::mt19937_64 rng(9);
+        std::vector<std::vector<uint8_t>> records;
+        uint64_t time = 5'000'000'000;
+        for (int i = 0; i < 2000; ++i) {
+            Fields f;
+            f.pid = f.tid = 40 + i % 2;  // two threads sharing a CPU: each a period apart
+            f.period = 1'001'001;
+            f.time = time += i % 2 ? 1'001'001 + rng() % 4000 - 2000 : 3;
+            f.chain = {PERF_CONTEXT_USER, 0x401000 + rng() % 64};
+            records.push_back(sample(st, f));
+        }
+        SampleDeltaEncoder enc;
+        std::vector<uint8_t> payload;
+        for (const auto& r : records) {
+            const size_t at = payload.size();
+            payload.resize(at + SampleDeltaEncoder::max_encoded_size(r.size()));
+            payload.resize(at + enc.encode(layout, r, payload.data() + at));
+        }
+        const size_t times = enc.write_times(nullptr);
+        EXPECT_LT(times, records.size() * 2 + 64) << "at most two bytes a time";
+        const size_t at = payload.size();
+        payload.resize(at + times);
+        enc.write_times(payload.data() + at);
+        EventDescription ev;
+        ev.name = "cpu-clock";
+        ev.attr.assign(reinterpret_cast<const uint8_t*>(&attr), reinterpret_cast<const uint8_t*>(&attr) + sizeof attr);
+        ev.ids = {kId};
+        std::vector<uint8_t> back;
+        const auto r = expand_stack_deltas(StackLayouts({ev}), payload, back);
+        EXPECT_EQ(r.dropped, 0u) << r.first_error;
+        EXPECT_EQ(back, joined(records));
+    }
+}

@@ -1,5 +1,6 @@
 // [vdso] frames (vdso_clock: half of its time in clock_gettime(CLOCK_MONOTONIC), answered in the
-// vdso under main;read_clock): every recording holds the vdso image, whose build-id is the one
+// vdso under main;read_clock): a recording whose samples hit the vdso holds its image (one
+// whose samples never do leaves it out), whose build-id is the one
 // perf lists for [vdso]; its frames are named by the image's symbols, DWARF stacks through it
 // reach their callers by its CFI, and a perf.data file's [vdso] frames are named from perf's
 // build-id cache.
@@ -9,6 +10,8 @@
 #include <filesystem>
 #include <regex>
 #include <sstream>
+
+#include <signal.h>
 
 #include "tests/tools/kiln_runner.h"
 
@@ -94,7 +97,7 @@ RunResult perf_record(const TempDir& tmp, const std::string& seconds, const std:
 
 }  // namespace
 
-TEST(Vdso, EveryRecordingHoldsTheImageThatPerfNames) {
+TEST(Vdso, ARecordingWhoseSamplesHitTheVdsoHoldsTheImageThatPerfNames) {
     TempDir tmp;
     const std::string rec = record(tmp, "fp.kiln", {"-g", "fp"}, "vdso_clock_fp");
     const auto info = info_json(rec);
@@ -111,6 +114,49 @@ TEST(Vdso, EveryRecordingHoldsTheImageThatPerfNames) {
     std::smatch m;
     ASSERT_TRUE(std::regex_search(ids.out, m, std::regex(R"(([0-9a-f]+) \[vdso\])"))) << ids.out;
     EXPECT_EQ(m[1].str(), ours) << ids.out;
+}
+
+TEST(Vdso, ARecordingWhoseSamplesNeverHitTheVdsoLeavesItOut) {
+    // fork_storm never asks the clock (the other workloads time themselves, and a
+    // CLOCK_PROCESS_CPUTIME_ID read is a system call made from the vdso): its recording has no
+    // [vdso] sample, so no image (3.4 KB of a 5 s recording's ~45). -g none and -g dwarf find a
+    // sample's user ip elsewhere than -g fp (the sample's ip, the user registers); vdso_clock's
+    // recording keeps the image in each mode.
+    TempDir tmp;
+    for (const char* mode : {"fp", "none", "dwarf"}) {
+        SCOPED_TRACE(mode);
+        const std::string file = tmp.path(std::string("forks_") + mode + ".kiln");
+        auto r = run_kiln({"record", "-q", "-g", mode, "-F", "999", "-o", file, "--", workload("fork_storm_fp"), "3000"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        const auto none = info_json(file);
+        EXPECT_GT(none["samples"].get<uint64_t>(), 50u) << none.dump(1);
+        EXPECT_EQ(none["vdso_build_id"], "") << none.dump(1);
+        const auto some =
+            info_json(record(tmp, std::string("vdso_") + mode + ".kiln", {"-g", mode}, "vdso_clock_fp"));
+        EXPECT_NE(some["vdso_build_id"], "") << some.dump(1);
+    }
+}
+
+TEST(Vdso, AProcessRunningBeforeTheRecordingIsSeenInTheVdsoByItsSnapshot) {
+    // -p: the process mapped its vdso before the recording began; the process snapshot's
+    // [vdso] line is what tells the recorder where it is.
+    TempDir tmp;
+    const pid_t pid = spawn({workload("vdso_clock_fp"), "3"});
+    ASSERT_GT(pid, 0);
+    // Past its exec, so the snapshot reads the workload's maps.
+    const std::string exe = "/proc/" + std::to_string(pid) + "/exe";
+    ASSERT_TRUE(wait_until(
+        [&] {
+            std::error_code ec;
+            return std::filesystem::read_symlink(exe, ec).filename() == "vdso_clock_fp";
+        },
+        10));
+    auto r = run_kiln({"record", "-q", "-g", "fp", "-F", "999", "-p", std::to_string(pid), "-d", "1", "-o",
+                       tmp.path("p.kiln")});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    ::kill(pid, SIGKILL);
+    wait_for(pid);
+    vdso_shares_of(tmp.path("p.kiln"));
 }
 
 TEST(Vdso, FramePointerStacksNameTheVdsoFunction) {
