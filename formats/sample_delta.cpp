@@ -67,6 +67,12 @@ uint64_t register_base(const SampleHistory::Thread& thread, int b, uint64_t user
     return static_cast<size_t>(b) < SampleHistory::kRegs ? thread.regs[static_cast<size_t>(b)] : 0;
 }
 
+constexpr int kSpRegister = PERF_REG_X86_SP;
+static_assert(static_cast<size_t>(kSpRegister) < SampleHistory::kRegs);
+
+// Whether a stack copy of `size` bytes is stored as changed words.
+bool stack_words_fit(size_t size) { return size != 0 && size % 8 == 0 && size <= SampleHistory::kMaxDiffedStack; }
+
 // Where a sample's REGS_USER and STACK_USER lie, after its callchain, when its tail can take
 // form 1: REGS_USER right after the callchain (no RAW, no BRANCH_STACK) and sizes that fit.
 struct UserTail {
@@ -139,6 +145,8 @@ SampleHistory::Thread& SampleHistory::of(uint32_t tid) {
         last_->time_step = 0;
         last_->regs.fill(0);
         last_->ips.clear();
+        last_->stack_size = 0;
+        last_->stack_sp = 0;
         last_->generation = generation_;
     }
     return *last_;
@@ -252,19 +260,37 @@ size_t SampleDeltaEncoder::encode(const SampleLayout& layout, std::span<const ui
         *o++ = kTailUserRegs;
         o = put_uleb(o, tail.abi);
         const uint8_t* r = record.data() + after + 8;
+        uint64_t sp = 0;
         if (tail.nregs != 0) {
             for (uint64_t m = regs_mask_; m != 0; m &= m - 1, r += 8) {
                 const int b = std::countr_zero(m);
                 const uint64_t v = load_u64(r);
                 o = put_uleb(o, zigzag(v - register_base(thread, b, user_ip)));
                 if (static_cast<size_t>(b) < SampleHistory::kRegs) thread.regs[static_cast<size_t>(b)] = v;
+                if (b == kSpRegister) sp = v;
             }
         }
         if (tail.stack) {
             o = put_uleb(o, tail.stack_size);
             const auto size = static_cast<size_t>(tail.stack_size);
-            std::memcpy(o, r + 8, size);
-            o += size;
+            const uint8_t* copy = r + 8;
+            if (stack_words_fit(size)) {
+                const bool same = thread.stack_size == size && thread.stack_sp == sp;
+                uint8_t* mask = o++;
+                *mask = 0;
+                for (size_t k = 0; k < size / 8; ++k) {
+                    if (same && std::memcmp(copy + 8 * k, thread.stack.data() + 8 * k, 8) == 0) continue;
+                    *mask = static_cast<uint8_t>(*mask | 1u << k);
+                    std::memcpy(o, copy + 8 * k, 8);
+                    o += 8;
+                }
+                std::memcpy(thread.stack.data(), copy, size);
+                thread.stack_size = size;
+                thread.stack_sp = sp;
+            } else {
+                std::memcpy(o, copy, size);
+                o += size;
+            }
             if (size != 0) o = put_uleb(o, zigzag(tail.stack_size - tail.dyn_size));
         }
         rest = after + tail.bytes;
@@ -333,6 +359,7 @@ Status expand_sample_delta(const SampleLayout& layout, SampleHistory& history, s
     UserTail tail;
     const uint8_t* regs_at = p;
     const uint8_t* stack_at = p;
+    uint64_t sp = 0;  // the sample's stack pointer, which says whether its stack top is a diff
     if (compact) {
         if (p == end) return make_error("compact sample: no tail form");
         const uint8_t form = *p++;
@@ -341,20 +368,37 @@ Status expand_sample_delta(const SampleLayout& layout, SampleHistory& history, s
             if (!get_uleb(p, end, tail.abi)) return cut();
             tail.nregs = tail.abi != 0 ? static_cast<size_t>(std::popcount(layout.sample_regs_user)) : 0;
             regs_at = p;
-            for (size_t k = 0; k < tail.nregs; ++k) {
+            uint64_t m = layout.sample_regs_user;
+            for (size_t k = 0; k < tail.nregs; ++k, m &= m - 1) {
                 uint64_t z;
                 if (!get_uleb(p, end, z)) return cut();
+                if (std::countr_zero(m) == kSpRegister) sp = thread.regs[kSpRegister] + unzigzag(z);
             }
             tail.bytes = 8 + 8 * tail.nregs;
             tail.stack = st & PERF_SAMPLE_STACK_USER;
             if (tail.stack) {
                 if (!get_uleb(p, end, tail.stack_size)) return cut();
-                if (tail.stack_size > static_cast<uint64_t>(end - p))
+                const bool diffed = tail.stack_size <= SampleHistory::kMaxDiffedStack &&
+                                    stack_words_fit(static_cast<size_t>(tail.stack_size));
+                if (diffed ? p == end : tail.stack_size > static_cast<uint64_t>(end - p))
                     return make_error("compact sample: a stack copy of " + std::to_string(tail.stack_size) +
                                       " bytes in a record with " + std::to_string(end - p) + " left");
                 stack_at = p;
-                p += tail.stack_size;
-                tail.bytes += 8 + static_cast<size_t>(tail.stack_size);
+                const auto size = static_cast<size_t>(tail.stack_size);
+                if (diffed) {  // the changed words
+                    const uint8_t mask = *p++;
+                    const size_t words = static_cast<size_t>(std::popcount(static_cast<unsigned>(mask)));
+                    if ((mask >> (size / 8)) != 0 || words * 8 > static_cast<size_t>(end - p))
+                        return make_error("compact sample: a stack top's word mask " + std::to_string(mask) +
+                                          " does not fit its copy or its record");
+                    if (words < size / 8 && !(thread.stack_size == size && thread.stack_sp == sp))
+                        return make_error("compact sample: a stack top refers to a copy thread " + std::to_string(tid) +
+                                          " did not show at that sp in this chunk");
+                    p += words * 8;
+                } else {
+                    p += size;
+                }
+                tail.bytes += 8 + size;
                 if (tail.stack_size != 0) {
                     uint64_t z;
                     if (!get_uleb(p, end, z)) return cut();
@@ -428,8 +472,22 @@ Status expand_sample_delta(const SampleLayout& layout, SampleHistory& history, s
         if (tail.stack) {
             std::memcpy(w, &tail.stack_size, 8);
             w += 8;
-            std::memcpy(w, stack_at, static_cast<size_t>(tail.stack_size));
-            w += tail.stack_size;
+            const auto copy_size = static_cast<size_t>(tail.stack_size);
+            if (stack_words_fit(copy_size)) {
+                const uint8_t mask = *stack_at;
+                const uint8_t* word = stack_at + 1;
+                for (size_t k = 0; k < copy_size / 8; ++k) {
+                    const bool stored = mask >> k & 1;
+                    std::memcpy(w + 8 * k, stored ? word : thread.stack.data() + 8 * k, 8);
+                    if (stored) word += 8;
+                }
+                std::memcpy(thread.stack.data(), w, copy_size);
+                thread.stack_size = copy_size;
+                thread.stack_sp = sp;
+            } else {
+                std::memcpy(w, stack_at, copy_size);
+            }
+            w += copy_size;
             if (tail.stack_size != 0) {
                 std::memcpy(w, &tail.dyn_size, 8);
                 w += 8;

@@ -21,7 +21,10 @@
 //   uleb128 abi, each user register as a zigzag uleb128 of its difference from the thread's
 //   previous value of it (ip: from the callchain's first user entry, which it nearly always
 //   is), with STACK_USER uleb128 size, the copy, and (size != 0) a zigzag uleb128 of size -
-//   dyn_size; then the remaining bytes as they are.
+//   dyn_size; then the remaining bytes as they are. A copy of at most 64 bytes, a multiple of
+//   8, is a byte whose bit k says word k is stored, then those words: the others are the
+//   thread's previous copy's, when it had the same size at the same sp (a loop sampled again
+//   and again shows the same stack top).
 // "Previous" is the thread's previous delta record in the same PERF_RECORDS chunk: each chunk
 // starts afresh, so chunks decode independently. Records are not padded to 8 bytes.
 #pragma once
@@ -62,12 +65,19 @@ public:
     // User registers kept per thread, by perf register number (x86-64 has 24 general ones);
     // a register numbered above is stored as a difference from 0.
     static constexpr size_t kRegs = 24;
+    // Stack copies up to this size (-g fp's stack top, an entry uprobe's return address) are
+    // stored as the 8-byte words that changed since the thread's last copy at the same sp.
+    static constexpr size_t kMaxDiffedStack = 64;
     struct Thread {
         uint64_t generation = 0;
         std::array<uint64_t, kSampleDeltaFields.size()> fields{};
         uint64_t time_step = 0;  // TIME minus the thread's previous TIME (compact samples)
         std::array<uint64_t, kRegs> regs{};
         std::vector<uint64_t> ips;  // the callchain, PERF_CONTEXT_* markers included
+        // The last small stack copy (compact samples): its bytes, size and the sp it was taken at.
+        std::array<uint8_t, kMaxDiffedStack> stack{};
+        size_t stack_size = 0;
+        uint64_t stack_sp = 0;
     };
     // Forgets every thread: a new chunk starts.
     void reset();
