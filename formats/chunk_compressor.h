@@ -16,11 +16,13 @@
 namespace kiln::format {
 
 // Chunks smaller than this may be compressed harder (small_chunk_level): a chunk of records is
-// flushed after a second, so a smaller one was written at under 1 MiB a second, where zstd level
-// 9 costs at most ~1.5% of a CPU (~15 ms per MiB against level 1's ~2) and takes a quarter off a
-// frame-pointer recording (tools/bench/RESULTS.md). Larger chunks, at higher rates, keep the
-// cheap level; so does the sideband's largest (the kernel symbols, compressed once and cached).
-inline constexpr size_t kSmallChunkBytes = size_t{1} << 20;
+// flushed after a second, so a smaller one was written at under 128 KiB a second, where zstd
+// level 9 costs at most ~0.6 ms of CPU a second (~4-5 ms per MiB of compact samples, against
+// level 1's under 1) and takes a third off a frame-pointer recording's records (a 5 s one at
+// 999 Hz on two busy CPUs: 60 KiB a second; tools/bench/RESULTS.md). Larger chunks, at higher
+// rates, where the recorder's cost per second matters more than its bytes, keep the cheap
+// level; so does the sideband's largest (the kernel symbols, compressed once and cached).
+inline constexpr size_t kSmallChunkBytes = size_t{128} << 10;
 
 struct CompressedPayload {
     std::span<const uint8_t> bytes;  // valid until the compressor's next call

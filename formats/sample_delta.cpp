@@ -73,6 +73,13 @@ static_assert(static_cast<size_t>(kSpRegister) < SampleHistory::kRegs);
 // Whether a stack copy of `size` bytes is stored as changed words.
 bool stack_words_fit(size_t size) { return size != 0 && size % 8 == 0 && size <= SampleHistory::kMaxDiffedStack; }
 
+// The thread's last small stack copy, which the next one at the same sp is stored against.
+void remember_stack_top(SampleHistory::Thread& thread, const uint8_t* copy, size_t size, uint64_t sp) {
+    std::memcpy(thread.stack.data(), copy, size);
+    thread.stack_size = size;
+    thread.stack_sp = sp;
+}
+
 // Where a sample's REGS_USER and STACK_USER lie, after its callchain, when its tail can take
 // form 1: REGS_USER right after the callchain (no RAW, no BRANCH_STACK) and sizes that fit.
 struct UserTail {
@@ -284,9 +291,7 @@ size_t SampleDeltaEncoder::encode(const SampleLayout& layout, std::span<const ui
                     std::memcpy(o, copy + 8 * k, 8);
                     o += 8;
                 }
-                std::memcpy(thread.stack.data(), copy, size);
-                thread.stack_size = size;
-                thread.stack_sp = sp;
+                remember_stack_top(thread, copy, size, sp);
             } else {
                 std::memcpy(o, copy, size);
                 o += size;
@@ -481,9 +486,7 @@ Status expand_sample_delta(const SampleLayout& layout, SampleHistory& history, s
                     std::memcpy(w + 8 * k, stored ? word : thread.stack.data() + 8 * k, 8);
                     if (stored) word += 8;
                 }
-                std::memcpy(thread.stack.data(), w, copy_size);
-                thread.stack_size = copy_size;
-                thread.stack_sp = sp;
+                remember_stack_top(thread, w, copy_size, sp);
             } else {
                 std::memcpy(w, stack_at, copy_size);
             }

@@ -39,7 +39,7 @@ struct RecordOptions {
     double duration_s = 0;                 // -d (0: until the target ends or a signal)
     std::string output = "kiln.data";      // -o
     int zstd_level = 1;                    // -z (perf -z uses 1 too: cheapest per byte)
-    // Chunks under 1 MiB (format::kSmallChunkBytes) at this level; -z sets it to its own.
+    // Chunks under 128 KiB (format::kSmallChunkBytes) at this level; -z sets it to its own.
     int zstd_small_chunk_level = 9;
     uint32_t mmap_pages = 0;               // -m (0: sized to the rate)
     std::vector<std::string> command;      // -- CMD ARGS

@@ -1,12 +1,14 @@
 // snapshot_process() and friends: /proc/PID/{stat,exe,cmdline,task,maps} into
 // format::ProcessEntry. A process can exit at any point while it is read; that is told
 // apart from other failures so that whole-system snapshots skip it silently.
+#include <sys/mman.h>
 #include <time.h>
 
 #include <charconv>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "recorder/sideband/build_id_cache.h"
 #include "recorder/sideband/proc_files.h"
@@ -156,6 +158,9 @@ ProcessRead read_process(int pid, sideband::BuildIdCache& cache) {
             false};
         return out;
     }
+    // Only code is looked up in a snapshot (readers place samples in executable mappings): the
+    // data, heap, stack and anonymous mappings were some 60% of its bytes.
+    std::erase_if(*maps, [](const sideband::ParsedMapping& m) { return !(m.entry.prot & PROT_EXEC); });
     sideband::fill_build_ids(pid, *maps, cache);
     p.maps.reserve(maps->size());
     for (auto& m : *maps) p.maps.push_back(std::move(m.entry));

@@ -169,6 +169,31 @@ std::vector<uint8_t> expanded(uint64_t sample_type, std::span<const uint8_t> pay
     return out;
 }
 
+// Encodes records of an event with this attr into one chunk (its SAMPLE_TIMES at the end),
+// expands it, checks nothing was dropped, and returns the expansion and the chunk's times' bytes.
+std::pair<std::vector<uint8_t>, size_t> chunk_round_trip(const perf_event_attr& attr,
+                                                         const std::vector<std::vector<uint8_t>>& records) {
+    const auto layout = SampleLayout::from_attr(attr);
+    SampleDeltaEncoder enc;
+    std::vector<uint8_t> payload;
+    for (const auto& r : records) {
+        const size_t at = payload.size();
+        payload.resize(at + SampleDeltaEncoder::max_encoded_size(r.size()));
+        payload.resize(at + enc.encode(layout, r, payload.data() + at));
+    }
+    const size_t times = enc.write_times(nullptr), at = payload.size();
+    payload.resize(at + times);
+    enc.write_times(payload.data() + at);
+    EventDescription ev;
+    ev.name = "cpu-clock";
+    ev.attr.assign(reinterpret_cast<const uint8_t*>(&attr), reinterpret_cast<const uint8_t*>(&attr) + sizeof attr);
+    ev.ids = {kId};
+    std::vector<uint8_t> back;
+    const auto r = expand_stack_deltas(StackLayouts({ev}), payload, back);
+    EXPECT_EQ(r.dropped, 0u) << r.first_error;
+    return {back, times};
+}
+
 }  // namespace
 
 TEST(SampleDelta, FramePointerSamplesExpandToExactlyThemselvesAtAThirdOfTheBytes) {
@@ -325,24 +350,8 @@ TEST(SampleDelta, TheStackTopsRegistersAndCopyRoundTripAndShrink) {
         f.regs = regs == (uint64_t{1} << 8) ? std::vector<uint64_t>{0x401000} : std::vector<uint64_t>{0x401000, 77};
         f.stack.assign(32, 9);
         f.dyn_size = 32;
-        const uint64_t st = kStackTopType;
-        const auto attr = attr_of(st, regs);
-        const auto layout = SampleLayout::from_attr(attr);
-        const auto one = sample(st, f);
-        SampleDeltaEncoder e;
-        std::vector<uint8_t> out(SampleDeltaEncoder::max_encoded_size(one.size()));
-        out.resize(e.encode(layout, one, out.data()));
-        const size_t at = out.size();
-        out.resize(at + e.write_times(nullptr));
-        e.write_times(out.data() + at);
-        EventDescription ev;
-        ev.name = "cpu-clock";
-        ev.attr.assign(reinterpret_cast<const uint8_t*>(&attr), reinterpret_cast<const uint8_t*>(&attr) + sizeof attr);
-        ev.ids = {kId};
-        std::vector<uint8_t> back;
-        const auto r = expand_stack_deltas(StackLayouts({ev}), out, back);
-        EXPECT_EQ(r.dropped, 0u) << r.first_error;
-        EXPECT_EQ(back, one);
+        const auto one = sample(kStackTopType, f);
+        EXPECT_EQ(chunk_round_trip(attr_of(kStackTopType, regs), {one}).first, one);
     }
 }
 
@@ -422,8 +431,7 @@ TEST(SampleDelta, ASoftwareTimersTimesAreStoredAgainstItsPeriod) {
         attr.type = PERF_TYPE_SOFTWARE;
         attr.config = PERF_COUNT_SW_CPU_CLOCK;
         attr.sample_period = 1'001'001;
-        const auto layout = SampleLayout::from_attr(attr);
-        ASSERT_TRUE(layout.period_is_time);
+        ASSERT_TRUE(SampleLayout::from_attr(attr).period_is_time);
         std::mt19937_64 rng(9);
         std::vector<std::vector<uint8_t>> records;
         uint64_t time = 5'000'000'000;
@@ -435,25 +443,8 @@ TEST(SampleDelta, ASoftwareTimersTimesAreStoredAgainstItsPeriod) {
             f.chain = {PERF_CONTEXT_USER, 0x401000 + rng() % 64};
             records.push_back(sample(st, f));
         }
-        SampleDeltaEncoder enc;
-        std::vector<uint8_t> payload;
-        for (const auto& r : records) {
-            const size_t at = payload.size();
-            payload.resize(at + SampleDeltaEncoder::max_encoded_size(r.size()));
-            payload.resize(at + enc.encode(layout, r, payload.data() + at));
-        }
-        const size_t times = enc.write_times(nullptr);
+        const auto [back, times] = chunk_round_trip(attr, records);
         EXPECT_LT(times, records.size() * 2 + 64) << "at most two bytes a time";
-        const size_t at = payload.size();
-        payload.resize(at + times);
-        enc.write_times(payload.data() + at);
-        EventDescription ev;
-        ev.name = "cpu-clock";
-        ev.attr.assign(reinterpret_cast<const uint8_t*>(&attr), reinterpret_cast<const uint8_t*>(&attr) + sizeof attr);
-        ev.ids = {kId};
-        std::vector<uint8_t> back;
-        const auto r = expand_stack_deltas(StackLayouts({ev}), payload, back);
-        EXPECT_EQ(r.dropped, 0u) << r.first_error;
         EXPECT_EQ(back, joined(records));
     }
 }

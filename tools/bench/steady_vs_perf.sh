@@ -6,6 +6,8 @@
 # 2 s and at SECS-2 s, and the difference is divided by the seconds between. perf -z is
 # measured too: like kiln it compresses what it writes, and per second that is most of the cost.
 # Usage: steady_vs_perf.sh KILN_BIN WORK_METER_BIN [SECS] [RUNS] [HZ]   (default 14 s, 3 runs, 4000 Hz)
+# MODES="fp" picks the call-graph modes (default "fp dwarf"). KILN_BASE=OTHER_KILN_BIN measures
+# another kiln build in the same runs (its column kiln_base, for a change's before and after).
 set -euo pipefail
 kiln=$1 meter=$2 secs=${3:-14} runs=${4:-3} hz=${5:-4000}
 cpus=$(nproc)
@@ -30,8 +32,8 @@ steady() {
   echo $(((c1 - c0) / 1000 / (secs - 4)))
 }
 
-printf "%-6s %5s %4s %12s %12s %7s %12s %7s\n" mode hz run kiln_us/s perf_us/s ratio perf-z_us/s ratio
-for mode in fp dwarf; do
+printf "%-6s %5s %4s %12s %12s %7s %12s %7s %15s\n" mode hz run kiln_us/s perf_us/s ratio perf-z_us/s ratio kiln_base_us/s
+for mode in ${MODES:-fp dwarf}; do
   if [ "$mode" = fp ]; then kg="-g fp"; pg="-g"; else kg="-g dwarf,8192"; pg="--call-graph dwarf,8192"; fi
   for run in $(seq "$runs"); do
     # shellcheck disable=SC2086
@@ -40,8 +42,11 @@ for mode in fp dwarf; do
     p=$(steady perf record -q -B -N -a -F "$hz" $pg -o "$work/p.data" -- sleep "$secs")
     # shellcheck disable=SC2086
     z=$(steady perf record -q -z -B -N -a -F "$hz" $pg -o "$work/z.data" -- sleep "$secs")
-    printf "%-6s %5s %4s %12s %12s %7.2f %12s %7.2f\n" "$mode" "$hz" "$run" "$k" "$p" "$(echo "$k / ($p + 0.000001)" | bc -l)" \
-      "$z" "$(echo "$k / ($z + 0.000001)" | bc -l)"
-    rm -f "$work/k.kiln" "$work/p.data" "$work/z.data"
+    b=-
+    # shellcheck disable=SC2086
+    [ -n "${KILN_BASE:-}" ] && b=$(steady "$KILN_BASE" record -q -a -F "$hz" $kg -d "$secs" -o "$work/b.kiln")
+    printf "%-6s %5s %4s %12s %12s %7.2f %12s %7.2f %15s\n" "$mode" "$hz" "$run" "$k" "$p" "$(echo "$k / ($p + 0.000001)" | bc -l)" \
+      "$z" "$(echo "$k / ($z + 0.000001)" | bc -l)" "$b"
+    rm -f "$work/k.kiln" "$work/b.kiln" "$work/p.data" "$work/z.data"
   done
 done
