@@ -130,11 +130,11 @@ void DrainLoop::note_vdso(uint32_t pid, uint64_t start, uint64_t end) {
 }
 
 void DrainLoop::check_vdso(const format::SampleLayout& layout, std::span<const uint8_t> record) {
-    if (!(layout.sample_type & PERF_SAMPLE_TID)) return;
+    const size_t pid_at = sizeof(perf_event_header) + ((layout.sample_type & PERF_SAMPLE_IDENTIFIER) ? 8 : 0) +
+                          ((layout.sample_type & PERF_SAMPLE_IP) ? 8 : 0);
+    if (!(layout.sample_type & PERF_SAMPLE_TID) || record.size() < pid_at + 8) return;
     uint32_t pid;
-    std::memcpy(&pid, record.data() + sizeof(perf_event_header) + ((layout.sample_type & PERF_SAMPLE_IDENTIFIER) ? 8 : 0) +
-                          ((layout.sample_type & PERF_SAMPLE_IP) ? 8 : 0),
-                sizeof pid);
+    std::memcpy(&pid, record.data() + pid_at, sizeof pid);
     if (pid != vdso_pid_) {
         const auto it = vdso_maps_.find(pid);
         vdso_pid_ = pid;
